@@ -1,0 +1,51 @@
+# KLeLite — `make run` starts the shop with demo data; `make test` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+SWIFT ?= swift
+PYTHON ?= python3
+DEBUG_DIR := .build
+RELEASE_DIR := .build-release
+DEBUG_BIN := $(DEBUG_DIR)/debug/klelite
+RELEASE_BIN := $(RELEASE_DIR)/release/klelite
+DATA_DIR ?= ./data
+
+.PHONY: help run test test-swift test-e2e build build-release lint deps deps-test clean
+
+help:
+	@echo "make run    build (release) and serve the shop with demo data on http://127.0.0.1:8080"
+	@echo "make test   run the Swift unit/HTTP tests, then the end-to-end tests in e2e/"
+	@echo "make lint   swift format lint"
+
+deps:
+	@scripts/install-deps.sh run
+
+deps-test:
+	@scripts/install-deps.sh test
+
+build-release: deps
+	$(SWIFT) build -c release --scratch-path $(RELEASE_DIR) --product klelite
+
+build: deps
+	$(SWIFT) build --scratch-path $(DEBUG_DIR) --product klelite
+
+run: build-release
+	$(RELEASE_BIN) migrate --data-dir $(DATA_DIR)
+	$(RELEASE_BIN) seed-demo --only-if-empty --data-dir $(DATA_DIR)
+	exec $(RELEASE_BIN) serve --data-dir $(DATA_DIR)
+
+test: deps-test test-swift test-e2e
+
+test-swift:
+	$(SWIFT) build --scratch-path $(DEBUG_DIR) --build-tests
+	$(SWIFT) test --scratch-path $(DEBUG_DIR) --skip-build
+
+test-e2e:
+	$(SWIFT) build --scratch-path $(DEBUG_DIR) --product klelite
+	KLELITE_BIN=$(abspath $(DEBUG_BIN)) $(PYTHON) -m pytest -q e2e
+
+lint:
+	$(SWIFT) format lint --recursive --strict Sources Tests
+
+clean:
+	rm -rf $(DEBUG_DIR) $(RELEASE_DIR)

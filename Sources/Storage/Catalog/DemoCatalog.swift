@@ -1,0 +1,58 @@
+/// A bakery's worth of demo categories and products, used by `klelite seed-demo` and `make run`.
+/// Images are SVG illustrations shipped in `static/images/demo/`.
+enum DemoCatalog {
+    struct Category {
+        let slug: String
+        let name: String
+        let description: String
+    }
+
+    struct Product {
+        let category: String
+        let slug: String
+        let name: String
+        let description: String
+        let price: Int
+        let compareAtPrice: Int?
+        let stock: Int
+        let tags: [String]
+        let ingredients: String
+        let allergens: [String]
+        let weightGrams: Int
+    }
+
+    static let categories: [Category] = [
+        Category(slug: "banh-kem", name: "Bánh kem", description: "Celebration cakes layered with fresh cream and seasonal fruit."),
+        Category(slug: "banh-mi-ngot", name: "Bánh mì ngọt", description: "Soft sweet breads baked every morning."),
+        Category(slug: "viennoiserie", name: "Viennoiserie", description: "Laminated French pastries with Normandy butter."),
+        Category(slug: "banh-truyen-thong", name: "Bánh truyền thống", description: "Vietnamese classics, made the slow way."),
+        Category(slug: "macaron-cookies", name: "Macaron & Cookies", description: "Small bites for gifts and tea time."),
+        Category(slug: "hop-qua", name: "Hộp quà", description: "Gift boxes for holidays and thank-yous."),
+    ]
+
+    static let products: [Product] = [
+        Product(category: "banh-kem", slug: "banh-kem-dau-tay", name: "Bánh kem dâu tây", description: "Vanilla chiffon, Chantilly cream and Đà Lạt strawberries.", price: 450_000, compareAtPrice: 520_000, stock: 12, tags: ["signature", "fruit"], ingredients: "Flour, eggs, cream, strawberries, sugar, vanilla", allergens: ["gluten", "egg", "milk"], weightGrams: 900),
+        Product(category: "banh-kem", slug: "banh-kem-socola-bi", name: "Bánh kem sô-cô-la Bỉ", description: "Three layers of Belgian dark chocolate ganache.", price: 520_000, compareAtPrice: nil, stock: 10, tags: ["chocolate", "signature"], ingredients: "Dark chocolate 70%, cream, flour, eggs, butter", allergens: ["gluten", "egg", "milk"], weightGrams: 1000),
+        Product(category: "banh-kem", slug: "tiramisu-cafe-viet", name: "Tiramisu cà phê Việt", description: "Mascarpone cream soaked with Buôn Ma Thuột robusta.", price: 380_000, compareAtPrice: nil, stock: 15, tags: ["coffee"], ingredients: "Mascarpone, ladyfingers, robusta coffee, cocoa", allergens: ["gluten", "egg", "milk"], weightGrams: 700),
+        Product(category: "banh-kem", slug: "banh-kem-tra-xanh", name: "Bánh kem trà xanh", description: "Matcha mousse on a black sesame sponge.", price: 420_000, compareAtPrice: 480_000, stock: 8, tags: ["matcha"], ingredients: "Matcha, cream, sesame, flour, eggs", allergens: ["gluten", "egg", "milk", "sesame"], weightGrams: 800),
+        Product(category: "banh-mi-ngot", slug: "banh-mi-hoa-cuc", name: "Bánh mì hoa cúc", description: "Brioche Pasquier-style with orange blossom water.", price: 95_000, compareAtPrice: nil, stock: 40, tags: ["bestseller"], ingredients: "Flour, butter, eggs, orange blossom water", allergens: ["gluten", "egg", "milk"], weightGrams: 500),
+        Product(category: "banh-mi-ngot", slug: "banh-mi-sua-hokkaido", name: "Bánh mì sữa Hokkaido", description: "Milk bread with a tangzhong crumb, feather soft.", price: 65_000, compareAtPrice: nil, stock: 35, tags: ["milk"], ingredients: "Flour, milk, cream, sugar, butter", allergens: ["gluten", "milk"], weightGrams: 400),
+        Product(category: "banh-mi-ngot", slug: "banh-mi-nho-oc-cho", name: "Bánh mì nho óc chó", description: "Sourdough loaf with raisins and walnuts.", price: 85_000, compareAtPrice: nil, stock: 20, tags: ["sourdough", "nuts"], ingredients: "Flour, levain, raisins, walnuts, salt", allergens: ["gluten", "nuts"], weightGrams: 600),
+        Product(category: "viennoiserie", slug: "croissant-bo-phap", name: "Croissant bơ Pháp", description: "Eighty-one layers of AOP butter, baked at dawn.", price: 45_000, compareAtPrice: nil, stock: 60, tags: ["bestseller", "butter"], ingredients: "Flour, AOP butter, milk, yeast, salt", allergens: ["gluten", "milk"], weightGrams: 80),
+        Product(category: "viennoiserie", slug: "pain-au-chocolat", name: "Pain au chocolat", description: "Two sticks of dark chocolate in a buttery fold.", price: 52_000, compareAtPrice: nil, stock: 50, tags: ["chocolate", "butter"], ingredients: "Flour, butter, dark chocolate, milk, yeast", allergens: ["gluten", "milk"], weightGrams: 90),
+        Product(category: "viennoiserie", slug: "croissant-hanh-nhan", name: "Croissant hạnh nhân", description: "Twice-baked with frangipane and toasted almonds.", price: 58_000, compareAtPrice: 65_000, stock: 30, tags: ["nuts"], ingredients: "Croissant, almond cream, sliced almonds", allergens: ["gluten", "milk", "egg", "nuts"], weightGrams: 110),
+        Product(category: "viennoiserie", slug: "kouign-amann", name: "Kouign-amann", description: "Caramelised Breton cake of butter and sugar.", price: 62_000, compareAtPrice: nil, stock: 18, tags: ["butter", "caramel"], ingredients: "Flour, salted butter, sugar", allergens: ["gluten", "milk"], weightGrams: 120),
+        Product(category: "banh-truyen-thong", slug: "banh-bo-nuong", name: "Bánh bò nướng", description: "Honeycomb pandan cake with coconut milk.", price: 75_000, compareAtPrice: nil, stock: 25, tags: ["pandan", "gluten-free"], ingredients: "Tapioca starch, coconut milk, pandan, eggs", allergens: ["egg"], weightGrams: 500),
+        Product(category: "banh-truyen-thong", slug: "banh-da-lon", name: "Bánh da lợn", description: "Steamed layers of mung bean and pandan.", price: 60_000, compareAtPrice: nil, stock: 20, tags: ["pandan", "vegan"], ingredients: "Tapioca, mung bean, coconut milk, pandan", allergens: [], weightGrams: 450),
+        Product(category: "banh-truyen-thong", slug: "banh-pia-sau-rieng", name: "Bánh pía sầu riêng", description: "Flaky Sóc Trăng pastry with durian and salted egg yolk.", price: 120_000, compareAtPrice: 135_000, stock: 30, tags: ["durian"], ingredients: "Flour, lard, durian, mung bean, salted egg yolk", allergens: ["gluten", "egg"], weightGrams: 400),
+        Product(category: "banh-truyen-thong", slug: "banh-trung-thu-thap-cam", name: "Bánh trung thu thập cẩm", description: "Mid-autumn mooncake with five nuts and Chinese sausage.", price: 150_000, compareAtPrice: nil, stock: 0, tags: ["seasonal", "nuts"], ingredients: "Flour, lotus seeds, cashews, sausage, sesame", allergens: ["gluten", "nuts", "sesame"], weightGrams: 250),
+        Product(category: "macaron-cookies", slug: "macaron-hop-12", name: "Macaron hộp 12", description: "Twelve Parisian macarons in six flavours.", price: 280_000, compareAtPrice: nil, stock: 24, tags: ["gift", "bestseller"], ingredients: "Almond flour, egg white, sugar, ganache", allergens: ["nuts", "egg", "milk"], weightGrams: 180),
+        Product(category: "macaron-cookies", slug: "cookie-socola-muoi-bien", name: "Cookie sô-cô-la muối biển", description: "Brown-butter cookie with dark chocolate and sea salt.", price: 35_000, compareAtPrice: nil, stock: 80, tags: ["chocolate"], ingredients: "Flour, brown butter, chocolate, sea salt", allergens: ["gluten", "milk", "egg"], weightGrams: 70),
+        Product(category: "macaron-cookies", slug: "financier-bo-nau", name: "Financier bơ nâu", description: "Almond tea cakes baked in copper moulds.", price: 40_000, compareAtPrice: nil, stock: 45, tags: ["nuts", "butter"], ingredients: "Almond flour, brown butter, egg white, honey", allergens: ["nuts", "milk", "egg"], weightGrams: 60),
+        Product(category: "hop-qua", slug: "hop-qua-tet-an-khang", name: "Hộp quà Tết An Khang", description: "Lunar New Year box: macarons, cookies and candied ginger.", price: 890_000, compareAtPrice: 990_000, stock: 15, tags: ["gift", "seasonal"], ingredients: "Assorted", allergens: ["gluten", "nuts", "egg", "milk"], weightGrams: 1200),
+        Product(category: "hop-qua", slug: "hop-qua-tra-chieu", name: "Hộp quà trà chiều", description: "Afternoon tea for two with financiers and a sencha.", price: 560_000, compareAtPrice: nil, stock: 12, tags: ["gift"], ingredients: "Assorted pastries, loose-leaf tea", allergens: ["gluten", "nuts", "egg", "milk"], weightGrams: 900),
+    ]
+
+    /// The public URL of a product's demo illustration.
+    static func imagePath(for slug: String) -> String { "/images/demo/\(slug).svg" }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import GRDB
+
+/// The gateway to the shop's one SQLite database.
+///
+/// It owns the GRDB writer (a WAL `DatabasePool` in production, an in-memory `DatabaseQueue` in tests),
+/// runs the migrations, and exposes intent-named operations that each run in one transaction.
+/// GRDB types stay inside Storage: other modules see plain values and ``AppError``.
+public final class AppDatabase: Sendable {
+    /// The database connection; only Storage's own store types use it.
+    let writer: any DatabaseWriter
+    /// Where the database lives, or nil when it is in memory.
+    public let path: String?
+
+    /// Wraps an opened writer and brings its schema up to date.
+    init(_ writer: any DatabaseWriter, path: String?) throws {
+        self.writer = writer
+        self.path = path
+        try AppMigrations.migrator.migrate(writer)
+    }
+
+    /// Opens (creating if needed) the database file `klelite.sqlite` inside `directory`, migrated.
+    public static func open(directory: String) throws -> AppDatabase {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = (directory as NSString).appendingPathComponent("klelite.sqlite")
+        let pool = try DatabasePool(path: path, configuration: makeConfiguration())
+        return try AppDatabase(pool, path: path)
+    }
+
+    /// An empty, migrated, in-memory database for tests and tools.
+    public static func inMemory() throws -> AppDatabase {
+        try AppDatabase(DatabaseQueue(configuration: makeConfiguration()), path: nil)
+    }
+
+    /// The connection settings every writer gets: foreign keys on, a busy timeout so that a second
+    /// process (the CLI next to a running server) waits instead of failing, `synchronous=NORMAL`
+    /// (durable in WAL mode across a process crash) and a cap on the WAL left after checkpoints.
+    static func makeConfiguration() -> Configuration {
+        var config = Configuration()
+        config.label = "klelite"
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA journal_size_limit = \(64 * 1024 * 1024)")
+        }
+        return config
+    }
+
+    /// Closes every connection; later calls fail. Called once on shutdown.
+    public func close() throws {
+        if let pool = writer as? DatabasePool {
+            try pool.close()
+        } else if let queue = writer as? DatabaseQueue {
+            try queue.close()
+        }
+    }
+}
+
+// MARK: - Operations
+
+extension AppDatabase {
+    /// What `/readyz` reports.
+    public enum Readiness: Sendable, Equatable {
+        case ready
+        case migrationsPending
+        case unreachable(String)
+    }
+
+    /// Checks that the database answers and every known migration has been applied.
+    public func readiness() async -> Readiness {
+        do {
+            let complete = try await writer.read { db in try AppMigrations.migrator.hasCompletedMigrations(db) }
+            return complete ? .ready : .migrationsPending
+        } catch {
+            return .unreachable(String(describing: error))
+        }
+    }
+
+    /// The identifiers of the migrations applied so far, oldest first.
+    public func appliedMigrations() throws -> [String] {
+        try writer.read { db in try AppMigrations.migrator.completedMigrations(db) }
+    }
+
+    /// Result of ``backup(to:)``.
+    public struct BackupReport: Sendable {
+        public let path: String
+        public let bytes: Int
+        public let integrity: String
+    }
+
+    /// Copies the live database into a single self-contained file through SQLite's online backup API,
+    /// checks the copy with `PRAGMA integrity_check`, then moves it into place.
+    /// Safe while the server is writing: the copy is one consistent snapshot.
+    public func backup(to destination: String) throws -> BackupReport {
+        let target = URL(fileURLWithPath: destination)
+        try FileManager.default.createDirectory(
+            at: target.deletingLastPathComponent(),
+            withIntermediateDirectories: true
+        )
+        let partial = target.path + ".partial"
+        try? FileManager.default.removeItem(atPath: partial)
+        let integrity: String
+        do {
+            let copy = try DatabaseQueue(path: partial)
+            try writer.backup(to: copy)
+            integrity = try copy.read { db in
+                try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ")
+            }
+            try copy.close()
+        } catch {
+            try? FileManager.default.removeItem(atPath: partial)
+            throw error
+        }
+        guard integrity == "ok" else {
+            try? FileManager.default.removeItem(atPath: partial)
+            throw AppError(.internalError, "The backup failed its integrity check: \(integrity)")
+        }
+        _ = try? FileManager.default.removeItem(atPath: target.path)
+        try FileManager.default.moveItem(atPath: partial, toPath: target.path)
+        let size = (try? FileManager.default.attributesOfItem(atPath: target.path)[.size] as? Int) ?? 0
+        return BackupReport(path: target.path, bytes: size, integrity: integrity)
+    }
+}

@@ -1,0 +1,56 @@
+import GRDB
+
+/// The schema, as an append-only list of migrations: a released migration is never edited;
+/// a change is a new migration at the end.
+enum AppMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1_foundation_catalog", migrate: v1FoundationCatalog)
+        return migrator
+    }
+
+    /// Shop metadata and the catalogue tables the demo data fills.
+    private static func v1FoundationCatalog(_ db: Database) throws {
+        try db.create(table: "appMeta") { t in
+            t.primaryKey("key", .text)
+            t.column("value", .text).notNull()
+        }
+        try db.create(table: "category") { t in
+            t.primaryKey("id", .text)
+            t.column("slug", .text).notNull().unique()
+                .check { length($0) > 0 && length($0) <= 160 }
+            t.column("name", .text).notNull()
+                .check { length($0) > 0 && length($0) <= 120 }
+            t.column("description", .text).notNull().defaults(to: "")
+            t.column("sortOrder", .integer).notNull().defaults(to: 0)
+            t.column("isActive", .boolean).notNull().defaults(to: true)
+            t.column("createdAt", .datetime).notNull()
+            t.column("updatedAt", .datetime).notNull()
+        }
+        try db.create(table: "product") { t in
+            t.primaryKey("id", .text)
+            t.column("slug", .text).notNull().unique()
+                .check { length($0) > 0 && length($0) <= 200 }
+            t.column("name", .text).notNull()
+                .check { length($0) > 0 && length($0) <= 200 }
+            t.column("description", .text).notNull().defaults(to: "")
+            t.column("price", .integer).notNull().check { $0 >= 0 }
+            t.column("compareAtPrice", .integer).check { $0 == nil || $0 >= 0 }
+            t.column("stock", .integer).notNull().defaults(to: 0).check { $0 >= 0 }
+            t.column("images", .jsonText).notNull().defaults(to: "[]")
+            t.column("categoryId", .text).references("category", onDelete: .restrict)
+            t.column("tags", .jsonText).notNull().defaults(to: "[]")
+            t.column("ingredients", .text).notNull().defaults(to: "")
+            t.column("allergens", .jsonText).notNull().defaults(to: "[]")
+            t.column("weightGrams", .integer).check { $0 == nil || $0 > 0 }
+            t.column("isActive", .boolean).notNull().defaults(to: true)
+            t.column("ratingAverage", .double).notNull().defaults(to: 0)
+            t.column("ratingCount", .integer).notNull().defaults(to: 0).check { $0 >= 0 }
+            t.column("deletedAt", .datetime)
+            t.column("createdAt", .datetime).notNull()
+            t.column("updatedAt", .datetime).notNull()
+        }
+        try db.create(index: "product_on_categoryId", on: "product", columns: ["categoryId"])
+        try db.create(index: "product_on_price", on: "product", columns: ["price"])
+    }
+}

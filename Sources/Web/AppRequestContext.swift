@@ -1,0 +1,36 @@
+import Foundation
+import Hummingbird
+
+/// The per-request context every route and middleware of the shop sees.
+public struct AppRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Largest body this request may send; ``BodyLimitMiddleware`` sets it per route group.
+    public var maxUploadSize: Int
+    /// The peer's IP address, when the transport knows it (used for per-IP throttling).
+    public let remoteAddress: String?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.maxUploadSize = BodyLimitMiddleware<Self>.defaultLimit
+        self.remoteAddress = source.channel.remoteAddress?.ipAddress
+    }
+
+    public var requestDecoder: JSONDecoder { JSONCoding.decoder }
+    public var responseEncoder: JSONEncoder { JSONCoding.encoder }
+}
+
+/// The JSON conventions of the API: ISO-8601 UTC timestamps, stable key order.
+enum JSONCoding {
+    static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+}

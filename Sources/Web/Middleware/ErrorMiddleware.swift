@@ -1,0 +1,100 @@
+import Foundation
+import Hummingbird
+import Logging
+import Storage
+
+/// Turns every failure into the API's error envelope,
+/// `{"error": {"code", "message", "fields", "requestId"}}`, with the matching status.
+///
+/// Domain errors (``AppError``) keep their code and message; framework errors keep their status;
+/// anything else is logged with the request id and answered as a 500 that shows no internals.
+public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as AppError {
+            if error.code == .internalError {
+                context.logger.error("request failed", metadata: ["error": "\(error)"])
+            }
+            return Self.response(for: error, requestID: context.id)
+        } catch let error as any HTTPResponseError {
+            return Self.response(for: Self.appError(from: error), requestID: context.id)
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            let appError = AppError(.internalError, "Something went wrong on our side. Quote request id \(context.id) if it persists.")
+            return Self.response(for: appError, requestID: context.id)
+        }
+    }
+
+    /// The HTTP status for each domain error code.
+    public static func status(for code: AppError.Code) -> HTTPResponse.Status {
+        switch code {
+        case .validationFailed: .badRequest
+        case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .conflict, .soldOut, .limitExceeded, .notActive: .conflict
+        case .rateLimited: .tooManyRequests
+        case .payloadTooLarge: .contentTooLarge
+        case .unsupportedMediaType: .unsupportedMediaType
+        case .unprocessable: .unprocessableContent
+        case .unavailable: .serviceUnavailable
+        case .internalError: .internalServerError
+        }
+    }
+
+    static func appError(from error: any HTTPResponseError) -> AppError {
+        let message = (error as? HTTPError)?.body
+        switch error.status {
+        case .badRequest: return .validation(message ?? "The request is not valid.")
+        case .unauthorized: return AppError(.unauthorized, message ?? "Sign in to continue.")
+        case .forbidden: return AppError(.forbidden, message ?? "You may not do this.")
+        case .notFound: return AppError(.notFound, message ?? "No such resource.")
+        case .methodNotAllowed: return AppError(.notFound, message ?? "No such route for this method.")
+        case .contentTooLarge: return AppError(.payloadTooLarge, message ?? "The request body is too large.")
+        case .unsupportedMediaType: return AppError(.unsupportedMediaType, message ?? "Unsupported content type.")
+        case .tooManyRequests: return AppError(.rateLimited, message ?? "Too many requests.")
+        case .conflict: return AppError(.conflict, message ?? "Conflict.")
+        default:
+            if error.status.code >= 500 {
+                return AppError(.internalError, "Something went wrong on our side.")
+            }
+            return AppError(.validationFailed, message ?? error.status.reasonPhrase)
+        }
+    }
+
+    static func response(for error: AppError, requestID: String) -> Response {
+        let envelope = ErrorEnvelope(
+            error: .init(
+                code: error.code.rawValue,
+                message: error.message,
+                fields: error.fields.isEmpty ? nil : error.fields,
+                requestId: requestID
+            )
+        )
+        let data = (try? JSONCoding.encoder.encode(envelope)) ?? Data(#"{"error":{"code":"internal_error"}}"#.utf8)
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"]
+        if let retryAfter = error.retryAfter {
+            headers[.retryAfter] = String(max(1, retryAfter))
+        }
+        return Response(status: status(for: error.code), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// The body of every error response.
+struct ErrorEnvelope: Codable, Sendable {
+    struct Detail: Codable, Sendable {
+        let code: String
+        let message: String
+        let fields: [String: String]?
+        let requestId: String
+    }
+
+    let error: Detail
+}

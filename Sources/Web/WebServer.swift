@@ -1,0 +1,96 @@
+import Foundation
+import Hummingbird
+import Logging
+import Storage
+
+/// Everything the HTTP layer needs, handed in by the composition root.
+public struct WebDependencies: Sendable {
+    public var database: AppDatabase
+    public var clock: any AppClock
+    public var settings: WebSettings
+    /// Renders the Prometheus exposition for `GET /metrics`.
+    public var metricsText: @Sendable () -> String
+
+    public init(
+        database: AppDatabase,
+        clock: any AppClock,
+        settings: WebSettings,
+        metricsText: @escaping @Sendable () -> String = { "" }
+    ) {
+        self.database = database
+        self.clock = clock
+        self.settings = settings
+        self.metricsText = metricsText
+    }
+}
+
+/// HTTP-level settings derived from the appliance configuration.
+public struct WebSettings: Sendable {
+    /// Folder of the storefront's HTML, CSS, ES modules and images.
+    public var staticDirectory: String
+    /// Path of `openapi.yaml`, served at `/api/v1/openapi.yaml`.
+    public var openAPIPath: String
+    /// Origins allowed to call the API from a browser on another site; empty means same-origin only.
+    public var corsOrigins: [String]
+    /// Whether the server terminates TLS itself (turns on HSTS and `Secure` cookies).
+    public var tlsEnabled: Bool
+    /// Largest request body accepted by ordinary API routes.
+    public var maxBodyBytes: Int
+    /// Whether each request is logged.
+    public var logRequests: Bool
+
+    public init(
+        staticDirectory: String = "static",
+        openAPIPath: String = "openapi.yaml",
+        corsOrigins: [String] = [],
+        tlsEnabled: Bool = false,
+        maxBodyBytes: Int = BodyLimitMiddleware<AppRequestContext>.defaultLimit,
+        logRequests: Bool = true
+    ) {
+        self.staticDirectory = staticDirectory
+        self.openAPIPath = openAPIPath
+        self.corsOrigins = corsOrigins
+        self.tlsEnabled = tlsEnabled
+        self.maxBodyBytes = maxBodyBytes
+        self.logRequests = logRequests
+    }
+}
+
+/// Builds the shop's router: middleware in order from the outside in, then every route collection,
+/// then static files last (they answer only what no route did).
+public func buildRouter(_ dependencies: WebDependencies, logger: Logger) -> Router<AppRequestContext> {
+    let settings = dependencies.settings
+    let router = Router(context: AppRequestContext.self)
+    router.addMiddleware {
+        SecurityHeadersMiddleware(strictTransportSecurity: settings.tlsEnabled)
+        if settings.logRequests {
+            LogRequestsMiddleware(.info)
+        }
+        MetricsMiddleware()
+        if !settings.corsOrigins.isEmpty {
+            AllowedOriginsMiddleware(origins: settings.corsOrigins)
+        }
+        ErrorMiddleware()
+        BodyLimitMiddleware(limit: settings.maxBodyBytes)
+        FileMiddleware(
+            settings.staticDirectory,
+            cacheControl: .init([
+                (.textHtml, [.noCache]),
+                (.textCss, [.public, .maxAge(3600)]),
+                (.textJavascript, [.public, .maxAge(3600)]),
+                (.imageSvg, [.public, .maxAge(86400)]),
+                (.imagePng, [.public, .maxAge(86400)]),
+                (.imageJpeg, [.public, .maxAge(86400)]),
+                (.imageWebp, [.public, .maxAge(86400)]),
+            ]),
+            searchForIndexHtml: true,
+            logger: logger
+        )
+    }
+    OpsController<AppRequestContext>(
+        database: dependencies.database,
+        metricsText: dependencies.metricsText,
+        openAPIPath: settings.openAPIPath
+    ).addRoutes(to: router)
+    return router
+}
