@@ -85,6 +85,7 @@ let package = Package(
             dependencies: [
                 "Web",
                 "Storage",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

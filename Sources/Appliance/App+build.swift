@@ -13,6 +13,27 @@ struct AppEnvironment: Sendable {
     var clock: any AppClock
     var secrets: Secrets
     var metricsText: @Sendable () -> String = { "" }
+    /// The mail transport; nil builds the configured one (the file outbox in `DATA_DIR/outbox`).
+    var mailer: (any Mailer)? = nil
+}
+
+/// The account service every entry point (server and CLI) builds the same way.
+func makeAccountService(configuration: ApplianceConfiguration, environment: AppEnvironment, logger: Logger) -> AccountService {
+    let mailer =
+        environment.mailer
+        ?? FileMailer(
+            directory: (configuration.dataDirectory as NSString).appendingPathComponent("outbox"),
+            from: configuration.mailFrom,
+            clock: environment.clock
+        )
+    return AccountService(
+        database: environment.database,
+        hasher: BcryptPasswordHasher(cost: configuration.bcryptCost),
+        mailer: mailer,
+        clock: environment.clock,
+        settings: AccountSettings(publicBaseURL: configuration.publicBaseURL),
+        logger: logger
+    )
 }
 
 /// Builds the whole shop from its configuration: the services, the router, and the HTTP server.
@@ -29,12 +50,16 @@ func buildApplication(
         corsOrigins: configuration.corsOrigins,
         tlsEnabled: configuration.tlsEnabled,
         maxBodyBytes: configuration.maxBodyBytes,
-        logRequests: configuration.logLevel <= .info
+        logRequests: configuration.logLevel <= .info,
+        authRatePerMinute: configuration.authRatePerMinute
     )
     let router = buildRouter(
         WebDependencies(
             database: environment.database,
             clock: environment.clock,
+            accounts: makeAccountService(configuration: configuration, environment: environment, logger: logger),
+            accessTokens: AccessTokens(secret: environment.secrets.jwtSecret, clock: environment.clock),
+            rateLimiter: InMemoryRateLimiter(clock: environment.clock),
             settings: webSettings,
             metricsText: environment.metricsText
         ),

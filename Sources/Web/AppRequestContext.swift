@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Storage
 
 /// The per-request context every route and middleware of the shop sees.
 public struct AppRequestContext: RequestContext {
@@ -8,6 +9,8 @@ public struct AppRequestContext: RequestContext {
     public var maxUploadSize: Int
     /// The peer's IP address, when the transport knows it (used for per-IP throttling).
     public let remoteAddress: String?
+    /// The signed-in user, set by ``AuthenticationMiddleware``; nil for anonymous requests.
+    public var identity: Identity?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
@@ -26,6 +29,15 @@ enum JSONCoding {
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
+    }
+
+    /// A JSON response that no cache keeps (for answers that are private to the caller).
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value)))
+        )
     }
 
     static var decoder: JSONDecoder {

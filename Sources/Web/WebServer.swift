@@ -7,6 +7,10 @@ import Storage
 public struct WebDependencies: Sendable {
     public var database: AppDatabase
     public var clock: any AppClock
+    public var accounts: AccountService
+    public var accessTokens: AccessTokens
+    /// Counts attempts on throttled routes (in memory, or shared through Redis in cluster mode).
+    public var rateLimiter: any RateLimiter
     public var settings: WebSettings
     /// Renders the Prometheus exposition for `GET /metrics`.
     public var metricsText: @Sendable () -> String
@@ -14,11 +18,17 @@ public struct WebDependencies: Sendable {
     public init(
         database: AppDatabase,
         clock: any AppClock,
+        accounts: AccountService,
+        accessTokens: AccessTokens,
+        rateLimiter: any RateLimiter,
         settings: WebSettings,
         metricsText: @escaping @Sendable () -> String = { "" }
     ) {
         self.database = database
         self.clock = clock
+        self.accounts = accounts
+        self.accessTokens = accessTokens
+        self.rateLimiter = rateLimiter
         self.settings = settings
         self.metricsText = metricsText
     }
@@ -38,6 +48,8 @@ public struct WebSettings: Sendable {
     public var maxBodyBytes: Int
     /// Whether each request is logged.
     public var logRequests: Bool
+    /// Attempts per minute, per IP and per account, on login, register and password reset.
+    public var authRatePerMinute: Int
 
     public init(
         staticDirectory: String = "static",
@@ -45,7 +57,8 @@ public struct WebSettings: Sendable {
         corsOrigins: [String] = [],
         tlsEnabled: Bool = false,
         maxBodyBytes: Int = BodyLimitMiddleware<AppRequestContext>.defaultLimit,
-        logRequests: Bool = true
+        logRequests: Bool = true,
+        authRatePerMinute: Int = 10
     ) {
         self.staticDirectory = staticDirectory
         self.openAPIPath = openAPIPath
@@ -53,6 +66,7 @@ public struct WebSettings: Sendable {
         self.tlsEnabled = tlsEnabled
         self.maxBodyBytes = maxBodyBytes
         self.logRequests = logRequests
+        self.authRatePerMinute = authRatePerMinute
     }
 }
 
@@ -72,6 +86,7 @@ public func buildRouter(_ dependencies: WebDependencies, logger: Logger) -> Rout
         }
         ErrorMiddleware()
         BodyLimitMiddleware(limit: settings.maxBodyBytes)
+        CSRFMiddleware()
         FileMiddleware(
             settings.staticDirectory,
             cacheControl: .init([
@@ -92,5 +107,16 @@ public func buildRouter(_ dependencies: WebDependencies, logger: Logger) -> Rout
         metricsText: dependencies.metricsText,
         openAPIPath: settings.openAPIPath
     ).addRoutes(to: router)
+
+    let api = router.group("api/v1")
+        .add(middleware: AuthenticationMiddleware(accounts: dependencies.accounts, tokens: dependencies.accessTokens))
+    AuthController(
+        accounts: dependencies.accounts,
+        tokens: dependencies.accessTokens,
+        cookies: SessionCookies(secure: settings.tlsEnabled),
+        throttle: AuthThrottle(limiter: dependencies.rateLimiter, perMinute: settings.authRatePerMinute)
+    ).addRoutes(to: api.group("auth"))
+    AdminUsersController(accounts: dependencies.accounts)
+        .addRoutes(to: api.group("admin/users").add(middleware: RequireRoleMiddleware(.admin)))
     return router
 }

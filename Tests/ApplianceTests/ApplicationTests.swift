@@ -88,7 +88,9 @@ func makeTestApplication(flags: [String: String] = [:]) throws -> some Applicati
     @Test func oversizedBodiesAreRefusedWith413() async throws {
         try await makeTestApplication(flags: ["MAX_BODY_BYTES": "2048"]).test(.router) { client in
             let response = try await client.execute(
-                uri: "/api/v1/anything", method: .post, headers: [.contentLength: "4096"],
+                uri: "/api/v1/anything",
+                method: .post,
+                headers: [.contentLength: "4096"],
                 body: ByteBuffer(repeating: UInt8(ascii: "a"), count: 4096)
             )
             #expect(response.status == .contentTooLarge)

@@ -77,7 +77,9 @@ import Testing
 
     @Test func corsOriginsAreParsedAndChecked() throws {
         let configuration = try ApplianceConfiguration.resolve(
-            flags: ["CORS_ORIGINS": "https://a.example, http://localhost:3000"], environment: [:], file: emptyFile
+            flags: ["CORS_ORIGINS": "https://a.example, http://localhost:3000"],
+            environment: [:],
+            file: emptyFile
         )
         #expect(configuration.corsOrigins == ["https://a.example", "http://localhost:3000"])
         #expect(throws: ConfigurationError.self) {

@@ -10,7 +10,7 @@ import Testing
     @Test func freshDatabaseIsMigratedAndReady() async throws {
         let database = try AppDatabase.inMemory()
         #expect(await database.readiness() == .ready)
-        #expect(try database.appliedMigrations() == ["v1_foundation_catalog"])
+        #expect(try database.appliedMigrations() == ["v1_foundation_catalog", "v2_accounts"])
     }
 
     @Test func fileDatabaseUsesWALAndForeignKeys() throws {
@@ -95,10 +95,25 @@ import Testing
 
     private func sampleProduct(slug: String) -> ProductRecord {
         ProductRecord(
-            id: UUID().uuidString.lowercased(), slug: slug, name: "Sample \(slug)", description: "",
-            price: 10_000, compareAtPrice: nil, stock: 1, images: [], categoryId: nil, tags: [],
-            ingredients: "", allergens: [], weightGrams: nil, isActive: true, ratingAverage: 0,
-            ratingCount: 0, deletedAt: nil, createdAt: now, updatedAt: now
+            id: UUID().uuidString.lowercased(),
+            slug: slug,
+            name: "Sample \(slug)",
+            description: "",
+            price: 10_000,
+            compareAtPrice: nil,
+            stock: 1,
+            images: [],
+            categoryId: nil,
+            tags: [],
+            ingredients: "",
+            allergens: [],
+            weightGrams: nil,
+            isActive: true,
+            ratingAverage: 0,
+            ratingCount: 0,
+            deletedAt: nil,
+            createdAt: now,
+            updatedAt: now
         )
     }
 }

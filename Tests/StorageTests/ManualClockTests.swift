@@ -7,7 +7,9 @@ import Testing
     @Test func sleeperWakesOnlyWhenTimeReachesItsDeadline() async throws {
         let clock = ManualClock()
         let start = clock.now()
-        let woke = Task { try await clock.sleep(until: start.addingTimeInterval(60)); return clock.now() }
+        let woke = Task {
+            try await clock.sleep(until: start.addingTimeInterval(60)); return clock.now()
+        }
         while clock.sleeperCount == 0 { await Task.yield() }
         clock.advance(by: 59)
         #expect(clock.sleeperCount == 1)

@@ -84,7 +84,10 @@ private func envelope(_ response: TestResponse) throws -> ErrorEnvelope {
         try await failingApp().test(.router) { client in
             let big = String(repeating: "x", count: 200)
             let declared = try await client.execute(
-                uri: "/echo", method: .post, headers: [.contentLength: "200"], body: ByteBuffer(string: #"{"name":"\#(big)"}"#)
+                uri: "/echo",
+                method: .post,
+                headers: [.contentLength: "200"],
+                body: ByteBuffer(string: #"{"name":"\#(big)"}"#)
             )
             #expect(declared.status == .contentTooLarge)
             #expect(try envelope(declared).error.code == "payload_too_large")
@@ -92,7 +95,10 @@ private func envelope(_ response: TestResponse) throws -> ErrorEnvelope {
         try await failingApp().test(.live) { client in
             let big = String(repeating: "x", count: 200)
             let streamed = try await client.execute(
-                uri: "/echo", method: .post, headers: [.transferEncoding: "chunked"], body: ByteBuffer(string: #"{"name":"\#(big)"}"#)
+                uri: "/echo",
+                method: .post,
+                headers: [.transferEncoding: "chunked"],
+                body: ByteBuffer(string: #"{"name":"\#(big)"}"#)
             )
             #expect(streamed.status == .contentTooLarge)
         }

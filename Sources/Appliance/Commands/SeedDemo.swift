@@ -22,6 +22,8 @@ struct SeedDemo: AsyncParsableCommand {
             return
         }
         let report = try database.seedDemoData(now: SystemClock().now())
-        print("Demo data: \(report.categoriesAdded) categories and \(report.productsAdded) products added; \(try database.productCount()) products in the catalogue.")
+        print(
+            "Demo data: \(report.categoriesAdded) categories and \(report.productsAdded) products added; \(try database.productCount()) products in the catalogue."
+        )
     }
 }

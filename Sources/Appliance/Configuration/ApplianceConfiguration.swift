@@ -40,7 +40,15 @@ struct ApplianceConfiguration: Sendable {
     var currency: String
     var logLevel: Logger.Level
 
+    /// The address shoppers reach the shop at, for links in emails; set `PUBLIC_URL` behind a proxy.
+    var publicURL: String?
+
     var tlsEnabled: Bool { tlsCertificatePath != nil }
+
+    /// `PUBLIC_URL`, or the address the server listens on.
+    var publicBaseURL: String {
+        publicURL ?? "\(tlsEnabled ? "https" : "http")://\(httpHost):\(httpPort)"
+    }
 
     /// Resolves every key from the given sources and validates it.
     /// - Parameters:
@@ -87,6 +95,9 @@ struct ApplianceConfiguration: Sendable {
             let missing = tlsCertificatePath == nil ? ConfigurationKey.tlsCert : .tlsKey
             throw .invalid(missing, value: "", source: values.source(missing.name), expected: "a PEM file path (TLS_CERT and TLS_KEY go together)")
         }
+        publicURL = try values.optionalString(.publicURL, expected: "an http:// or https:// address without a trailing slash") {
+            ($0.hasPrefix("http://") || $0.hasPrefix("https://")) && !$0.hasSuffix("/")
+        }
         corsOrigins = try values.list(.corsOrigins, expected: "a comma-separated list of origins like https://shop.example") {
             ($0.hasPrefix("http://") || $0.hasPrefix("https://")) && !$0.hasSuffix("/")
         }
@@ -126,6 +137,12 @@ private struct Values {
 
     func optional(_ key: ConfigurationKey) -> String? {
         guard let value = raw(key)?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        return value
+    }
+
+    func optionalString(_ key: ConfigurationKey, expected: String, isValid: (String) -> Bool) throws(ConfigurationError) -> String? {
+        guard let value = optional(key) else { return nil }
+        guard isValid(value) else { throw .invalid(key, value: value, source: source(key.name), expected: expected) }
         return value
     }
 
@@ -182,7 +199,12 @@ private struct Values {
     func optionalSecret(_ key: ConfigurationKey, minimumBytes: Int) throws(ConfigurationError) -> String? {
         guard let value = optional(key) else { return nil }
         guard value.utf8.count >= minimumBytes else {
-            throw .invalid(key, value: value, source: source(key.name), expected: "at least \(minimumBytes) bytes (or leave it unset to generate one)")
+            throw .invalid(
+                key,
+                value: value,
+                source: source(key.name),
+                expected: "at least \(minimumBytes) bytes (or leave it unset to generate one)"
+            )
         }
         return value
     }

@@ -18,6 +18,7 @@ struct ConfigurationKey: Sendable, Hashable {
     static let httpPort = Self("HTTP_PORT", default: "8080")
     static let dataDir = Self("DATA_DIR", default: "./data")
     static let staticDir = Self("STATIC_DIR", default: "./static")
+    static let publicURL = Self("PUBLIC_URL", default: nil)
     static let tlsCert = Self("TLS_CERT", default: nil)
     static let tlsKey = Self("TLS_KEY", default: nil)
     static let corsOrigins = Self("CORS_ORIGINS", default: "")
@@ -43,7 +44,7 @@ struct ConfigurationKey: Sendable, Hashable {
     static let logLevel = Self("LOG_LEVEL", default: "info")
 
     static let all: [ConfigurationKey] = [
-        httpHost, httpPort, dataDir, staticDir, tlsCert, tlsKey, corsOrigins, maxBodyBytes,
+        httpHost, httpPort, dataDir, staticDir, publicURL, tlsCert, tlsKey, corsOrigins, maxBodyBytes,
         jwtSecret, bcryptCost, stockBackend, redisURL, mailTransport, smtpHost, smtpPort, smtpUser,
         smtpPassword, smtpStartTLS, mailFrom, paymentWebhookSecret, reservationTTLSeconds,
         reserveRatePerMinute, authRatePerMinute, freeShippingThreshold, shippingFee, currency, logLevel,

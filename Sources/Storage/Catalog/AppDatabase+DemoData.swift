@@ -20,9 +20,14 @@ extension AppDatabase {
                     continue
                 }
                 let record = CategoryRecord(
-                    id: UUID().uuidString.lowercased(), slug: demo.slug, name: demo.name,
-                    description: demo.description, sortOrder: index, isActive: true,
-                    createdAt: now, updatedAt: now
+                    id: UUID().uuidString.lowercased(),
+                    slug: demo.slug,
+                    name: demo.name,
+                    description: demo.description,
+                    sortOrder: index,
+                    isActive: true,
+                    createdAt: now,
+                    updatedAt: now
                 )
                 try record.insert(db)
                 categoryIDs[demo.slug] = record.id
@@ -32,12 +37,25 @@ extension AppDatabase {
             for demo in DemoCatalog.products
             where try ProductRecord.filter(ProductRecord.Columns.slug == demo.slug).fetchCount(db) == 0 {
                 let record = ProductRecord(
-                    id: UUID().uuidString.lowercased(), slug: demo.slug, name: demo.name,
-                    description: demo.description, price: demo.price, compareAtPrice: demo.compareAtPrice,
-                    stock: demo.stock, images: [DemoCatalog.imagePath(for: demo.slug)],
-                    categoryId: categoryIDs[demo.category], tags: demo.tags, ingredients: demo.ingredients,
-                    allergens: demo.allergens, weightGrams: demo.weightGrams, isActive: true,
-                    ratingAverage: 0, ratingCount: 0, deletedAt: nil, createdAt: now, updatedAt: now
+                    id: UUID().uuidString.lowercased(),
+                    slug: demo.slug,
+                    name: demo.name,
+                    description: demo.description,
+                    price: demo.price,
+                    compareAtPrice: demo.compareAtPrice,
+                    stock: demo.stock,
+                    images: [DemoCatalog.imagePath(for: demo.slug)],
+                    categoryId: categoryIDs[demo.category],
+                    tags: demo.tags,
+                    ingredients: demo.ingredients,
+                    allergens: demo.allergens,
+                    weightGrams: demo.weightGrams,
+                    isActive: true,
+                    ratingAverage: 0,
+                    ratingCount: 0,
+                    deletedAt: nil,
+                    createdAt: now,
+                    updatedAt: now
                 )
                 try record.insert(db)
                 productsAdded += 1

@@ -6,6 +6,7 @@ enum AppMigrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1_foundation_catalog", migrate: v1FoundationCatalog)
+        migrator.registerMigration("v2_accounts", migrate: v2Accounts)
         return migrator
     }
 
@@ -52,5 +53,46 @@ enum AppMigrations {
         }
         try db.create(index: "product_on_categoryId", on: "product", columns: ["categoryId"])
         try db.create(index: "product_on_price", on: "product", columns: ["price"])
+    }
+
+    /// Users, their sign-in sessions with rotating refresh tokens, and password-reset tokens.
+    /// Tokens are stored only as SHA-256 hashes; emails are unique regardless of case.
+    private static func v2Accounts(_ db: Database) throws {
+        try db.create(table: "user") { t in
+            t.primaryKey("id", .text)
+            t.column("email", .text).notNull().unique().collate(.nocase)
+                .check { length($0) >= 3 && length($0) <= 254 }
+            t.column("name", .text).notNull()
+                .check { length($0) > 0 && length($0) <= 100 }
+            t.column("phone", .text)
+            t.column("role", .text).notNull().defaults(to: "customer")
+                .check { ["customer", "admin"].contains($0) }
+            t.column("passwordHash", .text).notNull()
+            t.column("isDisabled", .boolean).notNull().defaults(to: false)
+            t.column("createdAt", .datetime).notNull()
+            t.column("updatedAt", .datetime).notNull()
+        }
+        try db.create(table: "session") { t in
+            t.primaryKey("id", .text)
+            t.belongsTo("user", onDelete: .cascade).notNull()
+            t.column("createdAt", .datetime).notNull()
+            t.column("lastUsedAt", .datetime).notNull()
+            t.column("revokedAt", .datetime)
+            t.column("revokedReason", .text)
+        }
+        try db.create(table: "refreshToken") { t in
+            t.primaryKey("tokenHash", .text)
+            t.belongsTo("session", onDelete: .cascade).notNull()
+            t.column("createdAt", .datetime).notNull()
+            t.column("expiresAt", .datetime).notNull()
+            t.column("usedAt", .datetime)
+        }
+        try db.create(table: "passwordReset") { t in
+            t.primaryKey("tokenHash", .text)
+            t.belongsTo("user", onDelete: .cascade).notNull()
+            t.column("createdAt", .datetime).notNull()
+            t.column("expiresAt", .datetime).notNull()
+            t.column("usedAt", .datetime)
+        }
     }
 }

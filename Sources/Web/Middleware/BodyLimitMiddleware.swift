@@ -27,9 +27,11 @@ public struct BodyLimitMiddleware<Context: AppRequestContextProtocol>: RouterMid
     }
 }
 
-/// What the shop's middleware needs to set on a context.
+/// What the shop's middleware needs to read and set on a context.
 public protocol AppRequestContextProtocol: RequestContext {
     var maxUploadSize: Int { get set }
+    var remoteAddress: String? { get }
+    var identity: Identity? { get set }
 }
 
 extension AppRequestContext: AppRequestContextProtocol {}

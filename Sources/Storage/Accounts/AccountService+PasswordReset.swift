@@ -1,0 +1,81 @@
+import Foundation
+import GRDB
+
+extension AccountService {
+    /// Sends a one-time reset link to the address if it belongs to an active account. Says nothing
+    /// either way: the caller answers 202 whatever happens, so the form cannot probe for accounts.
+    /// A new request replaces any earlier unused link.
+    public func requestPasswordReset(email rawEmail: String) async throws {
+        guard let email = try? AccountRules.normalizedEmail(rawEmail) else { return }
+        let now = clock.now()
+        let token = SecureToken.generate()
+        let recipient: UserRecord? = try await database.writer.write { db in
+            guard let user = try UserRecord.filter(UserRecord.Columns.email == email).fetchOne(db), !user.isDisabled else { return nil }
+            try PasswordResetRecord.filter(PasswordResetRecord.Columns.userId == user.id && PasswordResetRecord.Columns.usedAt == nil)
+                .updateAll(db, PasswordResetRecord.Columns.usedAt.set(to: now))
+            try PasswordResetRecord(
+                tokenHash: SecureToken.hash(token),
+                userId: user.id,
+                createdAt: now,
+                expiresAt: now.addingTimeInterval(settings.passwordResetLifetime)
+            ).insert(db)
+            return user
+        }
+        guard let recipient else { return }
+        let minutes = Int(settings.passwordResetLifetime / 60)
+        let link = "\(settings.publicBaseURL)/reset-password.html#token=\(token)"
+        try await mailer.send(
+            MailMessage(
+                to: recipient.email,
+                subject: "Reset your KLeLite password",
+                textBody: """
+                    Hello \(recipient.name),
+
+                    Someone asked to reset the password of your KLeLite account. To choose a new password,
+                    open this link within \(minutes) minutes:
+
+                    \(link)
+
+                    If it was not you, ignore this email: your password stays as it is.
+                    """
+            )
+        )
+    }
+
+    /// Sets a new password with a reset token. The token works once and only before it expires;
+    /// every session of the user ends, so whoever knew the old password is signed out.
+    public func resetPassword(token: String, newPassword: String) async throws {
+        let tokenHash = SecureToken.hash(token)
+        let now = clock.now()
+        let owner = try await database.writer.read { db in
+            try UserRecord.fetchOne(
+                db,
+                sql: """
+                    SELECT user.* FROM user JOIN passwordReset ON passwordReset.userId = user.id
+                    WHERE passwordReset.tokenHash = ? AND passwordReset.usedAt IS NULL AND passwordReset.expiresAt > ?
+                    """,
+                arguments: [tokenHash, now]
+            )
+        }
+        guard let owner else { throw Self.invalidResetLink }
+        try AccountRules.checkPassword(newPassword, email: owner.email)
+        let newHash = try await hasher.hash(newPassword)
+        let applied = try await database.writer.write { db -> Bool in
+            try db.execute(
+                sql: "UPDATE passwordReset SET usedAt = ? WHERE tokenHash = ? AND usedAt IS NULL AND expiresAt > ?",
+                arguments: [now, tokenHash, now]
+            )
+            guard db.changesCount == 1 else { return false }
+            try db.execute(sql: "UPDATE user SET passwordHash = ?, updatedAt = ? WHERE id = ?", arguments: [newHash, now, owner.id])
+            try Self.revokeSessions(db, userID: owner.id, reason: "password reset", at: now)
+            return true
+        }
+        guard applied else { throw Self.invalidResetLink }
+    }
+
+    static let invalidResetLink = AppError(
+        .validationFailed,
+        "This reset link is invalid or has expired. Ask for a new one.",
+        fields: ["token": "is invalid or expired"]
+    )
+}

@@ -1,0 +1,116 @@
+import Foundation
+import GRDB
+
+/// A refresh token handed to a client, with the session it belongs to.
+public struct IssuedSession: Sendable, Equatable {
+    public let sessionID: String
+    /// The raw token; only its hash is stored.
+    public let refreshToken: String
+    public let refreshTokenExpiresAt: Date
+}
+
+extension AccountService {
+    /// Starts a session for a user who just proved who they are, with its first refresh token.
+    public func startSession(for user: User) async throws -> IssuedSession {
+        let now = clock.now()
+        let session = SessionRecord(id: UUID().uuidString.lowercased(), userId: user.id, createdAt: now, lastUsedAt: now)
+        return try await database.writer.write { db in
+            try session.insert(db)
+            return try self.issueRefreshToken(db, sessionID: session.id, at: now)
+        }
+    }
+
+    /// Exchanges a refresh token for a new one in the same session (rotation).
+    ///
+    /// A token may be used once. Presenting one that was already rotated means it was copied: the whole
+    /// session is revoked, so neither the thief nor the owner can continue with it, and the owner signs in again.
+    public func refreshSession(token: String) async throws -> (Identity, IssuedSession) {
+        enum Outcome {
+            case rotated(Identity, IssuedSession)
+            case invalid
+            case reused
+        }
+        let now = clock.now()
+        let outcome: Outcome = try await database.writer.write { db in
+            guard let stored = try RefreshTokenRecord.fetchOne(db, key: SecureToken.hash(token)),
+                var session = try SessionRecord.fetchOne(db, key: stored.sessionId),
+                session.revokedAt == nil
+            else { return .invalid }
+            if stored.usedAt != nil {
+                try Self.revoke(db, session: &session, reason: "refresh token reused", at: now)
+                return .reused
+            }
+            guard stored.expiresAt > now,
+                let user = try UserRecord.fetchOne(db, key: session.userId), !user.isDisabled
+            else { return .invalid }
+            try db.execute(sql: "UPDATE refreshToken SET usedAt = ? WHERE tokenHash = ?", arguments: [now, stored.tokenHash])
+            session.lastUsedAt = now
+            try session.update(db)
+            let issued = try self.issueRefreshToken(db, sessionID: session.id, at: now)
+            return .rotated(Identity(user: user.user, sessionID: session.id), issued)
+        }
+        switch outcome {
+        case .rotated(let identity, let issued):
+            return (identity, issued)
+        case .invalid:
+            throw AppError(.unauthorized, "Your session has ended. Please sign in again.")
+        case .reused:
+            logger.warning("refresh token reuse detected; session revoked")
+            throw AppError(.unauthorized, "Your session has ended. Please sign in again.")
+        }
+    }
+
+    /// Ends a session (sign-out). Ending an already ended session is not an error.
+    public func endSession(id sessionID: String) async throws {
+        let now = clock.now()
+        try await database.writer.write { db in
+            guard var session = try SessionRecord.fetchOne(db, key: sessionID), session.revokedAt == nil else { return }
+            try Self.revoke(db, session: &session, reason: "signed out", at: now)
+        }
+    }
+
+    /// Ends the session a refresh token belongs to, when the caller has no valid access token.
+    public func endSession(refreshToken: String) async throws {
+        let sessionID = try await database.writer.read { db in
+            try String.fetchOne(db, sql: "SELECT sessionId FROM refreshToken WHERE tokenHash = ?", arguments: [SecureToken.hash(refreshToken)])
+        }
+        if let sessionID { try await endSession(id: sessionID) }
+    }
+
+    /// The identity behind an access token's claims, or nil when the session was ended or the user disabled.
+    /// Checked on every authenticated request, so sign-out and disabling take effect at once.
+    public func identity(userID: String, sessionID: String) async throws -> Identity? {
+        try await database.writer.read { db in
+            let record = try UserRecord.fetchOne(
+                db,
+                sql: """
+                    SELECT user.* FROM user JOIN session ON session.userId = user.id
+                    WHERE user.id = ? AND session.id = ? AND session.revokedAt IS NULL AND user.isDisabled = 0
+                    """,
+                arguments: [userID, sessionID]
+            )
+            return record.map { Identity(user: $0.user, sessionID: sessionID) }
+        }
+    }
+
+    func issueRefreshToken(_ db: Database, sessionID: String, at now: Date) throws -> IssuedSession {
+        let token = SecureToken.generate()
+        let expiresAt = now.addingTimeInterval(settings.refreshTokenLifetime)
+        try RefreshTokenRecord(tokenHash: SecureToken.hash(token), sessionId: sessionID, createdAt: now, expiresAt: expiresAt).insert(db)
+        return IssuedSession(sessionID: sessionID, refreshToken: token, refreshTokenExpiresAt: expiresAt)
+    }
+
+    static func revoke(_ db: Database, session: inout SessionRecord, reason: String, at now: Date) throws {
+        session.revokedAt = now
+        session.revokedReason = reason
+        try session.update(db)
+    }
+
+    /// Revokes every open session of a user, except one (the caller's own, when they changed their password).
+    static func revokeSessions(_ db: Database, userID: String, except keptSessionID: String? = nil, reason: String, at now: Date) throws {
+        try db.execute(
+            sql: "UPDATE session SET revokedAt = ?, revokedReason = ? WHERE userId = ? AND revokedAt IS NULL AND id IS NOT ?",
+            arguments: [now, reason, userID, keptSessionID]
+        )
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import JWTKit
+import Storage
+import Synchronization
+
+/// The claims of an access token: who, which session, and until when.
+public struct AccessTokenClaims: JWTPayload, Equatable {
+    public var sub: SubjectClaim
+    /// The session the token was issued in; ending the session ends the token.
+    public var sid: String
+    public var role: String
+    public var iat: IssuedAtClaim
+    public var exp: ExpirationClaim
+
+    /// Signature checks are jwt-kit's; expiry is checked by ``AccessTokens`` against the injected clock.
+    public func verify(using algorithm: some JWTAlgorithm) throws {}
+}
+
+/// Signs and checks short-lived access tokens (JWT, HS256) with the appliance's secret.
+public final class AccessTokens: Sendable {
+    /// Access tokens live 15 minutes; the refresh token renews them.
+    public static let defaultLifetime: TimeInterval = 15 * 60
+
+    private let keys = JWTKeyCollection()
+    private let secret: String
+    private let keyAdded = Mutex(false)
+    let clock: any AppClock
+    public let lifetime: TimeInterval
+
+    /// - Parameter secret: at least 32 bytes (jwt-kit traps on shorter HMAC keys in debug builds).
+    public init(secret: String, clock: any AppClock, lifetime: TimeInterval = AccessTokens.defaultLifetime) {
+        precondition(secret.utf8.count >= 32, "JWT secret must be at least 32 bytes")
+        self.secret = secret
+        self.clock = clock
+        self.lifetime = lifetime
+    }
+
+    /// A signed token for the identity, and when it expires.
+    public func issue(for identity: Identity) async throws -> (token: String, expiresAt: Date) {
+        let now = clock.now()
+        let expiresAt = now.addingTimeInterval(lifetime)
+        let claims = AccessTokenClaims(
+            sub: SubjectClaim(value: identity.user.id),
+            sid: identity.sessionID,
+            role: identity.user.role.rawValue,
+            iat: IssuedAtClaim(value: now),
+            exp: ExpirationClaim(value: expiresAt)
+        )
+        return (try await signingKeys().sign(claims), expiresAt)
+    }
+
+    /// The claims of a genuine, unexpired token, or nil.
+    public func verify(_ token: String) async -> AccessTokenClaims? {
+        guard let claims = try? await signingKeys().verify(token, as: AccessTokenClaims.self) else { return nil }
+        guard (try? claims.exp.verifyNotExpired(currentDate: clock.now())) != nil else { return nil }
+        return claims
+    }
+
+    /// The key collection, with the HMAC key added on first use (adding it again is harmless).
+    private func signingKeys() async -> JWTKeyCollection {
+        if !keyAdded.withLock({ $0 }) {
+            await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+            keyAdded.withLock { $0 = true }
+        }
+        return keys
+    }
+}

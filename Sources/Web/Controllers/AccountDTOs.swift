@@ -1,0 +1,62 @@
+import Foundation
+import Hummingbird
+import Storage
+
+/// A user as the API shows it. Built only from ``User``, which holds no password hash.
+struct UserResponse: ResponseEncodable, Equatable {
+    let id: String
+    let email: String
+    let name: String
+    let phone: String?
+    let role: String
+    let disabled: Bool
+    let createdAt: Date
+    let updatedAt: Date
+
+    init(_ user: User) {
+        id = user.id
+        email = user.email
+        name = user.name
+        phone = user.phone
+        role = user.role.rawValue
+        disabled = user.isDisabled
+        createdAt = user.createdAt
+        updatedAt = user.updatedAt
+    }
+}
+
+/// The answer of register, login and refresh. The refresh token travels only in its HttpOnly cookie.
+struct SessionResponse: ResponseEncodable {
+    let user: UserResponse
+    let accessToken: String
+    let accessTokenExpiresAt: Date
+}
+
+/// `{"items": [...], "page", "limit", "total"}`.
+struct PageResponse<Item: Encodable & Sendable>: ResponseEncodable {
+    let items: [Item]
+    let page: Int
+    let limit: Int
+    let total: Int
+
+    init<Source>(_ page: Page<Source>, _ transform: (Source) -> Item) {
+        self.items = page.items.map(transform)
+        self.page = page.page
+        self.limit = page.limit
+        self.total = page.total
+    }
+}
+
+extension PageRequest {
+    /// Reads `page` and `limit` from the query string; anything but an integer in range is a 400.
+    init(query: Request) throws(AppError) {
+        func integer(_ name: String, default value: Int) throws(AppError) -> Int {
+            guard let raw = query.uri.queryParameters[Substring(name)] else { return value }
+            guard let number = Int(raw) else {
+                throw .validation("\(name) must be a whole number.", fields: [name: "must be an integer"])
+            }
+            return number
+        }
+        try self.init(page: try integer("page", default: 1), limit: try integer("limit", default: 20))
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+
+@testable import Storage
+
+@Suite struct AccountServiceTests {
+    @Test func registerNormalisesEmailAndRejectsDuplicatesInAnyCase() async throws {
+        let fixture = try AccountFixture()
+        let user = try await fixture.registerCustomer("  Lan@Example.VN ")
+        #expect(user.email == "lan@example.vn")
+        #expect(user.role == .customer)
+        await #expect(throws: AppError(.conflict, "An account with this email already exists.", fields: ["email": "is already registered"])) {
+            try await fixture.registerCustomer("LAN@example.vn")
+        }
+    }
+
+    @Test(arguments: [
+        ("short1", "must be at least 8 characters"),
+        ("onlyletters", "must contain at least one letter and one digit"),
+        ("12345678", "must contain at least one letter and one digit"),
+        (String(repeating: "a1", count: 37), "must be at most 72 bytes"),
+    ])
+    func weakPasswordsAreRefusedWithTheReason(password: String, reason: String) async throws {
+        let fixture = try AccountFixture()
+        await #expect(throws: AppError.validation("The password is too weak.", fields: ["password": reason])) {
+            try await fixture.registerCustomer(password: password)
+        }
+    }
+
+    @Test func invalidEmailNameAndPhoneNameTheirField() async throws {
+        let fixture = try AccountFixture()
+        for (email, name, phone, field) in [
+            ("not-an-email", "Lan", nil, "email"), ("a@b.vn", "   ", nil, "name"), ("a@b.vn", "Lan", "12ab", "phone"),
+        ] as [(String, String, String?, String)] {
+            let error = await #expect(throws: AppError.self) {
+                try await fixture.accounts.register(email: email, password: "banhmi2024", name: name, phone: phone)
+            }
+            #expect(error?.code == .validationFailed)
+            #expect(error?.fields[field] != nil)
+        }
+    }
+
+    @Test func authenticateFailsAlikeForUnknownEmailAndWrongPassword() async throws {
+        let fixture = try AccountFixture()
+        _ = try await fixture.registerCustomer()
+        let unknown = await #expect(throws: AppError.self) {
+            try await fixture.accounts.authenticate(email: "who@example.vn", password: "banhmi2024")
+        }
+        let wrong = await #expect(throws: AppError.self) { try await fixture.accounts.authenticate(email: "lan@example.vn", password: "wrong2024") }
+        #expect(unknown == wrong)
+        #expect(unknown?.code == .unauthorized)
+        let user = try await fixture.accounts.authenticate(email: "LAN@example.vn", password: "banhmi2024")
+        #expect(user.email == "lan@example.vn")
+    }
+
+    @Test func passwordsAreStoredAsBcryptHashesOnly() async throws {
+        let fixture = try AccountFixture()
+        _ = try await fixture.registerCustomer()
+        let hash = try await fixture.database.writer.read { db in try String.fetchOne(db, sql: "SELECT passwordHash FROM user") }
+        #expect(hash?.hasPrefix("$2b$04$") == true)
+        #expect(hash?.contains("banhmi2024") == false)
+    }
+
+    @Test func disabledUsersCannotSignInAndTheirSessionsEnd() async throws {
+        let fixture = try AccountFixture()
+        let admin = try await fixture.accounts.createAdmin(email: "boss@example.vn", password: "bakery2024").0
+        let adminSession = try await fixture.accounts.startSession(for: admin)
+        let user = try await fixture.registerCustomer()
+        let session = try await fixture.accounts.startSession(for: user)
+        _ = try await fixture.accounts.updateUser(
+            id: user.id,
+            .init(isDisabled: true),
+            by: Identity(user: admin, sessionID: adminSession.sessionID)
+        )
+        #expect(try await fixture.accounts.identity(userID: user.id, sessionID: session.sessionID) == nil)
+        let error = await #expect(throws: AppError.self) { try await fixture.accounts.authenticate(email: user.email, password: "banhmi2024") }
+        #expect(error?.code == .forbidden)
+        await #expect(throws: AppError.self) { try await fixture.accounts.refreshSession(token: session.refreshToken) }
+    }
+
+    @Test func adminsCannotDemoteOrDisableThemselves() async throws {
+        let fixture = try AccountFixture()
+        let (admin, created) = try await fixture.accounts.createAdmin(email: "boss@example.vn", password: "bakery2024")
+        #expect(created)
+        let identity = Identity(user: admin, sessionID: "s")
+        for change in [AccountService.UserChange(role: .customer), AccountService.UserChange(isDisabled: true)] {
+            let error = await #expect(throws: AppError.self) { try await fixture.accounts.updateUser(id: admin.id, change, by: identity) }
+            #expect(error?.code == .conflict)
+        }
+    }
+
+    @Test func createAdminPromotesAnExistingAccountWithTheNewPassword() async throws {
+        let fixture = try AccountFixture()
+        let customer = try await fixture.registerCustomer()
+        let (admin, created) = try await fixture.accounts.createAdmin(email: "LAN@example.vn", password: "newpass2024")
+        #expect(!created)
+        #expect(admin.id == customer.id && admin.role == .admin)
+        _ = try await fixture.accounts.authenticate(email: "lan@example.vn", password: "newpass2024")
+    }
+
+    @Test func listUsersSearchesAndPages() async throws {
+        let fixture = try AccountFixture()
+        for index in 0..<5 {
+            _ = try await fixture.registerCustomer("user\(index)@example.vn")
+            fixture.clock.advance(by: 1)
+        }
+        _ = try await fixture.registerCustomer("100%_real@example.vn")
+        let page = try await fixture.accounts.listUsers(search: "user", page: PageRequest(page: 2, limit: 2))
+        #expect(page.total == 5)
+        #expect(page.items.map(\.email) == ["user2@example.vn", "user1@example.vn"])
+        let literal = try await fixture.accounts.listUsers(search: "%_", page: PageRequest())
+        #expect(literal.items.map(\.email) == ["100%_real@example.vn"])
+    }
+
+    @Test func pageRequestsOutOfRangeAreValidationErrors() {
+        #expect(throws: AppError.self) { try PageRequest(page: 0) }
+        #expect(throws: AppError.self) { try PageRequest(limit: 101) }
+        #expect(throws: AppError.self) { try PageRequest(limit: 0) }
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import Storage
+
+/// A mailer that keeps what it was asked to send, for assertions.
+final class RecordingMailer: Mailer {
+    private let sent = Mutex<[MailMessage]>([])
+
+    var messages: [MailMessage] { sent.withLock { $0 } }
+
+    func send(_ message: MailMessage) async throws {
+        sent.withLock { $0.append(message) }
+    }
+}
+
+/// An account service over a fresh in-memory database, bcrypt at the lowest cost, and a manual clock.
+struct AccountFixture {
+    let database: AppDatabase
+    let clock: ManualClock
+    let mailer: RecordingMailer
+    let accounts: AccountService
+
+    init() throws {
+        database = try AppDatabase.inMemory()
+        clock = ManualClock()
+        mailer = RecordingMailer()
+        accounts = AccountService(
+            database: database,
+            hasher: BcryptPasswordHasher(cost: 4),
+            mailer: mailer,
+            clock: clock,
+            settings: AccountSettings(publicBaseURL: "https://shop.example")
+        )
+    }
+
+    func registerCustomer(_ email: String = "lan@example.vn", password: String = "banhmi2024") async throws -> User {
+        try await accounts.register(email: email, password: password, name: "Lan", phone: nil)
+    }
+
+    /// The reset token from the last email sent, as the link carries it.
+    func lastResetToken() throws -> String {
+        let body = try #require(mailer.messages.last?.textBody)
+        let marker = "#token="
+        let start = try #require(body.range(of: marker)).upperBound
+        return String(body[start...].prefix { !$0.isWhitespace })
+    }
+}
