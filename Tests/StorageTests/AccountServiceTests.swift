@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import Storage
@@ -116,5 +117,36 @@ import Testing
         #expect(throws: AppError.self) { try PageRequest(page: 0) }
         #expect(throws: AppError.self) { try PageRequest(limit: 101) }
         #expect(throws: AppError.self) { try PageRequest(limit: 0) }
+    }
+}
+
+/// Counts the bcrypt work a sign-in does.
+private final class CountingHasher: PasswordHasher {
+    let inner = BcryptPasswordHasher(cost: 4)
+    private let verifications = Mutex(0)
+
+    var verifyCount: Int { verifications.withLock { $0 } }
+
+    func hash(_ password: String) async throws -> String { try await inner.hash(password) }
+
+    func verify(_ password: String, against hash: String) async throws -> Bool {
+        verifications.withLock { $0 += 1 }
+        return try await inner.verify(password, against: hash)
+    }
+}
+
+@Suite struct SignInTimingTests {
+    /// An unknown email costs one bcrypt verification, like a wrong password, so response time does not
+    /// tell whether an account exists.
+    @Test func unknownEmailsCostABcryptVerificationLikeWrongPasswords() async throws {
+        let hasher = CountingHasher()
+        let accounts = AccountService(database: try AppDatabase.inMemory(), hasher: hasher, mailer: RecordingMailer(), clock: ManualClock())
+        _ = try await accounts.register(email: "lan@example.vn", password: "banhmi2024", name: "Lan", phone: nil)
+        _ = try? await accounts.authenticate(email: "lan@example.vn", password: "wrong2024")
+        #expect(hasher.verifyCount == 1)
+        _ = try? await accounts.authenticate(email: "nobody@example.vn", password: "wrong2024")
+        #expect(hasher.verifyCount == 2)
+        _ = try? await accounts.authenticate(email: "nobody2@example.vn", password: "wrong2024")
+        #expect(hasher.verifyCount == 3)
     }
 }

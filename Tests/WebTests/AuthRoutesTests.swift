@@ -32,6 +32,17 @@ import Testing
         }
     }
 
+    @Test func sessionCookiesAreSecureWhenServingTLS() async throws {
+        let shop = try TestShop(tlsEnabled: true)
+        try await shop.app.test(.router) { client in
+            let response = try await Browser(client).register()
+            for name in [SessionCookies.access, SessionCookies.refresh, SessionCookies.csrf] {
+                #expect(response.setCookie(name)?.contains("; Secure") == true, "\(name) is not Secure")
+            }
+            #expect(response.headers[.strictTransportSecurity] != nil)
+        }
+    }
+
     @Test func clientSetRoleIsIgnoredOnRegister() async throws {
         let shop = try TestShop()
         try await shop.app.test(.router) { client in

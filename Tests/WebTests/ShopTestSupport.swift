@@ -18,9 +18,10 @@ struct TestShop {
     let accounts: AccountService
     let mailer: FileMailer
     let authRatePerMinute: Int
+    let tlsEnabled: Bool
     let app: Application<RouterResponder<AppRequestContext>>
 
-    init(authRatePerMinute: Int = 10) throws {
+    init(authRatePerMinute: Int = 10, tlsEnabled: Bool = false) throws {
         database = try AppDatabase.inMemory()
         clock = ManualClock()
         mailer = FileMailer(
@@ -30,11 +31,14 @@ struct TestShop {
         )
         accounts = AccountService(database: database, hasher: BcryptPasswordHasher(cost: 4), mailer: mailer, clock: clock)
         self.authRatePerMinute = authRatePerMinute
-        app = Application(router: Self.makeRouter(database: database, clock: clock, accounts: accounts, authRatePerMinute: authRatePerMinute))
+        self.tlsEnabled = tlsEnabled
+        app = Application(
+            router: Self.makeRouter(database: database, clock: clock, accounts: accounts, authRatePerMinute: authRatePerMinute, tlsEnabled: tlsEnabled)
+        )
     }
 
     /// The shop's router over the given parts, as `buildApplication` wires it.
-    static func makeRouter(database: AppDatabase, clock: ManualClock, accounts: AccountService, authRatePerMinute: Int) -> Router<AppRequestContext> {
+    static func makeRouter(database: AppDatabase, clock: ManualClock, accounts: AccountService, authRatePerMinute: Int, tlsEnabled: Bool) -> Router<AppRequestContext> {
         buildRouter(
             WebDependencies(
                 database: database,
@@ -42,7 +46,12 @@ struct TestShop {
                 accounts: accounts,
                 accessTokens: AccessTokens(secret: String(repeating: "k", count: 48), clock: clock),
                 rateLimiter: InMemoryRateLimiter(clock: clock),
-                settings: WebSettings(staticDirectory: "/nonexistent", logRequests: false, authRatePerMinute: authRatePerMinute)
+                settings: WebSettings(
+                    staticDirectory: "/nonexistent",
+                    tlsEnabled: tlsEnabled,
+                    logRequests: false,
+                    authRatePerMinute: authRatePerMinute
+                )
             ),
             logger: Logger(label: "test")
         )
@@ -50,7 +59,7 @@ struct TestShop {
 
     /// A second router over this shop's parts, for inspecting its routes.
     func makeRouter() -> Router<AppRequestContext> {
-        Self.makeRouter(database: database, clock: clock, accounts: accounts, authRatePerMinute: authRatePerMinute)
+        Self.makeRouter(database: database, clock: clock, accounts: accounts, authRatePerMinute: authRatePerMinute, tlsEnabled: tlsEnabled)
     }
 
     /// An admin account created the way the CLI does it.
