@@ -45,6 +45,7 @@ func buildApplication(
 ) throws -> some ApplicationProtocol {
     let webSettings = WebSettings(
         staticDirectory: configuration.staticDirectory,
+        uploadsDirectory: configuration.uploadsDirectory,
         openAPIPath: ((configuration.staticDirectory as NSString).deletingLastPathComponent as NSString)
             .appendingPathComponent("openapi.yaml"),
         corsOrigins: configuration.corsOrigins,
@@ -58,6 +59,11 @@ func buildApplication(
             database: environment.database,
             clock: environment.clock,
             accounts: makeAccountService(configuration: configuration, environment: environment, logger: logger),
+            catalog: CatalogService(
+                database: environment.database,
+                clock: environment.clock,
+                images: ProductImageStore(directory: configuration.uploadsDirectory)
+            ),
             accessTokens: AccessTokens(secret: environment.secrets.jwtSecret, clock: environment.clock),
             rateLimiter: InMemoryRateLimiter(clock: environment.clock),
             settings: webSettings,

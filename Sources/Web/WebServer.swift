@@ -8,6 +8,7 @@ public struct WebDependencies: Sendable {
     public var database: AppDatabase
     public var clock: any AppClock
     public var accounts: AccountService
+    public var catalog: CatalogService
     public var accessTokens: AccessTokens
     /// Counts attempts on throttled routes (in memory, or shared through Redis in cluster mode).
     public var rateLimiter: any RateLimiter
@@ -19,6 +20,7 @@ public struct WebDependencies: Sendable {
         database: AppDatabase,
         clock: any AppClock,
         accounts: AccountService,
+        catalog: CatalogService,
         accessTokens: AccessTokens,
         rateLimiter: any RateLimiter,
         settings: WebSettings,
@@ -27,6 +29,7 @@ public struct WebDependencies: Sendable {
         self.database = database
         self.clock = clock
         self.accounts = accounts
+        self.catalog = catalog
         self.accessTokens = accessTokens
         self.rateLimiter = rateLimiter
         self.settings = settings
@@ -38,6 +41,8 @@ public struct WebDependencies: Sendable {
 public struct WebSettings: Sendable {
     /// Folder of the storefront's HTML, CSS, ES modules and images.
     public var staticDirectory: String
+    /// Folder of uploaded product pictures, served under `/uploads/`.
+    public var uploadsDirectory: String
     /// Path of `openapi.yaml`, served at `/api/v1/openapi.yaml`.
     public var openAPIPath: String
     /// Origins allowed to call the API from a browser on another site; empty means same-origin only.
@@ -53,6 +58,7 @@ public struct WebSettings: Sendable {
 
     public init(
         staticDirectory: String = "static",
+        uploadsDirectory: String = "data/uploads",
         openAPIPath: String = "openapi.yaml",
         corsOrigins: [String] = [],
         tlsEnabled: Bool = false,
@@ -61,6 +67,7 @@ public struct WebSettings: Sendable {
         authRatePerMinute: Int = 10
     ) {
         self.staticDirectory = staticDirectory
+        self.uploadsDirectory = uploadsDirectory
         self.openAPIPath = openAPIPath
         self.corsOrigins = corsOrigins
         self.tlsEnabled = tlsEnabled
@@ -101,6 +108,13 @@ public func buildRouter(_ dependencies: WebDependencies, logger: Logger) -> Rout
             searchForIndexHtml: true,
             logger: logger
         )
+        // Uploaded pictures are named by the hash of their bytes, so they never change: cache for a year.
+        FileMiddleware(
+            settings.uploadsDirectory,
+            urlBasePath: "/uploads",
+            cacheControl: .init([(MediaType(type: .image), [.public, .maxAge(31_536_000)])]),
+            logger: logger
+        )
     }
     OpsController<AppRequestContext>(
         database: dependencies.database,
@@ -118,5 +132,7 @@ public func buildRouter(_ dependencies: WebDependencies, logger: Logger) -> Rout
     ).addRoutes(to: api.group("auth"))
     AdminUsersController(accounts: dependencies.accounts)
         .addRoutes(to: api.group("admin/users").add(middleware: RequireRoleMiddleware(.admin)))
+    CatalogController(catalog: dependencies.catalog, cache: CatalogResponseCache()).addRoutes(to: api)
+    AdminCatalogController(catalog: dependencies.catalog).addRoutes(to: api.group().add(middleware: RequireRoleMiddleware(.admin)))
     return router
 }

@@ -16,6 +16,8 @@ struct TestShop {
     let database: AppDatabase
     let clock: ManualClock
     let accounts: AccountService
+    let catalog: CatalogService
+    let uploads: String
     let mailer: FileMailer
     let authRatePerMinute: Int
     let tlsEnabled: Bool
@@ -30,24 +32,44 @@ struct TestShop {
             clock: clock
         )
         accounts = AccountService(database: database, hasher: BcryptPasswordHasher(cost: 4), mailer: mailer, clock: clock)
+        uploads = FileManager.default.temporaryDirectory.appendingPathComponent("uploads-\(UUID().uuidString)").path
+        catalog = CatalogService(database: database, clock: clock, images: ProductImageStore(directory: uploads))
         self.authRatePerMinute = authRatePerMinute
         self.tlsEnabled = tlsEnabled
         app = Application(
-            router: Self.makeRouter(database: database, clock: clock, accounts: accounts, authRatePerMinute: authRatePerMinute, tlsEnabled: tlsEnabled)
+            router: Self.makeRouter(
+                database: database,
+                clock: clock,
+                accounts: accounts,
+                catalog: catalog,
+                uploads: uploads,
+                authRatePerMinute: authRatePerMinute,
+                tlsEnabled: tlsEnabled
+            )
         )
     }
 
     /// The shop's router over the given parts, as `buildApplication` wires it.
-    static func makeRouter(database: AppDatabase, clock: ManualClock, accounts: AccountService, authRatePerMinute: Int, tlsEnabled: Bool) -> Router<AppRequestContext> {
+    static func makeRouter(
+        database: AppDatabase,
+        clock: ManualClock,
+        accounts: AccountService,
+        catalog: CatalogService,
+        uploads: String,
+        authRatePerMinute: Int,
+        tlsEnabled: Bool
+    ) -> Router<AppRequestContext> {
         buildRouter(
             WebDependencies(
                 database: database,
                 clock: clock,
                 accounts: accounts,
+                catalog: catalog,
                 accessTokens: AccessTokens(secret: String(repeating: "k", count: 48), clock: clock),
                 rateLimiter: InMemoryRateLimiter(clock: clock),
                 settings: WebSettings(
                     staticDirectory: "/nonexistent",
+                    uploadsDirectory: uploads,
                     tlsEnabled: tlsEnabled,
                     logRequests: false,
                     authRatePerMinute: authRatePerMinute
@@ -59,7 +81,15 @@ struct TestShop {
 
     /// A second router over this shop's parts, for inspecting its routes.
     func makeRouter() -> Router<AppRequestContext> {
-        Self.makeRouter(database: database, clock: clock, accounts: accounts, authRatePerMinute: authRatePerMinute, tlsEnabled: tlsEnabled)
+        Self.makeRouter(
+            database: database,
+            clock: clock,
+            accounts: accounts,
+            catalog: catalog,
+            uploads: uploads,
+            authRatePerMinute: authRatePerMinute,
+            tlsEnabled: tlsEnabled
+        )
     }
 
     /// An admin account created the way the CLI does it.

@@ -45,6 +45,9 @@ struct ApplianceConfiguration: Sendable {
 
     var tlsEnabled: Bool { tlsCertificatePath != nil }
 
+    /// `DATA_DIR/uploads`: uploaded product pictures.
+    var uploadsDirectory: String { (dataDirectory as NSString).appendingPathComponent("uploads") }
+
     /// `PUBLIC_URL`, or the address the server listens on.
     var publicBaseURL: String {
         publicURL ?? "\(tlsEnabled ? "https" : "http")://\(httpHost):\(httpPort)"

@@ -7,6 +7,7 @@ enum AppMigrations {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1_foundation_catalog", migrate: v1FoundationCatalog)
         migrator.registerMigration("v2_accounts", migrate: v2Accounts)
+        migrator.registerMigration("v3_catalog_search_reviews", migrate: CatalogSchema.v3SearchAndReviews)
         return migrator
     }
 

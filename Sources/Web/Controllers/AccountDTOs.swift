@@ -50,13 +50,6 @@ struct PageResponse<Item: Encodable & Sendable>: ResponseEncodable {
 extension PageRequest {
     /// Reads `page` and `limit` from the query string; anything but an integer in range is a 400.
     init(query: Request) throws(AppError) {
-        func integer(_ name: String, default value: Int) throws(AppError) -> Int {
-            guard let raw = query.uri.queryParameters[Substring(name)] else { return value }
-            guard let number = Int(raw) else {
-                throw .validation("\(name) must be a whole number.", fields: [name: "must be an integer"])
-            }
-            return number
-        }
-        try self.init(page: try integer("page", default: 1), limit: try integer("limit", default: 20))
+        try self.init(page: try query.integerQuery("page") ?? 1, limit: try query.integerQuery("limit") ?? 20)
     }
 }

@@ -1,0 +1,111 @@
+import Foundation
+
+/// A group of products on the storefront (cakes, sweet breads, gift boxes…).
+public struct Category: Sendable, Equatable, Codable {
+    public var id: String
+    public var slug: String
+    public var name: String
+    public var description: String
+    public var sortOrder: Int
+    public var isActive: Bool
+    /// Live, active products in the category.
+    public var productCount: Int
+    public var createdAt: Date
+    public var updatedAt: Date
+}
+
+/// The category a product belongs to, as shown with the product.
+public struct CategorySummary: Sendable, Equatable, Codable {
+    public var id: String
+    public var slug: String
+    public var name: String
+}
+
+/// Something the bakery sells. Money is an integer amount of the currency's smallest unit.
+public struct Product: Sendable, Equatable, Codable {
+    public var id: String
+    public var slug: String
+    public var name: String
+    public var description: String
+    public var price: Int
+    public var compareAtPrice: Int?
+    public var stock: Int
+    public var images: [String]
+    public var category: CategorySummary?
+    public var tags: [String]
+    public var ingredients: String
+    public var allergens: [String]
+    public var weightGrams: Int?
+    public var isActive: Bool
+    public var ratingAverage: Double
+    public var ratingCount: Int
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public var inStock: Bool { stock > 0 }
+}
+
+/// A customer's rating and comment on a product.
+public struct Review: Sendable, Equatable, Codable {
+    public var id: String
+    public var productId: String
+    public var userId: String
+    /// The reviewer's display name.
+    public var userName: String
+    public var rating: Int
+    public var comment: String
+    public var createdAt: Date
+}
+
+/// A read result with the catalogue version it was read at, so a cache can tell when it is stale.
+public struct Versioned<Value: Sendable>: Sendable {
+    public var version: Int
+    public var value: Value
+}
+
+/// How a product list is ordered.
+public enum ProductSort: String, Sendable, CaseIterable {
+    case price
+    case priceDescending = "-price"
+    case newest
+    case name
+    case rating
+}
+
+/// The filters of `GET /products`; nil means "any".
+public struct ProductQuery: Sendable, Equatable {
+    public var search: String?
+    /// Category id or slug.
+    public var category: String?
+    public var minPrice: Int?
+    public var maxPrice: Int?
+    public var inStock: Bool?
+    public var tag: String?
+    /// Default: relevance when searching, else newest.
+    public var sort: ProductSort?
+    public var page: PageRequest
+    /// Admins may list inactive products too (never deleted ones).
+    public var includeInactive: Bool
+
+    public init(
+        search: String? = nil,
+        category: String? = nil,
+        minPrice: Int? = nil,
+        maxPrice: Int? = nil,
+        inStock: Bool? = nil,
+        tag: String? = nil,
+        sort: ProductSort? = nil,
+        page: PageRequest = try! PageRequest(),
+        includeInactive: Bool = false
+    ) {
+        self.search = search
+        self.category = category
+        self.minPrice = minPrice
+        self.maxPrice = maxPrice
+        self.inStock = inStock
+        self.tag = tag
+        self.sort = sort
+        self.page = page
+        self.includeInactive = includeInactive
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import GRDB
+
+extension CatalogService {
+    /// A product's reviews, newest first.
+    public func reviews(productIdOrSlug: String, page: PageRequest) async throws -> Versioned<Page<Review>> {
+        try await database.writer.read { db in
+            let product = try Self.fetchProduct(db, idOrSlug: productIdOrSlug, includeInactive: false)
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM review WHERE productId = ?", arguments: [product.id]) ?? 0
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT review.*, user.name AS userName FROM review JOIN user ON user.id = review.userId
+                    WHERE review.productId = ? ORDER BY review.createdAt DESC, review.id LIMIT ? OFFSET ?
+                    """,
+                arguments: [product.id, page.limit, page.offset]
+            )
+            return Versioned(version: try Self.version(db), value: Page(items: rows.map(Self.review(from:)), request: page, total: total))
+        }
+    }
+
+    /// Adds the signed-in user's review: rating 1–5 and an optional comment, one per user and product.
+    /// The product's rating average and count change in the same transaction.
+    public func addReview(by identity: Identity, productIdOrSlug: String, rating: Int, comment: String?) async throws -> Review {
+        guard (1...5).contains(rating) else {
+            throw AppError.validation("The rating must be from 1 to 5.", fields: ["rating": "must be a whole number from 1 to 5"])
+        }
+        let text = try CatalogRules.description(comment ?? "", field: "comment")
+        guard text.count <= 2000 else {
+            throw AppError.validation("The comment is too long.", fields: ["comment": "must be at most 2000 characters"])
+        }
+        let now = clock.now()
+        let id = UUID().uuidString.lowercased()
+        do {
+            return try await database.writer.write { db in
+                let product = try Self.fetchProduct(db, idOrSlug: productIdOrSlug, includeInactive: false)
+                try db.execute(
+                    sql: "INSERT INTO review (id, productId, userId, rating, comment, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [id, product.id, identity.user.id, rating, text, now]
+                )
+                try Self.refreshRating(db, productID: product.id)
+                return Review(
+                    id: id,
+                    productId: product.id,
+                    userId: identity.user.id,
+                    userName: identity.user.name,
+                    rating: rating,
+                    comment: text,
+                    createdAt: now
+                )
+            }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw AppError(.conflict, "You have already reviewed this product.")
+        }
+    }
+
+    /// Deletes a review; only its author or an admin may.
+    public func deleteReview(id: String, by identity: Identity) async throws {
+        try await database.writer.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT userId, productId FROM review WHERE id = ?", arguments: [id]) else {
+                throw AppError.notFound("The review")
+            }
+            let author: String = row["userId"]
+            guard author == identity.user.id || identity.user.role == .admin else {
+                throw AppError(.forbidden, "Only the author or an administrator may delete this review.")
+            }
+            try db.execute(sql: "DELETE FROM review WHERE id = ?", arguments: [id])
+            try Self.refreshRating(db, productID: row["productId"])
+        }
+    }
+
+    /// Recomputes a product's rating average and count from its reviews.
+    static func refreshRating(_ db: Database, productID: String) throws {
+        try db.execute(
+            sql: """
+                UPDATE product SET
+                    ratingAverage = COALESCE((SELECT ROUND(AVG(rating), 2) FROM review WHERE productId = :id), 0),
+                    ratingCount = (SELECT COUNT(*) FROM review WHERE productId = :id)
+                WHERE id = :id
+                """,
+            arguments: ["id": productID]
+        )
+    }
+
+    static func review(from row: Row) -> Review {
+        Review(
+            id: row["id"],
+            productId: row["productId"],
+            userId: row["userId"],
+            userName: row["userName"],
+            rating: row["rating"],
+            comment: row["comment"],
+            createdAt: row["createdAt"]
+        )
+    }
+}

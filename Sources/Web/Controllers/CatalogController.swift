@@ -1,0 +1,124 @@
+import Foundation
+import Hummingbird
+import Storage
+
+/// The public catalogue — categories, products with search and filters, reviews — served from
+/// ``CatalogResponseCache``; plus reviewing for signed-in users.
+struct CatalogController<Context: AppRequestContextProtocol> {
+    let catalog: CatalogService
+    let cache: CatalogResponseCache
+
+    func addRoutes(to api: RouterGroup<Context>) {
+        api.get("categories", use: categories)
+        api.get("products", use: products)
+        api.get("products/:id", use: product)
+        api.get("products/:id/reviews", use: reviews)
+        api.group()
+            .add(middleware: RequireRoleMiddleware())
+            .post("products/:id/reviews", use: addReview)
+            .delete("reviews/:id", use: deleteReview)
+    }
+
+    @Sendable func categories(_ request: Request, context: Context) async throws -> Response {
+        if try wantsInactive(request, context) {
+            return try JSONCoding.response(ListResponse(items: try await catalog.categories(includeInactive: true).value))
+        }
+        return try await cached(request) {
+            let categories = try await catalog.categories()
+            return (categories.version, ListResponse(items: categories.value))
+        }
+    }
+
+    @Sendable func products(_ request: Request, context: Context) async throws -> Response {
+        var query = try Self.productQuery(request)
+        if try wantsInactive(request, context) {
+            query.includeInactive = true
+            return try JSONCoding.response(PageResponse(try await catalog.listProducts(query).value, ProductResponse.init))
+        }
+        return try await cached(request) {
+            let page = try await catalog.listProducts(query)
+            return (page.version, PageResponse(page.value, ProductResponse.init))
+        }
+    }
+
+    @Sendable func product(_ request: Request, context: Context) async throws -> Response {
+        let id = try context.parameters.require("id")
+        if try wantsInactive(request, context) {
+            return try JSONCoding.response(ProductResponse(try await catalog.product(idOrSlug: id, includeInactive: true).value))
+        }
+        return try await cached(request) {
+            let product = try await catalog.product(idOrSlug: id)
+            return (product.version, ProductResponse(product.value))
+        }
+    }
+
+    @Sendable func reviews(_ request: Request, context: Context) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let page = try PageRequest(query: request)
+        return try await cached(request) {
+            let reviews = try await catalog.reviews(productIdOrSlug: id, page: page)
+            return (reviews.version, PageResponse(reviews.value) { $0 })
+        }
+    }
+
+    @Sendable func addReview(_ request: Request, context: Context) async throws -> EditedResponse<Review> {
+        let input = try await request.decode(as: ReviewRequest.self, context: context)
+        let review = try await catalog.addReview(
+            by: try context.requireIdentity(),
+            productIdOrSlug: try context.parameters.require("id"),
+            rating: input.rating,
+            comment: input.comment
+        )
+        return EditedResponse(status: .created, response: review)
+    }
+
+    @Sendable func deleteReview(_ request: Request, context: Context) async throws -> HTTPResponse.Status {
+        try await catalog.deleteReview(id: try context.parameters.require("id"), by: try context.requireIdentity())
+        return .noContent
+    }
+
+    // MARK: - Helpers
+
+    private func cached(_ request: Request, load: () async throws -> (Int, any Encodable)) async throws -> Response {
+        try await cache.response(
+            for: request,
+            key: CatalogResponseCache.key(for: request),
+            currentVersion: try await catalog.version(),
+            load: { try await load() }
+        )
+    }
+
+    /// `includeInactive=true` from an admin: an uncached answer that also lists hidden items.
+    private func wantsInactive(_ request: Request, _ context: Context) throws -> Bool {
+        try request.booleanQuery("includeInactive") == true && context.identity?.user.role == .admin
+    }
+
+    static func productQuery(_ request: Request) throws -> ProductQuery {
+        var sort: ProductSort?
+        if let raw = request.textQuery("sort") {
+            guard let parsed = ProductSort(rawValue: raw) else {
+                let allowed = ProductSort.allCases.map(\.rawValue).joined(separator: ", ")
+                throw AppError.validation("Unknown sort order.", fields: ["sort": "must be one of \(allowed)"])
+            }
+            sort = parsed
+        }
+        for name in ["minPrice", "maxPrice"] {
+            if let price = try request.integerQuery(name), price < 0 {
+                throw AppError.validation("\(name) must not be negative.", fields: [name: "must be 0 or more"])
+            }
+        }
+        if let search = request.textQuery("q"), search.count > 200 {
+            throw AppError.validation("The search is too long.", fields: ["q": "must be at most 200 characters"])
+        }
+        return ProductQuery(
+            search: request.textQuery("q"),
+            category: request.textQuery("category"),
+            minPrice: try request.integerQuery("minPrice"),
+            maxPrice: try request.integerQuery("maxPrice"),
+            inStock: try request.booleanQuery("inStock"),
+            tag: request.textQuery("tag"),
+            sort: sort,
+            page: try PageRequest(query: request)
+        )
+    }
+}

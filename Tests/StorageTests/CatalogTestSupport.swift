@@ -1,0 +1,44 @@
+import Foundation
+
+@testable import Storage
+
+/// A catalogue over a fresh in-memory database seeded with the demo bakery, a manual clock, and an
+/// upload folder in a temporary directory.
+struct CatalogFixture {
+    let database: AppDatabase
+    let clock: ManualClock
+    let catalog: CatalogService
+    let accounts: AccountService
+    let uploads: String
+
+    init(seeded: Bool = true) throws {
+        database = try AppDatabase.inMemory()
+        clock = ManualClock()
+        uploads = FileManager.default.temporaryDirectory.appendingPathComponent("uploads-\(UUID().uuidString)").path
+        catalog = CatalogService(database: database, clock: clock, images: ProductImageStore(directory: uploads))
+        accounts = AccountService(database: database, hasher: BcryptPasswordHasher(cost: 4), mailer: RecordingMailer(), clock: clock)
+        if seeded { _ = try database.seedDemoData(now: clock.now()) }
+    }
+
+    func customer(_ email: String = "lan@example.vn", name: String = "Lan") async throws -> Identity {
+        let user = try await accounts.register(email: email, password: "banhmi2024", name: name, phone: nil)
+        return Identity(user: user, sessionID: "test")
+    }
+
+    func admin() async throws -> Identity {
+        let (user, _) = try await accounts.createAdmin(email: "boss@klelite.vn", password: "bakery2024")
+        return Identity(user: user, sessionID: "test")
+    }
+
+    func list(_ query: ProductQuery) async throws -> [String] {
+        try await catalog.listProducts(query).value.items.map(\.slug)
+    }
+
+    func draft(name: String, price: Int, _ configure: (inout CatalogService.ProductDraft) -> Void = { _ in }) -> CatalogService.ProductDraft {
+        var draft = CatalogService.ProductDraft()
+        draft.name = name
+        draft.price = price
+        configure(&draft)
+        return draft
+    }
+}
