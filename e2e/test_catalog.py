@@ -59,3 +59,14 @@ def test_admin_uploads_a_picture_that_is_then_served(data_dir):
         assert fake.status_code == 415 and fake.json()["error"]["code"] == "unsupported_media_type"
     finally:
         server.stop()
+
+
+def test_storefront_pages_and_modules_are_served(server):
+    home = requests.get(server.url("/"))
+    assert 'id="products"' in home.text and "/js/home.js" in home.text
+    detail = requests.get(server.url("/product.html"))
+    assert detail.status_code == 200 and "/js/product.js" in detail.text
+    for module in ["/js/home.js", "/js/product.js", "/js/format.js", "/js/api.js"]:
+        response = requests.get(server.url(module))
+        assert response.status_code == 200, module
+        assert "javascript" in response.headers["Content-Type"]
