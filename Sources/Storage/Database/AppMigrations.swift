@@ -8,6 +8,7 @@ enum AppMigrations {
         migrator.registerMigration("v1_foundation_catalog", migrate: v1FoundationCatalog)
         migrator.registerMigration("v2_accounts", migrate: v2Accounts)
         migrator.registerMigration("v3_catalog_search_reviews", migrate: CatalogSchema.v3SearchAndReviews)
+        migrator.registerMigration("v4_jobs", migrate: JobSchema.v4Jobs)
         return migrator
     }
 

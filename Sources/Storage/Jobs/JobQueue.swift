@@ -1,0 +1,176 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// The job queue, stored in the shop's own database.
+///
+/// - Enqueue happens inside the caller's transaction (transactional outbox): the job exists if and only
+///   if the change that made it committed, and the queue's workers are woken right after that commit.
+/// - A worker claims a job with a lease in one `UPDATE … RETURNING` statement inside a `BEGIN IMMEDIATE`
+///   transaction, so two workers never take the same job, and renews the lease while it runs.
+/// - An expired lease makes the job claimable again (at-least-once delivery); every state change after a
+///   claim is conditional on the claim's lease token, so a stale worker can neither complete nor fail it.
+public final class JobQueue: Sendable {
+    /// Lease lengths and retry pacing.
+    public struct Settings: Sendable {
+        public var leaseDuration: TimeInterval = 30
+        /// First retry delay; doubles per attempt.
+        public var backoffBase: TimeInterval = 5
+        public var backoffCap: TimeInterval = 3600
+        /// Completed jobs are deleted after this long.
+        public var retention: TimeInterval = 7 * 24 * 3600
+
+        public init() {}
+    }
+
+    let database: AppDatabase
+    let clock: any AppClock
+    public let settings: Settings
+    /// A factor in 0.75…1.25 that spreads retries of jobs that failed together.
+    let jitter: @Sendable () -> Double
+    private let signals = Mutex<[String: WakeSignal]>([:])
+
+    public init(
+        database: AppDatabase,
+        clock: any AppClock,
+        settings: Settings = Settings(),
+        jitter: @escaping @Sendable () -> Double = { Double.random(in: 0.75...1.25) }
+    ) {
+        self.database = database
+        self.clock = clock
+        self.settings = settings
+        self.jitter = jitter
+    }
+
+    // MARK: - Enqueue
+
+    /// Adds a job inside the caller's write transaction. With an idempotency key that its kind already
+    /// used, nothing is added and the existing job's id is returned.
+    @discardableResult
+    public func enqueue(_ db: Database, _ request: JobRequest) throws -> Int64 {
+        let now = clock.now()
+        if let key = request.idempotencyKey,
+            let existing = try Int64.fetchOne(db, sql: "SELECT id FROM job WHERE kind = ? AND idempotencyKey = ?", arguments: [request.kind, key])
+        {
+            return existing
+        }
+        var job = Job(
+            id: nil, queue: request.queue, kind: request.kind, payload: request.payload, idempotencyKey: request.idempotencyKey,
+            priority: request.priority, status: .queued, attempts: 0, maxAttempts: max(1, request.maxAttempts), runAt: request.runAt ?? now,
+            leaseToken: nil, leaseExpiresAt: nil, lastError: nil, createdAt: now, updatedAt: now, completedAt: nil
+        )
+        try job.insert(db)
+        let signal = self.signal(for: request.queue)
+        db.afterNextTransaction { _ in signal.notify() }
+        return job.id!
+    }
+
+    /// Adds a job in a transaction of its own.
+    @discardableResult
+    public func enqueue(_ request: JobRequest) async throws -> Int64 {
+        try await database.writer.write { db in try self.enqueue(db, request) }
+    }
+
+    func signal(for queue: String) -> WakeSignal {
+        signals.withLock { signals in
+            if let signal = signals[queue] { return signal }
+            let signal = WakeSignal()
+            signals[queue] = signal
+            return signal
+        }
+    }
+
+    // MARK: - Claim and finish
+
+    /// Claims the next due job of `queue`, or one whose lease expired, and leases it.
+    public func claim(queue: String) async throws -> Job? {
+        let now = clock.now()
+        let token = UUID().uuidString
+        return try await database.writer.write { db in
+            try Job.fetchOne(
+                db,
+                sql: """
+                    UPDATE job SET status = 'running', attempts = attempts + 1, leaseToken = ?, leaseExpiresAt = ?, updatedAt = ?
+                    WHERE id = (
+                        SELECT id FROM job
+                        WHERE queue = ? AND ((status = 'queued' AND runAt <= ?) OR (status = 'running' AND leaseExpiresAt <= ?))
+                        ORDER BY priority DESC, runAt, id LIMIT 1
+                    )
+                    RETURNING *
+                    """,
+                arguments: [token, now.addingTimeInterval(self.settings.leaseDuration), now, queue, now, now]
+            )
+        }
+    }
+
+    /// Extends a running job's lease; false when the claim was lost (its lease expired and another took it).
+    public func heartbeat(_ job: Job) async throws -> Bool {
+        let now = clock.now()
+        return try await conditionalUpdate(
+            job,
+            sql: "UPDATE job SET leaseExpiresAt = ?, updatedAt = ? WHERE id = ? AND leaseToken = ? AND status = 'running'",
+            arguments: [now.addingTimeInterval(settings.leaseDuration), now, job.id, job.leaseToken]
+        )
+    }
+
+    /// Marks a claimed job done. False (and no change) when the claim is stale: exactly one final state wins.
+    /// `scrubPayload` forgets the payload (e.g. a one-time reset link) once it is no longer needed.
+    @discardableResult
+    public func complete(_ job: Job, scrubPayload: Bool = false) async throws -> Bool {
+        let now = clock.now()
+        return try await conditionalUpdate(
+            job,
+            sql: """
+                UPDATE job SET status = 'completed', completedAt = ?, updatedAt = ?, leaseToken = NULL, leaseExpiresAt = NULL,
+                    lastError = NULL, payload = CASE WHEN ? THEN '{}' ELSE payload END
+                WHERE id = ? AND leaseToken = ? AND status = 'running'
+                """,
+            arguments: [now, now, scrubPayload, job.id, job.leaseToken]
+        )
+    }
+
+    /// Records a failure: the job is retried after an exponential, jittered delay, or becomes `dead`
+    /// once it used `maxAttempts`. False when the claim is stale.
+    @discardableResult
+    public func fail(_ job: Job, error: String, permanently: Bool = false) async throws -> Bool {
+        let now = clock.now()
+        let dead = permanently || job.attempts >= job.maxAttempts
+        let retryAt = now.addingTimeInterval(backoff(afterAttempt: job.attempts))
+        return try await conditionalUpdate(
+            job,
+            sql: """
+                UPDATE job SET status = ?, runAt = ?, lastError = ?, updatedAt = ?, leaseToken = NULL, leaseExpiresAt = NULL
+                WHERE id = ? AND leaseToken = ? AND status = 'running'
+                """,
+            arguments: [dead ? JobStatus.dead.rawValue : JobStatus.queued.rawValue, dead ? job.runAt : retryAt, String(error.prefix(2000)), now, job.id, job.leaseToken]
+        )
+    }
+
+    /// Gives a claimed job back unfinished (shutdown): it runs again at once, and the attempt does not count.
+    @discardableResult
+    public func release(_ job: Job) async throws -> Bool {
+        let now = clock.now()
+        let released = try await conditionalUpdate(
+            job,
+            sql: """
+                UPDATE job SET status = 'queued', attempts = MAX(attempts - 1, 0), runAt = ?, updatedAt = ?, leaseToken = NULL, leaseExpiresAt = NULL
+                WHERE id = ? AND leaseToken = ? AND status = 'running'
+                """,
+            arguments: [now, now, job.id, job.leaseToken]
+        )
+        return released
+    }
+
+    /// The delay before retry number `attempt + 1`: base × 2^(attempt−1), capped, times a jitter factor.
+    public func backoff(afterAttempt attempt: Int) -> TimeInterval {
+        let exponential = settings.backoffBase * pow(2, Double(max(0, attempt - 1)))
+        return min(exponential, settings.backoffCap) * jitter()
+    }
+
+    private func conditionalUpdate(_ job: Job, sql: String, arguments: StatementArguments) async throws -> Bool {
+        try await database.writer.write { db in
+            try db.execute(sql: sql, arguments: arguments)
+            return db.changesCount == 1
+        }
+    }
+}

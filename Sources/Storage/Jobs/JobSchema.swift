@@ -1,0 +1,35 @@
+import GRDB
+
+/// The job queue's tables (migration `v4_jobs`).
+enum JobSchema {
+    static func v4Jobs(_ db: Database) throws {
+        try db.create(table: "job") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("queue", .text).notNull()
+            t.column("kind", .text).notNull()
+            t.column("payload", .text).notNull()
+            t.column("idempotencyKey", .text)
+            t.column("priority", .integer).notNull().defaults(to: 0)
+            t.column("status", .text).notNull()
+                .check { ["queued", "running", "completed", "dead"].contains($0) }
+            t.column("attempts", .integer).notNull().defaults(to: 0).check { $0 >= 0 }
+            t.column("maxAttempts", .integer).notNull().check { $0 >= 1 }
+            t.column("runAt", .datetime).notNull()
+            t.column("leaseToken", .text)
+            t.column("leaseExpiresAt", .datetime)
+            t.column("lastError", .text)
+            t.column("createdAt", .datetime).notNull()
+            t.column("updatedAt", .datetime).notNull()
+            t.column("completedAt", .datetime)
+            t.uniqueKey(["kind", "idempotencyKey"])
+        }
+        // The claim query: the next due job of a queue, by priority then time.
+        try db.create(index: "job_claimable", on: "job", columns: ["queue", "status", "priority", "runAt"])
+        try db.create(index: "job_on_status_completedAt", on: "job", columns: ["status", "completedAt"])
+        // Emails already handed to the mail transport, by Message-ID: a retried job does not send twice.
+        try db.create(table: "sentEmail") { t in
+            t.primaryKey("messageId", .text)
+            t.column("sentAt", .datetime).notNull()
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import Storage
+
+/// Polls a condition that asynchronous work will make true, for at most ten seconds of real time.
+func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
+    for _ in 0..<2000 {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+    Issue.record("timed out waiting for: \(what)")
+}
+
+/// A handler whose outcome per (job, attempt) is decided by a seeded coin, and which records runs.
+final class FlakyHandler: JobHandler {
+    let kinds = ["flaky"]
+    let failureRate: Double
+    let seed: UInt64
+    private let runs = Mutex<[Int64: (attempts: Int, successes: Int)]>([:])
+
+    init(failureRate: Double, seed: UInt64) {
+        self.failureRate = failureRate
+        self.seed = seed
+    }
+
+    var record: [Int64: (attempts: Int, successes: Int)] { runs.withLock { $0 } }
+
+    func run(_ job: Job) async throws {
+        var hash = seed ^ UInt64(job.id!) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(job.attempts) &* 0xBF58_476D_1CE4_E5B9
+        hash ^= hash >> 31
+        let fails = Double(hash % 1000) / 1000 < failureRate
+        runs.withLock { runs in
+            var entry = runs[job.id!] ?? (0, 0)
+            entry.attempts += 1
+            if !fails { entry.successes += 1 }
+            runs[job.id!] = entry
+        }
+        if fails { throw Flaked() }
+    }
+
+    struct Flaked: Error {}
+}
+
+/// A handler that waits until the test lets it finish.
+final class GatedHandler: JobHandler {
+    let kinds = ["gated"]
+    private let state = Mutex<(started: Int, finished: Int, open: Bool)>((0, 0, false))
+
+    var started: Int { state.withLock { $0.started } }
+    var finished: Int { state.withLock { $0.finished } }
+    func open() { state.withLock { $0.open = true } }
+
+    func run(_ job: Job) async throws {
+        state.withLock { $0.started += 1 }
+        while !state.withLock({ $0.open }) { try await Task.sleep(for: .milliseconds(2)) }
+        state.withLock { $0.finished += 1 }
+    }
+}
+
+@Suite struct JobWorkersTests {
+    @Test(arguments: [UInt64(1), 2, 3])
+    func everyJobCompletesExactlyOnceOrDiesUnderRandomFailures(seed: UInt64) async throws {
+        let clock = ManualClock()
+        let queue = JobQueue(database: try AppDatabase.inMemory(), clock: clock, jitter: { 1 })
+        let handler = FlakyHandler(failureRate: 0.4, seed: seed)
+        let workers = JobWorkers(queue: queue, handlers: [handler], queues: [.init(name: "q", concurrency: 4)], pollInterval: 5)
+        let running = Task { try await workers.run() }
+        try await withThrowingTaskGroup(of: Void.self) { producers in
+            for producer in 0..<3 {
+                producers.addTask {
+                    for n in 0..<20 {
+                        try await queue.enqueue(JobRequest(queue: "q", kind: "flaky", payload: Ping(n: producer * 100 + n), maxAttempts: 3))
+                    }
+                }
+            }
+            try await producers.waitForAll()
+        }
+        try await eventually("every job completed or dead") {
+            let counts = try await queue.counts()
+            if counts[.queued, default: 0] + counts[.running, default: 0] == 0 { return true }
+            clock.advance(by: 5)
+            return false
+        }
+        running.cancel()
+        let jobs = try await queue.list(status: nil, queue: "q", page: PageRequest(limit: 100)).items
+        #expect(jobs.count == 60)
+        let record = handler.record
+        for job in jobs {
+            let runs = record[job.id!] ?? (0, 0)
+            #expect(runs.successes <= 1, "job \(job.id!) succeeded \(runs.successes) times")
+            if job.status == .completed {
+                #expect(runs.successes == 1)
+            } else {
+                #expect(job.status == .dead && runs.successes == 0 && runs.attempts == 3 && job.attempts == 3)
+            }
+        }
+        #expect(jobs.contains { $0.status == .dead } && jobs.contains { $0.status == .completed })
+    }
+
+    @Test func aCrashedWorkersJobRunsAgainOnceItsLeaseExpires() async throws {
+        let clock = ManualClock()
+        let queue = JobQueue(database: try AppDatabase.inMemory(), clock: clock)
+        try await queue.enqueue(JobRequest(queue: "q", kind: "flaky", payload: Ping(n: 1)))
+        let abandoned = try #require(try await queue.claim(queue: "q"))  // its worker "dies" here
+        let handler = FlakyHandler(failureRate: 0, seed: 0)
+        let running = Task { try await JobWorkers(queue: queue, handlers: [handler], queues: [.init(name: "q", concurrency: 2)], pollInterval: 5).run() }
+        clock.advance(by: 5)
+        try await eventually("workers polled") { clock.sleeperCount >= 2 }
+        #expect(handler.record.isEmpty)
+        try await eventually("the job was rescued after its lease") {
+            if try await queue.counts() == [.completed: 1] { return true }
+            clock.advance(by: 5)
+            return false
+        }
+        running.cancel()
+        #expect(handler.record[abandoned.id!]?.successes == 1)
+        #expect(try await queue.complete(abandoned) == false)
+    }
+
+    @Test func aLongJobKeepsItsLeaseByHeartbeatAndRunsOnce() async throws {
+        let clock = ManualClock()
+        let queue = JobQueue(database: try AppDatabase.inMemory(), clock: clock)
+        let handler = GatedHandler()
+        let running = Task { try await JobWorkers(queue: queue, handlers: [handler], queues: [.init(name: "q", concurrency: 3)]).run() }
+        try await queue.enqueue(JobRequest(queue: "q", kind: "gated", payload: Ping(n: 1)))
+        try await eventually("the handler started") { handler.started == 1 }
+        for _ in 0..<9 {  // 90 s: three times the lease
+            let before = try await queue.list(status: .running, queue: "q", page: PageRequest()).items.first?.leaseExpiresAt
+            clock.advance(by: queue.settings.leaseDuration / 3)
+            try await eventually("the lease was renewed") {
+                try await queue.list(status: .running, queue: "q", page: PageRequest()).items.first?.leaseExpiresAt != before
+            }
+        }
+        #expect(handler.started == 1)
+        handler.open()
+        try await eventually("the job completed") { try await queue.counts() == [.completed: 1] }
+        running.cancel()
+        #expect(handler.finished == 1)
+    }
+
+    @Test func unknownKindsDieAtOnceWithAClearError() async throws {
+        let clock = ManualClock()
+        let queue = JobQueue(database: try AppDatabase.inMemory(), clock: clock)
+        let running = Task { try await JobWorkers(queue: queue, handlers: [], queues: [.init(name: "q", concurrency: 1)]).run() }
+        try await queue.enqueue(JobRequest(queue: "q", kind: "mystery", payload: Ping(n: 1)))
+        try await eventually("the job died") { try await queue.counts() == [.dead: 1] }
+        running.cancel()
+        #expect(try await queue.list(status: .dead, queue: nil, page: PageRequest()).items.first?.lastError == "No handler for job kind mystery")
+    }
+}
