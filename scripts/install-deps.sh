@@ -25,7 +25,7 @@ fi
 if [ "$mode" = "test" ]; then
   python3 - <<'PY' || python3 -m pip install --quiet --disable-pip-version-check -r e2e/requirements.txt
 import importlib.util, sys
-needed = ["pytest", "requests"]
+needed = ["pytest", "requests", "aiosmtpd", "trustme"]
 sys.exit(0 if all(importlib.util.find_spec(name) for name in needed) else 1)
 PY
 fi

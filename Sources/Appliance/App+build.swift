@@ -17,23 +17,61 @@ struct AppEnvironment: Sendable {
     var mailer: (any Mailer)? = nil
 }
 
-/// The account service every entry point (server and CLI) builds the same way.
-func makeAccountService(configuration: ApplianceConfiguration, environment: AppEnvironment, logger: Logger) -> AccountService {
-    let mailer =
-        environment.mailer
-        ?? FileMailer(
-            directory: (configuration.dataDirectory as NSString).appendingPathComponent("outbox"),
-            from: configuration.mailFrom,
-            clock: environment.clock
+/// The shop's long-lived parts, wired once from the configuration. The server and the CLI commands
+/// build the same graph; tests build it over an in-memory database and a manual clock.
+struct ShopServices: Sendable {
+    let jobs: JobQueue
+    let accounts: AccountService
+    let catalog: CatalogService
+    let workers: JobWorkers
+
+    init(configuration: ApplianceConfiguration, environment: AppEnvironment, logger: Logger) {
+        let database = environment.database
+        let clock = environment.clock
+        jobs = JobQueue(database: database, clock: clock)
+        accounts = AccountService(
+            database: database,
+            hasher: BcryptPasswordHasher(cost: configuration.bcryptCost),
+            jobs: jobs,
+            clock: clock,
+            settings: AccountSettings(publicBaseURL: configuration.publicBaseURL),
+            logger: logger
         )
-    return AccountService(
-        database: environment.database,
-        hasher: BcryptPasswordHasher(cost: configuration.bcryptCost),
-        mailer: mailer,
-        clock: environment.clock,
-        settings: AccountSettings(publicBaseURL: configuration.publicBaseURL),
-        logger: logger
-    )
+        catalog = CatalogService(database: database, clock: clock, images: ProductImageStore(directory: configuration.uploadsDirectory))
+        let mailer = environment.mailer ?? Self.makeMailer(configuration, clock: clock, logger: logger)
+        workers = JobWorkers(
+            queue: jobs,
+            handlers: [EmailJobHandler(database: database, mailer: mailer, clock: clock)],
+            queues: [.init(name: EmailJob.queue, concurrency: 2), .init(name: "notifications", concurrency: 1)],
+            logger: logger
+        )
+    }
+
+    /// `MAIL_TRANSPORT=file` writes `.eml` files into `DATA_DIR/outbox`; `smtp` talks to `SMTP_HOST`.
+    static func makeMailer(_ configuration: ApplianceConfiguration, clock: any AppClock, logger: Logger) -> any Mailer {
+        switch configuration.mailTransport {
+        case .file:
+            FileMailer(
+                directory: (configuration.dataDirectory as NSString).appendingPathComponent("outbox"),
+                from: configuration.mailFrom,
+                clock: clock
+            )
+        case .smtp:
+            SMTPMailer(
+                settings: SMTPMailer.Settings(
+                    host: configuration.smtpHost,
+                    port: configuration.smtpPort,
+                    security: configuration.smtpStartTLS ? .startTLS : .plain,
+                    username: configuration.smtpUser,
+                    password: configuration.smtpPassword,
+                    from: configuration.mailFrom,
+                    trustedCAFile: configuration.smtpCAFile
+                ),
+                clock: clock,
+                logger: logger
+            )
+        }
+    }
 }
 
 /// Builds the whole shop from its configuration: the services, the router, and the HTTP server.
@@ -42,7 +80,7 @@ func buildApplication(
     configuration: ApplianceConfiguration,
     environment: AppEnvironment,
     logger: Logger
-) throws -> some ApplicationProtocol {
+) throws -> Application<RouterResponder<AppRequestContext>> {
     let webSettings = WebSettings(
         staticDirectory: configuration.staticDirectory,
         uploadsDirectory: configuration.uploadsDirectory,
@@ -54,16 +92,14 @@ func buildApplication(
         logRequests: configuration.logLevel <= .info,
         authRatePerMinute: configuration.authRatePerMinute
     )
+    let services = ShopServices(configuration: configuration, environment: environment, logger: logger)
     let router = buildRouter(
         WebDependencies(
             database: environment.database,
             clock: environment.clock,
-            accounts: makeAccountService(configuration: configuration, environment: environment, logger: logger),
-            catalog: CatalogService(
-                database: environment.database,
-                clock: environment.clock,
-                images: ProductImageStore(directory: configuration.uploadsDirectory)
-            ),
+            accounts: services.accounts,
+            catalog: services.catalog,
+            jobs: services.jobs,
             accessTokens: AccessTokens(secret: environment.secrets.jwtSecret, clock: environment.clock),
             rateLimiter: InMemoryRateLimiter(clock: environment.clock),
             settings: webSettings,
@@ -72,7 +108,7 @@ func buildApplication(
         logger: logger
     )
     let scheme = configuration.tlsEnabled ? "https" : "http"
-    return Application(
+    var app = Application(
         router: router,
         server: try httpServer(configuration),
         configuration: .init(
@@ -85,6 +121,8 @@ func buildApplication(
         },
         logger: logger
     )
+    app.addServices(services.workers)
+    return app
 }
 
 /// Plain HTTP/1.1, or HTTP/1.1 over TLS when a certificate and key are configured.

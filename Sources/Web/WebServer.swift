@@ -9,6 +9,7 @@ public struct WebDependencies: Sendable {
     public var clock: any AppClock
     public var accounts: AccountService
     public var catalog: CatalogService
+    public var jobs: JobQueue
     public var accessTokens: AccessTokens
     /// Counts attempts on throttled routes (in memory, or shared through Redis in cluster mode).
     public var rateLimiter: any RateLimiter
@@ -21,6 +22,7 @@ public struct WebDependencies: Sendable {
         clock: any AppClock,
         accounts: AccountService,
         catalog: CatalogService,
+        jobs: JobQueue,
         accessTokens: AccessTokens,
         rateLimiter: any RateLimiter,
         settings: WebSettings,
@@ -30,6 +32,7 @@ public struct WebDependencies: Sendable {
         self.clock = clock
         self.accounts = accounts
         self.catalog = catalog
+        self.jobs = jobs
         self.accessTokens = accessTokens
         self.rateLimiter = rateLimiter
         self.settings = settings
@@ -132,6 +135,8 @@ public func buildRouter(_ dependencies: WebDependencies, logger: Logger) -> Rout
     ).addRoutes(to: api.group("auth"))
     AdminUsersController(accounts: dependencies.accounts)
         .addRoutes(to: api.group("admin/users").add(middleware: RequireRoleMiddleware(.admin)))
+    AdminJobsController(jobs: dependencies.jobs)
+        .addRoutes(to: api.group("admin/jobs").add(middleware: RequireRoleMiddleware(.admin)))
     CatalogController(catalog: dependencies.catalog, cache: CatalogResponseCache()).addRoutes(to: api)
     AdminCatalogController(catalog: dependencies.catalog).addRoutes(to: api.group().add(middleware: RequireRoleMiddleware(.admin)))
     return router

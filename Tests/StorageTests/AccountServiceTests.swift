@@ -140,7 +140,13 @@ private final class CountingHasher: PasswordHasher {
     /// tell whether an account exists.
     @Test func unknownEmailsCostABcryptVerificationLikeWrongPasswords() async throws {
         let hasher = CountingHasher()
-        let accounts = AccountService(database: try AppDatabase.inMemory(), hasher: hasher, mailer: RecordingMailer(), clock: ManualClock())
+        let database = try AppDatabase.inMemory()
+        let accounts = AccountService(
+            database: database,
+            hasher: hasher,
+            jobs: JobQueue(database: database, clock: ManualClock()),
+            clock: ManualClock()
+        )
         _ = try await accounts.register(email: "lan@example.vn", password: "banhmi2024", name: "Lan", phone: nil)
         _ = try? await accounts.authenticate(email: "lan@example.vn", password: "wrong2024")
         #expect(hasher.verifyCount == 1)

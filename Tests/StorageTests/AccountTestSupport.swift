@@ -20,16 +20,24 @@ struct AccountFixture {
     let database: AppDatabase
     let clock: ManualClock
     let mailer: RecordingMailer
+    let jobs: JobQueue
+    let workers: JobWorkers
     let accounts: AccountService
 
     init() throws {
         database = try AppDatabase.inMemory()
         clock = ManualClock()
         mailer = RecordingMailer()
+        jobs = JobQueue(database: database, clock: clock)
+        workers = JobWorkers(
+            queue: jobs,
+            handlers: [EmailJobHandler(database: database, mailer: mailer, clock: clock)],
+            queues: [.init(name: EmailJob.queue, concurrency: 1)]
+        )
         accounts = AccountService(
             database: database,
             hasher: BcryptPasswordHasher(cost: 4),
-            mailer: mailer,
+            jobs: jobs,
             clock: clock,
             settings: AccountSettings(publicBaseURL: "https://shop.example")
         )
@@ -39,9 +47,15 @@ struct AccountFixture {
         try await accounts.register(email: email, password: password, name: "Lan", phone: nil)
     }
 
-    /// The reset token from the last email sent, as the link carries it.
-    func lastResetToken() throws -> String {
-        let body = try #require(mailer.messages.last?.textBody)
+    /// Runs the queued email jobs and returns every email sent so far.
+    func deliveredMail() async throws -> [MailMessage] {
+        try await workers.drain(queue: EmailJob.queue)
+        return mailer.messages
+    }
+
+    /// The reset token from the last password-reset email, as the link carries it.
+    func lastResetToken() async throws -> String {
+        let body = try #require(try await deliveredMail().last { $0.subject == EmailTemplate.passwordReset.subject }?.textBody)
         let marker = "#token="
         let start = try #require(body.range(of: marker)).upperBound
         return String(body[start...].prefix { !$0.isWhitespace })

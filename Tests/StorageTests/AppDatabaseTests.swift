@@ -10,7 +10,7 @@ import Testing
     @Test func freshDatabaseIsMigratedAndReady() async throws {
         let database = try AppDatabase.inMemory()
         #expect(await database.readiness() == .ready)
-        #expect(try database.appliedMigrations() == ["v1_foundation_catalog", "v2_accounts", "v3_catalog_search_reviews"])
+        #expect(try database.appliedMigrations() == ["v1_foundation_catalog", "v2_accounts", "v3_catalog_search_reviews", "v4_jobs"])
     }
 
     @Test func fileDatabaseUsesWALAndForeignKeys() throws {

@@ -16,7 +16,12 @@ struct CatalogFixture {
         clock = ManualClock()
         uploads = FileManager.default.temporaryDirectory.appendingPathComponent("uploads-\(UUID().uuidString)").path
         catalog = CatalogService(database: database, clock: clock, images: ProductImageStore(directory: uploads))
-        accounts = AccountService(database: database, hasher: BcryptPasswordHasher(cost: 4), mailer: RecordingMailer(), clock: clock)
+        accounts = AccountService(
+            database: database,
+            hasher: BcryptPasswordHasher(cost: 4),
+            jobs: JobQueue(database: database, clock: clock),
+            clock: clock
+        )
         if seeded { _ = try database.seedDemoData(now: clock.now()) }
     }
 

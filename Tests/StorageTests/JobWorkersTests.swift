@@ -105,7 +105,9 @@ final class GatedHandler: JobHandler {
         try await queue.enqueue(JobRequest(queue: "q", kind: "flaky", payload: Ping(n: 1)))
         let abandoned = try #require(try await queue.claim(queue: "q"))  // its worker "dies" here
         let handler = FlakyHandler(failureRate: 0, seed: 0)
-        let running = Task { try await JobWorkers(queue: queue, handlers: [handler], queues: [.init(name: "q", concurrency: 2)], pollInterval: 5).run() }
+        let running = Task {
+            try await JobWorkers(queue: queue, handlers: [handler], queues: [.init(name: "q", concurrency: 2)], pollInterval: 5).run()
+        }
         clock.advance(by: 5)
         try await eventually("workers polled") { clock.sleeperCount >= 2 }
         #expect(handler.record.isEmpty)

@@ -17,6 +17,8 @@ struct TestShop {
     let clock: ManualClock
     let accounts: AccountService
     let catalog: CatalogService
+    let jobs: JobQueue
+    let workers: JobWorkers
     let uploads: String
     let mailer: FileMailer
     let authRatePerMinute: Int
@@ -31,7 +33,13 @@ struct TestShop {
             from: "KLeLite <no-reply@klelite.vn>",
             clock: clock
         )
-        accounts = AccountService(database: database, hasher: BcryptPasswordHasher(cost: 4), mailer: mailer, clock: clock)
+        jobs = JobQueue(database: database, clock: clock)
+        workers = JobWorkers(
+            queue: jobs,
+            handlers: [EmailJobHandler(database: database, mailer: mailer, clock: clock)],
+            queues: [.init(name: EmailJob.queue, concurrency: 1)]
+        )
+        accounts = AccountService(database: database, hasher: BcryptPasswordHasher(cost: 4), jobs: jobs, clock: clock)
         uploads = FileManager.default.temporaryDirectory.appendingPathComponent("uploads-\(UUID().uuidString)").path
         catalog = CatalogService(database: database, clock: clock, images: ProductImageStore(directory: uploads))
         self.authRatePerMinute = authRatePerMinute
@@ -42,6 +50,7 @@ struct TestShop {
                 clock: clock,
                 accounts: accounts,
                 catalog: catalog,
+                jobs: jobs,
                 uploads: uploads,
                 authRatePerMinute: authRatePerMinute,
                 tlsEnabled: tlsEnabled
@@ -55,6 +64,7 @@ struct TestShop {
         clock: ManualClock,
         accounts: AccountService,
         catalog: CatalogService,
+        jobs: JobQueue,
         uploads: String,
         authRatePerMinute: Int,
         tlsEnabled: Bool
@@ -65,6 +75,7 @@ struct TestShop {
                 clock: clock,
                 accounts: accounts,
                 catalog: catalog,
+                jobs: jobs,
                 accessTokens: AccessTokens(secret: String(repeating: "k", count: 48), clock: clock),
                 rateLimiter: InMemoryRateLimiter(clock: clock),
                 settings: WebSettings(
@@ -86,10 +97,17 @@ struct TestShop {
             clock: clock,
             accounts: accounts,
             catalog: catalog,
+            jobs: jobs,
             uploads: uploads,
             authRatePerMinute: authRatePerMinute,
             tlsEnabled: tlsEnabled
         )
+    }
+
+    /// Runs the queued email jobs and returns the outbox's messages, oldest first.
+    func deliveredMail() async throws -> [String] {
+        try await workers.drain(queue: EmailJob.queue)
+        return try mailer.deliveredMessages()
     }
 
     /// An admin account created the way the CLI does it.

@@ -37,7 +37,7 @@ struct CreateAdmin: AsyncParsableCommand {
         let database = try AppDatabase.open(directory: configuration.dataDirectory)
         defer { try? database.close() }
         let environment = AppEnvironment(database: database, clock: SystemClock(), secrets: Secrets(jwtSecret: "", paymentWebhookSecret: ""))
-        let accounts = makeAccountService(configuration: configuration, environment: environment, logger: logger)
+        let accounts = ShopServices(configuration: configuration, environment: environment, logger: logger).accounts
         do {
             let (user, created) = try await accounts.createAdmin(email: email, password: secret, name: name)
             print(

@@ -29,6 +29,8 @@ struct ApplianceConfiguration: Sendable {
     var smtpUser: String?
     var smtpPassword: String?
     var smtpStartTLS: Bool
+    /// A PEM file of extra certificate authorities to trust for STARTTLS (a private relay).
+    var smtpCAFile: String?
     var mailFrom: String
     /// Configured webhook secret; when nil one is generated into `DATA_DIR/secrets`.
     var paymentWebhookSecret: String?
@@ -115,6 +117,7 @@ struct ApplianceConfiguration: Sendable {
         smtpUser = values.optional(.smtpUser)
         smtpPassword = values.optional(.smtpPassword)
         smtpStartTLS = try values.boolean(.smtpStartTLS)
+        smtpCAFile = values.optional(.smtpCAFile)
         mailFrom = try values.string(.mailFrom, expected: "an address like Shop <shop@example.com>") { $0.contains("@") }
         paymentWebhookSecret = try values.optionalSecret(.paymentWebhookSecret, minimumBytes: 32)
         reservationTTLSeconds = try values.integer(.reservationTTLSeconds, in: 30...86400)

@@ -33,6 +33,7 @@ struct ConfigurationKey: Sendable, Hashable {
     static let smtpUser = Self("SMTP_USER", default: nil)
     static let smtpPassword = Self("SMTP_PASSWORD", default: nil, secret: true)
     static let smtpStartTLS = Self("SMTP_STARTTLS", default: "false")
+    static let smtpCAFile = Self("SMTP_CA_FILE", default: nil)
     static let mailFrom = Self("MAIL_FROM", default: "KLeLite <no-reply@klelite.local>")
     static let paymentWebhookSecret = Self("PAYMENT_WEBHOOK_SECRET", default: nil, secret: true)
     static let reservationTTLSeconds = Self("RESERVATION_TTL_SECONDS", default: "300")
@@ -46,7 +47,7 @@ struct ConfigurationKey: Sendable, Hashable {
     static let all: [ConfigurationKey] = [
         httpHost, httpPort, dataDir, staticDir, publicURL, tlsCert, tlsKey, corsOrigins, maxBodyBytes,
         jwtSecret, bcryptCost, stockBackend, redisURL, mailTransport, smtpHost, smtpPort, smtpUser,
-        smtpPassword, smtpStartTLS, mailFrom, paymentWebhookSecret, reservationTTLSeconds,
+        smtpPassword, smtpStartTLS, smtpCAFile, mailFrom, paymentWebhookSecret, reservationTTLSeconds,
         reserveRatePerMinute, authRatePerMinute, freeShippingThreshold, shippingFee, currency, logLevel,
     ]
 

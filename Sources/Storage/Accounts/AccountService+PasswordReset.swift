@@ -2,15 +2,16 @@ import Foundation
 import GRDB
 
 extension AccountService {
-    /// Sends a one-time reset link to the address if it belongs to an active account. Says nothing
-    /// either way: the caller answers 202 whatever happens, so the form cannot probe for accounts.
-    /// A new request replaces any earlier unused link.
+    /// Queues a one-time reset link to the address if it belongs to an active account, in the same
+    /// transaction as the token. Says nothing either way: the caller answers 202 whatever happens, so the
+    /// form cannot probe for accounts. A new request replaces any earlier unused link.
     public func requestPasswordReset(email rawEmail: String) async throws {
         guard let email = try? AccountRules.normalizedEmail(rawEmail) else { return }
         let now = clock.now()
         let token = SecureToken.generate()
-        let recipient: UserRecord? = try await database.writer.write { db in
-            guard let user = try UserRecord.filter(UserRecord.Columns.email == email).fetchOne(db), !user.isDisabled else { return nil }
+        let settings = self.settings
+        try await database.writer.write { db in
+            guard let user = try UserRecord.filter(UserRecord.Columns.email == email).fetchOne(db), !user.isDisabled else { return }
             try PasswordResetRecord.filter(PasswordResetRecord.Columns.userId == user.id && PasswordResetRecord.Columns.usedAt == nil)
                 .updateAll(db, PasswordResetRecord.Columns.usedAt.set(to: now))
             try PasswordResetRecord(
@@ -19,27 +20,17 @@ extension AccountService {
                 createdAt: now,
                 expiresAt: now.addingTimeInterval(settings.passwordResetLifetime)
             ).insert(db)
-            return user
-        }
-        guard let recipient else { return }
-        let minutes = Int(settings.passwordResetLifetime / 60)
-        let link = "\(settings.publicBaseURL)/reset-password.html#token=\(token)"
-        try await mailer.send(
-            MailMessage(
-                to: recipient.email,
-                subject: "Reset your KLeLite password",
-                textBody: """
-                    Hello \(recipient.name),
-
-                    Someone asked to reset the password of your KLeLite account. To choose a new password,
-                    open this link within \(minutes) minutes:
-
-                    \(link)
-
-                    If it was not you, ignore this email: your password stays as it is.
-                    """
+            let message = EmailJob(
+                to: user.email,
+                template: .passwordReset,
+                values: [
+                    "name": user.name,
+                    "link": "\(settings.publicBaseURL)/reset-password.html#token=\(token)",
+                    "minutes": String(Int(settings.passwordResetLifetime / 60)),
+                ]
             )
-        )
+            try self.jobs.enqueue(db, try message.request(priority: 10))
+        }
     }
 
     /// Sets a new password with a reset token. The token works once and only before it expires;

@@ -29,7 +29,8 @@ public struct AccountSettings: Sendable {
 public final class AccountService: Sendable {
     let database: AppDatabase
     let hasher: any PasswordHasher
-    let mailer: any Mailer
+    /// Emails (welcome, password reset) are jobs enqueued in the same transaction as the change.
+    let jobs: JobQueue
     let clock: any AppClock
     let settings: AccountSettings
     let logger: Logger
@@ -40,20 +41,21 @@ public final class AccountService: Sendable {
     public init(
         database: AppDatabase,
         hasher: any PasswordHasher,
-        mailer: any Mailer,
+        jobs: JobQueue,
         clock: any AppClock,
         settings: AccountSettings = AccountSettings(),
         logger: Logger = Logger(label: "klelite.accounts")
     ) {
         self.database = database
         self.hasher = hasher
-        self.mailer = mailer
+        self.jobs = jobs
         self.clock = clock
         self.settings = settings
         self.logger = logger
     }
 
-    /// Creates a customer account. The email must not be registered yet (in any letter case).
+    /// Creates a customer account and queues its welcome email, in one transaction.
+    /// The email must not be registered yet (in any letter case).
     public func register(email rawEmail: String, password: String, name rawName: String, phone rawPhone: String?) async throws -> User {
         let email = try AccountRules.normalizedEmail(rawEmail)
         let name = try AccountRules.normalizedName(rawName)
@@ -72,8 +74,17 @@ public final class AccountService: Sendable {
             createdAt: now,
             updatedAt: now
         )
+        let welcome = try EmailJob(
+            messageID: "welcome-\(record.id)",
+            to: email,
+            template: .welcome,
+            values: ["name": name, "shopURL": settings.publicBaseURL]
+        ).request()
         do {
-            try await database.writer.write { db in try record.insert(db) }
+            try await database.writer.write { db in
+                try record.insert(db)
+                try self.jobs.enqueue(db, welcome)
+            }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw AppError(.conflict, "An account with this email already exists.", fields: ["email": "is already registered"])
         }

@@ -55,9 +55,22 @@ public final class JobQueue: Sendable {
             return existing
         }
         var job = Job(
-            id: nil, queue: request.queue, kind: request.kind, payload: request.payload, idempotencyKey: request.idempotencyKey,
-            priority: request.priority, status: .queued, attempts: 0, maxAttempts: max(1, request.maxAttempts), runAt: request.runAt ?? now,
-            leaseToken: nil, leaseExpiresAt: nil, lastError: nil, createdAt: now, updatedAt: now, completedAt: nil
+            id: nil,
+            queue: request.queue,
+            kind: request.kind,
+            payload: request.payload,
+            idempotencyKey: request.idempotencyKey,
+            priority: request.priority,
+            status: .queued,
+            attempts: 0,
+            maxAttempts: max(1, request.maxAttempts),
+            runAt: request.runAt ?? now,
+            leaseToken: nil,
+            leaseExpiresAt: nil,
+            lastError: nil,
+            createdAt: now,
+            updatedAt: now,
+            completedAt: nil
         )
         try job.insert(db)
         let signal = self.signal(for: request.queue)
@@ -142,7 +155,10 @@ public final class JobQueue: Sendable {
                 UPDATE job SET status = ?, runAt = ?, lastError = ?, updatedAt = ?, leaseToken = NULL, leaseExpiresAt = NULL
                 WHERE id = ? AND leaseToken = ? AND status = 'running'
                 """,
-            arguments: [dead ? JobStatus.dead.rawValue : JobStatus.queued.rawValue, dead ? job.runAt : retryAt, String(error.prefix(2000)), now, job.id, job.leaseToken]
+            arguments: [
+                dead ? JobStatus.dead.rawValue : JobStatus.queued.rawValue, dead ? job.runAt : retryAt, String(error.prefix(2000)), now, job.id,
+                job.leaseToken,
+            ]
         )
     }
 

@@ -93,6 +93,18 @@ public struct JobWorkers: Service {
         }
     }
 
+    /// Runs the due jobs of one queue one after another until none is left; returns how many ran.
+    /// For tests and operator tools; the service itself uses ``run()``.
+    @discardableResult
+    public func drain(queue name: String) async throws -> Int {
+        var count = 0
+        while let job = try await queue.claim(queue: name) {
+            await process(job)
+            count += 1
+        }
+        return count
+    }
+
     /// Runs one claimed job with its lease kept alive, and records the outcome.
     func process(_ job: Job) async {
         let metadata: Logger.Metadata = ["job": "\(job.id ?? 0)", "kind": "\(job.kind)", "attempt": "\(job.attempts)"]
