@@ -23,6 +23,8 @@ struct ShopServices: Sendable {
     let jobs: JobQueue
     let accounts: AccountService
     let catalog: CatalogService
+    let hub: any NotificationHub
+    let notifications: NotificationService
     let workers: JobWorkers
 
     init(configuration: ApplianceConfiguration, environment: AppEnvironment, logger: Logger) {
@@ -38,11 +40,16 @@ struct ShopServices: Sendable {
             logger: logger
         )
         catalog = CatalogService(database: database, clock: clock, images: ProductImageStore(directory: configuration.uploadsDirectory))
+        hub = InProcessNotificationHub()
+        notifications = NotificationService(database: database, hub: hub, clock: clock)
         let mailer = environment.mailer ?? Self.makeMailer(configuration, clock: clock, logger: logger)
         workers = JobWorkers(
             queue: jobs,
-            handlers: [EmailJobHandler(database: database, mailer: mailer, clock: clock)],
-            queues: [.init(name: EmailJob.queue, concurrency: 2), .init(name: "notifications", concurrency: 1)],
+            handlers: [
+                EmailJobHandler(database: database, mailer: mailer, clock: clock),
+                BroadcastJobHandler(database: database, notifications: notifications),
+            ],
+            queues: [.init(name: EmailJob.queue, concurrency: 2), .init(name: BroadcastJob.queue, concurrency: 1)],
             logger: logger
         )
     }
@@ -100,6 +107,8 @@ func buildApplication(
             accounts: services.accounts,
             catalog: services.catalog,
             jobs: services.jobs,
+            notifications: services.notifications,
+            hub: services.hub,
             accessTokens: AccessTokens(secret: environment.secrets.jwtSecret, clock: environment.clock),
             rateLimiter: InMemoryRateLimiter(clock: environment.clock),
             settings: webSettings,

@@ -10,6 +10,8 @@ public struct WebDependencies: Sendable {
     public var accounts: AccountService
     public var catalog: CatalogService
     public var jobs: JobQueue
+    public var notifications: NotificationService
+    public var hub: any NotificationHub
     public var accessTokens: AccessTokens
     /// Counts attempts on throttled routes (in memory, or shared through Redis in cluster mode).
     public var rateLimiter: any RateLimiter
@@ -23,6 +25,8 @@ public struct WebDependencies: Sendable {
         accounts: AccountService,
         catalog: CatalogService,
         jobs: JobQueue,
+        notifications: NotificationService,
+        hub: any NotificationHub,
         accessTokens: AccessTokens,
         rateLimiter: any RateLimiter,
         settings: WebSettings,
@@ -33,6 +37,8 @@ public struct WebDependencies: Sendable {
         self.accounts = accounts
         self.catalog = catalog
         self.jobs = jobs
+        self.notifications = notifications
+        self.hub = hub
         self.accessTokens = accessTokens
         self.rateLimiter = rateLimiter
         self.settings = settings
@@ -58,6 +64,8 @@ public struct WebSettings: Sendable {
     public var logRequests: Bool
     /// Attempts per minute, per IP and per account, on login, register and password reset.
     public var authRatePerMinute: Int
+    /// Seconds of quiet after which a live stream sends a `: ping` comment.
+    public var streamHeartbeat: TimeInterval
 
     public init(
         staticDirectory: String = "static",
@@ -67,7 +75,8 @@ public struct WebSettings: Sendable {
         tlsEnabled: Bool = false,
         maxBodyBytes: Int = BodyLimitMiddleware<AppRequestContext>.defaultLimit,
         logRequests: Bool = true,
-        authRatePerMinute: Int = 10
+        authRatePerMinute: Int = 10,
+        streamHeartbeat: TimeInterval = 15
     ) {
         self.staticDirectory = staticDirectory
         self.uploadsDirectory = uploadsDirectory
@@ -77,6 +86,7 @@ public struct WebSettings: Sendable {
         self.maxBodyBytes = maxBodyBytes
         self.logRequests = logRequests
         self.authRatePerMinute = authRatePerMinute
+        self.streamHeartbeat = streamHeartbeat
     }
 }
 
@@ -130,14 +140,22 @@ public func buildRouter(_ dependencies: WebDependencies, logger: Logger) -> Rout
     AuthController(
         accounts: dependencies.accounts,
         tokens: dependencies.accessTokens,
+        hub: dependencies.hub,
         cookies: SessionCookies(secure: settings.tlsEnabled),
         throttle: AuthThrottle(limiter: dependencies.rateLimiter, perMinute: settings.authRatePerMinute)
     ).addRoutes(to: api.group("auth"))
-    AdminUsersController(accounts: dependencies.accounts)
+    AdminUsersController(accounts: dependencies.accounts, hub: dependencies.hub)
         .addRoutes(to: api.group("admin/users").add(middleware: RequireRoleMiddleware(.admin)))
     AdminJobsController(jobs: dependencies.jobs)
         .addRoutes(to: api.group("admin/jobs").add(middleware: RequireRoleMiddleware(.admin)))
     CatalogController(catalog: dependencies.catalog, cache: CatalogResponseCache()).addRoutes(to: api)
-    AdminCatalogController(catalog: dependencies.catalog).addRoutes(to: api.group().add(middleware: RequireRoleMiddleware(.admin)))
+    let admin = api.group().add(middleware: RequireRoleMiddleware(.admin))
+    AdminCatalogController(catalog: dependencies.catalog).addRoutes(to: admin)
+    NotificationsController(
+        notifications: dependencies.notifications,
+        hub: dependencies.hub,
+        jobs: dependencies.jobs,
+        stream: EventStreamResponder(clock: dependencies.clock, heartbeat: settings.streamHeartbeat)
+    ).addRoutes(to: api.group().add(middleware: RequireRoleMiddleware()), admin: admin)
     return router
 }

@@ -10,7 +10,12 @@ import Testing
     @Test func freshDatabaseIsMigratedAndReady() async throws {
         let database = try AppDatabase.inMemory()
         #expect(await database.readiness() == .ready)
-        #expect(try database.appliedMigrations() == ["v1_foundation_catalog", "v2_accounts", "v3_catalog_search_reviews", "v4_jobs"])
+        #expect(try database.appliedMigrations() == AppMigrations.migrator.migrations)
+        #expect(
+            AppMigrations.migrator.migrations.prefix(5) == [
+                "v1_foundation_catalog", "v2_accounts", "v3_catalog_search_reviews", "v4_jobs", "v5_notifications",
+            ]
+        )
     }
 
     @Test func fileDatabaseUsesWALAndForeignKeys() throws {

@@ -19,10 +19,11 @@ struct TestShop {
     let catalog: CatalogService
     let jobs: JobQueue
     let workers: JobWorkers
+    let hub: InProcessNotificationHub
+    let notifications: NotificationService
     let uploads: String
     let mailer: FileMailer
-    let authRatePerMinute: Int
-    let tlsEnabled: Bool
+    let dependencies: WebDependencies
     let app: Application<RouterResponder<AppRequestContext>>
 
     init(authRatePerMinute: Int = 10, tlsEnabled: Bool = false) throws {
@@ -34,74 +35,43 @@ struct TestShop {
             clock: clock
         )
         jobs = JobQueue(database: database, clock: clock)
+        hub = InProcessNotificationHub()
+        notifications = NotificationService(database: database, hub: hub, clock: clock)
         workers = JobWorkers(
             queue: jobs,
-            handlers: [EmailJobHandler(database: database, mailer: mailer, clock: clock)],
-            queues: [.init(name: EmailJob.queue, concurrency: 1)]
+            handlers: [
+                EmailJobHandler(database: database, mailer: mailer, clock: clock),
+                BroadcastJobHandler(database: database, notifications: notifications, chunkSize: 7),
+            ],
+            queues: [.init(name: EmailJob.queue, concurrency: 1), .init(name: BroadcastJob.queue, concurrency: 1)]
         )
         accounts = AccountService(database: database, hasher: BcryptPasswordHasher(cost: 4), jobs: jobs, clock: clock)
         uploads = FileManager.default.temporaryDirectory.appendingPathComponent("uploads-\(UUID().uuidString)").path
         catalog = CatalogService(database: database, clock: clock, images: ProductImageStore(directory: uploads))
-        self.authRatePerMinute = authRatePerMinute
-        self.tlsEnabled = tlsEnabled
-        app = Application(
-            router: Self.makeRouter(
-                database: database,
-                clock: clock,
-                accounts: accounts,
-                catalog: catalog,
-                jobs: jobs,
-                uploads: uploads,
-                authRatePerMinute: authRatePerMinute,
-                tlsEnabled: tlsEnabled
-            )
-        )
-    }
-
-    /// The shop's router over the given parts, as `buildApplication` wires it.
-    static func makeRouter(
-        database: AppDatabase,
-        clock: ManualClock,
-        accounts: AccountService,
-        catalog: CatalogService,
-        jobs: JobQueue,
-        uploads: String,
-        authRatePerMinute: Int,
-        tlsEnabled: Bool
-    ) -> Router<AppRequestContext> {
-        buildRouter(
-            WebDependencies(
-                database: database,
-                clock: clock,
-                accounts: accounts,
-                catalog: catalog,
-                jobs: jobs,
-                accessTokens: AccessTokens(secret: String(repeating: "k", count: 48), clock: clock),
-                rateLimiter: InMemoryRateLimiter(clock: clock),
-                settings: WebSettings(
-                    staticDirectory: "/nonexistent",
-                    uploadsDirectory: uploads,
-                    tlsEnabled: tlsEnabled,
-                    logRequests: false,
-                    authRatePerMinute: authRatePerMinute
-                )
-            ),
-            logger: Logger(label: "test")
-        )
-    }
-
-    /// A second router over this shop's parts, for inspecting its routes.
-    func makeRouter() -> Router<AppRequestContext> {
-        Self.makeRouter(
+        dependencies = WebDependencies(
             database: database,
             clock: clock,
             accounts: accounts,
             catalog: catalog,
             jobs: jobs,
-            uploads: uploads,
-            authRatePerMinute: authRatePerMinute,
-            tlsEnabled: tlsEnabled
+            notifications: notifications,
+            hub: hub,
+            accessTokens: AccessTokens(secret: String(repeating: "k", count: 48), clock: clock),
+            rateLimiter: InMemoryRateLimiter(clock: clock),
+            settings: WebSettings(
+                staticDirectory: "/nonexistent",
+                uploadsDirectory: uploads,
+                tlsEnabled: tlsEnabled,
+                logRequests: false,
+                authRatePerMinute: authRatePerMinute
+            )
         )
+        app = Application(router: buildRouter(dependencies, logger: Logger(label: "test")))
+    }
+
+    /// A second router over this shop's parts, for inspecting its routes.
+    func makeRouter() -> Router<AppRequestContext> {
+        buildRouter(dependencies, logger: Logger(label: "test"))
     }
 
     /// Runs the queued email jobs and returns the outbox's messages, oldest first.

@@ -9,6 +9,7 @@ enum AppMigrations {
         migrator.registerMigration("v2_accounts", migrate: v2Accounts)
         migrator.registerMigration("v3_catalog_search_reviews", migrate: CatalogSchema.v3SearchAndReviews)
         migrator.registerMigration("v4_jobs", migrate: JobSchema.v4Jobs)
+        migrator.registerMigration("v5_notifications", migrate: NotificationService.v5Notifications)
         return migrator
     }
 

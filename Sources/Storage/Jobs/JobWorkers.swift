@@ -85,6 +85,8 @@ public struct JobWorkers: Service {
                     await process(job)
                     continue
                 }
+            } catch is CancellationError {
+                return
             } catch {
                 logger.error("claiming a job failed", metadata: ["queue": "\(name)", "error": "\(error)"])
             }

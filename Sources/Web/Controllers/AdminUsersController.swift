@@ -4,6 +4,8 @@ import Storage
 /// `/api/v1/admin/users`: the admin's list of accounts, and role or disabled changes.
 struct AdminUsersController<Context: AppRequestContextProtocol> {
     let accounts: AccountService
+    /// Disabling a user closes their live streams.
+    let hub: any NotificationHub
 
     func addRoutes(to group: RouterGroup<Context>) {
         group.get(use: list)
@@ -32,6 +34,7 @@ struct AdminUsersController<Context: AppRequestContextProtocol> {
             role = parsed
         }
         let user = try await accounts.updateUser(id: id, .init(role: role, isDisabled: input.disabled), by: try context.requireIdentity())
+        if user.isDisabled { hub.disconnect(user: user.id) }
         return UserResponse(user)
     }
 }

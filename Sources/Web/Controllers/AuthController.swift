@@ -6,6 +6,8 @@ import Storage
 struct AuthController<Context: AppRequestContextProtocol> {
     let accounts: AccountService
     let tokens: AccessTokens
+    /// Sign-out closes the session's live streams.
+    let hub: any NotificationHub
     let cookies: SessionCookies
     let throttle: AuthThrottle
 
@@ -84,6 +86,7 @@ struct AuthController<Context: AppRequestContextProtocol> {
     @Sendable func logout(_ request: Request, context: Context) async throws -> Response {
         if let identity = context.identity {
             try await accounts.endSession(id: identity.sessionID)
+            hub.disconnect(session: identity.sessionID)
         } else if let token = try await refreshToken(request, context: context) {
             try await accounts.endSession(refreshToken: token)
         }

@@ -1,0 +1,60 @@
+import Foundation
+import GRDB
+
+/// The payload of a `notifications.broadcast` job: one notification for every enabled customer.
+public struct BroadcastJob: Codable, Sendable, Equatable {
+    public var broadcastID: String
+    public var draft: NotificationDraft
+
+    public init(broadcastID: String = UUID().uuidString.lowercased(), draft: NotificationDraft) {
+        self.broadcastID = broadcastID
+        self.draft = draft
+    }
+
+    public static let kind = "notifications.broadcast"
+    public static let queue = "notifications"
+
+    public func request() throws -> JobRequest {
+        try JobRequest(queue: Self.queue, kind: Self.kind, payload: self, idempotencyKey: broadcastID, maxAttempts: 5)
+    }
+}
+
+/// Fans a broadcast out in chunks, one transaction per chunk, so the write lock is never held for long.
+/// Idempotent: users who already have this broadcast (a retried or resumed job) are skipped.
+public struct BroadcastJobHandler: JobHandler {
+    public let kinds = [BroadcastJob.kind]
+    let database: AppDatabase
+    let notifications: NotificationService
+    let chunkSize: Int
+
+    public init(database: AppDatabase, notifications: NotificationService, chunkSize: Int = 500) {
+        self.database = database
+        self.notifications = notifications
+        self.chunkSize = chunkSize
+    }
+
+    public func run(_ job: Job) async throws {
+        let broadcast = try job.decodePayload(BroadcastJob.self)
+        var draft = broadcast.draft
+        draft.data["broadcastId"] = broadcast.broadcastID
+        let marker = "%\"broadcastId\":\"\(broadcast.broadcastID)\"%"
+        var after = ""
+        while true {
+            let last: String? = try await database.writer.write { [draft, after] db in
+                let users = try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT id FROM user WHERE isDisabled = 0 AND id > ?
+                        AND NOT EXISTS (SELECT 1 FROM notification WHERE notification.userId = user.id AND data LIKE ?)
+                        ORDER BY id LIMIT ?
+                        """,
+                    arguments: [after, marker, chunkSize]
+                )
+                for user in users { try notifications.notify(db, userID: user, draft) }
+                return users.last
+            }
+            guard let last else { return }
+            after = last
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Storage
+
+/// `/api/v1/notifications`: the signed-in user's notifications, their unread count, and the live stream.
+struct NotificationsController<Context: AppRequestContextProtocol> {
+    let notifications: NotificationService
+    let hub: any NotificationHub
+    let jobs: JobQueue
+    let stream: EventStreamResponder
+
+    func addRoutes(to signedIn: RouterGroup<Context>, admin: RouterGroup<Context>) {
+        signedIn.get("notifications", use: list)
+        signedIn.get("notifications/unread-count", use: unreadCount)
+        signedIn.get("notifications/stream", use: live)
+        signedIn.post("notifications/read-all", use: readAll)
+        signedIn.post("notifications/:id/read", use: read)
+        signedIn.delete("notifications/:id", use: delete)
+        admin.post("admin/notifications", use: broadcast)
+    }
+
+    struct NotificationResponse: ResponseEncodable {
+        let id: Int64
+        let type: String
+        let title: String
+        let body: String
+        let link: String?
+        let data: [String: String]
+        let read: Bool
+        let createdAt: Date
+
+        init(_ notification: UserNotification) {
+            id = notification.id
+            type = notification.type
+            title = notification.title
+            body = notification.body
+            link = notification.link
+            data = (try? JSONDecoder().decode([String: String].self, from: Data(notification.data.utf8))) ?? [:]
+            read = notification.isRead
+            createdAt = notification.createdAt
+        }
+    }
+
+    struct CountResponse: ResponseEncodable {
+        let count: Int
+    }
+
+    struct BroadcastRequest: Decodable {
+        let title: String
+        let body: String
+        let link: String?
+    }
+
+    struct BroadcastResponse: ResponseEncodable {
+        let broadcastId: String
+    }
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> PageResponse<NotificationResponse> {
+        let page = try await notifications.list(
+            userID: try context.requireIdentity().user.id,
+            unreadOnly: try request.booleanQuery("unread") ?? false,
+            page: try PageRequest(query: request)
+        )
+        return PageResponse(page, NotificationResponse.init)
+    }
+
+    @Sendable func unreadCount(_ request: Request, context: Context) async throws -> CountResponse {
+        CountResponse(count: try await notifications.unreadCount(userID: try context.requireIdentity().user.id))
+    }
+
+    @Sendable func read(_ request: Request, context: Context) async throws -> HTTPResponse.Status {
+        try await notifications.markRead(id: try Self.id(context), userID: try context.requireIdentity().user.id)
+        return .noContent
+    }
+
+    @Sendable func readAll(_ request: Request, context: Context) async throws -> HTTPResponse.Status {
+        try await notifications.markAllRead(userID: try context.requireIdentity().user.id)
+        return .noContent
+    }
+
+    @Sendable func delete(_ request: Request, context: Context) async throws -> HTTPResponse.Status {
+        try await notifications.delete(id: try Self.id(context), userID: try context.requireIdentity().user.id)
+        return .noContent
+    }
+
+    /// The live stream: with `Last-Event-ID`, what was missed is replayed first (or one `resync` event when
+    /// too much was missed); then an `unread` count; then every new notification and count as it commits.
+    @Sendable func live(_ request: Request, context: Context) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let userID = identity.user.id
+        // Subscribe before reading the replay, so nothing committed in between is lost; duplicates are skipped.
+        let events = hub.subscribe(userID: userID, sessionID: identity.sessionID)
+        var opening: [ServerSentEvent] = []
+        var lastSent: Int64 = 0
+        if let header = request.headers[HTTPField.Name("Last-Event-ID")!], let lastEventID = Int64(header) {
+            lastSent = lastEventID
+            if let missed = try await notifications.missed(userID: userID, after: lastEventID) {
+                opening += missed.map(Self.event(for:))
+                lastSent = missed.last?.id ?? lastEventID
+            } else {
+                opening.append(ServerSentEvent(id: nil, event: "resync", data: "{}"))
+                lastSent = .max
+            }
+        }
+        opening.append(Self.event(unread: try await notifications.unreadCount(userID: userID)))
+        let replayedUpTo = lastSent == .max ? 0 : lastSent
+        let live = AsyncStream<ServerSentEvent> { continuation in
+            let forward = Task {
+                for await event in events {
+                    switch event {
+                    case .notification(let notification) where notification.id > replayedUpTo:
+                        continuation.yield(Self.event(for: notification))
+                    case .notification:
+                        continue
+                    case .unreadCount(let count):
+                        continuation.yield(Self.event(unread: count))
+                    }
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in forward.cancel() }
+        }
+        return stream.response(opening: opening, live: live)
+    }
+
+    @Sendable func broadcast(_ request: Request, context: Context) async throws -> EditedResponse<BroadcastResponse> {
+        let input = try await request.decode(as: BroadcastRequest.self, context: context)
+        let title = input.title.trimmingCharacters(in: .whitespacesAndNewlines)
+        let body = input.body.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...200).contains(title.count) else {
+            throw AppError.validation("The title is not valid.", fields: ["title": "must be 1-200 characters"])
+        }
+        guard (1...2000).contains(body.count) else {
+            throw AppError.validation("The message is not valid.", fields: ["body": "must be 1-2000 characters"])
+        }
+        if let link = input.link, !link.hasPrefix("/") {
+            throw AppError.validation("The link must be a path in this shop.", fields: ["link": "must start with /"])
+        }
+        let job = BroadcastJob(draft: NotificationDraft(type: "broadcast", title: title, body: body, link: input.link))
+        try await jobs.enqueue(try job.request())
+        return EditedResponse(status: .accepted, response: BroadcastResponse(broadcastId: job.broadcastID))
+    }
+
+    static func event(for notification: UserNotification) -> ServerSentEvent {
+        let data = (try? JSONCoding.encoder.encode(NotificationResponse(notification))).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return ServerSentEvent(id: String(notification.id), event: "notification", data: data)
+    }
+
+    static func event(unread count: Int) -> ServerSentEvent {
+        ServerSentEvent(id: nil, event: "unread", data: #"{"count":\#(count)}"#)
+    }
+
+    static func id(_ context: Context) throws -> Int64 {
+        guard let id = Int64(try context.parameters.require("id")) else { throw AppError.notFound("The notification") }
+        return id
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import GRDB
+import Synchronization
+import Testing
+
+@testable import Storage
+
+/// Collects what a hub stream delivers.
+final class Collected: Sendable {
+    private let events = Mutex<[UserEvent]>([])
+    private let ended = Mutex(false)
+
+    var all: [UserEvent] { events.withLock { $0 } }
+    var isEnded: Bool { ended.withLock { $0 } }
+
+    func consume(_ stream: AsyncStream<UserEvent>) -> Task<Void, Never> {
+        Task {
+            for await event in stream { events.withLock { $0.append(event) } }
+            ended.withLock { $0 = true }
+        }
+    }
+}
+
+@Suite struct NotificationTests {
+    let database: AppDatabase
+    let hub = InProcessNotificationHub(bufferLimit: 8)
+    let service: NotificationService
+    let fixture: AccountFixture
+
+    init() throws {
+        fixture = try AccountFixture()
+        database = fixture.database
+        service = NotificationService(database: database, hub: hub, clock: fixture.clock, replayLimit: 5)
+    }
+
+    private func draft(_ n: Int) -> NotificationDraft {
+        NotificationDraft(type: "test", title: "Hello \(n)", body: "Body \(n)", link: "/orders/\(n)", data: ["n": "\(n)"])
+    }
+
+    @Test func eventsArePublishedOnlyAfterCommitAndNeverForARollback() async throws {
+        let user = try await fixture.registerCustomer()
+        let collected = Collected()
+        let consumer = collected.consume(hub.subscribe(userID: user.id, sessionID: "s1"))
+        struct Rollback: Error {}
+        _ = try? await database.writer.write { db in
+            try service.notify(db, userID: user.id, draft(1))
+            throw Rollback()
+        }
+        try await database.writer.write { db in
+            try service.notify(db, userID: user.id, draft(2))
+            #expect(collected.all.isEmpty)  // not yet committed
+        }
+        try await eventually("the committed notification arrived") { collected.all.count == 2 }
+        guard case .notification(let notification) = collected.all[0] else { Issue.record("expected a notification"); return }
+        #expect(notification.title == "Hello 2" && collected.all[1] == .unreadCount(1))
+        #expect(try await service.list(userID: user.id, unreadOnly: false, page: PageRequest()).total == 1)
+        hub.disconnect(session: "s1")
+        await consumer.value
+        #expect(hub.subscriberCount == 0)
+    }
+
+    @Test func readDeleteAndCountsBelongToTheirOwner() async throws {
+        let lan = try await fixture.registerCustomer()
+        let minh = try await fixture.registerCustomer("minh@example.vn")
+        let ids = try await database.writer.write { db in
+            try (1...3).map { try service.notify(db, userID: lan.id, draft($0)).id }
+        }
+        #expect(try await service.unreadCount(userID: lan.id) == 3)
+        await #expect(throws: AppError.notFound("The notification")) { try await service.markRead(id: ids[0], userID: minh.id) }
+        await #expect(throws: AppError.notFound("The notification")) { try await service.delete(id: ids[0], userID: minh.id) }
+        try await service.markRead(id: ids[0], userID: lan.id)
+        #expect(try await service.unreadCount(userID: lan.id) == 2)
+        #expect(try await service.list(userID: lan.id, unreadOnly: true, page: PageRequest()).items.map(\.id) == [ids[2], ids[1]])
+        try await service.markAllRead(userID: lan.id)
+        #expect(try await service.unreadCount(userID: lan.id) == 0)
+        try await service.delete(id: ids[1], userID: lan.id)
+        #expect(try await service.list(userID: lan.id, unreadOnly: false, page: PageRequest()).total == 2)
+    }
+
+    @Test func missedEventsReplayExactlyOrAskForAResync() async throws {
+        let user = try await fixture.registerCustomer()
+        let ids = try await database.writer.write { db in try (1...8).map { try service.notify(db, userID: user.id, draft($0)).id } }
+        #expect(try await service.missed(userID: user.id, after: ids[4])?.map(\.id) == Array(ids[5...]))
+        #expect(try await service.missed(userID: user.id, after: ids[7])?.isEmpty == true)
+        #expect(try await service.missed(userID: user.id, after: 0) == nil)  // 8 missed > limit 5
+    }
+
+    @Test func aSlowSubscriberIsDroppedInsteadOfBuffered() async throws {
+        let stream = hub.subscribe(userID: "u", sessionID: "s")
+        for n in 0..<20 { hub.publish(.unreadCount(n), to: "u") }  // nobody reads: the buffer of 8 overflows
+        var received = 0
+        for await _ in stream { received += 1 }
+        #expect(received == 8)
+        #expect(hub.subscriberCount == 0)
+    }
+
+    @Test func aThousandStreamsAllReceiveAndAllCloseAgain() async throws {
+        let collectors = (0..<1000).map { _ in Collected() }
+        let consumers = collectors.enumerated().map { index, collected in
+            collected.consume(hub.subscribe(userID: "user-\(index % 10)", sessionID: "session-\(index)"))
+        }
+        #expect(hub.subscriberCount == 1000)
+        for user in 0..<10 { hub.publish(.unreadCount(user), to: "user-\(user)") }
+        try await eventually("every stream got its event") { collectors.allSatisfy { $0.all.count == 1 } }
+        for (index, collected) in collectors.enumerated() { #expect(collected.all == [.unreadCount(index % 10)]) }
+        for user in 0..<10 { hub.disconnect(user: "user-\(user)") }
+        for consumer in consumers { await consumer.value }
+        #expect(hub.subscriberCount == 0)
+    }
+
+    @Test func broadcastReachesEveryEnabledUserOnceEvenWhenRerun() async throws {
+        for n in 0..<23 { _ = try await fixture.registerCustomer("user\(n)@example.vn") }
+        let handler = BroadcastJobHandler(database: database, notifications: service, chunkSize: 5)
+        let queue = JobQueue(database: database, clock: fixture.clock)
+        let broadcast = BroadcastJob(draft: NotificationDraft(type: "broadcast", title: "Bánh mới", body: "Croissant hạnh nhân đã có"))
+        try await queue.enqueue(try broadcast.request())
+        let job = try #require(try await queue.claim(queue: BroadcastJob.queue))
+        try await handler.run(job)
+        try await handler.run(job)  // a retried job adds nothing
+        let count = try await database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notification") }
+        #expect(count == 23)
+    }
+}

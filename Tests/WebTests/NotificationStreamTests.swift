@@ -1,0 +1,139 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import Storage
+@testable import Web
+
+/// Polls a condition that asynchronous work will make true, for at most ten seconds of real time.
+func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
+    for _ in 0..<2000 {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+    Issue.record("timed out waiting for: \(what)")
+}
+
+/// Streams go through the `.live` transport (the router transport would wait for the whole body).
+@Suite struct NotificationStreamTests {
+    private func userID(_ response: TestResponse) throws -> String {
+        try #require((try response.json()["user"] as? [String: Any])?["id"] as? String)
+    }
+
+    @Test func theStreamCarriesCommittedEventsAndHeartbeatsAndEndsWithItsSession() async throws {
+        let shop = try TestShop()
+        try await shop.app.test(.live) { client in
+            let browser = Browser(client)
+            let user = try userID(try await browser.register())
+            let stream = Task { try await browser.send(.get, "/api/v1/notifications/stream") }
+            try await eventually("the stream subscribed") { shop.hub.subscriberCount == 1 && shop.clock.sleeperCount >= 1 }
+
+            _ = try? await shop.database.writer.write { db in
+                try shop.notifications.notify(db, userID: user, NotificationDraft(type: "test", title: "Rolled back", body: "x"))
+                throw CancellationError()
+            }
+            try await shop.database.writer.write { db in
+                try shop.notifications.notify(
+                    db,
+                    userID: user,
+                    NotificationDraft(type: "order.status", title: "Đơn hàng đã giao", body: "Cảm ơn bạn!")
+                )
+            }
+            shop.clock.advance(by: 15)
+            try await eventually("the heartbeat re-armed") { shop.clock.sleeperCount >= 1 }
+
+            // The test client has one connection, busy with the stream: end it from the server side, as
+            // sign-out does (the e2e suite signs out over a second connection).
+            shop.hub.disconnect(user: user)
+            let response = try await stream.value
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "text/event-stream; charset=utf-8")
+            #expect(response.headers[.cacheControl] == "no-cache")
+            #expect(response.headers[HTTPField.Name("X-Accel-Buffering")!] == "no")
+            let body = String(buffer: response.body)
+            #expect(body.hasPrefix("retry: 5000\n: connected\n\nevent: unread\ndata: {\"count\":0}\n\n"))
+            #expect(body.contains("id: 1\nevent: notification\ndata: {"))
+            #expect(body.contains("Đơn hàng đã giao"))
+            #expect(!body.contains("Rolled back"))
+            #expect(body.contains("event: unread\ndata: {\"count\":1}\n\n"))
+            #expect(body.contains(": ping\n\n"))
+            #expect(shop.hub.subscriberCount == 0)
+        }
+    }
+
+    @Test func reconnectingWithLastEventIDReplaysExactlyWhatWasMissed() async throws {
+        let shop = try TestShop()
+        try await shop.app.test(.live) { client in
+            let browser = Browser(client)
+            let user = try userID(try await browser.register())
+            let ids = try await shop.database.writer.write { db in
+                try (1...3).map { try shop.notifications.notify(db, userID: user, NotificationDraft(type: "t", title: "N\($0)", body: "b")).id }
+            }
+            let stream = Task {
+                try await browser.send(.get, "/api/v1/notifications/stream", headers: [HTTPField.Name("Last-Event-ID")!: String(ids[0])])
+            }
+            try await eventually("the stream subscribed") { shop.hub.subscriberCount == 1 }
+            shop.hub.disconnect(user: user)
+            let body = String(buffer: try await stream.value.body)
+            #expect(!body.contains("id: \(ids[0])\n"))
+            #expect(body.contains("id: \(ids[1])\n") && body.contains("id: \(ids[2])\n"))
+            #expect(body.range(of: "\"N2\"")!.lowerBound < body.range(of: "\"N3\"")!.lowerBound)
+            #expect(body.contains("event: unread\ndata: {\"count\":3}"))
+        }
+    }
+
+    @Test func aTooOldLastEventIDGetsOneResync() async throws {
+        let shop = try TestShop()
+        try await shop.app.test(.live) { client in
+            let browser = Browser(client)
+            let user = try userID(try await browser.register())
+            try await shop.database.writer.write { db in
+                for n in 0..<(shop.notifications.replayLimit + 1) {
+                    try shop.notifications.notify(db, userID: user, NotificationDraft(type: "t", title: "N\(n)", body: "b"))
+                }
+            }
+            let stream = Task { try await browser.send(.get, "/api/v1/notifications/stream", headers: [HTTPField.Name("Last-Event-ID")!: "0"]) }
+            try await eventually("the stream subscribed") { shop.hub.subscriberCount == 1 }
+            shop.hub.disconnect(user: user)
+            let body = String(buffer: try await stream.value.body)
+            #expect(body.components(separatedBy: "event: resync").count == 2)
+            #expect(!body.contains("event: notification"))
+        }
+    }
+
+    @Test func notificationRoutesListCountReadAndBroadcast() async throws {
+        let shop = try TestShop()
+        try await shop.createAdmin()
+        try await shop.app.test(.router) { client in
+            let customer = Browser(client)
+            try await customer.register()
+            #expect(try await client.execute(uri: "/api/v1/notifications", method: .get).status == .unauthorized)
+            let admin = Browser(client)
+            try await admin.login("boss@klelite.vn", "bakery2024")
+            #expect(try await customer.send(.post, "/api/v1/admin/notifications", json: #"{"title":"x","body":"y"}"#).status == .forbidden)
+            #expect(try await admin.send(.post, "/api/v1/admin/notifications", json: #"{"title":"","body":"y"}"#).status == .badRequest)
+            let sent = try await admin.send(
+                .post,
+                "/api/v1/admin/notifications",
+                json: #"{"title":"Bánh mới","body":"Có croissant hạnh nhân","link":"/"}"#
+            )
+            #expect(sent.status == .accepted)
+            try await shop.workers.drain(queue: BroadcastJob.queue)
+
+            let count = try await customer.send(.get, "/api/v1/notifications/unread-count")
+            #expect(String(buffer: count.body) == #"{"count":1}"#)
+            let list = try await customer.send(.get, "/api/v1/notifications?unread=true")
+            let items = try #require(try list.json()["items"] as? [[String: Any]])
+            #expect(items.count == 1 && items[0]["title"] as? String == "Bánh mới" && items[0]["read"] as? Bool == false)
+            let id = try #require(items[0]["id"] as? Int)
+            #expect(try await admin.send(.post, "/api/v1/notifications/\(id)/read").status == .notFound)
+            #expect(try await customer.send(.post, "/api/v1/notifications/\(id)/read").status == .noContent)
+            #expect(String(buffer: try await customer.send(.get, "/api/v1/notifications/unread-count").body) == #"{"count":0}"#)
+            #expect(try await customer.send(.post, "/api/v1/notifications/read-all").status == .noContent)
+            #expect(try await customer.send(.delete, "/api/v1/notifications/\(id)").status == .noContent)
+            #expect(try await customer.send(.delete, "/api/v1/notifications/\(id)").status == .notFound)
+        }
+    }
+}

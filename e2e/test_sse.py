@@ -1,0 +1,125 @@
+"""Live notifications over SSE through the real binary: headers and first bytes at once, an event after
+commit, Last-Event-ID replay, sign-out ending the stream, seven streams beside a GET, and SIGTERM with
+fifty streams open."""
+import socket
+import threading
+import time
+
+import requests
+
+from conftest import Server, run_cli
+
+
+def signed_in(server: Server, email: str) -> requests.Session:
+    session = requests.Session()
+    response = session.post(server.url("/api/v1/auth/register"), json={"email": email, "password": "banhmi2024", "name": "Lan"})
+    assert response.status_code == 201
+    return session
+
+
+def admin_session(server: Server) -> requests.Session:
+    admin = requests.Session()
+    assert admin.post(server.url("/api/v1/auth/login"), json={"email": "boss@klelite.vn", "password": "bakery2024"}).status_code == 200
+    return admin
+
+
+class EventReader:
+    """Reads an open SSE response incrementally, across several waits."""
+
+    def __init__(self, response):
+        self.chunks = response.iter_content(chunk_size=None, decode_unicode=True)
+        self.text = ""
+
+    def until(self, condition, timeout=15.0) -> str:
+        """Reads until `condition(all text so far)` holds; returns the text read by this call."""
+        start = len(self.text)
+        deadline = time.monotonic() + timeout
+        while not condition(self.text) and time.monotonic() < deadline:
+            self.text += next(self.chunks)
+        return self.text[start:]
+
+
+def read_events(response, until, timeout=15.0):
+    return EventReader(response).until(until, timeout)
+
+
+def test_stream_headers_first_bytes_live_event_replay_and_sign_out(data_dir):
+    run_cli("create-admin", "--email", "boss@klelite.vn", "--password", "bakery2024", data_dir=data_dir)
+    server = Server(data_dir).start()
+    try:
+        shopper = signed_in(server, "lan@example.vn")
+        stream = shopper.get(server.url("/api/v1/notifications/stream"), stream=True, timeout=15)
+        assert stream.status_code == 200
+        assert stream.headers["Content-Type"].startswith("text/event-stream")
+        assert stream.headers["Cache-Control"] == "no-cache" and stream.headers["X-Accel-Buffering"] == "no"
+        reader = EventReader(stream)
+        opening = reader.until(lambda t: "event: unread" in t)
+        assert opening.startswith("retry: 5000\n: connected\n\n")
+
+        admin = admin_session(server)
+        csrf = {"X-CSRF-Token": admin.cookies.get("klelite_csrf")}
+        sent = admin.post(server.url("/api/v1/admin/notifications"), json={"title": "Bánh mới", "body": "Croissant hạnh nhân"}, headers=csrf)
+        assert sent.status_code == 202
+        live = reader.until(lambda t: "event: notification" in t and '"count":1' in t)
+        assert "Bánh mới" in live
+        event_id = int(live.split("id: ")[1].split("\n")[0])
+
+        # Sign-out on another connection ends the open stream.
+        ended = threading.Event()
+
+        def drain():
+            for _ in reader.chunks:
+                pass
+            ended.set()
+
+        threading.Thread(target=drain, daemon=True).start()
+        assert shopper.post(server.url("/api/v1/auth/logout"), headers={"X-CSRF-Token": shopper.cookies.get("klelite_csrf")}).status_code == 204
+        assert ended.wait(10)
+
+        # A reconnect with Last-Event-ID replays what came after it.
+        again = requests.Session()
+        again.post(server.url("/api/v1/auth/login"), json={"email": "lan@example.vn", "password": "banhmi2024"})
+        admin.post(server.url("/api/v1/admin/notifications"), json={"title": "Thứ hai", "body": "x"}, headers=csrf)
+        time.sleep(0.5)
+        replay = again.get(server.url("/api/v1/notifications/stream"), headers={"Last-Event-ID": str(event_id)}, stream=True, timeout=15)
+        replayed = read_events(replay, lambda t: "event: unread" in t)
+        assert "Thứ hai" in replayed and "Bánh mới" not in replayed
+        replay.close()
+    finally:
+        server.stop()
+
+
+def test_seven_streams_and_a_get_all_complete(data_dir):
+    server = Server(data_dir).start()
+    try:
+        shopper = signed_in(server, "lan@example.vn")
+        streams = [shopper.get(server.url("/api/v1/notifications/stream"), stream=True, timeout=10) for _ in range(7)]
+        for stream in streams:
+            assert "event: unread" in read_events(stream, lambda t: "event: unread" in t)
+        assert requests.get(server.url("/api/v1/products"), timeout=5).status_code == 200
+        for stream in streams:
+            stream.close()
+    finally:
+        server.stop()
+
+
+def test_sigterm_with_fifty_open_streams_exits_within_budget(data_dir):
+    server = Server(data_dir).start()
+    shopper = signed_in(server, "lan@example.vn")
+    cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
+    sockets = []
+    try:
+        for _ in range(50):
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            sock.sendall(f"GET /api/v1/notifications/stream HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n\r\n".encode())
+            sockets.append(sock)
+        for sock in sockets:
+            assert b"200 OK" in sock.recv(4096)
+        code, seconds = server.terminate(timeout=15)
+        assert code == 0
+        assert seconds < 10, f"shutdown took {seconds:.1f}s"
+        assert "stopped cleanly" in server.output()
+    finally:
+        for sock in sockets:
+            sock.close()
+        server.stop()
