@@ -123,3 +123,44 @@ def test_sigterm_with_fifty_open_streams_exits_within_budget(data_dir):
         for sock in sockets:
             sock.close()
         server.stop()
+
+
+def test_a_thousand_streams_each_receive_a_broadcast(data_dir):
+    """1,000 concurrent SSE connections (one user, as tabs) all get the same committed event."""
+    import selectors
+
+    run_cli("create-admin", "--email", "boss@klelite.vn", "--password", "bakery2024", data_dir=data_dir)
+    server = Server(data_dir).start()
+    shopper = signed_in(server, "lan@example.vn")
+    cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
+    selector = selectors.DefaultSelector()
+    received = {}
+    try:
+        for index in range(1000):
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            sock.sendall(f"GET /api/v1/notifications/stream HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n\r\n".encode())
+            sock.setblocking(False)
+            selector.register(sock, selectors.EVENT_READ, index)
+            received[index] = b""
+
+        def pump(until, timeout):
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline and not all(until(data) for data in received.values()):
+                for key, _ in selector.select(timeout=0.2):
+                    try:
+                        received[key.data] += key.fileobj.recv(65536)
+                    except BlockingIOError:
+                        pass
+
+        pump(lambda data: b"event: unread" in data, 60)
+        assert all(b"event: unread" in data for data in received.values())
+        admin = admin_session(server)
+        admin.post(server.url("/api/v1/admin/notifications"), json={"title": "Mở bán", "body": "x"},
+                   headers={"X-CSRF-Token": admin.cookies.get("klelite_csrf")})
+        pump(lambda data: b"event: notification" in data, 60)
+        missing = [index for index, data in received.items() if b"event: notification" not in data]
+        assert missing == []
+    finally:
+        for key in list(selector.get_map().values()):
+            key.fileobj.close()
+        server.stop()

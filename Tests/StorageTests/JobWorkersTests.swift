@@ -143,3 +143,21 @@ final class GatedHandler: JobHandler {
         #expect(try await queue.list(status: .dead, queue: nil, page: PageRequest()).items.first?.lastError == "No handler for job kind mystery")
     }
 }
+
+@Suite struct JobShutdownTests {
+    /// A handler still running when the workers are cancelled (shutdown past its budget) gives its job back:
+    /// queued again at once, and the interrupted attempt does not count.
+    @Test func aJobInterruptedByCancellationIsReleased() async throws {
+        let clock = ManualClock()
+        let queue = JobQueue(database: try AppDatabase.inMemory(), clock: clock)
+        let handler = GatedHandler()
+        let running = Task { try await JobWorkers(queue: queue, handlers: [handler], queues: [.init(name: "q", concurrency: 1)]).run() }
+        try await queue.enqueue(JobRequest(queue: "q", kind: "gated", payload: Ping(n: 1)))
+        try await eventually("the handler started") { handler.started == 1 }
+        running.cancel()
+        _ = try? await running.value
+        let jobs = try await queue.list(status: nil, queue: "q", page: PageRequest()).items
+        #expect(jobs.count == 1 && jobs[0].status == .queued && jobs[0].attempts == 0 && jobs[0].leaseToken == nil)
+        #expect(handler.finished == 0)
+    }
+}
