@@ -1,0 +1,111 @@
+import Atomics
+import Synchronization
+
+/// The single-process ledger: per item, atomic counters changed by compare-and-swap, never by a lock.
+///
+/// `reserve` first raises the user's count with a CAS that refuses to pass the per-user limit, then lowers
+/// the item's remaining count with a CAS that refuses to go below zero; if the second fails, the first is
+/// undone. Neither counter is ever pushed past its bound, so concurrent buyers can never oversell or take
+/// more than their limit. (Finding an item's or a user's counter takes a short lock; the counts themselves
+/// change only by CAS.)
+public final class InMemoryStockLedger: StockLedger {
+    final class Item: Sendable {
+        let quantity: Int
+        let perUserLimit: Int
+        let remaining: ManagedAtomic<Int>
+        let confirmed: ManagedAtomic<Int>
+        let users: Mutex<[String: ManagedAtomic<Int>]>
+
+        init(_ state: StockItemState) {
+            quantity = state.quantity
+            perUserLimit = state.perUserLimit
+            remaining = ManagedAtomic(state.quantity - state.held - state.confirmed)
+            confirmed = ManagedAtomic(state.confirmed)
+            users = Mutex(state.perUser.mapValues { ManagedAtomic($0) })
+        }
+
+        func counter(for userID: String) -> ManagedAtomic<Int> {
+            users.withLock { users in
+                if let counter = users[userID] { return counter }
+                let counter = ManagedAtomic(0)
+                users[userID] = counter
+                return counter
+            }
+        }
+    }
+
+    private let items = Mutex<[SaleItemKey: Item]>([:])
+
+    public init() {}
+
+    public func load(_ states: [StockItemState]) async throws {
+        let loaded = Dictionary(states.map { ($0.key, Item($0)) }, uniquingKeysWith: { _, last in last })
+        items.withLock { $0 = loaded }
+    }
+
+    /// Adds or replaces some items, leaving the others as they are (a sale created or changed).
+    public func upsert(_ states: [StockItemState]) {
+        items.withLock { items in
+            for state in states { items[state.key] = Item(state) }
+        }
+    }
+
+    public func reserve(_ key: SaleItemKey, userID: String, quantity: Int) async throws -> StockDecision {
+        guard quantity > 0, let item = item(key) else { return .unknownItem }
+        let user = item.counter(for: userID)
+        // 1. The user's count, never past the limit.
+        var current = user.load(ordering: .relaxed)
+        repeat {
+            guard current + quantity <= item.perUserLimit else { return .limitExceeded }
+            let (exchanged, original) = user.compareExchange(expected: current, desired: current + quantity, ordering: .acquiringAndReleasing)
+            if exchanged { break }
+            current = original
+        } while true
+        // 2. The stock, never below zero; if it is short, undo step 1.
+        var remaining = item.remaining.load(ordering: .relaxed)
+        repeat {
+            guard remaining >= quantity else {
+                user.wrappingDecrement(by: quantity, ordering: .acquiringAndReleasing)
+                return .soldOut
+            }
+            let (exchanged, original) = item.remaining.compareExchange(
+                expected: remaining, desired: remaining - quantity, ordering: .acquiringAndReleasing
+            )
+            if exchanged { return .taken }
+            remaining = original
+        } while true
+    }
+
+    public func release(_ key: SaleItemKey, userID: String, quantity: Int) async throws {
+        guard quantity > 0, let item = item(key) else { return }
+        item.counter(for: userID).wrappingDecrement(by: quantity, ordering: .acquiringAndReleasing)
+        item.remaining.wrappingIncrement(by: quantity, ordering: .acquiringAndReleasing)
+    }
+
+    public func confirm(_ key: SaleItemKey, quantity: Int) async throws {
+        guard quantity > 0, let item = item(key) else { return }
+        item.confirmed.wrappingIncrement(by: quantity, ordering: .acquiringAndReleasing)
+    }
+
+    public func returnConfirmed(_ key: SaleItemKey, userID: String, quantity: Int) async throws {
+        guard quantity > 0, let item = item(key) else { return }
+        item.confirmed.wrappingDecrement(by: quantity, ordering: .acquiringAndReleasing)
+        item.counter(for: userID).wrappingDecrement(by: quantity, ordering: .acquiringAndReleasing)
+        item.remaining.wrappingIncrement(by: quantity, ordering: .acquiringAndReleasing)
+    }
+
+    public func level(_ key: SaleItemKey) async throws -> StockLevel? {
+        guard let item = item(key) else { return nil }
+        let remaining = item.remaining.load(ordering: .acquiring)
+        let confirmed = item.confirmed.load(ordering: .acquiring)
+        return StockLevel(quantity: item.quantity, held: item.quantity - remaining - confirmed, confirmed: confirmed, remaining: remaining)
+    }
+
+    public func taken(_ key: SaleItemKey, userID: String) async throws -> Int {
+        item(key)?.counter(for: userID).load(ordering: .acquiring) ?? 0
+    }
+
+    private func item(_ key: SaleItemKey) -> Item? {
+        items.withLock { $0[key] }
+    }
+}

@@ -1,0 +1,79 @@
+/// Identifies one item of one flash sale in the ledger.
+public struct SaleItemKey: Hashable, Sendable, CustomStringConvertible {
+    public let saleID: String
+    public let productID: String
+
+    public init(saleID: String, productID: String) {
+        self.saleID = saleID
+        self.productID = productID
+    }
+
+    public var description: String { "\(saleID)/\(productID)" }
+}
+
+/// The answer to a reservation attempt.
+public enum StockDecision: Sendable, Equatable {
+    case taken
+    /// The user already holds or bought `perUserLimit` (with this request they would exceed it).
+    case limitExceeded
+    /// Fewer than the requested units remain.
+    case soldOut
+    /// The item is not in the ledger (no such sale item, or the sale is over).
+    case unknownItem
+}
+
+/// Counters of one sale item: `held + confirmed + remaining == quantity` at every moment.
+public struct StockLevel: Sendable, Equatable {
+    public var quantity: Int
+    public var held: Int
+    public var confirmed: Int
+    public var remaining: Int
+
+    public init(quantity: Int, held: Int, confirmed: Int, remaining: Int) {
+        self.quantity = quantity
+        self.held = held
+        self.confirmed = confirmed
+        self.remaining = remaining
+    }
+}
+
+/// What the ledger is loaded with at start-up (from SQLite, the source of truth).
+public struct StockItemState: Sendable, Equatable {
+    public var key: SaleItemKey
+    public var quantity: Int
+    public var perUserLimit: Int
+    public var held: Int
+    public var confirmed: Int
+    /// Per user: units held plus units confirmed.
+    public var perUser: [String: Int]
+
+    public init(key: SaleItemKey, quantity: Int, perUserLimit: Int, held: Int, confirmed: Int, perUser: [String: Int]) {
+        self.key = key
+        self.quantity = quantity
+        self.perUserLimit = perUserLimit
+        self.held = held
+        self.confirmed = confirmed
+        self.perUser = perUser
+    }
+}
+
+/// The fast, shared stock counters of flash sales. SQLite stays the source of truth: the ledger is rebuilt
+/// from it at start-up and every successful step is followed by (or undone after) a reservation write.
+///
+/// Each operation is one atomic step, so that a Redis implementation can be one Lua script per operation:
+/// `reserve` checks the per-user limit and the stock and takes both, or takes nothing.
+public protocol StockLedger: Sendable {
+    /// Replaces the whole ledger with the given items (start-up, or a sale's items being (re)loaded).
+    func load(_ items: [StockItemState]) async throws
+    /// Takes `quantity` units for `userID` if the user stays within the item's per-user limit and that many remain.
+    func reserve(_ key: SaleItemKey, userID: String, quantity: Int) async throws -> StockDecision
+    /// Gives held units back (released, expired, or a failed write undone).
+    func release(_ key: SaleItemKey, userID: String, quantity: Int) async throws
+    /// Moves held units to confirmed (paid); they stay counted against the user's limit.
+    func confirm(_ key: SaleItemKey, quantity: Int) async throws
+    /// Gives confirmed units back (an order cancelled or refunded after payment).
+    func returnConfirmed(_ key: SaleItemKey, userID: String, quantity: Int) async throws
+    func level(_ key: SaleItemKey) async throws -> StockLevel?
+    /// Units the user holds or bought of an item.
+    func taken(_ key: SaleItemKey, userID: String) async throws -> Int
+}
