@@ -10,6 +10,7 @@ enum AppMigrations {
         migrator.registerMigration("v3_catalog_search_reviews", migrate: CatalogSchema.v3SearchAndReviews)
         migrator.registerMigration("v4_jobs", migrate: JobSchema.v4Jobs)
         migrator.registerMigration("v5_notifications", migrate: NotificationService.v5Notifications)
+        migrator.registerMigration("v6_flash_sales", migrate: FlashSaleSchema.v6FlashSales)
         return migrator
     }
 

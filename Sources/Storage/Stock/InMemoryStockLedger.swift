@@ -44,7 +44,7 @@ public final class InMemoryStockLedger: StockLedger {
     }
 
     /// Adds or replaces some items, leaving the others as they are (a sale created or changed).
-    public func upsert(_ states: [StockItemState]) {
+    public func upsert(_ states: [StockItemState]) async throws {
         items.withLock { items in
             for state in states { items[state.key] = Item(state) }
         }

@@ -65,6 +65,8 @@ public struct StockItemState: Sendable, Equatable {
 public protocol StockLedger: Sendable {
     /// Replaces the whole ledger with the given items (start-up, or a sale's items being (re)loaded).
     func load(_ items: [StockItemState]) async throws
+    /// Adds or replaces some items and leaves the others alone (a sale created, or changed before it starts).
+    func upsert(_ items: [StockItemState]) async throws
     /// Takes `quantity` units for `userID` if the user stays within the item's per-user limit and that many remain.
     func reserve(_ key: SaleItemKey, userID: String, quantity: Int) async throws -> StockDecision
     /// Gives held units back (released, expired, or a failed write undone).

@@ -1,0 +1,49 @@
+import GRDB
+
+/// Flash sales, their items, and reservations (migration `v6_flash_sales`).
+enum FlashSaleSchema {
+    static func v6FlashSales(_ db: Database) throws {
+        try db.create(table: "flashSale") { t in
+            t.primaryKey("id", .text)
+            t.column("slug", .text).notNull().unique()
+            t.column("name", .text).notNull().check { length($0) > 0 && length($0) <= 200 }
+            t.column("description", .text).notNull().defaults(to: "")
+            t.column("bannerImage", .text)
+            t.column("startsAt", .datetime).notNull()
+            t.column("endsAt", .datetime).notNull()
+            t.column("status", .text).notNull().check { ["scheduled", "active", "ended", "cancelled"].contains($0) }
+            t.column("earlyAccessTier", .text)
+            t.column("earlyAccessMinutes", .integer).notNull().defaults(to: 0).check { $0 >= 0 }
+            t.column("createdAt", .datetime).notNull()
+            t.column("updatedAt", .datetime).notNull()
+            t.check(sql: "endsAt > startsAt")
+        }
+        try db.create(table: "flashSaleItem") { t in
+            t.belongsTo("sale", inTable: "flashSale", onDelete: .cascade).notNull()
+            t.belongsTo("product", onDelete: .restrict).notNull()
+            t.column("salePrice", .integer).notNull().check { $0 >= 0 }
+            t.column("quantity", .integer).notNull().check { $0 >= 1 }
+            t.column("perUserLimit", .integer).notNull().check { $0 >= 1 }
+            t.primaryKey(["saleId", "productId"])
+        }
+        try db.create(table: "reservation") { t in
+            t.primaryKey("id", .text)
+            t.column("saleId", .text).notNull()
+            t.column("productId", .text).notNull()
+            t.belongsTo("user", onDelete: .cascade).notNull()
+            t.column("quantity", .integer).notNull().check { $0 >= 1 }
+            t.column("salePrice", .integer).notNull().check { $0 >= 0 }
+            t.column("status", .text).notNull().check { ["reserved", "ordered", "confirmed", "released"].contains($0) }
+            t.column("expiresAt", .datetime).notNull()
+            t.column("releasedReason", .text)
+            t.column("orderId", .text)
+            t.column("createdAt", .datetime).notNull()
+            t.column("updatedAt", .datetime).notNull()
+            t.foreignKey(["saleId", "productId"], references: "flashSaleItem", columns: ["saleId", "productId"], onDelete: .cascade)
+        }
+        try db.create(index: "reservation_held_by_expiry", on: "reservation", columns: ["status", "expiresAt"])
+        try db.create(index: "reservation_on_user", on: "reservation", columns: ["userId", "createdAt"])
+        try db.create(index: "reservation_on_item", on: "reservation", columns: ["saleId", "productId", "status"])
+        try db.create(index: "flashSale_on_status", on: "flashSale", columns: ["status", "startsAt"])
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import GRDB
+
+extension FlashSaleService {
+    /// Creates a sale with its items. A sale whose window has already begun is `active` at once.
+    public func create(_ draft: FlashSaleDraft) async throws -> FlashSale {
+        let now = clock.now()
+        try Self.validate(draft, now: now, isNew: true)
+        let id = UUID().uuidString.lowercased()
+        let states = try await database.writer.write { db -> [StockItemState] in
+            try Self.checkItems(db, draft.items)
+            let slug = try CatalogRules.uniqueSlug(db, table: "flashSale", requested: draft.slug, name: draft.name, excluding: nil)
+            try db.execute(
+                sql: """
+                    INSERT INTO flashSale (id, slug, name, description, bannerImage, startsAt, endsAt, status, earlyAccessTier,
+                        earlyAccessMinutes, createdAt, updatedAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    id, slug, draft.name.trimmingCharacters(in: .whitespacesAndNewlines), draft.description, draft.bannerImage, draft.startsAt,
+                    draft.endsAt, (draft.startsAt <= now ? FlashSaleStatus.active : .scheduled).rawValue, draft.earlyAccessTier,
+                    draft.earlyAccessMinutes, now, now,
+                ]
+            )
+            try Self.insertItems(db, saleID: id, draft.items)
+            return try Self.itemStates(db, saleID: id)
+        }
+        try await ledger.upsert(states)
+        wake.notify()
+        return try await sale(idOrSlug: id)
+    }
+
+    /// Changes a sale that has not started yet; its items are replaced by the draft's.
+    public func update(id: String, _ draft: FlashSaleDraft) async throws -> FlashSale {
+        let now = clock.now()
+        try Self.validate(draft, now: now, isNew: false)
+        let states = try await database.writer.write { db -> [StockItemState] in
+            guard let status = try String.fetchOne(db, sql: "SELECT status FROM flashSale WHERE id = ?", arguments: [id]) else {
+                throw AppError.notFound("The flash sale")
+            }
+            guard status == FlashSaleStatus.scheduled.rawValue else {
+                throw AppError(.conflict, "Only a sale that has not started can be changed; this one is \(status).")
+            }
+            try Self.checkItems(db, draft.items)
+            try db.execute(
+                sql: """
+                    UPDATE flashSale SET name = ?, description = ?, bannerImage = ?, startsAt = ?, endsAt = ?, status = ?,
+                        earlyAccessTier = ?, earlyAccessMinutes = ?, updatedAt = ? WHERE id = ?
+                    """,
+                arguments: [
+                    draft.name.trimmingCharacters(in: .whitespacesAndNewlines), draft.description, draft.bannerImage, draft.startsAt,
+                    draft.endsAt, (draft.startsAt <= now ? FlashSaleStatus.active : .scheduled).rawValue, draft.earlyAccessTier,
+                    draft.earlyAccessMinutes, now, id,
+                ]
+            )
+            try db.execute(sql: "DELETE FROM flashSaleItem WHERE saleId = ?", arguments: [id])
+            try Self.insertItems(db, saleID: id, draft.items)
+            return try Self.itemStates(db, saleID: id)
+        }
+        try await ledger.upsert(states)
+        wake.notify()
+        stockChanges.changed(saleID: id)
+        return try await sale(idOrSlug: id)
+    }
+
+    /// Cancels a sale that has not ended, releasing every held reservation.
+    public func cancel(id: String) async throws -> FlashSale {
+        let now = clock.now()
+        let released = try await database.writer.write { db -> [Reservation] in
+            guard let status = try String.fetchOne(db, sql: "SELECT status FROM flashSale WHERE id = ?", arguments: [id]) else {
+                throw AppError.notFound("The flash sale")
+            }
+            guard status == "scheduled" || status == "active" else {
+                throw AppError(.conflict, "Only a scheduled or active sale can be cancelled; this one is \(status).")
+            }
+            try db.execute(sql: "UPDATE flashSale SET status = 'cancelled', updatedAt = ? WHERE id = ?", arguments: [now, id])
+            return try Self.releaseHeld(db, sql: "saleId = ? AND status = 'reserved'", arguments: [id], reason: "sale cancelled", now: now)
+        }
+        for reservation in released {
+            try await ledger.release(SaleItemKey(saleID: id, productID: reservation.productId), userID: reservation.userId, quantity: reservation.quantity)
+        }
+        stockChanges.changed(saleID: id)
+        return try await sale(idOrSlug: id)
+    }
+
+    static func validate(_ draft: FlashSaleDraft, now: Date, isNew: Bool) throws(AppError) {
+        _ = try CatalogRules.name(draft.name)
+        guard draft.endsAt > draft.startsAt else {
+            throw .validation("The sale must end after it starts.", fields: ["endsAt": "must be after startsAt"])
+        }
+        guard draft.endsAt > now else {
+            throw .validation("The sale window is already over.", fields: ["endsAt": "must be in the future"])
+        }
+        guard !draft.items.isEmpty, draft.items.count <= 50 else {
+            throw .validation("A sale needs 1 to 50 items.", fields: ["items": "must hold 1-50 products"])
+        }
+        guard Set(draft.items.map(\.productId)).count == draft.items.count else {
+            throw .validation("A product appears twice.", fields: ["items": "must not repeat a product"])
+        }
+        guard (0...7 * 24 * 60).contains(draft.earlyAccessMinutes) else {
+            throw .validation("Early access is out of range.", fields: ["earlyAccessMinutes": "must be 0 to 10080"])
+        }
+        for (index, item) in draft.items.enumerated() {
+            guard (1...1_000_000).contains(item.quantity) else {
+                throw .validation("An item's quantity is out of range.", fields: ["items[\(index)].quantity": "must be at least 1"])
+            }
+            guard (1...item.quantity).contains(item.perUserLimit) else {
+                throw .validation("An item's per-user limit is out of range.", fields: ["items[\(index)].perUserLimit": "must be 1 to the quantity"])
+            }
+            guard item.salePrice >= 0 else {
+                throw .validation("An item's sale price is negative.", fields: ["items[\(index)].salePrice": "must be 0 or more"])
+            }
+        }
+    }
+
+    /// Every product must exist, be on sale, and cost more than its sale price.
+    static func checkItems(_ db: Database, _ items: [FlashSaleDraft.Item]) throws {
+        for (index, item) in items.enumerated() {
+            guard let price = try Int.fetchOne(db, sql: "SELECT price FROM product WHERE id = ? AND deletedAt IS NULL", arguments: [item.productId]) else {
+                throw AppError.validation("No such product.", fields: ["items[\(index)].productId": "must be an existing product"])
+            }
+            guard item.salePrice < price else {
+                throw AppError.validation(
+                    "A sale price must be below the regular price.", fields: ["items[\(index)].salePrice": "must be below \(price)"]
+                )
+            }
+        }
+    }
+
+    static func insertItems(_ db: Database, saleID: String, _ items: [FlashSaleDraft.Item]) throws {
+        for item in items {
+            try db.execute(
+                sql: "INSERT INTO flashSaleItem (saleId, productId, salePrice, quantity, perUserLimit) VALUES (?, ?, ?, ?, ?)",
+                arguments: [saleID, item.productId, item.salePrice, item.quantity, item.perUserLimit]
+            )
+        }
+    }
+}

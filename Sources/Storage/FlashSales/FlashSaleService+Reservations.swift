@@ -1,0 +1,188 @@
+import Foundation
+import GRDB
+
+extension FlashSaleService {
+    /// Reserves units of a sale item. Checks, in order: the sale is active (or open early to the user's
+    /// tier), the quantity is at least 1, the user's rate limit, then the per-user limit and the stock in
+    /// one atomic ledger step. The reservation row is then written; if that fails the ledger step is undone.
+    public func reserve(by identity: Identity, saleID: String, productID: String, quantity: Int) async throws -> Reservation {
+        let now = clock.now()
+        let userID = identity.user.id
+        let item = try await database.writer.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT flashSale.id, flashSale.status, flashSale.startsAt, flashSale.endsAt, flashSale.earlyAccessTier,
+                        flashSale.earlyAccessMinutes, flashSaleItem.salePrice
+                    FROM flashSale LEFT JOIN flashSaleItem ON flashSaleItem.saleId = flashSale.id AND flashSaleItem.productId = ?
+                    WHERE flashSale.id = ? OR flashSale.slug = ?
+                    """,
+                arguments: [productID, saleID, saleID]
+            )
+        }
+        guard let item else { throw AppError.notFound("The flash sale") }
+        guard let salePrice: Int = item["salePrice"] else {
+            throw AppError.validation("This product is not in the sale.", fields: ["productId": "must be an item of this sale"])
+        }
+        let sale: String = item["id"]
+        try await checkOpen(item, for: userID, now: now)
+        guard (1...100).contains(quantity) else {
+            throw AppError.validation("Reserve at least one unit.", fields: ["quantity": "must be a whole number from 1 to 100"])
+        }
+        if case .limited(let retryAfter) = await rateLimiter.attempt("reserve:user:\(userID)", limit: settings.reservePerMinute, window: 60) {
+            throw AppError(.rateLimited, "Too many reservation attempts. Try again in \(retryAfter) seconds.", retryAfter: retryAfter)
+        }
+        let key = SaleItemKey(saleID: sale, productID: productID)
+        switch try await ledger.reserve(key, userID: userID, quantity: quantity) {
+        case .taken: break
+        case .limitExceeded: throw AppError(.limitExceeded, "You have reached the limit for this item in this sale.")
+        case .soldOut: throw AppError(.soldOut, "Sold out.")
+        case .unknownItem: throw AppError(.notActive, "This sale is not open.")
+        }
+        let reservation = Reservation(
+            id: UUID().uuidString.lowercased(), saleId: sale, productId: productID, userId: userID, quantity: quantity, salePrice: salePrice,
+            status: .reserved, expiresAt: now.addingTimeInterval(settings.reservationTTL), releasedReason: nil, orderId: nil,
+            createdAt: now, updatedAt: now
+        )
+        do {
+            try await database.writer.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO reservation (id, saleId, productId, userId, quantity, salePrice, status, expiresAt, createdAt, updatedAt)
+                        VALUES (?, ?, ?, ?, ?, ?, 'reserved', ?, ?, ?)
+                        """,
+                    arguments: [
+                        reservation.id, sale, productID, userID, quantity, salePrice, reservation.expiresAt, now, now,
+                    ]
+                )
+            }
+        } catch {
+            try? await ledger.release(key, userID: userID, quantity: quantity)
+            throw error
+        }
+        wake.notify()
+        stockChanges.changed(saleID: sale)
+        return reservation
+    }
+
+    /// Open to everyone while active; before the start, to users whose tier has early access within its window.
+    private func checkOpen(_ sale: Row, for userID: String, now: Date) async throws {
+        let status: String = sale["status"]
+        let startsAt: Date = sale["startsAt"]
+        let endsAt: Date = sale["endsAt"]
+        if status == FlashSaleStatus.active.rawValue, now < endsAt { return }
+        if status == FlashSaleStatus.scheduled.rawValue, let tier: String = sale["earlyAccessTier"],
+            now >= startsAt.addingTimeInterval(-Double(sale["earlyAccessMinutes"] as Int) * 60),
+            try await tierOf(userID).map({ LoyaltyTierRank.rank($0) >= LoyaltyTierRank.rank(tier) }) == true
+        {
+            return
+        }
+        throw AppError(.notActive, status == "scheduled" ? "This sale has not started yet." : "This sale is over.")
+    }
+
+    /// The owner gives a held reservation back.
+    public func release(reservationID: String, by identity: Identity) async throws {
+        let now = clock.now()
+        let released = try await database.writer.write { db -> [Reservation] in
+            guard let owner = try String.fetchOne(db, sql: "SELECT userId FROM reservation WHERE id = ?", arguments: [reservationID]),
+                owner == identity.user.id || identity.user.role == .admin
+            else { throw AppError.notFound("The reservation") }
+            let released = try Self.releaseHeld(db, sql: "id = ? AND status = 'reserved'", arguments: [reservationID], reason: "released by user", now: now)
+            guard !released.isEmpty else { throw AppError(.conflict, "This reservation is no longer held.") }
+            return released
+        }
+        try await returnToLedger(released)
+    }
+
+    /// Marks a held reservation paid (the order and payment flow, or an admin). Idempotent.
+    public func confirm(reservationID: String) async throws -> Reservation {
+        let now = clock.now()
+        let (reservation, changed) = try await database.writer.write { db -> (Reservation, Bool) in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM reservation WHERE id = ?", arguments: [reservationID]) else {
+                throw AppError.notFound("The reservation")
+            }
+            var reservation = Self.reservation(from: row)
+            if reservation.status == .confirmed { return (reservation, false) }
+            guard reservation.status == .reserved || reservation.status == .ordered else {
+                throw AppError(.conflict, "This reservation was released and can no longer be confirmed.")
+            }
+            try db.execute(sql: "UPDATE reservation SET status = 'confirmed', updatedAt = ? WHERE id = ?", arguments: [now, reservationID])
+            reservation.status = .confirmed
+            return (reservation, true)
+        }
+        if changed {
+            try await ledger.confirm(SaleItemKey(saleID: reservation.saleId, productID: reservation.productId), quantity: reservation.quantity)
+            stockChanges.changed(saleID: reservation.saleId)
+        }
+        return reservation
+    }
+
+    /// Releases every held reservation whose time is up; returns how many.
+    @discardableResult
+    public func expireDue() async throws -> Int {
+        let now = clock.now()
+        let expired = try await database.writer.write { db in
+            try Self.releaseHeld(db, sql: "status = 'reserved' AND expiresAt <= ?", arguments: [now], reason: "expired", now: now)
+        }
+        try await returnToLedger(expired)
+        return expired.count
+    }
+
+    /// Moves sales across their boundaries: `scheduled → active` at the start, `active → ended` at the end.
+    @discardableResult
+    public func applyTransitions() async throws -> Int {
+        let now = clock.now()
+        let changed = try await database.writer.write { db -> [String] in
+            let starting = try String.fetchAll(db, sql: "SELECT id FROM flashSale WHERE status = 'scheduled' AND startsAt <= ? AND endsAt > ?", arguments: [now, now])
+            let ending = try String.fetchAll(db, sql: "SELECT id FROM flashSale WHERE status IN ('scheduled', 'active') AND endsAt <= ?", arguments: [now])
+            for id in starting { try db.execute(sql: "UPDATE flashSale SET status = 'active', updatedAt = ? WHERE id = ?", arguments: [now, id]) }
+            for id in ending { try db.execute(sql: "UPDATE flashSale SET status = 'ended', updatedAt = ? WHERE id = ?", arguments: [now, id]) }
+            return starting + ending
+        }
+        for id in changed { stockChanges.changed(saleID: id) }
+        return changed.count
+    }
+
+    /// The next moment something is due: a sale boundary or a reservation expiry.
+    public func nextDueDate() async throws -> Date? {
+        try await database.writer.read { db in
+            try Date.fetchOne(
+                db,
+                sql: """
+                    SELECT MIN(due) FROM (
+                        SELECT MIN(startsAt) AS due FROM flashSale WHERE status = 'scheduled'
+                        UNION ALL SELECT MIN(endsAt) FROM flashSale WHERE status IN ('scheduled', 'active')
+                        UNION ALL SELECT MIN(expiresAt) FROM reservation WHERE status = 'reserved'
+                    )
+                    """
+            )
+        }
+    }
+
+    /// Marks matching held reservations released (a conditional update, so each is released once).
+    static func releaseHeld(_ db: Database, sql condition: String, arguments: StatementArguments, reason: String, now: Date) throws -> [Reservation] {
+        var allArguments: StatementArguments = [reason, now]
+        allArguments += arguments
+        return try Row.fetchAll(
+            db,
+            sql: "UPDATE reservation SET status = 'released', releasedReason = ?, updatedAt = ? WHERE \(condition) RETURNING *",
+            arguments: allArguments
+        ).map(reservation(from:))
+    }
+
+    private func returnToLedger(_ released: [Reservation]) async throws {
+        for reservation in released {
+            try await ledger.release(SaleItemKey(saleID: reservation.saleId, productID: reservation.productId), userID: reservation.userId, quantity: reservation.quantity)
+        }
+        for sale in Set(released.map(\.saleId)) { stockChanges.changed(saleID: sale) }
+    }
+}
+
+/// The loyalty tiers in ascending order (the Loyalty issue computes them).
+enum LoyaltyTierRank {
+    static let order = ["bronze", "silver", "gold", "platinum"]
+
+    static func rank(_ tier: String) -> Int {
+        order.firstIndex(of: tier.lowercased()) ?? -1
+    }
+}

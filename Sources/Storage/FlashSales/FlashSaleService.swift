@@ -1,0 +1,165 @@
+import Foundation
+import GRDB
+
+/// Flash sales: the admin's sales, their timed status, and shoppers' reservations against the stock ledger.
+///
+/// SQLite holds the truth (sales, items, reservations); the ``StockLedger`` holds the fast counters and is
+/// rebuilt from SQLite at start-up. A reservation is taken in the ledger first (limit and stock in one
+/// atomic step) and then written to SQLite; if that write fails the ledger step is undone.
+public final class FlashSaleService: Sendable {
+    public struct Settings: Sendable {
+        /// How long a reservation holds its units unless it becomes part of an order.
+        public var reservationTTL: TimeInterval
+        /// Reservation attempts per user per minute.
+        public var reservePerMinute: Int
+
+        public init(reservationTTL: TimeInterval = 300, reservePerMinute: Int = 5) {
+            self.reservationTTL = reservationTTL
+            self.reservePerMinute = reservePerMinute
+        }
+    }
+
+    let database: AppDatabase
+    let clock: any AppClock
+    let ledger: any StockLedger
+    let rateLimiter: any RateLimiter
+    public let settings: Settings
+    /// Per sale, a signal that its stock changed (coalesced by the SSE stream).
+    public let stockChanges: StockChangeSignals
+    /// Wakes the sale clock when a boundary or an expiry may have moved earlier.
+    let wake = WakeSignal()
+    /// The loyalty tier of a user, for early access; nil when the user has none.
+    let tierOf: @Sendable (String) async throws -> String?
+
+    public init(
+        database: AppDatabase,
+        clock: any AppClock,
+        ledger: any StockLedger,
+        rateLimiter: any RateLimiter,
+        settings: Settings = Settings(),
+        tierOf: @escaping @Sendable (String) async throws -> String? = { _ in nil }
+    ) {
+        self.database = database
+        self.clock = clock
+        self.ledger = ledger
+        self.rateLimiter = rateLimiter
+        self.settings = settings
+        self.stockChanges = StockChangeSignals()
+        self.tierOf = tierOf
+    }
+
+    // MARK: - Ledger
+
+    /// Loads the ledger from SQLite: per item of every scheduled or active sale, the quantity less what is
+    /// held (reserved or ordered) and confirmed, and per user what they hold or bought. Run before serving.
+    public func rebuildLedger() async throws {
+        let states = try await database.writer.read { db in try Self.itemStates(db, saleID: nil) }
+        try await ledger.load(states)
+    }
+
+    static func itemStates(_ db: Database, saleID: String?) throws -> [StockItemState] {
+        let filter = saleID == nil ? "flashSale.status IN ('scheduled', 'active')" : "flashSale.id = ?"
+        let items = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT flashSaleItem.* FROM flashSaleItem JOIN flashSale ON flashSale.id = flashSaleItem.saleId WHERE \(filter)
+                """,
+            arguments: saleID.map { [$0] } ?? []
+        )
+        var states: [SaleItemKey: StockItemState] = [:]
+        for item in items {
+            let key = SaleItemKey(saleID: item["saleId"], productID: item["productId"])
+            states[key] = StockItemState(key: key, quantity: item["quantity"], perUserLimit: item["perUserLimit"], held: 0, confirmed: 0, perUser: [:])
+        }
+        let counts = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT saleId, productId, userId, status, SUM(quantity) AS units FROM reservation
+                WHERE status IN ('reserved', 'ordered', 'confirmed') \(saleID == nil ? "" : "AND saleId = ?")
+                GROUP BY saleId, productId, userId, status
+                """,
+            arguments: saleID.map { [$0] } ?? []
+        )
+        for row in counts {
+            let key = SaleItemKey(saleID: row["saleId"], productID: row["productId"])
+            guard var state = states[key] else { continue }
+            let units: Int = row["units"]
+            if row["status"] == "confirmed" { state.confirmed += units } else { state.held += units }
+            state.perUser[row["userId"], default: 0] += units
+            states[key] = state
+        }
+        return Array(states.values)
+    }
+
+    // MARK: - Reading
+
+    /// The sale clock's "now", so pages count down against the server's time.
+    public func now() -> Date { clock.now() }
+
+    public func list(status: FlashSaleStatus?) async throws -> [FlashSale] {
+        let ids = try await database.writer.read { db in
+            try String.fetchAll(
+                db,
+                sql: "SELECT id FROM flashSale \(status == nil ? "" : "WHERE status = ?") ORDER BY startsAt, id",
+                arguments: status.map { [$0.rawValue] } ?? []
+            )
+        }
+        var sales: [FlashSale] = []
+        for id in ids { sales.append(try await sale(idOrSlug: id)) }
+        return sales
+    }
+
+    /// A sale with its items and their live counters.
+    public func sale(idOrSlug: String) async throws -> FlashSale {
+        let (row, items) = try await database.writer.read { db -> (Row, [Row]) in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM flashSale WHERE id = ? OR slug = ?", arguments: [idOrSlug, idOrSlug]) else {
+                throw AppError.notFound("The flash sale")
+            }
+            let items = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT flashSaleItem.*, product.name AS productName, product.slug AS productSlug, product.price AS regularPrice
+                    FROM flashSaleItem JOIN product ON product.id = flashSaleItem.productId
+                    WHERE flashSaleItem.saleId = ? ORDER BY product.name
+                    """,
+                arguments: [row["id"] as String]
+            )
+            return (row, items)
+        }
+        var saleItems: [FlashSaleItem] = []
+        for item in items {
+            let key = SaleItemKey(saleID: row["id"], productID: item["productId"])
+            let quantity: Int = item["quantity"]
+            let level = try await ledger.level(key) ?? StockLevel(quantity: quantity, held: 0, confirmed: 0, remaining: quantity)
+            saleItems.append(
+                FlashSaleItem(
+                    productId: item["productId"], productName: item["productName"], productSlug: item["productSlug"],
+                    regularPrice: item["regularPrice"], salePrice: item["salePrice"], quantity: quantity, perUserLimit: item["perUserLimit"],
+                    held: level.held, confirmed: level.confirmed, remaining: level.remaining
+                )
+            )
+        }
+        return FlashSale(
+            id: row["id"], slug: row["slug"], name: row["name"], description: row["description"], bannerImage: row["bannerImage"],
+            startsAt: row["startsAt"], endsAt: row["endsAt"], status: FlashSaleStatus(rawValue: row["status"]) ?? .ended,
+            earlyAccessTier: row["earlyAccessTier"], earlyAccessMinutes: row["earlyAccessMinutes"], items: saleItems,
+            createdAt: row["createdAt"], updatedAt: row["updatedAt"]
+        )
+    }
+
+    /// The user's reservations, newest first.
+    public func reservations(userID: String) async throws -> [Reservation] {
+        try await database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM reservation WHERE userId = ? ORDER BY createdAt DESC, id LIMIT 200", arguments: [userID])
+                .map(Self.reservation(from:))
+        }
+    }
+
+    static func reservation(from row: Row) -> Reservation {
+        Reservation(
+            id: row["id"], saleId: row["saleId"], productId: row["productId"], userId: row["userId"], quantity: row["quantity"],
+            salePrice: row["salePrice"], status: ReservationStatus(rawValue: row["status"]) ?? .released, expiresAt: row["expiresAt"],
+            releasedReason: row["releasedReason"], orderId: row["orderId"], createdAt: row["createdAt"], updatedAt: row["updatedAt"]
+        )
+    }
+}

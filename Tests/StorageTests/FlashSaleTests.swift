@@ -1,0 +1,203 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import Storage
+
+/// A seeded catalogue with a flash-sale service over the in-memory ledger and a manual clock.
+struct FlashSaleFixture {
+    let catalog: CatalogFixture
+    let ledger = InMemoryStockLedger()
+    let sales: FlashSaleService
+    var clock: ManualClock { catalog.clock }
+    var database: AppDatabase { catalog.database }
+
+    init(reservePerMinute: Int = 1000) throws {
+        catalog = try CatalogFixture()
+        sales = FlashSaleService(
+            database: catalog.database,
+            clock: catalog.clock,
+            ledger: ledger,
+            rateLimiter: InMemoryRateLimiter(clock: catalog.clock),
+            settings: .init(reservationTTL: 300, reservePerMinute: reservePerMinute),
+            tierOf: { _ in nil }
+        )
+    }
+
+    func productID(_ slug: String) async throws -> String {
+        try await catalog.catalog.product(idOrSlug: slug).value.id
+    }
+
+    /// A sale of one product (croissant, regular price 55,000) starting `startsIn` seconds from now for an hour.
+    func croissantSale(quantity: Int = 10, limit: Int = 2, startsIn: TimeInterval = 0, earlyTier: String? = nil) async throws -> FlashSale {
+        let start = clock.now().addingTimeInterval(startsIn)
+        return try await sales.create(
+            FlashSaleDraft(
+                name: "Giờ vàng croissant", startsAt: start, endsAt: start.addingTimeInterval(3600), earlyAccessTier: earlyTier,
+                earlyAccessMinutes: earlyTier == nil ? 0 : 30,
+                items: [.init(productId: try await productID("croissant-bo-phap"), salePrice: 30_000, quantity: quantity, perUserLimit: limit)]
+            )
+        )
+    }
+}
+
+@Suite struct FlashSaleTests {
+    @Test func aSaleWhoseWindowHasBegunIsActiveAtOnceAndAFutureOneIsScheduled() async throws {
+        let fixture = try FlashSaleFixture()
+        #expect(try await fixture.croissantSale().status == .active)
+        let later = try await fixture.croissantSale(startsIn: 600)
+        #expect(later.status == .scheduled && later.slug == "gio-vang-croissant-2")
+        #expect(later.items[0].remaining == 10 && later.items[0].regularPrice > later.items[0].salePrice)
+    }
+
+    @Test func invalidSalesAreRefusedWithTheirField() async throws {
+        let fixture = try FlashSaleFixture()
+        let product = try await fixture.productID("croissant-bo-phap")
+        let now = fixture.clock.now()
+        let cases: [(FlashSaleDraft, String)] = [
+            (FlashSaleDraft(name: "x", startsAt: now, endsAt: now, items: [.init(productId: product, salePrice: 1, quantity: 1, perUserLimit: 1)]), "endsAt"),
+            (FlashSaleDraft(name: "x", startsAt: now, endsAt: now + 60, items: []), "items"),
+            (FlashSaleDraft(name: "x", startsAt: now, endsAt: now + 60, items: [.init(productId: product, salePrice: 999_999, quantity: 1, perUserLimit: 1)]), "items[0].salePrice"),
+            (FlashSaleDraft(name: "x", startsAt: now, endsAt: now + 60, items: [.init(productId: product, salePrice: 1, quantity: 0, perUserLimit: 1)]), "items[0].quantity"),
+            (FlashSaleDraft(name: "x", startsAt: now, endsAt: now + 60, items: [.init(productId: "nope", salePrice: 1, quantity: 1, perUserLimit: 1)]), "items[0].productId"),
+        ]
+        for (draft, field) in cases {
+            let error = await #expect(throws: AppError.self) { try await fixture.sales.create(draft) }
+            #expect(error?.fields[field] != nil, "expected \(field): \(String(describing: error))")
+        }
+    }
+
+    @Test func reservationsRespectOrderOfChecksLimitStockAndRelease() async throws {
+        let fixture = try FlashSaleFixture()
+        let sale = try await fixture.croissantSale(quantity: 3, limit: 2)
+        let product = sale.items[0].productId
+        let lan = try await fixture.catalog.customer()
+        let minh = try await fixture.catalog.customer("minh@example.vn", name: "Minh")
+        let held = try await fixture.sales.reserve(by: lan, saleID: sale.slug, productID: product, quantity: 2)
+        #expect(held.status == .reserved && held.salePrice == 30_000 && held.expiresAt == fixture.clock.now() + 300)
+        await #expect(throws: AppError(.limitExceeded, "You have reached the limit for this item in this sale.")) {
+            try await fixture.sales.reserve(by: lan, saleID: sale.id, productID: product, quantity: 1)
+        }
+        await #expect(throws: AppError(.soldOut, "Sold out.")) { try await fixture.sales.reserve(by: minh, saleID: sale.id, productID: product, quantity: 2) }
+        let zero = await #expect(throws: AppError.self) { try await fixture.sales.reserve(by: minh, saleID: sale.id, productID: product, quantity: 0) }
+        #expect(zero?.fields["quantity"] != nil)
+        try await fixture.sales.release(reservationID: held.id, by: lan)
+        await #expect(throws: AppError.self) { try await fixture.sales.release(reservationID: held.id, by: lan) }  // once only
+        #expect(try await fixture.sales.sale(idOrSlug: sale.id).items[0].remaining == 3)
+        _ = try await fixture.sales.reserve(by: minh, saleID: sale.id, productID: product, quantity: 2)
+        await #expect(throws: AppError.notFound("The reservation")) { try await fixture.sales.release(reservationID: "nope", by: lan) }
+    }
+
+    @Test func reservingIsRateLimitedPerUser() async throws {
+        let fixture = try FlashSaleFixture(reservePerMinute: 5)
+        let sale = try await fixture.croissantSale(quantity: 100, limit: 100)
+        let lan = try await fixture.catalog.customer()
+        for _ in 0..<5 { _ = try await fixture.sales.reserve(by: lan, saleID: sale.id, productID: sale.items[0].productId, quantity: 1) }
+        let limited = await #expect(throws: AppError.self) {
+            try await fixture.sales.reserve(by: lan, saleID: sale.id, productID: sale.items[0].productId, quantity: 1)
+        }
+        #expect(limited?.code == .rateLimited && limited?.retryAfter == 60)
+    }
+
+    @Test func theClockStartsAndEndsSalesAtTheirBoundariesWithoutPolling() async throws {
+        let fixture = try FlashSaleFixture()
+        let sale = try await fixture.croissantSale(startsIn: 600)
+        let lan = try await fixture.catalog.customer()
+        let notYet = await #expect(throws: AppError.self) {
+            try await fixture.sales.reserve(by: lan, saleID: sale.id, productID: sale.items[0].productId, quantity: 1)
+        }
+        #expect(notYet?.code == .notActive)
+        let clock = FlashSaleClock(sales: fixture.sales)
+        let running = Task { try await clock.run() }
+        try await eventually("the clock sleeps until the start") { fixture.clock.sleeperCount == 1 }
+        #expect(try await fixture.sales.sale(idOrSlug: sale.id).status == .scheduled)
+        fixture.clock.advance(by: 599)
+        #expect(try await fixture.sales.sale(idOrSlug: sale.id).status == .scheduled)
+        fixture.clock.advance(by: 1)
+        try await eventually("the sale started") { try await fixture.sales.sale(idOrSlug: sale.id).status == .active }
+        _ = try await fixture.sales.reserve(by: lan, saleID: sale.id, productID: sale.items[0].productId, quantity: 1)
+        fixture.clock.advance(by: 3600)
+        try await eventually("the sale ended") { try await fixture.sales.sale(idOrSlug: sale.id).status == .ended }
+        running.cancel()
+        let over = await #expect(throws: AppError.self) {
+            try await fixture.sales.reserve(by: lan, saleID: sale.id, productID: sale.items[0].productId, quantity: 1)
+        }
+        #expect(over?.code == .notActive)
+    }
+
+    @Test func heldReservationsExpireOnTimeAndTheirStockReturns() async throws {
+        let fixture = try FlashSaleFixture()
+        let sale = try await fixture.croissantSale(quantity: 2, limit: 2)
+        let lan = try await fixture.catalog.customer()
+        let clock = FlashSaleClock(sales: fixture.sales)
+        let running = Task { try await clock.run() }
+        let held = try await fixture.sales.reserve(by: lan, saleID: sale.id, productID: sale.items[0].productId, quantity: 2)
+        fixture.clock.advance(by: 299)
+        try await eventually("the clock waits for the expiry") { fixture.clock.sleeperCount == 1 }
+        #expect(try await fixture.sales.sale(idOrSlug: sale.id).items[0].remaining == 0)
+        fixture.clock.advance(by: 1)
+        try await eventually("the reservation expired") { try await fixture.sales.sale(idOrSlug: sale.id).items[0].remaining == 2 }
+        running.cancel()
+        let mine = try await fixture.sales.reservations(userID: lan.user.id)
+        #expect(mine.first { $0.id == held.id }?.status == .released && mine.first?.releasedReason == "expired")
+    }
+
+    @Test func confirmedUnitsStaySoldAndCancellingReleasesOnlyHeldOnes() async throws {
+        let fixture = try FlashSaleFixture()
+        let sale = try await fixture.croissantSale(quantity: 5, limit: 2)
+        let lan = try await fixture.catalog.customer()
+        let minh = try await fixture.catalog.customer("minh@example.vn", name: "Minh")
+        let paid = try await fixture.sales.reserve(by: lan, saleID: sale.id, productID: sale.items[0].productId, quantity: 2)
+        _ = try await fixture.sales.reserve(by: minh, saleID: sale.id, productID: sale.items[0].productId, quantity: 1)
+        #expect(try await fixture.sales.confirm(reservationID: paid.id).status == .confirmed)
+        _ = try await fixture.sales.confirm(reservationID: paid.id)  // idempotent
+        fixture.clock.advance(by: 301)
+        try await fixture.sales.expireDue()
+        var item = try await fixture.sales.sale(idOrSlug: sale.id).items[0]
+        #expect(item.confirmed == 2 && item.held == 0 && item.remaining == 3)
+        let cancelled = try await fixture.sales.cancel(id: sale.id)
+        #expect(cancelled.status == .cancelled)
+        item = cancelled.items[0]
+        #expect(item.confirmed == 2 && item.remaining == 3)
+        await #expect(throws: AppError.self) { try await fixture.sales.cancel(id: sale.id) }
+    }
+
+    /// The ledger rebuilt from SQLite after a restart matches the committed reservations.
+    @Test func theLedgerIsRebuiltFromCommittedReservations() async throws {
+        let fixture = try FlashSaleFixture()
+        let sale = try await fixture.croissantSale(quantity: 10, limit: 3)
+        let product = sale.items[0].productId
+        let lan = try await fixture.catalog.customer()
+        let minh = try await fixture.catalog.customer("minh@example.vn", name: "Minh")
+        let one = try await fixture.sales.reserve(by: lan, saleID: sale.id, productID: product, quantity: 2)
+        _ = try await fixture.sales.reserve(by: minh, saleID: sale.id, productID: product, quantity: 3)
+        _ = try await fixture.sales.confirm(reservationID: one.id)
+        let restarted = FlashSaleService(
+            database: fixture.database, clock: fixture.clock, ledger: InMemoryStockLedger(), rateLimiter: InMemoryRateLimiter(clock: fixture.clock)
+        )
+        try await restarted.rebuildLedger()
+        let item = try await restarted.sale(idOrSlug: sale.id).items[0]
+        #expect(item.confirmed == 2 && item.held == 3 && item.remaining == 5)
+        await #expect(throws: AppError.self) { try await restarted.reserve(by: minh, saleID: sale.id, productID: product, quantity: 1) }
+    }
+
+    @Test func earlyAccessOpensTheSaleBeforeItsStartOnlyForHighEnoughTiers() async throws {
+        let fixture = try FlashSaleFixture()
+        let lan = try await fixture.catalog.customer()
+        let minh = try await fixture.catalog.customer("minh@example.vn", name: "Minh")
+        let tiered = FlashSaleService(
+            database: fixture.database, clock: fixture.clock, ledger: fixture.ledger, rateLimiter: InMemoryRateLimiter(clock: fixture.clock),
+            tierOf: { $0 == lan.user.id ? "platinum" : "silver" }
+        )
+        let start = fixture.clock.now().addingTimeInterval(20 * 60)
+        let sale = try await tiered.create(
+            FlashSaleDraft(
+                name: "Gold early", startsAt: start, endsAt: start + 3600, earlyAccessTier: "gold", earlyAccessMinutes: 30,
+                items: [.init(productId: try await fixture.productID("croissant-bo-phap"), salePrice: 30_000, quantity: 5, perUserLimit: 2)]
+            )
+        )
+        _ = try await tiered.reserve(by: lan, saleID: sale.id, productID: sale.items[0].productId, quantity: 1)
+        let refused = await #expect(throws: AppError.self) { try await tiered.reserve(by: minh, saleID: sale.id, productID: sale.items[0].productId, quantity: 1) }
+        #expect(refused?.code == .notActive)
+    }
+}
