@@ -5,7 +5,7 @@ extension AccountService {
     /// Users for the admin list, newest first, optionally matching `search` in email or name.
     public func listUsers(search: String?, page: PageRequest) async throws -> Page<User> {
         let term = search?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        return try await database.writer.read { db in
+        return try await database.read { db in
             var request = UserRecord.all()
             if !term.isEmpty {
                 let pattern =
@@ -42,7 +42,7 @@ extension AccountService {
             throw AppError(.conflict, "You cannot demote or disable your own account.")
         }
         let now = clock.now()
-        return try await database.writer.write { db in
+        return try await database.write { db in
             guard var record = try UserRecord.fetchOne(db, key: id) else { throw AppError.notFound("The user") }
             if let role = change.role { record.role = role.rawValue }
             if let disabled = change.isDisabled {
@@ -65,7 +65,7 @@ extension AccountService {
         try AccountRules.checkPassword(password, email: email)
         let passwordHash = try await hasher.hash(password)
         let now = clock.now()
-        return try await database.writer.write { db in
+        return try await database.write { db in
             if var existing = try UserRecord.filter(UserRecord.Columns.email == email).fetchOne(db) {
                 existing.role = UserRole.admin.rawValue
                 existing.isDisabled = false

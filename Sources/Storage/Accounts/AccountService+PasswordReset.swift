@@ -10,7 +10,7 @@ extension AccountService {
         let now = clock.now()
         let token = SecureToken.generate()
         let settings = self.settings
-        try await database.writer.write { db in
+        try await database.write { db in
             guard let user = try UserRecord.filter(UserRecord.Columns.email == email).fetchOne(db), !user.isDisabled else { return }
             try PasswordResetRecord.filter(PasswordResetRecord.Columns.userId == user.id && PasswordResetRecord.Columns.usedAt == nil)
                 .updateAll(db, PasswordResetRecord.Columns.usedAt.set(to: now))
@@ -38,7 +38,7 @@ extension AccountService {
     public func resetPassword(token: String, newPassword: String) async throws {
         let tokenHash = SecureToken.hash(token)
         let now = clock.now()
-        let owner = try await database.writer.read { db in
+        let owner = try await database.read { db in
             try UserRecord.fetchOne(
                 db,
                 sql: """
@@ -51,7 +51,7 @@ extension AccountService {
         guard let owner else { throw Self.invalidResetLink }
         try AccountRules.checkPassword(newPassword, email: owner.email)
         let newHash = try await hasher.hash(newPassword)
-        let applied = try await database.writer.write { db -> Bool in
+        let applied = try await database.write { db -> Bool in
             try db.execute(
                 sql: "UPDATE passwordReset SET usedAt = ? WHERE tokenHash = ? AND usedAt IS NULL AND expiresAt > ?",
                 arguments: [now, tokenHash, now]

@@ -14,7 +14,7 @@ extension AccountService {
     public func startSession(for user: User) async throws -> IssuedSession {
         let now = clock.now()
         let session = SessionRecord(id: UUID().uuidString.lowercased(), userId: user.id, createdAt: now, lastUsedAt: now)
-        return try await database.writer.write { db in
+        return try await database.write { db in
             try session.insert(db)
             return try self.issueRefreshToken(db, sessionID: session.id, at: now)
         }
@@ -31,7 +31,7 @@ extension AccountService {
             case reused
         }
         let now = clock.now()
-        let outcome: Outcome = try await database.writer.write { db in
+        let outcome: Outcome = try await database.write { db in
             guard let stored = try RefreshTokenRecord.fetchOne(db, key: SecureToken.hash(token)),
                 var session = try SessionRecord.fetchOne(db, key: stored.sessionId),
                 session.revokedAt == nil
@@ -63,7 +63,7 @@ extension AccountService {
     /// Ends a session (sign-out). Ending an already ended session is not an error.
     public func endSession(id sessionID: String) async throws {
         let now = clock.now()
-        try await database.writer.write { db in
+        try await database.write { db in
             guard var session = try SessionRecord.fetchOne(db, key: sessionID), session.revokedAt == nil else { return }
             try Self.revoke(db, session: &session, reason: "signed out", at: now)
         }
@@ -71,7 +71,7 @@ extension AccountService {
 
     /// Ends the session a refresh token belongs to, when the caller has no valid access token.
     public func endSession(refreshToken: String) async throws {
-        let sessionID = try await database.writer.read { db in
+        let sessionID = try await database.read { db in
             try String.fetchOne(db, sql: "SELECT sessionId FROM refreshToken WHERE tokenHash = ?", arguments: [SecureToken.hash(refreshToken)])
         }
         if let sessionID { try await endSession(id: sessionID) }
@@ -80,7 +80,7 @@ extension AccountService {
     /// The identity behind an access token's claims, or nil when the session was ended or the user disabled.
     /// Checked on every authenticated request, so sign-out and disabling take effect at once.
     public func identity(userID: String, sessionID: String) async throws -> Identity? {
-        try await database.writer.read { db in
+        try await database.read { db in
             let record = try UserRecord.fetchOne(
                 db,
                 sql: """

@@ -81,7 +81,7 @@ public final class AccountService: Sendable {
             values: ["name": name, "shopURL": settings.publicBaseURL]
         ).request()
         do {
-            try await database.writer.write { db in
+            try await database.write { db in
                 try record.insert(db)
                 try self.jobs.enqueue(db, welcome)
             }
@@ -95,7 +95,7 @@ public final class AccountService: Sendable {
     /// a disabled account fails only after its password was right.
     public func authenticate(email rawEmail: String, password: String) async throws -> User {
         let email = rawEmail.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        let record = try await database.writer.read { db in
+        let record = try await database.read { db in
             try UserRecord.filter(UserRecord.Columns.email == email).fetchOne(db)
         }
         guard let record else {
@@ -111,7 +111,7 @@ public final class AccountService: Sendable {
 
     /// The user with this id.
     public func user(id: String) async throws -> User {
-        guard let record = try await database.writer.read({ db in try UserRecord.fetchOne(db, key: id) }) else {
+        guard let record = try await database.read({ db in try UserRecord.fetchOne(db, key: id) }) else {
             throw AppError.notFound("The user")
         }
         return record.user
@@ -144,7 +144,7 @@ public final class AccountService: Sendable {
             guard let current = change.currentPassword, !current.isEmpty else {
                 throw AppError.validation("Enter your current password to set a new one.", fields: ["currentPassword": "is required"])
             }
-            let stored = try await database.writer.read { db in
+            let stored = try await database.read { db in
                 try String.fetchOne(db, sql: "SELECT passwordHash FROM user WHERE id = ?", arguments: [identity.user.id])
             }
             guard let stored, try await hasher.verify(current, against: stored) else {
@@ -155,7 +155,7 @@ public final class AccountService: Sendable {
         }
         let now = clock.now()
         let passwordHash = newHash
-        return try await database.writer.write { db in
+        return try await database.write { db in
             guard var record = try UserRecord.fetchOne(db, key: identity.user.id) else { throw AppError.notFound("The user") }
             if let name { record.name = name }
             if let phone { record.phone = phone }

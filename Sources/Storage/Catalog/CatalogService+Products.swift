@@ -17,7 +17,7 @@ extension CatalogService {
             case .newest: "product.createdAt DESC, product.id"
             case nil: isSearch ? "bm25(productSearch, 10.0, 5.0, 1.0), product.id" : "product.createdAt DESC, product.id"
             }
-        return try await database.writer.read { db in
+        return try await database.read { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(from)", arguments: arguments) ?? 0
             var pageArguments = arguments
             pageArguments += [query.page.limit, query.page.offset]
@@ -29,7 +29,7 @@ extension CatalogService {
 
     /// A live product by id or slug; inactive ones only for admins.
     public func product(idOrSlug: String, includeInactive: Bool = false) async throws -> Versioned<Product> {
-        try await database.writer.read { db in
+        try await database.read { db in
             Versioned(version: try Self.version(db), value: try Self.fetchProduct(db, idOrSlug: idOrSlug, includeInactive: includeInactive))
         }
     }
@@ -81,7 +81,7 @@ extension CatalogService {
         )
         try Self.apply(draft, to: &record)
         let product = record
-        return try await database.writer.write { db in
+        return try await database.write { db in
             var product = product
             try Self.checkCategory(db, product.categoryId)
             product.slug = try CatalogRules.uniqueSlug(db, table: "product", requested: draft.slug, name: product.name, excluding: nil)
@@ -92,7 +92,7 @@ extension CatalogService {
 
     public func updateProduct(id: String, _ draft: ProductDraft) async throws -> Product {
         let now = clock.now()
-        return try await database.writer.write { db in
+        return try await database.write { db in
             guard var record = try ProductRecord.filter(ProductRecord.Columns.id == id && ProductRecord.Columns.deletedAt == nil).fetchOne(db) else {
                 throw AppError.notFound("The product")
             }
@@ -110,7 +110,7 @@ extension CatalogService {
     /// Soft-deletes a product: it leaves the storefront, while orders keep their own copies of its name and price.
     public func deleteProduct(id: String) async throws {
         let now = clock.now()
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(
                 sql: "UPDATE product SET deletedAt = ?, isActive = 0, updatedAt = ? WHERE id = ? AND deletedAt IS NULL",
                 arguments: [now, now, id]
@@ -122,7 +122,7 @@ extension CatalogService {
     /// Stores an uploaded picture (checked by content) and adds it to the product's images.
     public func addImage(productID: String, data: Data) async throws -> Product {
         guard
-            try await database.writer.read({ db in
+            try await database.read({ db in
                 try ProductRecord.filter(ProductRecord.Columns.id == productID && ProductRecord.Columns.deletedAt == nil).fetchCount(db)
             }) == 1
         else {
@@ -130,7 +130,7 @@ extension CatalogService {
         }
         let path = try images.save(data)
         let now = clock.now()
-        return try await database.writer.write { db in
+        return try await database.write { db in
             guard var record = try ProductRecord.filter(ProductRecord.Columns.id == productID && ProductRecord.Columns.deletedAt == nil).fetchOne(db)
             else {
                 throw AppError.notFound("The product")

@@ -4,7 +4,7 @@ import GRDB
 extension CatalogService {
     /// A product's reviews, newest first.
     public func reviews(productIdOrSlug: String, page: PageRequest) async throws -> Versioned<Page<Review>> {
-        try await database.writer.read { db in
+        try await database.read { db in
             let product = try Self.fetchProduct(db, idOrSlug: productIdOrSlug, includeInactive: false)
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM review WHERE productId = ?", arguments: [product.id]) ?? 0
             let rows = try Row.fetchAll(
@@ -32,7 +32,7 @@ extension CatalogService {
         let now = clock.now()
         let id = UUID().uuidString.lowercased()
         do {
-            return try await database.writer.write { db in
+            return try await database.write { db in
                 let product = try Self.fetchProduct(db, idOrSlug: productIdOrSlug, includeInactive: false)
                 try db.execute(
                     sql: "INSERT INTO review (id, productId, userId, rating, comment, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
@@ -56,7 +56,7 @@ extension CatalogService {
 
     /// Deletes a review; only its author or an admin may.
     public func deleteReview(id: String, by identity: Identity) async throws {
-        try await database.writer.write { db in
+        try await database.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT userId, productId FROM review WHERE id = ?", arguments: [id]) else {
                 throw AppError.notFound("The review")
             }

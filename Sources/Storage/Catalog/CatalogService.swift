@@ -18,7 +18,7 @@ public final class CatalogService: Sendable {
 
     /// The current catalogue version; it changes with every write to products, categories or reviews.
     public func version() async throws -> Int {
-        try await database.writer.read { db in try Self.version(db) }
+        try await database.read { db in try Self.version(db) }
     }
 
     static func version(_ db: Database) throws -> Int {
@@ -29,7 +29,7 @@ public final class CatalogService: Sendable {
 
     /// Categories in storefront order; inactive ones only when asked (admin).
     public func categories(includeInactive: Bool = false) async throws -> Versioned<[Category]> {
-        try await database.writer.read { db in
+        try await database.read { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: "\(Self.categorySelect) \(includeInactive ? "" : "WHERE isActive") ORDER BY sortOrder, name"
@@ -61,7 +61,7 @@ public final class CatalogService: Sendable {
         let description = try CatalogRules.description(draft.description ?? "")
         let now = clock.now()
         let id = UUID().uuidString.lowercased()
-        return try await database.writer.write { db in
+        return try await database.write { db in
             let slug = try CatalogRules.uniqueSlug(db, table: "category", requested: draft.slug, name: name, excluding: nil)
             try CategoryRecord(
                 id: id,
@@ -81,7 +81,7 @@ public final class CatalogService: Sendable {
         let name = try draft.name.map { name throws(AppError) in try CatalogRules.name(name, limit: 120) }
         let description = try draft.description.map { text throws(AppError) in try CatalogRules.description(text) }
         let now = clock.now()
-        return try await database.writer.write { db in
+        return try await database.write { db in
             guard var record = try CategoryRecord.fetchOne(db, key: id) else { throw AppError.notFound("The category") }
             if let name { record.name = name }
             if let description { record.description = description }
@@ -98,7 +98,7 @@ public final class CatalogService: Sendable {
 
     /// Deletes an empty category. One that still holds live products is a 409: move them first.
     public func deleteCategory(id: String) async throws {
-        try await database.writer.write { db in
+        try await database.write { db in
             guard try CategoryRecord.exists(db, key: id) else { throw AppError.notFound("The category") }
             let live = try ProductRecord.filter(ProductRecord.Columns.categoryId == id && ProductRecord.Columns.deletedAt == nil).fetchCount(db)
             guard live == 0 else {

@@ -57,6 +57,24 @@ public final class AppDatabase: Sendable {
     }
 }
 
+// MARK: - Access from async code
+
+extension AppDatabase {
+    /// Reads in a snapshot, suspending (never blocking a thread) while a connection is busy.
+    ///
+    /// Services use this and ``write(_:)`` rather than the GRDB writer directly: GRDB also has blocking
+    /// overloads, and Swift silently picks one when a closure returns a non-`Sendable` value (a `Row`),
+    /// which stalls the cooperative thread pool under load. These take only `Sendable` results.
+    func read<T: Sendable>(_ value: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await writer.read(value)
+    }
+
+    /// Writes in one `BEGIN IMMEDIATE` transaction, suspending while another writer holds the lock.
+    func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await writer.write(updates)
+    }
+}
+
 // MARK: - Operations
 
 extension AppDatabase {
@@ -80,6 +98,11 @@ extension AppDatabase {
     /// The identifiers of the migrations applied so far, oldest first.
     public func appliedMigrations() throws -> [String] {
         try writer.read { db in try AppMigrations.migrator.completedMigrations(db) }
+    }
+
+    /// The applied migrations, for async callers (`/readyz`).
+    public func appliedMigrationCount() async throws -> Int {
+        try await read { db in try AppMigrations.migrator.completedMigrations(db).count }
     }
 
     /// Result of ``backup(to:)``.

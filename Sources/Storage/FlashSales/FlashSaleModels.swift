@@ -84,8 +84,15 @@ public struct FlashSaleDraft: Sendable {
     public var items: [Item]
 
     public init(
-        name: String, slug: String? = nil, description: String = "", bannerImage: String? = nil, startsAt: Date, endsAt: Date,
-        earlyAccessTier: String? = nil, earlyAccessMinutes: Int = 0, items: [Item]
+        name: String,
+        slug: String? = nil,
+        description: String = "",
+        bannerImage: String? = nil,
+        startsAt: Date,
+        endsAt: Date,
+        earlyAccessTier: String? = nil,
+        earlyAccessMinutes: Int = 0,
+        items: [Item]
     ) {
         self.name = name
         self.slug = slug

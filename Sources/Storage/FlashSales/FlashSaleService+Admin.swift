@@ -7,7 +7,7 @@ extension FlashSaleService {
         let now = clock.now()
         try Self.validate(draft, now: now, isNew: true)
         let id = UUID().uuidString.lowercased()
-        let states = try await database.writer.write { db -> [StockItemState] in
+        let states = try await database.write { db -> [StockItemState] in
             try Self.checkItems(db, draft.items)
             let slug = try CatalogRules.uniqueSlug(db, table: "flashSale", requested: draft.slug, name: draft.name, excluding: nil)
             try db.execute(
@@ -34,7 +34,7 @@ extension FlashSaleService {
     public func update(id: String, _ draft: FlashSaleDraft) async throws -> FlashSale {
         let now = clock.now()
         try Self.validate(draft, now: now, isNew: false)
-        let states = try await database.writer.write { db -> [StockItemState] in
+        let states = try await database.write { db -> [StockItemState] in
             guard let status = try String.fetchOne(db, sql: "SELECT status FROM flashSale WHERE id = ?", arguments: [id]) else {
                 throw AppError.notFound("The flash sale")
             }
@@ -66,7 +66,7 @@ extension FlashSaleService {
     /// Cancels a sale that has not ended, releasing every held reservation.
     public func cancel(id: String) async throws -> FlashSale {
         let now = clock.now()
-        let released = try await database.writer.write { db -> [Reservation] in
+        let released = try await database.write { db -> [Reservation] in
             guard let status = try String.fetchOne(db, sql: "SELECT status FROM flashSale WHERE id = ?", arguments: [id]) else {
                 throw AppError.notFound("The flash sale")
             }
@@ -77,7 +77,11 @@ extension FlashSaleService {
             return try Self.releaseHeld(db, sql: "saleId = ? AND status = 'reserved'", arguments: [id], reason: "sale cancelled", now: now)
         }
         for reservation in released {
-            try await ledger.release(SaleItemKey(saleID: id, productID: reservation.productId), userID: reservation.userId, quantity: reservation.quantity)
+            try await ledger.release(
+                SaleItemKey(saleID: id, productID: reservation.productId),
+                userID: reservation.userId,
+                quantity: reservation.quantity
+            )
         }
         stockChanges.changed(saleID: id)
         return try await sale(idOrSlug: id)
@@ -116,12 +120,14 @@ extension FlashSaleService {
     /// Every product must exist, be on sale, and cost more than its sale price.
     static func checkItems(_ db: Database, _ items: [FlashSaleDraft.Item]) throws {
         for (index, item) in items.enumerated() {
-            guard let price = try Int.fetchOne(db, sql: "SELECT price FROM product WHERE id = ? AND deletedAt IS NULL", arguments: [item.productId]) else {
+            guard let price = try Int.fetchOne(db, sql: "SELECT price FROM product WHERE id = ? AND deletedAt IS NULL", arguments: [item.productId])
+            else {
                 throw AppError.validation("No such product.", fields: ["items[\(index)].productId": "must be an existing product"])
             }
             guard item.salePrice < price else {
                 throw AppError.validation(
-                    "A sale price must be below the regular price.", fields: ["items[\(index)].salePrice": "must be below \(price)"]
+                    "A sale price must be below the regular price.",
+                    fields: ["items[\(index)].salePrice": "must be below \(price)"]
                 )
             }
         }

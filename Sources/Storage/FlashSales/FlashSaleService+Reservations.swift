@@ -8,7 +8,7 @@ extension FlashSaleService {
     public func reserve(by identity: Identity, saleID: String, productID: String, quantity: Int) async throws -> Reservation {
         let now = clock.now()
         let userID = identity.user.id
-        let item = try await database.writer.read { db in
+        let gate = try await database.read { db -> SaleGate? in
             try Row.fetchOne(
                 db,
                 sql: """
@@ -18,14 +18,14 @@ extension FlashSaleService {
                     WHERE flashSale.id = ? OR flashSale.slug = ?
                     """,
                 arguments: [productID, saleID, saleID]
-            )
+            ).map(SaleGate.init(row:))
         }
-        guard let item else { throw AppError.notFound("The flash sale") }
-        guard let salePrice: Int = item["salePrice"] else {
+        guard let gate else { throw AppError.notFound("The flash sale") }
+        guard let salePrice = gate.salePrice else {
             throw AppError.validation("This product is not in the sale.", fields: ["productId": "must be an item of this sale"])
         }
-        let sale: String = item["id"]
-        try await checkOpen(item, for: userID, now: now)
+        let sale = gate.saleID
+        try await checkOpen(gate, for: userID, now: now)
         guard (1...100).contains(quantity) else {
             throw AppError.validation("Reserve at least one unit.", fields: ["quantity": "must be a whole number from 1 to 100"])
         }
@@ -40,12 +40,21 @@ extension FlashSaleService {
         case .unknownItem: throw AppError(.notActive, "This sale is not open.")
         }
         let reservation = Reservation(
-            id: UUID().uuidString.lowercased(), saleId: sale, productId: productID, userId: userID, quantity: quantity, salePrice: salePrice,
-            status: .reserved, expiresAt: now.addingTimeInterval(settings.reservationTTL), releasedReason: nil, orderId: nil,
-            createdAt: now, updatedAt: now
+            id: UUID().uuidString.lowercased(),
+            saleId: sale,
+            productId: productID,
+            userId: userID,
+            quantity: quantity,
+            salePrice: salePrice,
+            status: .reserved,
+            expiresAt: now.addingTimeInterval(settings.reservationTTL),
+            releasedReason: nil,
+            orderId: nil,
+            createdAt: now,
+            updatedAt: now
         )
         do {
-            try await database.writer.write { db in
+            try await database.write { db in
                 try db.execute(
                     sql: """
                         INSERT INTO reservation (id, saleId, productId, userId, quantity, salePrice, status, expiresAt, createdAt, updatedAt)
@@ -65,14 +74,33 @@ extension FlashSaleService {
         return reservation
     }
 
+    /// What deciding whether a sale is open needs.
+    struct SaleGate: Sendable {
+        let saleID: String
+        let status: String
+        let startsAt: Date
+        let endsAt: Date
+        let earlyAccessTier: String?
+        let earlyAccessMinutes: Int
+        let salePrice: Int?
+
+        init(row: Row) {
+            saleID = row["id"]
+            status = row["status"]
+            startsAt = row["startsAt"]
+            endsAt = row["endsAt"]
+            earlyAccessTier = row["earlyAccessTier"]
+            earlyAccessMinutes = row["earlyAccessMinutes"]
+            salePrice = row["salePrice"]
+        }
+    }
+
     /// Open to everyone while active; before the start, to users whose tier has early access within its window.
-    private func checkOpen(_ sale: Row, for userID: String, now: Date) async throws {
-        let status: String = sale["status"]
-        let startsAt: Date = sale["startsAt"]
-        let endsAt: Date = sale["endsAt"]
-        if status == FlashSaleStatus.active.rawValue, now < endsAt { return }
-        if status == FlashSaleStatus.scheduled.rawValue, let tier: String = sale["earlyAccessTier"],
-            now >= startsAt.addingTimeInterval(-Double(sale["earlyAccessMinutes"] as Int) * 60),
+    private func checkOpen(_ sale: SaleGate, for userID: String, now: Date) async throws {
+        let status = sale.status
+        if status == FlashSaleStatus.active.rawValue, now < sale.endsAt { return }
+        if status == FlashSaleStatus.scheduled.rawValue, let tier = sale.earlyAccessTier,
+            now >= sale.startsAt.addingTimeInterval(-Double(sale.earlyAccessMinutes) * 60),
             try await tierOf(userID).map({ LoyaltyTierRank.rank($0) >= LoyaltyTierRank.rank(tier) }) == true
         {
             return
@@ -83,11 +111,17 @@ extension FlashSaleService {
     /// The owner gives a held reservation back.
     public func release(reservationID: String, by identity: Identity) async throws {
         let now = clock.now()
-        let released = try await database.writer.write { db -> [Reservation] in
+        let released = try await database.write { db -> [Reservation] in
             guard let owner = try String.fetchOne(db, sql: "SELECT userId FROM reservation WHERE id = ?", arguments: [reservationID]),
                 owner == identity.user.id || identity.user.role == .admin
             else { throw AppError.notFound("The reservation") }
-            let released = try Self.releaseHeld(db, sql: "id = ? AND status = 'reserved'", arguments: [reservationID], reason: "released by user", now: now)
+            let released = try Self.releaseHeld(
+                db,
+                sql: "id = ? AND status = 'reserved'",
+                arguments: [reservationID],
+                reason: "released by user",
+                now: now
+            )
             guard !released.isEmpty else { throw AppError(.conflict, "This reservation is no longer held.") }
             return released
         }
@@ -97,7 +131,7 @@ extension FlashSaleService {
     /// Marks a held reservation paid (the order and payment flow, or an admin). Idempotent.
     public func confirm(reservationID: String) async throws -> Reservation {
         let now = clock.now()
-        let (reservation, changed) = try await database.writer.write { db -> (Reservation, Bool) in
+        let (reservation, changed) = try await database.write { db -> (Reservation, Bool) in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM reservation WHERE id = ?", arguments: [reservationID]) else {
                 throw AppError.notFound("The reservation")
             }
@@ -121,7 +155,7 @@ extension FlashSaleService {
     @discardableResult
     public func expireDue() async throws -> Int {
         let now = clock.now()
-        let expired = try await database.writer.write { db in
+        let expired = try await database.write { db in
             try Self.releaseHeld(db, sql: "status = 'reserved' AND expiresAt <= ?", arguments: [now], reason: "expired", now: now)
         }
         try await returnToLedger(expired)
@@ -132,9 +166,17 @@ extension FlashSaleService {
     @discardableResult
     public func applyTransitions() async throws -> Int {
         let now = clock.now()
-        let changed = try await database.writer.write { db -> [String] in
-            let starting = try String.fetchAll(db, sql: "SELECT id FROM flashSale WHERE status = 'scheduled' AND startsAt <= ? AND endsAt > ?", arguments: [now, now])
-            let ending = try String.fetchAll(db, sql: "SELECT id FROM flashSale WHERE status IN ('scheduled', 'active') AND endsAt <= ?", arguments: [now])
+        let changed = try await database.write { db -> [String] in
+            let starting = try String.fetchAll(
+                db,
+                sql: "SELECT id FROM flashSale WHERE status = 'scheduled' AND startsAt <= ? AND endsAt > ?",
+                arguments: [now, now]
+            )
+            let ending = try String.fetchAll(
+                db,
+                sql: "SELECT id FROM flashSale WHERE status IN ('scheduled', 'active') AND endsAt <= ?",
+                arguments: [now]
+            )
             for id in starting { try db.execute(sql: "UPDATE flashSale SET status = 'active', updatedAt = ? WHERE id = ?", arguments: [now, id]) }
             for id in ending { try db.execute(sql: "UPDATE flashSale SET status = 'ended', updatedAt = ? WHERE id = ?", arguments: [now, id]) }
             return starting + ending
@@ -145,7 +187,7 @@ extension FlashSaleService {
 
     /// The next moment something is due: a sale boundary or a reservation expiry.
     public func nextDueDate() async throws -> Date? {
-        try await database.writer.read { db in
+        try await database.read { db in
             try Date.fetchOne(
                 db,
                 sql: """
@@ -172,7 +214,11 @@ extension FlashSaleService {
 
     private func returnToLedger(_ released: [Reservation]) async throws {
         for reservation in released {
-            try await ledger.release(SaleItemKey(saleID: reservation.saleId, productID: reservation.productId), userID: reservation.userId, quantity: reservation.quantity)
+            try await ledger.release(
+                SaleItemKey(saleID: reservation.saleId, productID: reservation.productId),
+                userID: reservation.userId,
+                quantity: reservation.quantity
+            )
         }
         for sale in Set(released.map(\.saleId)) { stockChanges.changed(saleID: sale) }
     }

@@ -53,7 +53,7 @@ public final class FlashSaleService: Sendable {
     /// Loads the ledger from SQLite: per item of every scheduled or active sale, the quantity less what is
     /// held (reserved or ordered) and confirmed, and per user what they hold or bought. Run before serving.
     public func rebuildLedger() async throws {
-        let states = try await database.writer.read { db in try Self.itemStates(db, saleID: nil) }
+        let states = try await database.read { db in try Self.itemStates(db, saleID: nil) }
         try await ledger.load(states)
     }
 
@@ -69,7 +69,14 @@ public final class FlashSaleService: Sendable {
         var states: [SaleItemKey: StockItemState] = [:]
         for item in items {
             let key = SaleItemKey(saleID: item["saleId"], productID: item["productId"])
-            states[key] = StockItemState(key: key, quantity: item["quantity"], perUserLimit: item["perUserLimit"], held: 0, confirmed: 0, perUser: [:])
+            states[key] = StockItemState(
+                key: key,
+                quantity: item["quantity"],
+                perUserLimit: item["perUserLimit"],
+                held: 0,
+                confirmed: 0,
+                perUser: [:]
+            )
         }
         let counts = try Row.fetchAll(
             db,
@@ -97,7 +104,7 @@ public final class FlashSaleService: Sendable {
     public func now() -> Date { clock.now() }
 
     public func list(status: FlashSaleStatus?) async throws -> [FlashSale] {
-        let ids = try await database.writer.read { db in
+        let ids = try await database.read { db in
             try String.fetchAll(
                 db,
                 sql: "SELECT id FROM flashSale \(status == nil ? "" : "WHERE status = ?") ORDER BY startsAt, id",
@@ -111,7 +118,7 @@ public final class FlashSaleService: Sendable {
 
     /// A sale with its items and their live counters.
     public func sale(idOrSlug: String) async throws -> FlashSale {
-        let (row, items) = try await database.writer.read { db -> (Row, [Row]) in
+        var sale = try await database.read { db -> FlashSale in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM flashSale WHERE id = ? OR slug = ?", arguments: [idOrSlug, idOrSlug]) else {
                 throw AppError.notFound("The flash sale")
             }
@@ -123,33 +130,48 @@ public final class FlashSaleService: Sendable {
                     WHERE flashSaleItem.saleId = ? ORDER BY product.name
                     """,
                 arguments: [row["id"] as String]
-            )
-            return (row, items)
-        }
-        var saleItems: [FlashSaleItem] = []
-        for item in items {
-            let key = SaleItemKey(saleID: row["id"], productID: item["productId"])
-            let quantity: Int = item["quantity"]
-            let level = try await ledger.level(key) ?? StockLevel(quantity: quantity, held: 0, confirmed: 0, remaining: quantity)
-            saleItems.append(
+            ).map { item in
                 FlashSaleItem(
-                    productId: item["productId"], productName: item["productName"], productSlug: item["productSlug"],
-                    regularPrice: item["regularPrice"], salePrice: item["salePrice"], quantity: quantity, perUserLimit: item["perUserLimit"],
-                    held: level.held, confirmed: level.confirmed, remaining: level.remaining
+                    productId: item["productId"],
+                    productName: item["productName"],
+                    productSlug: item["productSlug"],
+                    regularPrice: item["regularPrice"],
+                    salePrice: item["salePrice"],
+                    quantity: item["quantity"],
+                    perUserLimit: item["perUserLimit"],
+                    held: 0,
+                    confirmed: 0,
+                    remaining: item["quantity"]
                 )
+            }
+            return FlashSale(
+                id: row["id"],
+                slug: row["slug"],
+                name: row["name"],
+                description: row["description"],
+                bannerImage: row["bannerImage"],
+                startsAt: row["startsAt"],
+                endsAt: row["endsAt"],
+                status: FlashSaleStatus(rawValue: row["status"]) ?? .ended,
+                earlyAccessTier: row["earlyAccessTier"],
+                earlyAccessMinutes: row["earlyAccessMinutes"],
+                items: items,
+                createdAt: row["createdAt"],
+                updatedAt: row["updatedAt"]
             )
         }
-        return FlashSale(
-            id: row["id"], slug: row["slug"], name: row["name"], description: row["description"], bannerImage: row["bannerImage"],
-            startsAt: row["startsAt"], endsAt: row["endsAt"], status: FlashSaleStatus(rawValue: row["status"]) ?? .ended,
-            earlyAccessTier: row["earlyAccessTier"], earlyAccessMinutes: row["earlyAccessMinutes"], items: saleItems,
-            createdAt: row["createdAt"], updatedAt: row["updatedAt"]
-        )
+        for index in sale.items.indices {
+            guard let level = try await ledger.level(SaleItemKey(saleID: sale.id, productID: sale.items[index].productId)) else { continue }
+            sale.items[index].held = level.held
+            sale.items[index].confirmed = level.confirmed
+            sale.items[index].remaining = level.remaining
+        }
+        return sale
     }
 
     /// The user's reservations, newest first.
     public func reservations(userID: String) async throws -> [Reservation] {
-        try await database.writer.read { db in
+        try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM reservation WHERE userId = ? ORDER BY createdAt DESC, id LIMIT 200", arguments: [userID])
                 .map(Self.reservation(from:))
         }
@@ -157,9 +179,18 @@ public final class FlashSaleService: Sendable {
 
     static func reservation(from row: Row) -> Reservation {
         Reservation(
-            id: row["id"], saleId: row["saleId"], productId: row["productId"], userId: row["userId"], quantity: row["quantity"],
-            salePrice: row["salePrice"], status: ReservationStatus(rawValue: row["status"]) ?? .released, expiresAt: row["expiresAt"],
-            releasedReason: row["releasedReason"], orderId: row["orderId"], createdAt: row["createdAt"], updatedAt: row["updatedAt"]
+            id: row["id"],
+            saleId: row["saleId"],
+            productId: row["productId"],
+            userId: row["userId"],
+            quantity: row["quantity"],
+            salePrice: row["salePrice"],
+            status: ReservationStatus(rawValue: row["status"]) ?? .released,
+            expiresAt: row["expiresAt"],
+            releasedReason: row["releasedReason"],
+            orderId: row["orderId"],
+            createdAt: row["createdAt"],
+            updatedAt: row["updatedAt"]
         )
     }
 }

@@ -4,7 +4,7 @@ import GRDB
 extension JobQueue {
     /// Jobs for the admin, newest first, optionally of one status and queue.
     public func list(status: JobStatus?, queue: String?, page: PageRequest) async throws -> Page<Job> {
-        try await database.writer.read { db in
+        try await database.read { db in
             var request = Job.all()
             if let status { request = request.filter(Column("status") == status.rawValue) }
             if let queue { request = request.filter(Column("queue") == queue) }
@@ -17,7 +17,7 @@ extension JobQueue {
     /// Puts a dead job back in the queue with a fresh set of attempts. Only dead jobs can be retried (409).
     public func retry(id: Int64) async throws -> Job {
         let now = clock.now()
-        return try await database.writer.write { db in
+        return try await database.write { db in
             guard let job = try Job.fetchOne(db, key: id) else { throw AppError.notFound("The job") }
             guard job.status == .dead else { throw AppError(.conflict, "Only dead jobs can be retried; this one is \(job.status.rawValue).") }
             try db.execute(
@@ -34,7 +34,7 @@ extension JobQueue {
     @discardableResult
     public func pruneCompleted() async throws -> Int {
         let cutoff = clock.now().addingTimeInterval(-settings.retention)
-        return try await database.writer.write { db in
+        return try await database.write { db in
             try db.execute(sql: "DELETE FROM job WHERE status = 'completed' AND completedAt < ?", arguments: [cutoff])
             return db.changesCount
         }
@@ -42,7 +42,7 @@ extension JobQueue {
 
     /// Counts per status (for admin stats and metrics).
     public func counts() async throws -> [JobStatus: Int] {
-        try await database.writer.read { db in
+        try await database.read { db in
             var counts: [JobStatus: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM job GROUP BY status") {
                 if let status = JobStatus(rawValue: row["status"]) { counts[status] = row["n"] }

@@ -81,7 +81,7 @@ public final class JobQueue: Sendable {
     /// Adds a job in a transaction of its own.
     @discardableResult
     public func enqueue(_ request: JobRequest) async throws -> Int64 {
-        try await database.writer.write { db in try self.enqueue(db, request) }
+        try await database.write { db in try self.enqueue(db, request) }
     }
 
     func signal(for queue: String) -> WakeSignal {
@@ -99,7 +99,7 @@ public final class JobQueue: Sendable {
     public func claim(queue: String) async throws -> Job? {
         let now = clock.now()
         let token = UUID().uuidString
-        return try await database.writer.write { db in
+        return try await database.write { db in
             try Job.fetchOne(
                 db,
                 sql: """
@@ -184,7 +184,7 @@ public final class JobQueue: Sendable {
     }
 
     private func conditionalUpdate(_ job: Job, sql: String, arguments: StatementArguments) async throws -> Bool {
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: sql, arguments: arguments)
             return db.changesCount == 1
         }

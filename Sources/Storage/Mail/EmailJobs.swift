@@ -51,7 +51,7 @@ public struct EmailJobHandler: JobHandler {
         } catch {
             throw PermanentJobError("malformed email payload: \(error)")
         }
-        let alreadySent = try await database.writer.read { db in
+        let alreadySent = try await database.read { db in
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sentEmail WHERE messageId = ?)", arguments: [email.messageID]) ?? false
         }
         guard !alreadySent else { return }
@@ -61,7 +61,7 @@ public struct EmailJobHandler: JobHandler {
             throw PermanentJobError(error.description)
         }
         let now = clock.now()
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO sentEmail (messageId, sentAt) VALUES (?, ?)", arguments: [email.messageID, now])
         }
     }

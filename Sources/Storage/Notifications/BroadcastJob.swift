@@ -40,7 +40,7 @@ public struct BroadcastJobHandler: JobHandler {
         let marker = "%\"broadcastId\":\"\(broadcast.broadcastID)\"%"
         var after = ""
         while true {
-            let last: String? = try await database.writer.write { [draft, after] db in
+            let last: String? = try await database.write { [draft, after] db in
                 let users = try String.fetchAll(
                     db,
                     sql: """

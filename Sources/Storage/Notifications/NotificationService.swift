@@ -89,7 +89,7 @@ public final class NotificationService: Sendable {
 
     /// A user's notifications, newest first.
     public func list(userID: String, unreadOnly: Bool, page: PageRequest) async throws -> Page<UserNotification> {
-        try await database.writer.read { db in
+        try await database.read { db in
             let filter = unreadOnly ? "AND isRead = 0" : ""
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notification WHERE userId = ? \(filter)", arguments: [userID]) ?? 0
             let items = try UserNotification.fetchAll(
@@ -102,7 +102,7 @@ public final class NotificationService: Sendable {
     }
 
     public func unreadCount(userID: String) async throws -> Int {
-        try await database.writer.read { db in try Self.unreadCount(db, userID: userID) }
+        try await database.read { db in try Self.unreadCount(db, userID: userID) }
     }
 
     static func unreadCount(_ db: Database, userID: String) throws -> Int {
@@ -133,7 +133,7 @@ public final class NotificationService: Sendable {
     /// What a reconnecting stream missed after `lastEventID`: the notifications, oldest first, or nil when
     /// more than ``replayLimit`` were missed (the client should reload instead).
     public func missed(userID: String, after lastEventID: Int64) async throws -> [UserNotification]? {
-        try await database.writer.read { db in
+        try await database.read { db in
             let missed = try UserNotification.fetchAll(
                 db,
                 sql: "SELECT * FROM notification WHERE userId = ? AND id > ? ORDER BY id LIMIT ?",
@@ -145,7 +145,7 @@ public final class NotificationService: Sendable {
 
     private func changeAndPushCount(userID: String, _ change: @escaping @Sendable (Database) throws -> Void) async throws {
         let hub = self.hub
-        try await database.writer.write { db in
+        try await database.write { db in
             try change(db)
             let unread = try Self.unreadCount(db, userID: userID)
             db.afterNextTransaction { _ in hub.publish(.unreadCount(unread), to: userID) }

@@ -69,7 +69,9 @@ public final class InMemoryStockLedger: StockLedger {
                 return .soldOut
             }
             let (exchanged, original) = item.remaining.compareExchange(
-                expected: remaining, desired: remaining - quantity, ordering: .acquiringAndReleasing
+                expected: remaining,
+                desired: remaining - quantity,
+                ordering: .acquiringAndReleasing
             )
             if exchanged { return .taken }
             remaining = original

@@ -29,7 +29,7 @@ struct OpsController<Context: RequestContext> {
     private func readiness() async throws -> Status {
         switch await database.readiness() {
         case .ready:
-            return Status(status: "ready", migrations: try? database.appliedMigrations().count)
+            return Status(status: "ready", migrations: try? await database.appliedMigrationCount())
         case .migrationsPending:
             throw AppError(.unavailable, "Database migrations have not been applied.")
         case .unreachable:
