@@ -25,6 +25,7 @@ struct ShopServices: Sendable {
     let catalog: CatalogService
     let hub: any NotificationHub
     let notifications: NotificationService
+    let flashSales: FlashSaleService
     let workers: JobWorkers
 
     init(configuration: ApplianceConfiguration, environment: AppEnvironment, logger: Logger) {
@@ -40,6 +41,13 @@ struct ShopServices: Sendable {
             logger: logger
         )
         catalog = CatalogService(database: database, clock: clock, images: ProductImageStore(directory: configuration.uploadsDirectory))
+        flashSales = FlashSaleService(
+            database: database,
+            clock: clock,
+            ledger: InMemoryStockLedger(),
+            rateLimiter: InMemoryRateLimiter(clock: clock),
+            settings: .init(reservationTTL: TimeInterval(configuration.reservationTTLSeconds), reservePerMinute: configuration.reserveRatePerMinute)
+        )
         hub = InProcessNotificationHub()
         notifications = NotificationService(database: database, hub: hub, clock: clock)
         let mailer = environment.mailer ?? Self.makeMailer(configuration, clock: clock, logger: logger)
@@ -87,7 +95,7 @@ func buildApplication(
     configuration: ApplianceConfiguration,
     environment: AppEnvironment,
     logger: Logger
-) throws -> Application<RouterResponder<AppRequestContext>> {
+) async throws -> Application<RouterResponder<AppRequestContext>> {
     let webSettings = WebSettings(
         staticDirectory: configuration.staticDirectory,
         uploadsDirectory: configuration.uploadsDirectory,
@@ -100,6 +108,8 @@ func buildApplication(
         authRatePerMinute: configuration.authRatePerMinute
     )
     let services = ShopServices(configuration: configuration, environment: environment, logger: logger)
+    // The flash-sale ledger is rebuilt from the committed reservations before any request is served.
+    try await services.flashSales.rebuildLedger()
     let router = buildRouter(
         WebDependencies(
             database: environment.database,
@@ -109,6 +119,7 @@ func buildApplication(
             jobs: services.jobs,
             notifications: services.notifications,
             hub: services.hub,
+            flashSales: services.flashSales,
             accessTokens: AccessTokens(secret: environment.secrets.jwtSecret, clock: environment.clock),
             rateLimiter: InMemoryRateLimiter(clock: environment.clock),
             settings: webSettings,
@@ -130,7 +141,7 @@ func buildApplication(
         },
         logger: logger
     )
-    app.addServices(services.workers)
+    app.addServices(services.workers, FlashSaleClock(sales: services.flashSales, logger: logger))
     return app
 }
 

@@ -12,6 +12,7 @@ public struct WebDependencies: Sendable {
     public var jobs: JobQueue
     public var notifications: NotificationService
     public var hub: any NotificationHub
+    public var flashSales: FlashSaleService
     public var accessTokens: AccessTokens
     /// Counts attempts on throttled routes (in memory, or shared through Redis in cluster mode).
     public var rateLimiter: any RateLimiter
@@ -27,6 +28,7 @@ public struct WebDependencies: Sendable {
         jobs: JobQueue,
         notifications: NotificationService,
         hub: any NotificationHub,
+        flashSales: FlashSaleService,
         accessTokens: AccessTokens,
         rateLimiter: any RateLimiter,
         settings: WebSettings,
@@ -39,6 +41,7 @@ public struct WebDependencies: Sendable {
         self.jobs = jobs
         self.notifications = notifications
         self.hub = hub
+        self.flashSales = flashSales
         self.accessTokens = accessTokens
         self.rateLimiter = rateLimiter
         self.settings = settings
@@ -151,11 +154,11 @@ public func buildRouter(_ dependencies: WebDependencies, logger: Logger) -> Rout
     CatalogController(catalog: dependencies.catalog, cache: CatalogResponseCache()).addRoutes(to: api)
     let admin = api.group().add(middleware: RequireRoleMiddleware(.admin))
     AdminCatalogController(catalog: dependencies.catalog).addRoutes(to: admin)
-    NotificationsController(
-        notifications: dependencies.notifications,
-        hub: dependencies.hub,
-        jobs: dependencies.jobs,
-        stream: EventStreamResponder(clock: dependencies.clock, heartbeat: settings.streamHeartbeat)
-    ).addRoutes(to: api.group().add(middleware: RequireRoleMiddleware()), admin: admin)
+    let signedIn = api.group().add(middleware: RequireRoleMiddleware())
+    let stream = EventStreamResponder(clock: dependencies.clock, heartbeat: settings.streamHeartbeat)
+    NotificationsController(notifications: dependencies.notifications, hub: dependencies.hub, jobs: dependencies.jobs, stream: stream)
+        .addRoutes(to: signedIn, admin: admin)
+    FlashSalesController(sales: dependencies.flashSales, stream: stream, stockEventsPerSecond: 10)
+        .addRoutes(to: api, signedIn: signedIn, admin: admin)
     return router
 }

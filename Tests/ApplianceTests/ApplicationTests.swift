@@ -9,7 +9,7 @@ import Testing
 @testable import Appliance
 
 /// Builds the real application over an in-memory database, a manual clock and the repository's static files.
-func makeTestApplication(flags: [String: String] = [:]) throws -> some ApplicationProtocol {
+func makeTestApplication(flags: [String: String] = [:]) async throws -> some ApplicationProtocol {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     var allFlags = ["STATIC_DIR": root.appendingPathComponent("static").path, "BCRYPT_COST": "4", "LOG_LEVEL": "warning"]
     allFlags.merge(flags) { $1 }
@@ -23,7 +23,7 @@ func makeTestApplication(flags: [String: String] = [:]) throws -> some Applicati
         clock: ManualClock(),
         secrets: Secrets(jwtSecret: SecretStore.generate(), paymentWebhookSecret: SecretStore.generate())
     )
-    return try buildApplication(configuration: configuration, environment: environment, logger: Logger(label: "test"))
+    return try await buildApplication(configuration: configuration, environment: environment, logger: Logger(label: "test"))
 }
 
 @Suite struct ApplicationTests {

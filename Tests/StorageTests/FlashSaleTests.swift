@@ -33,7 +33,10 @@ struct FlashSaleFixture {
         let start = clock.now().addingTimeInterval(startsIn)
         return try await sales.create(
             FlashSaleDraft(
-                name: "Giờ vàng croissant", startsAt: start, endsAt: start.addingTimeInterval(3600), earlyAccessTier: earlyTier,
+                name: "Giờ vàng croissant",
+                startsAt: start,
+                endsAt: start.addingTimeInterval(3600),
+                earlyAccessTier: earlyTier,
                 earlyAccessMinutes: earlyTier == nil ? 0 : 30,
                 items: [.init(productId: try await productID("croissant-bo-phap"), salePrice: 30_000, quantity: quantity, perUserLimit: limit)]
             )
@@ -55,11 +58,35 @@ struct FlashSaleFixture {
         let product = try await fixture.productID("croissant-bo-phap")
         let now = fixture.clock.now()
         let cases: [(FlashSaleDraft, String)] = [
-            (FlashSaleDraft(name: "x", startsAt: now, endsAt: now, items: [.init(productId: product, salePrice: 1, quantity: 1, perUserLimit: 1)]), "endsAt"),
+            (
+                FlashSaleDraft(name: "x", startsAt: now, endsAt: now, items: [.init(productId: product, salePrice: 1, quantity: 1, perUserLimit: 1)]),
+                "endsAt"
+            ),
             (FlashSaleDraft(name: "x", startsAt: now, endsAt: now + 60, items: []), "items"),
-            (FlashSaleDraft(name: "x", startsAt: now, endsAt: now + 60, items: [.init(productId: product, salePrice: 999_999, quantity: 1, perUserLimit: 1)]), "items[0].salePrice"),
-            (FlashSaleDraft(name: "x", startsAt: now, endsAt: now + 60, items: [.init(productId: product, salePrice: 1, quantity: 0, perUserLimit: 1)]), "items[0].quantity"),
-            (FlashSaleDraft(name: "x", startsAt: now, endsAt: now + 60, items: [.init(productId: "nope", salePrice: 1, quantity: 1, perUserLimit: 1)]), "items[0].productId"),
+            (
+                FlashSaleDraft(
+                    name: "x",
+                    startsAt: now,
+                    endsAt: now + 60,
+                    items: [.init(productId: product, salePrice: 999_999, quantity: 1, perUserLimit: 1)]
+                ), "items[0].salePrice"
+            ),
+            (
+                FlashSaleDraft(
+                    name: "x",
+                    startsAt: now,
+                    endsAt: now + 60,
+                    items: [.init(productId: product, salePrice: 1, quantity: 0, perUserLimit: 1)]
+                ), "items[0].quantity"
+            ),
+            (
+                FlashSaleDraft(
+                    name: "x",
+                    startsAt: now,
+                    endsAt: now + 60,
+                    items: [.init(productId: "nope", salePrice: 1, quantity: 1, perUserLimit: 1)]
+                ), "items[0].productId"
+            ),
         ]
         for (draft, field) in cases {
             let error = await #expect(throws: AppError.self) { try await fixture.sales.create(draft) }
@@ -78,8 +105,12 @@ struct FlashSaleFixture {
         await #expect(throws: AppError(.limitExceeded, "You have reached the limit for this item in this sale.")) {
             try await fixture.sales.reserve(by: lan, saleID: sale.id, productID: product, quantity: 1)
         }
-        await #expect(throws: AppError(.soldOut, "Sold out.")) { try await fixture.sales.reserve(by: minh, saleID: sale.id, productID: product, quantity: 2) }
-        let zero = await #expect(throws: AppError.self) { try await fixture.sales.reserve(by: minh, saleID: sale.id, productID: product, quantity: 0) }
+        await #expect(throws: AppError(.soldOut, "Sold out.")) {
+            try await fixture.sales.reserve(by: minh, saleID: sale.id, productID: product, quantity: 2)
+        }
+        let zero = await #expect(throws: AppError.self) {
+            try await fixture.sales.reserve(by: minh, saleID: sale.id, productID: product, quantity: 0)
+        }
         #expect(zero?.fields["quantity"] != nil)
         try await fixture.sales.release(reservationID: held.id, by: lan)
         await #expect(throws: AppError.self) { try await fixture.sales.release(reservationID: held.id, by: lan) }  // once only
@@ -173,7 +204,10 @@ struct FlashSaleFixture {
         _ = try await fixture.sales.reserve(by: minh, saleID: sale.id, productID: product, quantity: 3)
         _ = try await fixture.sales.confirm(reservationID: one.id)
         let restarted = FlashSaleService(
-            database: fixture.database, clock: fixture.clock, ledger: InMemoryStockLedger(), rateLimiter: InMemoryRateLimiter(clock: fixture.clock)
+            database: fixture.database,
+            clock: fixture.clock,
+            ledger: InMemoryStockLedger(),
+            rateLimiter: InMemoryRateLimiter(clock: fixture.clock)
         )
         try await restarted.rebuildLedger()
         let item = try await restarted.sale(idOrSlug: sale.id).items[0]
@@ -186,18 +220,27 @@ struct FlashSaleFixture {
         let lan = try await fixture.catalog.customer()
         let minh = try await fixture.catalog.customer("minh@example.vn", name: "Minh")
         let tiered = FlashSaleService(
-            database: fixture.database, clock: fixture.clock, ledger: fixture.ledger, rateLimiter: InMemoryRateLimiter(clock: fixture.clock),
+            database: fixture.database,
+            clock: fixture.clock,
+            ledger: fixture.ledger,
+            rateLimiter: InMemoryRateLimiter(clock: fixture.clock),
             tierOf: { $0 == lan.user.id ? "platinum" : "silver" }
         )
         let start = fixture.clock.now().addingTimeInterval(20 * 60)
         let sale = try await tiered.create(
             FlashSaleDraft(
-                name: "Gold early", startsAt: start, endsAt: start + 3600, earlyAccessTier: "gold", earlyAccessMinutes: 30,
+                name: "Gold early",
+                startsAt: start,
+                endsAt: start + 3600,
+                earlyAccessTier: "gold",
+                earlyAccessMinutes: 30,
                 items: [.init(productId: try await fixture.productID("croissant-bo-phap"), salePrice: 30_000, quantity: 5, perUserLimit: 2)]
             )
         )
         _ = try await tiered.reserve(by: lan, saleID: sale.id, productID: sale.items[0].productId, quantity: 1)
-        let refused = await #expect(throws: AppError.self) { try await tiered.reserve(by: minh, saleID: sale.id, productID: sale.items[0].productId, quantity: 1) }
+        let refused = await #expect(throws: AppError.self) {
+            try await tiered.reserve(by: minh, saleID: sale.id, productID: sale.items[0].productId, quantity: 1)
+        }
         #expect(refused?.code == .notActive)
     }
 }

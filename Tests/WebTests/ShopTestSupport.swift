@@ -21,6 +21,8 @@ struct TestShop {
     let workers: JobWorkers
     let hub: InProcessNotificationHub
     let notifications: NotificationService
+    let ledger: InMemoryStockLedger
+    let flashSales: FlashSaleService
     let uploads: String
     let mailer: FileMailer
     let dependencies: WebDependencies
@@ -46,6 +48,14 @@ struct TestShop {
             queues: [.init(name: EmailJob.queue, concurrency: 1), .init(name: BroadcastJob.queue, concurrency: 1)]
         )
         accounts = AccountService(database: database, hasher: BcryptPasswordHasher(cost: 4), jobs: jobs, clock: clock)
+        ledger = InMemoryStockLedger()
+        flashSales = FlashSaleService(
+            database: database,
+            clock: clock,
+            ledger: ledger,
+            rateLimiter: InMemoryRateLimiter(clock: clock),
+            settings: .init(reservationTTL: 300, reservePerMinute: 5)
+        )
         uploads = FileManager.default.temporaryDirectory.appendingPathComponent("uploads-\(UUID().uuidString)").path
         catalog = CatalogService(database: database, clock: clock, images: ProductImageStore(directory: uploads))
         dependencies = WebDependencies(
@@ -56,6 +66,7 @@ struct TestShop {
             jobs: jobs,
             notifications: notifications,
             hub: hub,
+            flashSales: flashSales,
             accessTokens: AccessTokens(secret: String(repeating: "k", count: 48), clock: clock),
             rateLimiter: InMemoryRateLimiter(clock: clock),
             settings: WebSettings(

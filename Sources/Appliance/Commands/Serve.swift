@@ -29,7 +29,7 @@ struct Serve: AsyncParsableCommand {
             secrets: secrets,
             metricsText: { registry.emitToString() }
         )
-        let app = try buildApplication(configuration: configuration, environment: environment, logger: logger)
+        let app = try await buildApplication(configuration: configuration, environment: environment, logger: logger)
 
         var groupConfiguration = ServiceGroupConfiguration(
             services: [app],

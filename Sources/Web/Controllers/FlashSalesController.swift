@@ -1,0 +1,179 @@
+import Foundation
+import Hummingbird
+import Storage
+
+/// `/api/v1/flash-sales`: the sale clock, sales with live stock, the stock stream, and reservations.
+struct FlashSalesController<Context: AppRequestContextProtocol> {
+    let sales: FlashSaleService
+    let stream: EventStreamResponder
+    /// At most this many stock events per second per stream; changes in between are coalesced.
+    let stockEventsPerSecond: Double
+
+    func addRoutes(to api: RouterGroup<Context>, signedIn: RouterGroup<Context>, admin: RouterGroup<Context>) {
+        api.get("flash-sales/time", use: time)
+        api.get("flash-sales", use: list)
+        api.get("flash-sales/:id", use: detail)
+        api.get("flash-sales/:id/stock", use: stock)
+        api.get("flash-sales/:id/stream", use: live)
+        signedIn.get("flash-sales/reservations/mine", use: mine)
+        signedIn.post("flash-sales/:id/reserve", use: reserve)
+        signedIn.delete("flash-sales/:id/reservations/:reservationId", use: release)
+        admin.post("flash-sales/:id/confirm-reservation/:reservationId", use: confirm)
+        admin.get("admin/flash-sales", use: list)
+        admin.post("admin/flash-sales", use: create)
+        admin.patch("admin/flash-sales/:id", use: update)
+        admin.post("admin/flash-sales/:id/cancel", use: cancel)
+    }
+
+    struct TimeResponse: ResponseEncodable {
+        let now: Date
+    }
+
+    struct StockResponse: ResponseEncodable {
+        struct Item: Encodable {
+            let productId: String
+            let quantity: Int
+            let held: Int
+            let confirmed: Int
+            let remaining: Int
+        }
+
+        let items: [Item]
+
+        init(_ sale: FlashSale) {
+            items = sale.items.map {
+                Item(productId: $0.productId, quantity: $0.quantity, held: $0.held, confirmed: $0.confirmed, remaining: $0.remaining)
+            }
+        }
+    }
+
+    struct ReserveRequest: Decodable {
+        let productId: String
+        let quantity: Int
+    }
+
+    struct SaleRequest: Decodable {
+        struct Item: Decodable {
+            let productId: String
+            let salePrice: Int
+            let quantity: Int
+            let perUserLimit: Int
+        }
+
+        let name: String
+        let slug: String?
+        let description: String?
+        let bannerImage: String?
+        let startsAt: Date
+        let endsAt: Date
+        let earlyAccessTier: String?
+        let earlyAccessMinutes: Int?
+        let items: [Item]
+
+        var draft: FlashSaleDraft {
+            FlashSaleDraft(
+                name: name,
+                slug: slug,
+                description: description ?? "",
+                bannerImage: bannerImage,
+                startsAt: startsAt,
+                endsAt: endsAt,
+                earlyAccessTier: earlyAccessTier,
+                earlyAccessMinutes: earlyAccessMinutes ?? 0,
+                items: items.map { .init(productId: $0.productId, salePrice: $0.salePrice, quantity: $0.quantity, perUserLimit: $0.perUserLimit) }
+            )
+        }
+    }
+
+    @Sendable func time(_ request: Request, context: Context) async throws -> TimeResponse {
+        TimeResponse(now: sales.now())
+    }
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> ListResponse<FlashSale> {
+        var status: FlashSaleStatus?
+        if let raw = request.textQuery("status") {
+            guard let parsed = FlashSaleStatus(rawValue: raw) else {
+                let allowed = FlashSaleStatus.allCases.map(\.rawValue).joined(separator: ", ")
+                throw AppError.validation("Unknown sale status.", fields: ["status": "must be one of \(allowed)"])
+            }
+            status = parsed
+        }
+        return ListResponse(items: try await sales.list(status: status))
+    }
+
+    @Sendable func detail(_ request: Request, context: Context) async throws -> FlashSale {
+        try await sales.sale(idOrSlug: try context.parameters.require("id"))
+    }
+
+    @Sendable func stock(_ request: Request, context: Context) async throws -> Response {
+        try JSONCoding.response(StockResponse(try await sales.sale(idOrSlug: try context.parameters.require("id"))))
+    }
+
+    /// `stock` events whenever the sale's counters change, at most `stockEventsPerSecond` per second.
+    @Sendable func live(_ request: Request, context: Context) async throws -> Response {
+        let sale = try await sales.sale(idOrSlug: try context.parameters.require("id"))
+        let changes = sales.stockChanges.observe(saleID: sale.id)
+        let sales = self.sales
+        let interval = Duration.milliseconds(Int64(1000 / stockEventsPerSecond))
+        let events = AsyncStream<ServerSentEvent> { continuation in
+            let task = Task {
+                var sequence = 0
+                for await _ in changes {
+                    guard let current = try? await sales.sale(idOrSlug: sale.id) else { break }
+                    sequence += 1
+                    continuation.yield(Self.stockEvent(current, sequence: sequence))
+                    try? await Task.sleep(for: interval)  // coalesce: changes meanwhile make one event
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+        return stream.response(opening: [Self.stockEvent(sale, sequence: 0)], live: events)
+    }
+
+    @Sendable func reserve(_ request: Request, context: Context) async throws -> EditedResponse<Reservation> {
+        let input = try await request.decode(as: ReserveRequest.self, context: context)
+        let reservation = try await sales.reserve(
+            by: try context.requireIdentity(),
+            saleID: try context.parameters.require("id"),
+            productID: input.productId,
+            quantity: input.quantity
+        )
+        return EditedResponse(status: .created, response: reservation)
+    }
+
+    @Sendable func release(_ request: Request, context: Context) async throws -> HTTPResponse.Status {
+        try await sales.release(reservationID: try context.parameters.require("reservationId"), by: try context.requireIdentity())
+        return .noContent
+    }
+
+    @Sendable func confirm(_ request: Request, context: Context) async throws -> Reservation {
+        try await sales.confirm(reservationID: try context.parameters.require("reservationId"))
+    }
+
+    @Sendable func mine(_ request: Request, context: Context) async throws -> ListResponse<Reservation> {
+        ListResponse(items: try await sales.reservations(userID: try context.requireIdentity().user.id))
+    }
+
+    @Sendable func create(_ request: Request, context: Context) async throws -> EditedResponse<FlashSale> {
+        let input = try await request.decode(as: SaleRequest.self, context: context)
+        return EditedResponse(status: .created, response: try await sales.create(input.draft))
+    }
+
+    @Sendable func update(_ request: Request, context: Context) async throws -> FlashSale {
+        let input = try await request.decode(as: SaleRequest.self, context: context)
+        return try await sales.update(id: try context.parameters.require("id"), input.draft)
+    }
+
+    @Sendable func cancel(_ request: Request, context: Context) async throws -> FlashSale {
+        try await sales.cancel(id: try context.parameters.require("id"))
+    }
+
+    static func stockEvent(_ sale: FlashSale, sequence: Int) -> ServerSentEvent {
+        let data = (try? JSONCoding.encoder.encode(StockResponse(sale))).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return ServerSentEvent(id: String(sequence), event: "stock", data: data)
+    }
+}
+
+extension FlashSale: ResponseEncodable {}
+extension Reservation: ResponseEncodable {}
