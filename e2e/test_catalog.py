@@ -66,7 +66,9 @@ def test_storefront_pages_and_modules_are_served(server):
     assert 'id="products"' in home.text and "/js/home.js" in home.text
     detail = requests.get(server.url("/product.html"))
     assert detail.status_code == 200 and "/js/product.js" in detail.text
-    for module in ["/js/home.js", "/js/product.js", "/js/format.js", "/js/api.js"]:
+    sale_page = requests.get(server.url("/flash-sale.html"))
+    assert sale_page.status_code == 200 and "/js/flash-sale.js" in sale_page.text
+    for module in ["/js/home.js", "/js/product.js", "/js/format.js", "/js/api.js", "/js/flash-sale.js"]:
         response = requests.get(server.url(module))
         assert response.status_code == 200, module
         assert "javascript" in response.headers["Content-Type"]

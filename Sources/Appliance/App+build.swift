@@ -46,7 +46,8 @@ struct ShopServices: Sendable {
             clock: clock,
             ledger: InMemoryStockLedger(),
             rateLimiter: InMemoryRateLimiter(clock: clock),
-            settings: .init(reservationTTL: TimeInterval(configuration.reservationTTLSeconds), reservePerMinute: configuration.reserveRatePerMinute)
+            settings: .init(reservationTTL: TimeInterval(configuration.reservationTTLSeconds), reservePerMinute: configuration.reserveRatePerMinute),
+            jobs: jobs
         )
         hub = InProcessNotificationHub()
         notifications = NotificationService(database: database, hub: hub, clock: clock)

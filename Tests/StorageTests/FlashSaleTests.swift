@@ -244,3 +244,91 @@ struct FlashSaleFixture {
         #expect(refused?.code == .notActive)
     }
 }
+
+@Suite struct GroupCommitTests {
+    /// A burst of buyers is written in far fewer transactions than rows, and every caller that was answered
+    /// has its row committed.
+    @Test func aBurstOfReservationsSharesTransactions() async throws {
+        let fixture = try FlashSaleFixture()
+        let sale = try await fixture.croissantSale(quantity: 300, limit: 1)
+        var buyers: [Identity] = []
+        for index in 0..<300 {
+            let (user, _) = try await fixture.catalog.accounts.createAdmin(email: "b\(index)@example.vn", password: "banhmi2024")
+            buyers.append(Identity(user: user, sessionID: "s"))
+        }
+        let before = fixture.sales.writer.commitCount
+        let answered = try await withThrowingTaskGroup(of: Int.self) { group in
+            for buyer in buyers {
+                group.addTask {
+                    _ = try await fixture.sales.reserve(by: buyer, saleID: sale.id, productID: sale.items[0].productId, quantity: 1)
+                    return 1
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        let commits = fixture.sales.writer.commitCount - before
+        let rows = try await fixture.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM reservation") ?? 0 }
+        #expect(answered == 300 && rows == 300)
+        #expect(commits < 300)
+        #expect(try await fixture.sales.sale(idOrSlug: sale.id).items[0].remaining == 0)
+    }
+
+    /// A row the database refuses fails only its own caller, and its units go back to the ledger.
+    @Test func aRefusedRowFailsOnlyItsCallerAndUndoesItsLedgerStep() async throws {
+        let fixture = try FlashSaleFixture()
+        let sale = try await fixture.croissantSale(quantity: 5, limit: 5)
+        let lan = try await fixture.catalog.customer()
+        let ghost = Identity(
+            user: User(
+                id: "no-such-user",
+                email: "g@x.vn",
+                name: "G",
+                phone: nil,
+                role: .customer,
+                isDisabled: false,
+                createdAt: Date(),
+                updatedAt: Date()
+            ),
+            sessionID: "s"
+        )
+        async let good = fixture.sales.reserve(by: lan, saleID: sale.id, productID: sale.items[0].productId, quantity: 2)
+        async let bad = fixture.sales.reserve(by: ghost, saleID: sale.id, productID: sale.items[0].productId, quantity: 2)
+        let goodResult = try await good
+        let badResult = await (try? bad)
+        #expect(goodResult.status == .reserved)
+        #expect(badResult == nil)  // the foreign key to user refuses the ghost's row
+        let item = try await fixture.sales.sale(idOrSlug: sale.id).items[0]
+        #expect(item.held == 2 && item.remaining == 3)
+    }
+}
+
+@Suite struct SaleStartAnnouncementTests {
+    @Test func aStartingSaleQueuesOneNotificationJobWithTheTransition() async throws {
+        let catalog = try CatalogFixture()
+        let jobs = JobQueue(database: catalog.database, clock: catalog.clock)
+        let sales = FlashSaleService(
+            database: catalog.database,
+            clock: catalog.clock,
+            ledger: InMemoryStockLedger(),
+            rateLimiter: InMemoryRateLimiter(clock: catalog.clock),
+            jobs: jobs
+        )
+        let start = catalog.clock.now() + 60
+        let product = try await catalog.catalog.product(idOrSlug: "croissant-bo-phap").value.id
+        _ = try await sales.create(
+            FlashSaleDraft(
+                name: "Sáng thứ bảy",
+                startsAt: start,
+                endsAt: start + 3600,
+                items: [.init(productId: product, salePrice: 1, quantity: 1, perUserLimit: 1)]
+            )
+        )
+        #expect(try await jobs.counts().isEmpty)
+        catalog.clock.advance(by: 60)
+        #expect(try await sales.applyTransitions() == 1)
+        #expect(try await sales.applyTransitions() == 0)
+        let queued = try await jobs.list(status: .queued, queue: BroadcastJob.queue, page: PageRequest()).items
+        #expect(queued.count == 1 && queued[0].kind == BroadcastJob.kind)
+        #expect(try queued[0].decodePayload(BroadcastJob.self).draft.type == "flash_sale.started")
+    }
+}

@@ -79,6 +79,15 @@ document.getElementById("search-form").addEventListener("submit", (event) => eve
 sort.addEventListener("change", () => { Object.assign(state, { sort: sort.value, page: 1 }); showProducts(); });
 inStock.addEventListener("change", () => { Object.assign(state, { inStock: inStock.checked, page: 1 }); showProducts(); });
 
+async function showSales() {
+  const lists = await Promise.all(["active", "scheduled"].map((status) => api("GET", `/flash-sales?status=${status}`)));
+  const sales = lists.flatMap((list) => list.items);
+  document.getElementById("sales").replaceChildren(...sales.map((sale) =>
+    element("a", { className: "sale-banner", href: `/flash-sale.html#${encodeURIComponent(sale.slug)}`,
+      textContent: `⚡ ${sale.name} — ${sale.status === "active" ? "đang diễn ra" : "sắp bắt đầu"}` })));
+}
+
 checkReadiness();
+showSales().catch(() => null);
 showCategories().catch(() => null);
 showProducts();

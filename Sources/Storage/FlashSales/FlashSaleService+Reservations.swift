@@ -54,17 +54,7 @@ extension FlashSaleService {
             updatedAt: now
         )
         do {
-            try await database.write { db in
-                try db.execute(
-                    sql: """
-                        INSERT INTO reservation (id, saleId, productId, userId, quantity, salePrice, status, expiresAt, createdAt, updatedAt)
-                        VALUES (?, ?, ?, ?, ?, ?, 'reserved', ?, ?, ?)
-                        """,
-                    arguments: [
-                        reservation.id, sale, productID, userID, quantity, salePrice, reservation.expiresAt, now, now,
-                    ]
-                )
-            }
+            try await writer.insert(reservation)
         } catch {
             try? await ledger.release(key, userID: userID, quantity: quantity)
             throw error
@@ -177,12 +167,33 @@ extension FlashSaleService {
                 sql: "SELECT id FROM flashSale WHERE status IN ('scheduled', 'active') AND endsAt <= ?",
                 arguments: [now]
             )
-            for id in starting { try db.execute(sql: "UPDATE flashSale SET status = 'active', updatedAt = ? WHERE id = ?", arguments: [now, id]) }
+            for id in starting {
+                try db.execute(sql: "UPDATE flashSale SET status = 'active', updatedAt = ? WHERE id = ?", arguments: [now, id])
+                try self.announceStart(db, saleID: id)
+            }
             for id in ending { try db.execute(sql: "UPDATE flashSale SET status = 'ended', updatedAt = ? WHERE id = ?", arguments: [now, id]) }
             return starting + ending
         }
         for id in changed { stockChanges.changed(saleID: id) }
         return changed.count
+    }
+
+    /// Queues "the sale has started" for every customer, once per sale (the idempotency key).
+    func announceStart(_ db: Database, saleID: String) throws {
+        guard let jobs, let sale = try Row.fetchOne(db, sql: "SELECT name, slug FROM flashSale WHERE id = ?", arguments: [saleID]) else { return }
+        let name: String = sale["name"]
+        let slug: String = sale["slug"]
+        let broadcast = BroadcastJob(
+            broadcastID: "flash-sale-start-\(saleID)",
+            draft: NotificationDraft(
+                type: "flash_sale.started",
+                title: "\(name) đã bắt đầu",
+                body: "Số lượng có hạn — đặt ngay kẻo lỡ!",
+                link: "/flash-sale.html#\(slug)",
+                data: ["saleId": saleID]
+            )
+        )
+        try jobs.enqueue(db, try broadcast.request())
     }
 
     /// The next moment something is due: a sale boundary or a reservation expiry.

@@ -28,8 +28,12 @@ public final class FlashSaleService: Sendable {
     public let stockChanges: StockChangeSignals
     /// Wakes the sale clock when a boundary or an expiry may have moved earlier.
     let wake = WakeSignal()
+    /// Reservation rows, written with group commit.
+    let writer: ReservationWriter
     /// The loyalty tier of a user, for early access; nil when the user has none.
     let tierOf: @Sendable (String) async throws -> String?
+    /// When given, a sale that starts queues a notification to every customer in the same transaction.
+    let jobs: JobQueue?
 
     public init(
         database: AppDatabase,
@@ -37,6 +41,7 @@ public final class FlashSaleService: Sendable {
         ledger: any StockLedger,
         rateLimiter: any RateLimiter,
         settings: Settings = Settings(),
+        jobs: JobQueue? = nil,
         tierOf: @escaping @Sendable (String) async throws -> String? = { _ in nil }
     ) {
         self.database = database
@@ -45,7 +50,9 @@ public final class FlashSaleService: Sendable {
         self.rateLimiter = rateLimiter
         self.settings = settings
         self.stockChanges = StockChangeSignals()
+        self.writer = ReservationWriter(database: database)
         self.tierOf = tierOf
+        self.jobs = jobs
     }
 
     // MARK: - Ledger

@@ -1,0 +1,86 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// Writes reservation rows with group commit: while one transaction is being written, new rows queue up
+/// and all of them go into the next transaction together. Each caller is answered only after the
+/// transaction holding its row committed, so SQLite's single writer serves a burst of buyers in a few
+/// commits instead of one commit each. A batch that fails is retried row by row, so one bad row fails
+/// only its own caller.
+final class ReservationWriter: Sendable {
+    private struct Pending {
+        let reservation: Reservation
+        let continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State {
+        var pending: [Pending] = []
+        var flushing = false
+        var commits = 0
+    }
+
+    private let database: AppDatabase
+    private let state = Mutex(State())
+
+    init(database: AppDatabase) {
+        self.database = database
+    }
+
+    /// Transactions committed so far (for tests of the batching).
+    var commitCount: Int { state.withLock { $0.commits } }
+
+    /// Returns once the row is committed, or throws why it could not be.
+    func insert(_ reservation: Reservation) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let startFlushing = state.withLock { state -> Bool in
+                state.pending.append(Pending(reservation: reservation, continuation: continuation))
+                guard !state.flushing else { return false }
+                state.flushing = true
+                return true
+            }
+            if startFlushing { Task { await self.flush() } }
+        }
+    }
+
+    private func flush() async {
+        while true {
+            let batch = state.withLock { state -> [Pending] in
+                let batch = state.pending
+                state.pending.removeAll()
+                if batch.isEmpty { state.flushing = false }
+                return batch
+            }
+            guard !batch.isEmpty else { return }
+            let rows = batch.map(\.reservation)
+            do {
+                try await database.write { db in for row in rows { try Self.insert(row, db) } }
+                state.withLock { $0.commits += 1 }
+                for pending in batch { pending.continuation.resume() }
+            } catch {
+                for pending in batch {
+                    let row = pending.reservation
+                    do {
+                        try await database.write { db in try Self.insert(row, db) }
+                        state.withLock { $0.commits += 1 }
+                        pending.continuation.resume()
+                    } catch {
+                        pending.continuation.resume(throwing: error)
+                    }
+                }
+            }
+        }
+    }
+
+    private static func insert(_ reservation: Reservation, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO reservation (id, saleId, productId, userId, quantity, salePrice, status, expiresAt, createdAt, updatedAt)
+                VALUES (?, ?, ?, ?, ?, ?, 'reserved', ?, ?, ?)
+                """,
+            arguments: [
+                reservation.id, reservation.saleId, reservation.productId, reservation.userId, reservation.quantity, reservation.salePrice,
+                reservation.expiresAt, reservation.createdAt, reservation.updatedAt,
+            ]
+        )
+    }
+}
