@@ -43,15 +43,11 @@ struct AdminJobsController<Context: AppRequestContextProtocol> {
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> PageResponse<JobResponse> {
-        var status: JobStatus?
-        if let raw = request.textQuery("status") {
-            guard let parsed = JobStatus(rawValue: raw) else {
-                let allowed = JobStatus.allCases.map(\.rawValue).joined(separator: ", ")
-                throw AppError.validation("Unknown job status.", fields: ["status": "must be one of \(allowed)"])
-            }
-            status = parsed
-        }
-        let page = try await jobs.list(status: status, queue: request.textQuery("queue"), page: try PageRequest(query: request))
+        let page = try await jobs.list(
+            status: try request.choiceQuery("status", as: JobStatus.self),
+            queue: request.textQuery("queue"),
+            page: try PageRequest(query: request)
+        )
         return PageResponse(page, JobResponse.init)
     }
 

@@ -94,14 +94,6 @@ struct CatalogController<Context: AppRequestContextProtocol> {
     }
 
     static func productQuery(_ request: Request) throws -> ProductQuery {
-        var sort: ProductSort?
-        if let raw = request.textQuery("sort") {
-            guard let parsed = ProductSort(rawValue: raw) else {
-                let allowed = ProductSort.allCases.map(\.rawValue).joined(separator: ", ")
-                throw AppError.validation("Unknown sort order.", fields: ["sort": "must be one of \(allowed)"])
-            }
-            sort = parsed
-        }
         for name in ["minPrice", "maxPrice"] {
             if let price = try request.integerQuery(name), price < 0 {
                 throw AppError.validation("\(name) must not be negative.", fields: [name: "must be 0 or more"])
@@ -117,7 +109,7 @@ struct CatalogController<Context: AppRequestContextProtocol> {
             maxPrice: try request.integerQuery("maxPrice"),
             inStock: try request.booleanQuery("inStock"),
             tag: request.textQuery("tag"),
-            sort: sort,
+            sort: try request.choiceQuery("sort", as: ProductSort.self),
             page: try PageRequest(query: request)
         )
     }

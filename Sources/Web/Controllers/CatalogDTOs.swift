@@ -124,6 +124,17 @@ extension Request {
         }
     }
 
+    /// One of an enumeration's values, or a 400 naming the parameter and listing the allowed values.
+    func choiceQuery<Choice: RawRepresentable & CaseIterable>(_ name: String, as type: Choice.Type) throws(AppError) -> Choice?
+    where Choice.RawValue == String {
+        guard let raw = textQuery(name) else { return nil }
+        guard let choice = Choice(rawValue: raw) else {
+            let allowed = Choice.allCases.map(\.rawValue).joined(separator: ", ")
+            throw .validation("Unknown \(name).", fields: [name: "must be one of \(allowed)"])
+        }
+        return choice
+    }
+
     /// A non-empty text query parameter.
     func textQuery(_ name: String) -> String? {
         guard let raw = uri.queryParameters[Substring(name)], !raw.isEmpty else { return nil }

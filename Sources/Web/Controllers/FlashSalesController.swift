@@ -90,15 +90,7 @@ struct FlashSalesController<Context: AppRequestContextProtocol> {
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> ListResponse<FlashSale> {
-        var status: FlashSaleStatus?
-        if let raw = request.textQuery("status") {
-            guard let parsed = FlashSaleStatus(rawValue: raw) else {
-                let allowed = FlashSaleStatus.allCases.map(\.rawValue).joined(separator: ", ")
-                throw AppError.validation("Unknown sale status.", fields: ["status": "must be one of \(allowed)"])
-            }
-            status = parsed
-        }
-        return ListResponse(items: try await sales.list(status: status))
+        ListResponse(items: try await sales.list(status: try request.choiceQuery("status", as: FlashSaleStatus.self)))
     }
 
     @Sendable func detail(_ request: Request, context: Context) async throws -> FlashSale {
