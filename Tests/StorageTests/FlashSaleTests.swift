@@ -332,3 +332,26 @@ struct FlashSaleFixture {
         #expect(try queued[0].decodePayload(BroadcastJob.self).draft.type == "flash_sale.started")
     }
 }
+
+@Suite struct EndedSaleCountersTests {
+    /// After a restart an ended sale is no longer in the ledger; its counters come from the reservations.
+    @Test func anEndedSaleShowsItsCountsFromSQLiteAfterARestart() async throws {
+        let fixture = try FlashSaleFixture()
+        let sale = try await fixture.croissantSale(quantity: 4, limit: 2)
+        let lan = try await fixture.catalog.customer()
+        let paid = try await fixture.sales.reserve(by: lan, saleID: sale.id, productID: sale.items[0].productId, quantity: 2)
+        _ = try await fixture.sales.confirm(reservationID: paid.id)
+        fixture.clock.advance(by: 3600)
+        try await fixture.sales.applyTransitions()
+        let restarted = FlashSaleService(
+            database: fixture.database,
+            clock: fixture.clock,
+            ledger: InMemoryStockLedger(),
+            rateLimiter: InMemoryRateLimiter(clock: fixture.clock)
+        )
+        try await restarted.rebuildLedger()
+        let ended = try await restarted.sale(idOrSlug: sale.id)
+        #expect(ended.status == .ended)
+        #expect(ended.items[0].confirmed == 2 && ended.items[0].held == 0 && ended.items[0].remaining == 2)
+    }
+}

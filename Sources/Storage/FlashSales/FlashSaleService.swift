@@ -132,23 +132,29 @@ public final class FlashSaleService: Sendable {
             let items = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT flashSaleItem.*, product.name AS productName, product.slug AS productSlug, product.price AS regularPrice
+                    SELECT flashSaleItem.*, product.name AS productName, product.slug AS productSlug, product.price AS regularPrice,
+                        (SELECT COALESCE(SUM(quantity), 0) FROM reservation r WHERE r.saleId = flashSaleItem.saleId
+                            AND r.productId = flashSaleItem.productId AND r.status IN ('reserved', 'ordered')) AS held,
+                        (SELECT COALESCE(SUM(quantity), 0) FROM reservation r WHERE r.saleId = flashSaleItem.saleId
+                            AND r.productId = flashSaleItem.productId AND r.status = 'confirmed') AS confirmed
                     FROM flashSaleItem JOIN product ON product.id = flashSaleItem.productId
                     WHERE flashSaleItem.saleId = ? ORDER BY product.name
                     """,
                 arguments: [row["id"] as String]
             ).map { item in
-                FlashSaleItem(
+                // Counted from the reservations; the ledger's live counters are laid over them below.
+                let (quantity, held, confirmed): (Int, Int, Int) = (item["quantity"], item["held"], item["confirmed"])
+                return FlashSaleItem(
                     productId: item["productId"],
                     productName: item["productName"],
                     productSlug: item["productSlug"],
                     regularPrice: item["regularPrice"],
                     salePrice: item["salePrice"],
-                    quantity: item["quantity"],
+                    quantity: quantity,
                     perUserLimit: item["perUserLimit"],
-                    held: 0,
-                    confirmed: 0,
-                    remaining: item["quantity"]
+                    held: held,
+                    confirmed: confirmed,
+                    remaining: quantity - held - confirmed
                 )
             }
             return FlashSale(
