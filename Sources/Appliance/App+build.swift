@@ -26,6 +26,8 @@ struct ShopServices: Sendable {
     let hub: any NotificationHub
     let notifications: NotificationService
     let flashSales: FlashSaleService
+    let carts: CartService
+    let orders: OrderService
     let workers: JobWorkers
 
     init(configuration: ApplianceConfiguration, environment: AppEnvironment, logger: Logger) {
@@ -51,6 +53,16 @@ struct ShopServices: Sendable {
         )
         hub = InProcessNotificationHub()
         notifications = NotificationService(database: database, hub: hub, clock: clock)
+        carts = CartService(database: database, clock: clock)
+        orders = OrderService(
+            database: database,
+            clock: clock,
+            jobs: jobs,
+            notifications: notifications,
+            flashSales: flashSales,
+            pricing: Pricing(freeShippingThreshold: configuration.freeShippingThreshold, shippingFee: configuration.shippingFee),
+            publicBaseURL: configuration.publicBaseURL
+        )
         let mailer = environment.mailer ?? Self.makeMailer(configuration, clock: clock, logger: logger)
         workers = JobWorkers(
             queue: jobs,
@@ -121,6 +133,8 @@ func buildApplication(
             notifications: services.notifications,
             hub: services.hub,
             flashSales: services.flashSales,
+            carts: services.carts,
+            orders: services.orders,
             accessTokens: AccessTokens(secret: environment.secrets.jwtSecret, clock: environment.clock),
             rateLimiter: InMemoryRateLimiter(clock: environment.clock),
             settings: webSettings,

@@ -13,6 +13,8 @@ public struct WebDependencies: Sendable {
     public var notifications: NotificationService
     public var hub: any NotificationHub
     public var flashSales: FlashSaleService
+    public var carts: CartService
+    public var orders: OrderService
     public var accessTokens: AccessTokens
     /// Counts attempts on throttled routes (in memory, or shared through Redis in cluster mode).
     public var rateLimiter: any RateLimiter
@@ -29,6 +31,8 @@ public struct WebDependencies: Sendable {
         notifications: NotificationService,
         hub: any NotificationHub,
         flashSales: FlashSaleService,
+        carts: CartService,
+        orders: OrderService,
         accessTokens: AccessTokens,
         rateLimiter: any RateLimiter,
         settings: WebSettings,
@@ -42,6 +46,8 @@ public struct WebDependencies: Sendable {
         self.notifications = notifications
         self.hub = hub
         self.flashSales = flashSales
+        self.carts = carts
+        self.orders = orders
         self.accessTokens = accessTokens
         self.rateLimiter = rateLimiter
         self.settings = settings
@@ -142,6 +148,7 @@ public func buildRouter(_ dependencies: WebDependencies, logger: Logger) -> Rout
         .add(middleware: AuthenticationMiddleware(accounts: dependencies.accounts, tokens: dependencies.accessTokens))
     AuthController(
         accounts: dependencies.accounts,
+        carts: dependencies.carts,
         tokens: dependencies.accessTokens,
         hub: dependencies.hub,
         cookies: SessionCookies(secure: settings.tlsEnabled),
@@ -160,5 +167,7 @@ public func buildRouter(_ dependencies: WebDependencies, logger: Logger) -> Rout
         .addRoutes(to: signedIn, admin: admin)
     FlashSalesController(sales: dependencies.flashSales, stream: stream, stockEventsPerSecond: 10)
         .addRoutes(to: api, signedIn: signedIn, admin: admin)
+    CartController(carts: dependencies.carts, secureCookies: settings.tlsEnabled).addRoutes(to: api)
+    OrdersController(orders: dependencies.orders).addRoutes(to: signedIn, admin: admin)
     return router
 }

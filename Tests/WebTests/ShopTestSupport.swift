@@ -23,6 +23,8 @@ struct TestShop {
     let notifications: NotificationService
     let ledger: InMemoryStockLedger
     let flashSales: FlashSaleService
+    let carts: CartService
+    let orders: OrderService
     let uploads: String
     let mailer: FileMailer
     let dependencies: WebDependencies
@@ -56,6 +58,8 @@ struct TestShop {
             rateLimiter: InMemoryRateLimiter(clock: clock),
             settings: .init(reservationTTL: 300, reservePerMinute: 5)
         )
+        carts = CartService(database: database, clock: clock)
+        orders = OrderService(database: database, clock: clock, jobs: jobs, notifications: notifications, flashSales: flashSales)
         uploads = FileManager.default.temporaryDirectory.appendingPathComponent("uploads-\(UUID().uuidString)").path
         catalog = CatalogService(database: database, clock: clock, images: ProductImageStore(directory: uploads))
         dependencies = WebDependencies(
@@ -67,6 +71,8 @@ struct TestShop {
             notifications: notifications,
             hub: hub,
             flashSales: flashSales,
+            carts: carts,
+            orders: orders,
             accessTokens: AccessTokens(secret: String(repeating: "k", count: 48), clock: clock),
             rateLimiter: InMemoryRateLimiter(clock: clock),
             settings: WebSettings(

@@ -11,6 +11,7 @@ enum AppMigrations {
         migrator.registerMigration("v4_jobs", migrate: JobSchema.v4Jobs)
         migrator.registerMigration("v5_notifications", migrate: NotificationService.v5Notifications)
         migrator.registerMigration("v6_flash_sales", migrate: FlashSaleSchema.v6FlashSales)
+        migrator.registerMigration("v7_cart_orders", migrate: OrderSchema.v7CartOrders)
         return migrator
     }
 

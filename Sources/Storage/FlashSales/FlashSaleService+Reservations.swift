@@ -223,13 +223,16 @@ extension FlashSaleService {
         ).map(reservation(from:))
     }
 
-    private func returnToLedger(_ released: [Reservation]) async throws {
+    /// Gives released units back to the ledger: held ones to the stock, sold (`confirmed`) ones out of the
+    /// confirmed count. `released` carries each reservation's status from before its release.
+    func returnToLedger(_ released: [Reservation]) async throws {
         for reservation in released {
-            try await ledger.release(
-                SaleItemKey(saleID: reservation.saleId, productID: reservation.productId),
-                userID: reservation.userId,
-                quantity: reservation.quantity
-            )
+            let key = SaleItemKey(saleID: reservation.saleId, productID: reservation.productId)
+            if reservation.status == .confirmed {
+                try await ledger.returnConfirmed(key, userID: reservation.userId, quantity: reservation.quantity)
+            } else {
+                try await ledger.release(key, userID: reservation.userId, quantity: reservation.quantity)
+            }
         }
         for sale in Set(released.map(\.saleId)) { stockChanges.changed(saleID: sale) }
     }

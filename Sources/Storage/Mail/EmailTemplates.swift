@@ -6,11 +6,15 @@ import Mustache
 public enum EmailTemplate: String, Sendable, Codable, CaseIterable {
     case welcome
     case passwordReset
+    case orderConfirmation
+    case orderStatus
 
     var subject: String {
         switch self {
         case .welcome: "Chào mừng bạn đến với KLeLite"
         case .passwordReset: "Đặt lại mật khẩu KLeLite"
+        case .orderConfirmation: "KLeLite đã nhận đơn {{code}}"
+        case .orderStatus: "Đơn {{code}}: {{statusLabel}}"
         }
     }
 
@@ -37,6 +41,27 @@ public enum EmailTemplate: String, Sendable, Codable, CaseIterable {
 
             — KLeLite
             """
+        case .orderConfirmation:
+            """
+            Xin chào {{{name}}},
+
+            Cảm ơn bạn đã đặt bánh tại KLeLite. Đơn {{{code}}} gồm:
+            {{{lines}}}
+            Tổng cộng: {{{total}}} ({{{paymentMethod}}}).
+
+            Theo dõi đơn tại {{{orderURL}}}
+
+            — KLeLite
+            """
+        case .orderStatus:
+            """
+            Xin chào {{{name}}},
+
+            Đơn {{{code}}} của bạn: {{{statusLabel}}}.
+            Chi tiết tại {{{orderURL}}}
+
+            — KLeLite
+            """
         }
     }
 
@@ -58,6 +83,26 @@ public enum EmailTemplate: String, Sendable, Codable, CaseIterable {
             <p>Ai đó (hy vọng là bạn) vừa yêu cầu đặt lại mật khẩu tài khoản KLeLite.</p>
             <p><a href="{{link}}" style="background:#c2185b;color:#fff;padding:10px 18px;border-radius:4px;text-decoration:none">Chọn mật khẩu mới</a></p>
             <p>Liên kết có hiệu lực trong {{minutes}} phút. Nếu không phải bạn, hãy bỏ qua email này.</p>
+            </body></html>
+            """
+        case .orderConfirmation:
+            """
+            <!doctype html><html lang="vi"><body style="font-family:Georgia,serif;color:#4e342e;background:#fff8f0;padding:24px">
+            <h1 style="color:#c2185b;letter-spacing:4px">KLeLite</h1>
+            <p>Xin chào {{name}},</p>
+            <p>Cảm ơn bạn đã đặt bánh. Đơn <strong>{{code}}</strong>:</p>
+            <pre style="font-family:inherit">{{lines}}</pre>
+            <p>Tổng cộng: <strong>{{total}}</strong> ({{paymentMethod}}).</p>
+            <p><a href="{{orderURL}}">Theo dõi đơn hàng</a></p>
+            </body></html>
+            """
+        case .orderStatus:
+            """
+            <!doctype html><html lang="vi"><body style="font-family:Georgia,serif;color:#4e342e;background:#fff8f0;padding:24px">
+            <h1 style="color:#c2185b;letter-spacing:4px">KLeLite</h1>
+            <p>Xin chào {{name}},</p>
+            <p>Đơn <strong>{{code}}</strong> của bạn: {{statusLabel}}.</p>
+            <p><a href="{{orderURL}}">Xem chi tiết</a></p>
             </body></html>
             """
         }

@@ -5,6 +5,8 @@ import Storage
 /// `/api/v1/auth`: register, login, refresh, logout, the signed-in user's profile, password reset.
 struct AuthController<Context: AppRequestContextProtocol> {
     let accounts: AccountService
+    /// A guest cart merges into the user's cart at sign-in.
+    let carts: CartService
     let tokens: AccessTokens
     /// Sign-out closes the session's live streams.
     let hub: any NotificationHub
@@ -60,14 +62,14 @@ struct AuthController<Context: AppRequestContextProtocol> {
         let input = try await request.decode(as: RegisterRequest.self, context: context)
         try await throttle.check(ip: context.remoteAddress)
         let user = try await accounts.register(email: input.email, password: input.password, name: input.name, phone: input.phone)
-        return try await signedIn(user, status: .created, context: context)
+        return try await signedIn(user, status: .created, request: request, context: context)
     }
 
     @Sendable func login(_ request: Request, context: Context) async throws -> Response {
         let input = try await request.decode(as: LoginRequest.self, context: context)
         try await throttle.check(ip: context.remoteAddress, account: input.email)
         let user = try await accounts.authenticate(email: input.email, password: input.password)
-        return try await signedIn(user, status: .ok, context: context)
+        return try await signedIn(user, status: .ok, request: request, context: context)
     }
 
     @Sendable func refresh(_ request: Request, context: Context) async throws -> Response {
@@ -130,9 +132,14 @@ struct AuthController<Context: AppRequestContextProtocol> {
 
     // MARK: - Helpers
 
-    private func signedIn(_ user: User, status: HTTPResponse.Status, context: Context) async throws -> Response {
+    private func signedIn(_ user: User, status: HTTPResponse.Status, request: Request, context: Context) async throws -> Response {
         let session = try await accounts.startSession(for: user)
-        return try await sessionResponse(Identity(user: user, sessionID: session.sessionID), session, status: status, context: context)
+        var response = try await sessionResponse(Identity(user: user, sessionID: session.sessionID), session, status: status, context: context)
+        if let guestCart = request.cookies[CartController<Context>.cookieName]?.value, !guestCart.isEmpty {
+            try await carts.merge(guestCartID: guestCart, into: user.id)
+            response.setCookie(Cookie(name: CartController<Context>.cookieName, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .lax))
+        }
+        return response
     }
 
     private func sessionResponse(

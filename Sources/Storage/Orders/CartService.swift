@@ -1,0 +1,216 @@
+import Foundation
+import GRDB
+
+/// Whose cart: a signed-in user's, or a guest's (identified by a random id kept in a cookie).
+public enum CartOwner: Sendable, Equatable {
+    case user(String)
+    case guest(String)
+}
+
+/// One product line of a cart, priced now (prices are never taken from the client).
+public struct CartLine: Sendable, Equatable, Codable {
+    public var productId: String
+    public var slug: String
+    public var name: String
+    public var image: String?
+    public var unitPrice: Int
+    public var quantity: Int
+    public var lineTotal: Int
+    /// Units in stock right now.
+    public var available: Int
+}
+
+/// A cart with its lines, and — for a signed-in user — their held flash-sale reservations, which check out
+/// at the sale price until they expire.
+public struct Cart: Sendable, Equatable, Codable {
+    public var id: String?
+    public var lines: [CartLine]
+    public var reservations: [Reservation]
+    public var subtotal: Int
+
+    /// The cart of someone who has not added anything yet.
+    public static let empty = Cart(id: nil, lines: [], reservations: [], subtotal: 0)
+}
+
+/// Server-side carts. Quantities are checked against stock when added (409 with what is available);
+/// checkout checks again atomically.
+public final class CartService: Sendable {
+    let database: AppDatabase
+    let clock: any AppClock
+
+    public init(database: AppDatabase, clock: any AppClock) {
+        self.database = database
+        self.clock = clock
+    }
+
+    public func cart(_ owner: CartOwner) async throws -> Cart {
+        let now = clock.now()
+        return try await database.read { db in try Self.load(db, owner: owner, now: now) }
+    }
+
+    /// Adds units of a product (to what the cart already holds). A guest without a cart gets one: its id is
+    /// in the returned cart.
+    public func add(_ owner: CartOwner?, productID: String, quantity: Int) async throws -> Cart {
+        guard (1...99).contains(quantity) else {
+            throw AppError.validation("The quantity must be 1 to 99.", fields: ["quantity": "must be a whole number from 1 to 99"])
+        }
+        let now = clock.now()
+        return try await database.write { db in
+            let owner = try owner ?? .guest(Self.newGuestCart(db, now: now))
+            let cartID = try Self.cartID(db, owner: owner, create: true, now: now)!
+            let current =
+                try Int.fetchOne(db, sql: "SELECT quantity FROM cartItem WHERE cartId = ? AND productId = ?", arguments: [cartID, productID]) ?? 0
+            try Self.setQuantity(db, cartID: cartID, productID: productID, quantity: current + quantity, now: now)
+            return try Self.load(db, owner: owner, now: now)
+        }
+    }
+
+    /// Sets a line's quantity; 0 removes it.
+    public func set(_ owner: CartOwner, productID: String, quantity: Int) async throws -> Cart {
+        guard (0...99).contains(quantity) else {
+            throw AppError.validation("The quantity must be 0 to 99.", fields: ["quantity": "must be a whole number from 0 to 99"])
+        }
+        let now = clock.now()
+        return try await database.write { db in
+            guard let cartID = try Self.cartID(db, owner: owner, create: false, now: now),
+                try Int.fetchOne(db, sql: "SELECT 1 FROM cartItem WHERE cartId = ? AND productId = ?", arguments: [cartID, productID]) != nil
+            else { throw AppError.notFound("The cart line") }
+            if quantity == 0 {
+                try db.execute(sql: "DELETE FROM cartItem WHERE cartId = ? AND productId = ?", arguments: [cartID, productID])
+            } else {
+                try Self.setQuantity(db, cartID: cartID, productID: productID, quantity: quantity, now: now)
+            }
+            return try Self.load(db, owner: owner, now: now)
+        }
+    }
+
+    public func clear(_ owner: CartOwner) async throws {
+        let now = clock.now()
+        try await database.write { db in
+            if let cartID = try Self.cartID(db, owner: owner, create: false, now: now) {
+                try db.execute(sql: "DELETE FROM cartItem WHERE cartId = ?", arguments: [cartID])
+            }
+        }
+    }
+
+    /// Moves a guest cart's lines into the user's cart at sign-in (quantities add up, capped by stock),
+    /// then deletes the guest cart.
+    public func merge(guestCartID: String, into userID: String) async throws {
+        let now = clock.now()
+        try await database.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM cart WHERE id = ? AND userId IS NULL)", arguments: [guestCartID]) == true
+            else {
+                return
+            }
+            let userCart = try Self.cartID(db, owner: .user(userID), create: true, now: now)!
+            let lines = try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT cartItem.productId, cartItem.quantity, product.stock FROM cartItem JOIN product ON product.id = cartItem.productId WHERE cartId = ?",
+                arguments: [guestCartID]
+            )
+            for line in lines {
+                let productID: String = line["productId"]
+                let current =
+                    try Int.fetchOne(db, sql: "SELECT quantity FROM cartItem WHERE cartId = ? AND productId = ?", arguments: [userCart, productID])
+                    ?? 0
+                let wanted = min(current + (line["quantity"] as Int), line["stock"] as Int, 99)
+                if wanted > 0 { try Self.setQuantity(db, cartID: userCart, productID: productID, quantity: wanted, now: now, checkStock: false) }
+            }
+            try db.execute(sql: "DELETE FROM cart WHERE id = ?", arguments: [guestCartID])
+        }
+    }
+
+    // MARK: - Helpers
+
+    static func newGuestCart(_ db: Database, now: Date) throws -> String {
+        let id = SecureToken.generate()
+        try db.execute(sql: "INSERT INTO cart (id, userId, createdAt, updatedAt) VALUES (?, NULL, ?, ?)", arguments: [id, now, now])
+        return id
+    }
+
+    static func cartID(_ db: Database, owner: CartOwner, create: Bool, now: Date) throws -> String? {
+        switch owner {
+        case .guest(let id):
+            return try String.fetchOne(db, sql: "SELECT id FROM cart WHERE id = ? AND userId IS NULL", arguments: [id])
+        case .user(let userID):
+            if let id = try String.fetchOne(db, sql: "SELECT id FROM cart WHERE userId = ?", arguments: [userID]) { return id }
+            guard create else { return nil }
+            let id = UUID().uuidString.lowercased()
+            try db.execute(sql: "INSERT INTO cart (id, userId, createdAt, updatedAt) VALUES (?, ?, ?, ?)", arguments: [id, userID, now, now])
+            return id
+        }
+    }
+
+    static func setQuantity(_ db: Database, cartID: String, productID: String, quantity: Int, now: Date, checkStock: Bool = true) throws {
+        guard
+            let stock = try Int.fetchOne(
+                db,
+                sql: "SELECT stock FROM product WHERE id = ? AND deletedAt IS NULL AND isActive",
+                arguments: [productID]
+            )
+        else {
+            throw AppError.validation("No such product.", fields: ["productId": "must be a product on sale"])
+        }
+        guard quantity <= 99 else {
+            throw AppError.validation("At most 99 of one product.", fields: ["quantity": "must be at most 99 in all"])
+        }
+        if checkStock, quantity > stock {
+            throw AppError(
+                .conflict,
+                stock == 0 ? "This product is sold out." : "Only \(stock) left.",
+                fields: ["quantity": "only \(stock) available"]
+            )
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO cartItem (cartId, productId, quantity, addedAt) VALUES (?, ?, ?, ?)
+                ON CONFLICT (cartId, productId) DO UPDATE SET quantity = excluded.quantity
+                """,
+            arguments: [cartID, productID, quantity, now]
+        )
+        try db.execute(sql: "UPDATE cart SET updatedAt = ? WHERE id = ?", arguments: [now, cartID])
+    }
+
+    static func load(_ db: Database, owner: CartOwner, now: Date) throws -> Cart {
+        let cartID = try cartID(db, owner: owner, create: false, now: now)
+        let lines: [CartLine] =
+            try cartID.map { id -> [CartLine] in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT product.id, product.slug, product.name, product.images, product.price, product.stock, cartItem.quantity
+                        FROM cartItem JOIN product ON product.id = cartItem.productId
+                        WHERE cartItem.cartId = ? AND product.deletedAt IS NULL AND product.isActive ORDER BY cartItem.addedAt, product.id
+                        """,
+                    arguments: [id]
+                ).map { row -> CartLine in
+                    let images = (try? JSONDecoder().decode([String].self, from: Data((row["images"] as String).utf8))) ?? []
+                    let price: Int = row["price"]
+                    let quantity: Int = row["quantity"]
+                    return CartLine(
+                        productId: row["id"],
+                        slug: row["slug"],
+                        name: row["name"],
+                        image: images.first,
+                        unitPrice: price,
+                        quantity: quantity,
+                        lineTotal: price * quantity,
+                        available: row["stock"]
+                    )
+                }
+            } ?? []
+        var reservations: [Reservation] = []
+        if case .user(let userID) = owner {
+            reservations = try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM reservation WHERE userId = ? AND status = 'reserved' AND expiresAt > ? ORDER BY createdAt",
+                arguments: [userID, now]
+            ).map(FlashSaleService.reservation(from:))
+        }
+        let productTotal = lines.map(\.lineTotal).reduce(0, +)
+        let saleTotal = reservations.map { $0.salePrice * $0.quantity }.reduce(0, +)
+        let subtotal = productTotal + saleTotal
+        return Cart(id: cartID, lines: lines, reservations: reservations, subtotal: subtotal)
+    }
+}

@@ -1,0 +1,165 @@
+import Crypto
+import Foundation
+import GRDB
+
+extension OrderService {
+    /// Inserts the order, its lines and its first history row; the code is `KL-YYYYMMDD-NNNN` for the day.
+    func insert(
+        _ db: Database,
+        userID: String,
+        request: CheckoutRequest,
+        lines: [OrderLine],
+        key: String?,
+        hash: String,
+        now: Date
+    ) throws -> Order {
+        let goods = lines.map(\.lineTotal).reduce(0, +)
+        let shipping = pricing.shipping(forGoods: goods)
+        let day = Self.dayFormatter.string(from: now)
+        let sequence = (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \"order\" WHERE code LIKE ?", arguments: ["KL-\(day)-%"]) ?? 0) + 1
+        let order = Order(
+            id: UUID().uuidString.lowercased(),
+            code: String(format: "KL-%@-%04d", day, sequence),
+            userId: userID,
+            status: .pending,
+            paymentMethod: request.paymentMethod,
+            subtotal: goods,
+            discount: 0,
+            shippingFee: shipping,
+            total: goods + shipping,
+            address: request.address,
+            note: request.note,
+            lines: lines,
+            createdAt: now,
+            updatedAt: now
+        )
+        try db.execute(
+            sql: """
+                INSERT INTO "order" (id, code, userId, status, paymentMethod, subtotal, discount, shippingFee, total, recipientName,
+                    recipientPhone, addressLine, ward, district, city, note, idempotencyKey, requestHash, createdAt, updatedAt)
+                VALUES (?, ?, ?, 'pending', ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                order.id, order.code, userID, request.paymentMethod.rawValue, goods, shipping, order.total, request.address.name,
+                request.address.phone, request.address.line, request.address.ward, request.address.district, request.address.city,
+                request.note, key, hash, now, now,
+            ]
+        )
+        for line in lines {
+            try db.execute(
+                sql: "INSERT INTO orderLine (orderId, productId, name, unitPrice, quantity, reservationId, lineTotal) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [order.id, line.productId, line.name, line.unitPrice, line.quantity, line.reservationId, line.lineTotal]
+            )
+        }
+        try db.execute(
+            sql: "INSERT INTO orderStatusHistory (orderId, status, changedBy, createdAt) VALUES (?, 'pending', ?, ?)",
+            arguments: [order.id, userID, now]
+        )
+        return order
+    }
+
+    /// The email job and the notification of an order event, inside the order's transaction.
+    func announce(_ db: Database, order: Order, to customer: User, template: EmailTemplate) throws {
+        let link = "/orders.html#\(order.id)"
+        let lines = order.lines.map { "- \($0.quantity) × \($0.name): \(Self.money($0.lineTotal))" }.joined(separator: "\n")
+        let email = EmailJob(
+            messageID: "order-\(order.id)-\(order.status.rawValue)",
+            to: customer.email,
+            template: template,
+            values: [
+                "name": customer.name, "code": order.code, "lines": lines, "total": Self.money(order.total),
+                "paymentMethod": order.paymentMethod.rawValue, "statusLabel": order.status.label, "orderURL": publicBaseURL + link,
+            ]
+        )
+        try jobs.enqueue(db, try email.request(priority: 5))
+        let title = template == .orderConfirmation ? "Đã nhận đơn \(order.code)" : "Đơn \(order.code) \(order.status.label)"
+        try notifications.notify(
+            db,
+            userID: order.userId,
+            NotificationDraft(
+                type: "order.status",
+                title: title,
+                body: "Tổng cộng \(Self.money(order.total))",
+                link: link,
+                data: ["orderId": order.id, "status": order.status.rawValue]
+            )
+        )
+    }
+
+    static func fetch(_ db: Database, id: String) throws -> Order {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM \"order\" WHERE id = ? OR code = ?", arguments: [id, id]) else {
+            throw AppError.notFound("The order")
+        }
+        let lines = try Row.fetchAll(db, sql: "SELECT * FROM orderLine WHERE orderId = ? ORDER BY rowid", arguments: [row["id"] as String]).map {
+            line in
+            OrderLine(
+                productId: line["productId"],
+                name: line["name"],
+                unitPrice: line["unitPrice"],
+                quantity: line["quantity"],
+                lineTotal: line["lineTotal"],
+                reservationId: line["reservationId"]
+            )
+        }
+        return Order(
+            id: row["id"],
+            code: row["code"],
+            userId: row["userId"],
+            status: OrderStatus(rawValue: row["status"]) ?? .pending,
+            paymentMethod: PaymentMethod(rawValue: row["paymentMethod"]) ?? .cod,
+            subtotal: row["subtotal"],
+            discount: row["discount"],
+            shippingFee: row["shippingFee"],
+            total: row["total"],
+            address: ShippingAddress(
+                name: row["recipientName"],
+                phone: row["recipientPhone"],
+                line: row["addressLine"],
+                ward: row["ward"],
+                district: row["district"],
+                city: row["city"]
+            ),
+            note: row["note"],
+            lines: lines,
+            createdAt: row["createdAt"],
+            updatedAt: row["updatedAt"]
+        )
+    }
+
+    static func validate(_ address: ShippingAddress) throws(AppError) {
+        var fields: [String: String] = [:]
+        for (field, value, limit) in [
+            ("address.name", address.name, 100), ("address.line", address.line, 200), ("address.ward", address.ward, 100),
+            ("address.district", address.district, 100), ("address.city", address.city, 100),
+        ] where value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || value.count > limit {
+            fields[field] = "is required (at most \(limit) characters)"
+        }
+        if (try? AccountRules.normalizedPhone(address.phone)) == nil || address.phone.trimmingCharacters(in: .whitespaces).isEmpty {
+            fields["address.phone"] = "must be 8-15 digits, optionally starting with +"
+        }
+        guard fields.isEmpty else { throw .validation("The shipping address is incomplete.", fields: fields) }
+    }
+
+    /// A fingerprint of what was asked, so a reused Idempotency-Key with another request is told apart.
+    static func hash(_ request: CheckoutRequest) -> String {
+        let data = (try? JSONEncoder.jobs.encode(request)) ?? Data()
+        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func money(_ amount: Int) -> String {
+        let formatter = NumberFormatter()
+        formatter.numberStyle = .decimal
+        formatter.groupingSeparator = "."
+        formatter.usesGroupingSeparator = true
+        return (formatter.string(from: NSNumber(value: amount)) ?? String(amount)) + " ₫"
+    }
+
+    /// A new formatter per use: `DateFormatter` is not safe to share between threads on Linux.
+    static var dayFormatter: DateFormatter {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")
+        formatter.dateFormat = "yyyyMMdd"
+        return formatter
+    }
+}

@@ -1,0 +1,205 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// Checkout and the life of an order.
+///
+/// Placing an order is one transaction: price snapshots, stock taken with conditional updates (never
+/// negative), held reservations moved to `ordered`, totals, the status-history row, the confirmation email
+/// job and the notification. An `Idempotency-Key` makes a retried checkout return the first order.
+public final class OrderService: Sendable {
+    let database: AppDatabase
+    let clock: any AppClock
+    let jobs: JobQueue
+    let notifications: NotificationService
+    let flashSales: FlashSaleService
+    let pricing: Pricing
+    let publicBaseURL: String
+
+    public init(
+        database: AppDatabase,
+        clock: any AppClock,
+        jobs: JobQueue,
+        notifications: NotificationService,
+        flashSales: FlashSaleService,
+        pricing: Pricing = Pricing(),
+        publicBaseURL: String = "http://127.0.0.1:8080"
+    ) {
+        self.database = database
+        self.clock = clock
+        self.jobs = jobs
+        self.notifications = notifications
+        self.flashSales = flashSales
+        self.pricing = pricing
+        self.publicBaseURL = publicBaseURL
+    }
+
+    /// Turns the user's cart and held reservations into an order.
+    public func place(by identity: Identity, _ request: CheckoutRequest, idempotencyKey: String?) async throws -> Order {
+        try Self.validate(request.address)
+        guard request.note.count <= 500 else {
+            throw AppError.validation("The note is too long.", fields: ["note": "must be at most 500 characters"])
+        }
+        if let key = idempotencyKey, key.isEmpty || key.count > 200 {
+            throw AppError.validation("The Idempotency-Key is not valid.", fields: ["Idempotency-Key": "must be 1-200 characters"])
+        }
+        let now = clock.now()
+        let requestHash = Self.hash(request)
+        let userID = identity.user.id
+        let placed = try await database.write { db -> (Order, Bool) in
+            if let key = idempotencyKey,
+                let existing = try Row.fetchOne(
+                    db,
+                    sql: "SELECT id, requestHash FROM \"order\" WHERE userId = ? AND idempotencyKey = ?",
+                    arguments: [userID, key]
+                )
+            {
+                guard existing["requestHash"] == requestHash else {
+                    throw AppError(.unprocessable, "This Idempotency-Key was used for a different order.")
+                }
+                return (try Self.fetch(db, id: existing["id"]), false)
+            }
+            var lines: [OrderLine] = []
+            var shortages: [String: String] = [:]
+            let cartLines = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT product.id, product.name, product.price, cartItem.quantity FROM cart
+                    JOIN cartItem ON cartItem.cartId = cart.id JOIN product ON product.id = cartItem.productId
+                    WHERE cart.userId = ? AND product.deletedAt IS NULL AND product.isActive ORDER BY cartItem.addedAt, product.id
+                    """,
+                arguments: [userID]
+            )
+            for row in cartLines {
+                let productID: String = row["id"]
+                let quantity: Int = row["quantity"]
+                try db.execute(sql: "UPDATE product SET stock = stock - ? WHERE id = ? AND stock >= ?", arguments: [quantity, productID, quantity])
+                if db.changesCount == 0 {
+                    let stock = try Int.fetchOne(db, sql: "SELECT stock FROM product WHERE id = ?", arguments: [productID]) ?? 0
+                    shortages[productID] = "only \(stock) available"
+                    continue
+                }
+                let price: Int = row["price"]
+                lines.append(OrderLine(productId: productID, name: row["name"], unitPrice: price, quantity: quantity, lineTotal: price * quantity))
+            }
+            guard shortages.isEmpty else {
+                throw AppError(.conflict, "Some products no longer have enough stock.", fields: shortages)
+            }
+            let held = try Row.fetchAll(
+                db,
+                sql: """
+                    UPDATE reservation SET status = 'ordered', updatedAt = ? WHERE userId = ? AND status = 'reserved' AND expiresAt > ?
+                    RETURNING *
+                    """,
+                arguments: [now, userID, now]
+            ).map(FlashSaleService.reservation(from:))
+            for reservation in held {
+                let name = try String.fetchOne(db, sql: "SELECT name FROM product WHERE id = ?", arguments: [reservation.productId]) ?? ""
+                lines.append(
+                    OrderLine(
+                        productId: reservation.productId,
+                        name: name,
+                        unitPrice: reservation.salePrice,
+                        quantity: reservation.quantity,
+                        lineTotal: reservation.salePrice * reservation.quantity,
+                        reservationId: reservation.id
+                    )
+                )
+            }
+            guard !lines.isEmpty else { throw AppError.validation("The cart is empty.", fields: ["cart": "must hold at least one product"]) }
+            let order = try self.insert(db, userID: userID, request: request, lines: lines, key: idempotencyKey, hash: requestHash, now: now)
+            for reservation in held {
+                try db.execute(sql: "UPDATE reservation SET orderId = ? WHERE id = ?", arguments: [order.id, reservation.id])
+            }
+            try db.execute(sql: "DELETE FROM cartItem WHERE cartId = (SELECT id FROM cart WHERE userId = ?)", arguments: [userID])
+            try self.announce(db, order: order, to: identity.user, template: .orderConfirmation)
+            return (order, true)
+        }
+        let (order, isNew) = placed
+        if isNew, order.paymentMethod == .cod {
+            // Cash on delivery: the flash-sale units are sold as soon as the order stands.
+            for line in order.lines { if let id = line.reservationId { _ = try await flashSales.confirm(reservationID: id) } }
+        }
+        return order
+    }
+
+    /// Moves an order to a new status; only the transitions of ``OrderStatus/next`` are allowed (409).
+    /// Customers may only cancel, and only while the order is `pending` or `confirmed`.
+    public func changeStatus(orderID: String, to status: OrderStatus, by identity: Identity, note: String? = nil) async throws -> Order {
+        let now = clock.now()
+        let isAdmin = identity.user.role == .admin
+        let (order, released) = try await database.write { db -> (Order, [Reservation]) in
+            var order = try Self.fetch(db, id: orderID)
+            guard isAdmin || order.userId == identity.user.id else { throw AppError.notFound("The order") }
+            if !isAdmin {
+                guard status == .cancelled, order.status == .pending || order.status == .confirmed else {
+                    throw AppError(.conflict, "You can cancel an order only while it is pending or confirmed.")
+                }
+            }
+            guard order.status.next.contains(status) else {
+                throw AppError(.conflict, "An order that is \(order.status.rawValue) cannot become \(status.rawValue).")
+            }
+            try db.execute(
+                sql: "UPDATE \"order\" SET status = ?, updatedAt = ? WHERE id = ? AND status = ?",
+                arguments: [status.rawValue, now, orderID, order.status.rawValue]
+            )
+            guard db.changesCount == 1 else { throw AppError(.conflict, "The order changed meanwhile; reload and try again.") }
+            var released: [Reservation] = []
+            if status == .cancelled {
+                for line in order.lines where line.reservationId == nil {
+                    try db.execute(sql: "UPDATE product SET stock = stock + ? WHERE id = ?", arguments: [line.quantity, line.productId])
+                }
+                // Remember each reservation's status before releasing it: sold units go back differently.
+                released = try Row.fetchAll(
+                    db,
+                    sql: "SELECT * FROM reservation WHERE orderId = ? AND status IN ('ordered', 'confirmed')",
+                    arguments: [orderID]
+                ).map(FlashSaleService.reservation(from:))
+                try db.execute(
+                    sql: """
+                        UPDATE reservation SET status = 'released', releasedReason = 'order cancelled', updatedAt = ?
+                        WHERE orderId = ? AND status IN ('ordered', 'confirmed')
+                        """,
+                    arguments: [now, orderID]
+                )
+            }
+            order.status = status
+            order.updatedAt = now
+            try db.execute(
+                sql: "INSERT INTO orderStatusHistory (orderId, status, changedBy, note, createdAt) VALUES (?, ?, ?, ?, ?)",
+                arguments: [orderID, status.rawValue, identity.user.id, note, now]
+            )
+            let customer = try UserRecord.fetchOne(db, key: order.userId)!.user
+            try self.announce(db, order: order, to: customer, template: .orderStatus)
+            return (order, released)
+        }
+        try await flashSales.returnToLedger(released)
+        return order
+    }
+
+    public func order(id: String, for identity: Identity) async throws -> Order {
+        let order = try await database.read { db in try Self.fetch(db, id: id) }
+        guard order.userId == identity.user.id || identity.user.role == .admin else { throw AppError.notFound("The order") }
+        return order
+    }
+
+    /// Orders newest first: the user's own, or (admin) everyone's, optionally of one status.
+    public func list(userID: String?, status: OrderStatus?, page: PageRequest) async throws -> Page<Order> {
+        try await database.read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let userID { conditions.append("userId = ?"); arguments += [userID] }
+            if let status { conditions.append("status = ?"); arguments += [status.rawValue] }
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \"order\" \(filter)", arguments: arguments) ?? 0
+            var pageArguments = arguments
+            pageArguments += [page.limit, page.offset]
+            let ids = try String.fetchAll(
+                db,
+                sql: "SELECT id FROM \"order\" \(filter) ORDER BY createdAt DESC, id LIMIT ? OFFSET ?",
+                arguments: pageArguments
+            )
+            return Page(items: try ids.map { try Self.fetch(db, id: $0) }, request: page, total: total)
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Hummingbird
+import Storage
+
+/// `/api/v1/cart`: the signed-in user's cart, or a guest's (its id in the HttpOnly `klelite_cart` cookie).
+struct CartController<Context: AppRequestContextProtocol> {
+    static var cookieName: String { "klelite_cart" }
+
+    let carts: CartService
+    let secureCookies: Bool
+
+    func addRoutes(to api: RouterGroup<Context>) {
+        api.get("cart", use: show)
+        api.post("cart/items", use: add)
+        api.patch("cart/items/:productId", use: update)
+        api.delete("cart/items/:productId", use: remove)
+        api.delete("cart", use: clear)
+    }
+
+    struct AddRequest: Decodable {
+        let productId: String
+        let quantity: Int
+    }
+
+    struct QuantityRequest: Decodable {
+        let quantity: Int
+    }
+
+    /// The cart's owner: the signed-in user, else the guest cart named by the cookie, else none yet.
+    static func owner(_ request: Request, _ context: Context) -> CartOwner? {
+        if let identity = context.identity { return .user(identity.user.id) }
+        if let id = request.cookies[cookieName]?.value, !id.isEmpty { return .guest(id) }
+        return nil
+    }
+
+    @Sendable func show(_ request: Request, context: Context) async throws -> Response {
+        guard let owner = Self.owner(request, context) else { return try JSONCoding.response(Cart.empty) }
+        return try JSONCoding.response(try await carts.cart(owner))
+    }
+
+    @Sendable func add(_ request: Request, context: Context) async throws -> Response {
+        let input = try await request.decode(as: AddRequest.self, context: context)
+        let cart = try await carts.add(Self.owner(request, context), productID: input.productId, quantity: input.quantity)
+        var response = try JSONCoding.response(cart)
+        if context.identity == nil, let id = cart.id, request.cookies[Self.cookieName]?.value != id {
+            response.setCookie(
+                Cookie(name: Self.cookieName, value: id, maxAge: 30 * 24 * 3600, path: "/", secure: secureCookies, httpOnly: true, sameSite: .lax)
+            )
+        }
+        return response
+    }
+
+    @Sendable func update(_ request: Request, context: Context) async throws -> Response {
+        let input = try await request.decode(as: QuantityRequest.self, context: context)
+        guard let owner = Self.owner(request, context) else { throw AppError.notFound("The cart line") }
+        return try JSONCoding.response(try await carts.set(owner, productID: try context.parameters.require("productId"), quantity: input.quantity))
+    }
+
+    @Sendable func remove(_ request: Request, context: Context) async throws -> Response {
+        guard let owner = Self.owner(request, context) else { throw AppError.notFound("The cart line") }
+        return try JSONCoding.response(try await carts.set(owner, productID: try context.parameters.require("productId"), quantity: 0))
+    }
+
+    @Sendable func clear(_ request: Request, context: Context) async throws -> HTTPResponse.Status {
+        if let owner = Self.owner(request, context) { try await carts.clear(owner) }
+        return .noContent
+    }
+}

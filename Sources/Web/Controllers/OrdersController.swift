@@ -1,0 +1,81 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Storage
+
+/// `/api/v1/orders` for shoppers and `/api/v1/admin/orders` for the bakery.
+struct OrdersController<Context: AppRequestContextProtocol> {
+    let orders: OrderService
+
+    func addRoutes(to signedIn: RouterGroup<Context>, admin: RouterGroup<Context>) {
+        signedIn.post("orders", use: place)
+        signedIn.get("orders", use: mine)
+        signedIn.get("orders/:id", use: detail)
+        signedIn.post("orders/:id/cancel", use: cancel)
+        admin.get("admin/orders", use: all)
+        admin.patch("admin/orders/:id/status", use: changeStatus)
+    }
+
+    struct PlaceRequest: Decodable {
+        let address: ShippingAddress
+        let note: String?
+        let paymentMethod: String
+    }
+
+    struct StatusRequest: Decodable {
+        let status: String
+        let note: String?
+    }
+
+    @Sendable func place(_ request: Request, context: Context) async throws -> EditedResponse<Order> {
+        let input = try await request.decode(as: PlaceRequest.self, context: context)
+        guard let method = PaymentMethod(rawValue: input.paymentMethod) else {
+            throw AppError.validation("Unknown payment method.", fields: ["paymentMethod": "must be one of cod, card, bank_transfer"])
+        }
+        let order = try await orders.place(
+            by: try context.requireIdentity(),
+            CheckoutRequest(address: input.address, note: input.note ?? "", paymentMethod: method),
+            idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!]
+        )
+        return EditedResponse(status: .created, response: order)
+    }
+
+    @Sendable func mine(_ request: Request, context: Context) async throws -> PageResponse<Order> {
+        let page = try await orders.list(userID: try context.requireIdentity().user.id, status: nil, page: try PageRequest(query: request))
+        return PageResponse(page) { $0 }
+    }
+
+    @Sendable func all(_ request: Request, context: Context) async throws -> PageResponse<Order> {
+        let page = try await orders.list(
+            userID: nil,
+            status: try request.choiceQuery("status", as: OrderStatus.self),
+            page: try PageRequest(query: request)
+        )
+        return PageResponse(page) { $0 }
+    }
+
+    @Sendable func detail(_ request: Request, context: Context) async throws -> Order {
+        try await orders.order(id: try context.parameters.require("id"), for: try context.requireIdentity())
+    }
+
+    @Sendable func cancel(_ request: Request, context: Context) async throws -> Order {
+        try await orders.changeStatus(orderID: try context.parameters.require("id"), to: .cancelled, by: try context.requireIdentity())
+    }
+
+    @Sendable func changeStatus(_ request: Request, context: Context) async throws -> Order {
+        let input = try await request.decode(as: StatusRequest.self, context: context)
+        guard let status = OrderStatus(rawValue: input.status) else {
+            let allowed = OrderStatus.allCases.map(\.rawValue).joined(separator: ", ")
+            throw AppError.validation("Unknown status.", fields: ["status": "must be one of \(allowed)"])
+        }
+        return try await orders.changeStatus(
+            orderID: try context.parameters.require("id"),
+            to: status,
+            by: try context.requireIdentity(),
+            note: input.note
+        )
+    }
+}
+
+extension Order: ResponseEncodable {}
+extension Cart: ResponseEncodable {}

@@ -1,0 +1,228 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import Storage
+
+/// A seeded shop with carts, flash sales and orders over the in-memory database and a manual clock.
+struct OrderFixture {
+    let sales: FlashSaleFixture
+    let carts: CartService
+    let orders: OrderService
+    let jobs: JobQueue
+    var catalog: CatalogFixture { sales.catalog }
+    var database: AppDatabase { sales.database }
+
+    init() throws {
+        sales = try FlashSaleFixture()
+        jobs = JobQueue(database: sales.database, clock: sales.clock)
+        carts = CartService(database: sales.database, clock: sales.clock)
+        let notifications = NotificationService(database: sales.database, hub: InProcessNotificationHub(), clock: sales.clock)
+        orders = OrderService(
+            database: sales.database,
+            clock: sales.clock,
+            jobs: jobs,
+            notifications: notifications,
+            flashSales: sales.sales,
+            pricing: Pricing(freeShippingThreshold: 500_000, shippingFee: 30_000)
+        )
+    }
+
+    static let address = ShippingAddress(
+        name: "Lan",
+        phone: "0901234567",
+        line: "12 Lý Thường Kiệt",
+        ward: "Phường 7",
+        district: "Quận 10",
+        city: "TP.HCM"
+    )
+
+    func product(_ slug: String) async throws -> Product { try await catalog.catalog.product(idOrSlug: slug).value }
+
+    func stock(_ slug: String) async throws -> Int { try await product(slug).stock }
+
+    func setStock(_ slug: String, _ stock: Int) async throws {
+        var change = CatalogService.ProductDraft()
+        change.stock = stock
+        _ = try await catalog.catalog.updateProduct(id: try await product(slug).id, change)
+    }
+}
+
+@Suite struct OrderTests {
+    @Test(arguments: [
+        (1, 499_999, 30_000),  // just under the threshold pays shipping
+        (1, 500_000, 0),  // at the threshold ships free
+        (2, 250_000, 0),
+        (3, 100_000, 30_000),
+    ])
+    func shippingIsFreeFromTheThreshold(quantity: Int, price: Int, shipping: Int) async throws {
+        let fixture = try OrderFixture()
+        var change = CatalogService.ProductDraft()
+        change.price = price
+        change.compareAtPrice = .some(nil)
+        change.stock = 10
+        let product = try await fixture.product("croissant-bo-phap")
+        _ = try await fixture.catalog.catalog.updateProduct(id: product.id, change)
+        let lan = try await fixture.catalog.customer()
+        _ = try await fixture.carts.add(.user(lan.user.id), productID: product.id, quantity: quantity)
+        let order = try await fixture.orders.place(by: lan, CheckoutRequest(address: OrderFixture.address, paymentMethod: .cod), idempotencyKey: nil)
+        #expect(order.subtotal == quantity * price && order.shippingFee == shipping && order.total == quantity * price + shipping)
+        #expect(order.lines.map(\.name) == [product.name] && order.code.hasPrefix("KL-2027"))
+    }
+
+    @Test func placingAnOrderTakesStockClearsTheCartAndQueuesEmailAndNotification() async throws {
+        let fixture = try OrderFixture()
+        let lan = try await fixture.catalog.customer()
+        try await fixture.setStock("croissant-bo-phap", 5)
+        let product = try await fixture.product("croissant-bo-phap")
+        _ = try await fixture.carts.add(.user(lan.user.id), productID: product.id, quantity: 2)
+        let order = try await fixture.orders.place(by: lan, CheckoutRequest(address: OrderFixture.address, paymentMethod: .cod), idempotencyKey: nil)
+        #expect(order.status == .pending)
+        #expect(try await fixture.stock("croissant-bo-phap") == 3)
+        #expect(try await fixture.carts.cart(.user(lan.user.id)).lines.isEmpty)
+        let kinds = try await fixture.jobs.list(status: nil, queue: EmailJob.queue, page: PageRequest()).items
+        #expect(kinds.contains { (try? $0.decodePayload(EmailJob.self).template) == .orderConfirmation })
+        let empty = await #expect(throws: AppError.self) {
+            try await fixture.orders.place(by: lan, CheckoutRequest(address: OrderFixture.address, paymentMethod: .cod), idempotencyKey: nil)
+        }
+        #expect(empty?.fields["cart"] != nil)
+    }
+
+    @Test func aRetriedCheckoutWithTheSameKeyReturnsTheFirstOrder() async throws {
+        let fixture = try OrderFixture()
+        let lan = try await fixture.catalog.customer()
+        let product = try await fixture.product("croissant-bo-phap")
+        _ = try await fixture.carts.add(.user(lan.user.id), productID: product.id, quantity: 1)
+        let request = CheckoutRequest(address: OrderFixture.address, paymentMethod: .cod)
+        let first = try await fixture.orders.place(by: lan, request, idempotencyKey: "key-1")
+        let again = try await fixture.orders.place(by: lan, request, idempotencyKey: "key-1")
+        #expect(again == first)
+        let different = await #expect(throws: AppError.self) {
+            try await fixture.orders.place(
+                by: lan,
+                CheckoutRequest(address: OrderFixture.address, note: "x", paymentMethod: .cod),
+                idempotencyKey: "key-1"
+            )
+        }
+        #expect(different?.code == .unprocessable)
+        #expect(try await fixture.orders.list(userID: lan.user.id, status: nil, page: PageRequest()).total == 1)
+    }
+
+    /// Two carts hold the last unit and check out at once: exactly one wins, stock never goes negative.
+    @Test func concurrentCheckoutsOnTheLastUnitHaveOneWinner() async throws {
+        let fixture = try OrderFixture()
+        try await fixture.setStock("croissant-bo-phap", 1)
+        let product = try await fixture.product("croissant-bo-phap")
+        var buyers: [Identity] = []
+        for index in 0..<8 {
+            let buyer = try await fixture.catalog.customer("b\(index)@example.vn")
+            _ = try await fixture.carts.add(.user(buyer.user.id), productID: product.id, quantity: 1)
+            buyers.append(buyer)
+        }
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for buyer in buyers {
+                group.addTask {
+                    (try? await fixture.orders.place(
+                        by: buyer,
+                        CheckoutRequest(address: OrderFixture.address, paymentMethod: .cod),
+                        idempotencyKey: nil
+                    )) != nil
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 1)
+        #expect(try await fixture.stock("croissant-bo-phap") == 0)
+    }
+
+    @Test func addingMoreThanTheStockIs409WithWhatIsAvailable() async throws {
+        let fixture = try OrderFixture()
+        try await fixture.setStock("croissant-bo-phap", 2)
+        let product = try await fixture.product("croissant-bo-phap")
+        let lan = try await fixture.catalog.customer()
+        _ = try await fixture.carts.add(.user(lan.user.id), productID: product.id, quantity: 2)
+        let error = await #expect(throws: AppError.self) { try await fixture.carts.add(.user(lan.user.id), productID: product.id, quantity: 1) }
+        #expect(error?.code == .conflict && error?.fields["quantity"] == "only 2 available")
+    }
+
+    @Test func guestCartsMergeIntoTheUsersCartAtSignIn() async throws {
+        let fixture = try OrderFixture()
+        let croissant = try await fixture.product("croissant-bo-phap")
+        let macaron = try await fixture.product("macaron-hop-12")
+        let guest = try await fixture.carts.add(nil, productID: croissant.id, quantity: 1)
+        let guestID = try #require(guest.id)
+        _ = try await fixture.carts.add(.guest(guestID), productID: macaron.id, quantity: 1)
+        let lan = try await fixture.catalog.customer()
+        _ = try await fixture.carts.add(.user(lan.user.id), productID: croissant.id, quantity: 1)
+        try await fixture.carts.merge(guestCartID: guestID, into: lan.user.id)
+        let merged = try await fixture.carts.cart(.user(lan.user.id))
+        #expect(Dictionary(uniqueKeysWithValues: merged.lines.map { ($0.productId, $0.quantity) }) == [croissant.id: 2, macaron.id: 1])
+        #expect(try await fixture.carts.cart(.guest(guestID)).lines.isEmpty)
+    }
+
+    @Test func flashSaleReservationsCheckOutAtTheSalePriceAndCODSellsThem() async throws {
+        let fixture = try OrderFixture()
+        let sale = try await fixture.sales.croissantSale(quantity: 5, limit: 2)
+        let lan = try await fixture.catalog.customer()
+        let reservation = try await fixture.sales.sales.reserve(by: lan, saleID: sale.id, productID: sale.items[0].productId, quantity: 2)
+        #expect(try await fixture.carts.cart(.user(lan.user.id)).subtotal == 60_000)
+        let order = try await fixture.orders.place(by: lan, CheckoutRequest(address: OrderFixture.address, paymentMethod: .cod), idempotencyKey: nil)
+        #expect(order.lines.count == 1 && order.lines[0].unitPrice == 30_000 && order.lines[0].reservationId == reservation.id)
+        #expect(order.total == 60_000 + 30_000)
+        let item = try await fixture.sales.sales.sale(idOrSlug: sale.id).items[0]
+        #expect(item.confirmed == 2 && item.held == 0)
+        // An ordered reservation does not expire.
+        fixture.sales.clock.advance(by: 600)
+        #expect(try await fixture.sales.sales.expireDue() == 0)
+    }
+
+    /// Cancelling restocks regular lines and gives sold flash-sale units back, once.
+    @Test func cancellingRestocksAndReleasesExactlyOnce() async throws {
+        let fixture = try OrderFixture()
+        try await fixture.setStock("macaron-hop-12", 4)
+        let macaron = try await fixture.product("macaron-hop-12")
+        let sale = try await fixture.sales.croissantSale(quantity: 5, limit: 2)
+        let lan = try await fixture.catalog.customer()
+        _ = try await fixture.sales.sales.reserve(by: lan, saleID: sale.id, productID: sale.items[0].productId, quantity: 2)
+        _ = try await fixture.carts.add(.user(lan.user.id), productID: macaron.id, quantity: 3)
+        let order = try await fixture.orders.place(by: lan, CheckoutRequest(address: OrderFixture.address, paymentMethod: .cod), idempotencyKey: nil)
+        #expect(try await fixture.stock("macaron-hop-12") == 1)
+        let cancelled = try await fixture.orders.changeStatus(orderID: order.id, to: .cancelled, by: lan)
+        #expect(cancelled.status == .cancelled)
+        #expect(try await fixture.stock("macaron-hop-12") == 4)
+        let item = try await fixture.sales.sales.sale(idOrSlug: sale.id).items[0]
+        #expect(item.confirmed == 0 && item.held == 0 && item.remaining == 5)
+        let again = await #expect(throws: AppError.self) { try await fixture.orders.changeStatus(orderID: order.id, to: .cancelled, by: lan) }
+        #expect(again?.code == .conflict)
+        #expect(try await fixture.stock("macaron-hop-12") == 4)
+    }
+
+    @Test func onlyTheDocumentedTransitionsAreAllowedAndCustomersMayOnlyCancelEarly() async throws {
+        let fixture = try OrderFixture()
+        let admin = try await fixture.catalog.admin()
+        let lan = try await fixture.catalog.customer()
+        _ = try await fixture.carts.add(.user(lan.user.id), productID: try await fixture.product("croissant-bo-phap").id, quantity: 1)
+        let order = try await fixture.orders.place(by: lan, CheckoutRequest(address: OrderFixture.address, paymentMethod: .cod), idempotencyKey: nil)
+        await #expect(throws: AppError.self) { try await fixture.orders.changeStatus(orderID: order.id, to: .shipping, by: admin) }
+        for status in [OrderStatus.confirmed, .preparing] { _ = try await fixture.orders.changeStatus(orderID: order.id, to: status, by: admin) }
+        let late = await #expect(throws: AppError.self) { try await fixture.orders.changeStatus(orderID: order.id, to: .cancelled, by: lan) }
+        #expect(late?.code == .conflict)
+        for status in [OrderStatus.shipping, .delivered] { _ = try await fixture.orders.changeStatus(orderID: order.id, to: status, by: admin) }
+        let history = try await fixture.database.read { db in
+            try String.fetchAll(db, sql: "SELECT status FROM orderStatusHistory WHERE orderId = ? ORDER BY id", arguments: [order.id])
+        }
+        #expect(history == ["pending", "confirmed", "preparing", "shipping", "delivered"])
+        let minh = try await fixture.catalog.customer("minh@example.vn")
+        await #expect(throws: AppError.notFound("The order")) { try await fixture.orders.order(id: order.id, for: minh) }
+    }
+
+    @Test func anIncompleteAddressNamesEveryMissingField() async throws {
+        let fixture = try OrderFixture()
+        let lan = try await fixture.catalog.customer()
+        let address = ShippingAddress(name: "", phone: "abc", line: "x", ward: "", district: "d", city: "c")
+        let error = await #expect(throws: AppError.self) {
+            try await fixture.orders.place(by: lan, CheckoutRequest(address: address, paymentMethod: .cod), idempotencyKey: nil)
+        }
+        #expect(Set(error?.fields.keys.map { $0 } ?? []) == ["address.name", "address.phone", "address.ward"])
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import Storage
+@testable import Web
+
+@Suite struct OrderRoutesTests {
+    private let address = #"{"name":"Lan","phone":"0901234567","line":"12 Lý Thường Kiệt","ward":"Phường 7","district":"Quận 10","city":"TP.HCM"}"#
+
+    @Test func aGuestCartFollowsTheShopperIntoTheirAccountAndChecksOut() async throws {
+        let shop = try TestShop()
+        _ = try shop.database.seedDemoData(now: shop.clock.now())
+        let product = try await shop.catalog.product(idOrSlug: "croissant-bo-phap").value
+        try await shop.app.test(.router) { client in
+            let browser = Browser(client)
+            let added = try await browser.send(.post, "/api/v1/cart/items", json: #"{"productId":"\#(product.id)","quantity":2,"price":1}"#)
+            #expect(added.status == .ok)
+            #expect(added.setCookie(CartController<AppRequestContext>.cookieName)?.contains("HttpOnly") == true)
+            #expect(try added.json()["subtotal"] as? Int == product.price * 2)
+            #expect(
+                try await browser.send(.post, "/api/v1/cart/items", json: #"{"productId":"\#(product.id)","quantity":500}"#).status == .badRequest
+            )
+
+            try await browser.register()
+            let cart = try await browser.send(.get, "/api/v1/cart")
+            #expect(((try cart.json()["lines"] as? [[String: Any]])?.first?["quantity"]) as? Int == 2)
+            #expect(browser.cookies[CartController<AppRequestContext>.cookieName] == nil)
+
+            let anonymous = try await client.execute(
+                uri: "/api/v1/orders",
+                method: .post,
+                headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: "{}")
+            )
+            #expect(anonymous.status == .unauthorized)
+            let body = #"{"address":\#(address),"paymentMethod":"cod","total":1}"#
+            let key: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "checkout-1"]
+            let placed = try await browser.send(.post, "/api/v1/orders", json: body, headers: key)
+            #expect(placed.status == .created)
+            let order = try placed.json()
+            #expect(order["total"] as? Int == product.price * 2 + 30_000)
+            let retried = try await browser.send(.post, "/api/v1/orders", json: body, headers: key)
+            #expect(try retried.json()["id"] as? String == order["id"] as? String)
+            let other = try await browser.send(.post, "/api/v1/orders", json: #"{"address":\#(address),"paymentMethod":"card"}"#, headers: key)
+            #expect(other.status == .unprocessableContent)
+
+            let mine = try await browser.send(.get, "/api/v1/orders")
+            #expect(try mine.json()["total"] as? Int == 1)
+            let id = try #require(order["id"] as? String)
+            let cancelled = try await browser.send(.post, "/api/v1/orders/\(id)/cancel")
+            #expect(try cancelled.json()["status"] as? String == "cancelled")
+            #expect(try await browser.send(.patch, "/api/v1/admin/orders/\(id)/status", json: #"{"status":"confirmed"}"#).status == .forbidden)
+            #expect(
+                try await browser.send(.post, "/api/v1/orders", json: #"{"address":\#(address),"paymentMethod":"bitcoin"}"#).status == .badRequest
+            )
+        }
+    }
+}

@@ -1,0 +1,62 @@
+"""Checkout through the real binary: guest cart → register (the cart follows) → a flash-sale reservation →
+cash-on-delivery order → sale sold count +1, confirmation email in the outbox, notification over SSE."""
+from datetime import datetime, timedelta, timezone
+
+import requests
+
+from conftest import Server, run_cli
+from test_accounts import wait_for_mail
+from test_flash_sales import iso
+from test_sse import EventReader
+
+
+def test_checkout_with_a_flash_sale_reservation(data_dir):
+    run_cli("seed-demo", data_dir=data_dir)
+    run_cli("create-admin", "--email", "boss@klelite.vn", "--password", "bakery2024", data_dir=data_dir)
+    server = Server(data_dir).start()
+    try:
+        macaron = requests.get(server.url("/api/v1/products/macaron-hop-12")).json()
+        croissant = requests.get(server.url("/api/v1/products/croissant-bo-phap")).json()
+        admin = requests.Session()
+        admin.post(server.url("/api/v1/auth/login"), json={"email": "boss@klelite.vn", "password": "bakery2024"})
+        now = datetime.now(timezone.utc) - timedelta(seconds=5)
+        sale = admin.post(server.url("/api/v1/admin/flash-sales"), headers={"X-CSRF-Token": admin.cookies.get("klelite_csrf")}, json={
+            "name": "Giờ vàng", "startsAt": iso(now), "endsAt": iso(now + timedelta(hours=1)),
+            "items": [{"productId": croissant["id"], "salePrice": 30000, "quantity": 5, "perUserLimit": 2}],
+        }).json()
+
+        shopper = requests.Session()
+        assert shopper.post(server.url("/api/v1/cart/items"), json={"productId": macaron["id"], "quantity": 1}).status_code == 200
+        assert "klelite_cart" in shopper.cookies
+        shopper.post(server.url("/api/v1/auth/register"), json={"email": "lan@example.vn", "password": "banhmi2024", "name": "Lan"})
+        csrf = {"X-CSRF-Token": shopper.cookies.get("klelite_csrf")}
+        stream = shopper.get(server.url("/api/v1/notifications/stream"), stream=True, timeout=15)
+        reader = EventReader(stream)
+        reader.until(lambda text: "event: unread" in text)
+
+        reserved = shopper.post(server.url(f"/api/v1/flash-sales/{sale['id']}/reserve"), json={"productId": croissant["id"], "quantity": 1}, headers=csrf)
+        assert reserved.status_code == 201
+        cart = shopper.get(server.url("/api/v1/cart")).json()
+        assert [line["quantity"] for line in cart["lines"]] == [1] and len(cart["reservations"]) == 1
+        assert cart["subtotal"] == macaron["price"] + 30000
+
+        order = shopper.post(server.url("/api/v1/orders"), headers={**csrf, "Idempotency-Key": "e2e-1"}, json={
+            "address": {"name": "Lan", "phone": "0901234567", "line": "12 Lý Thường Kiệt", "ward": "Phường 7", "district": "Quận 10", "city": "TP.HCM"},
+            "paymentMethod": "cod",
+        })
+        assert order.status_code == 201, order.text
+        placed = order.json()
+        shipping = 0 if macaron["price"] + 30000 >= 500000 else 30000
+        assert placed["total"] == macaron["price"] + 30000 + shipping and placed["code"].startswith("KL-")
+
+        stock = requests.get(server.url(f"/api/v1/flash-sales/{sale['id']}/stock")).json()["items"][0]
+        assert stock["confirmed"] == 1 and stock["held"] == 0
+        assert requests.get(server.url("/api/v1/products/macaron-hop-12")).json()["stock"] == macaron["stock"] - 1
+
+        text = wait_for_mail(data_dir / "outbox", placed["code"])
+        assert "To: lan@example.vn" in text
+        live = reader.until(lambda text: placed["code"] in text)
+        assert "event: notification" in live and placed["code"] in live
+        stream.close()
+    finally:
+        server.stop()
