@@ -28,6 +28,7 @@ struct ShopServices: Sendable {
     let flashSales: FlashSaleService
     let carts: CartService
     let orders: OrderService
+    let vouchers: VoucherService
     let workers: JobWorkers
 
     init(configuration: ApplianceConfiguration, environment: AppEnvironment, logger: Logger) {
@@ -54,6 +55,7 @@ struct ShopServices: Sendable {
         hub = InProcessNotificationHub()
         notifications = NotificationService(database: database, hub: hub, clock: clock)
         carts = CartService(database: database, clock: clock)
+        vouchers = VoucherService(database: database, clock: clock)
         orders = OrderService(
             database: database,
             clock: clock,
@@ -135,6 +137,7 @@ func buildApplication(
             flashSales: services.flashSales,
             carts: services.carts,
             orders: services.orders,
+            vouchers: services.vouchers,
             accessTokens: AccessTokens(secret: environment.secrets.jwtSecret, clock: environment.clock),
             rateLimiter: InMemoryRateLimiter(clock: environment.clock),
             settings: webSettings,

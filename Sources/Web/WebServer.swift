@@ -15,6 +15,7 @@ public struct WebDependencies: Sendable {
     public var flashSales: FlashSaleService
     public var carts: CartService
     public var orders: OrderService
+    public var vouchers: VoucherService
     public var accessTokens: AccessTokens
     /// Counts attempts on throttled routes (in memory, or shared through Redis in cluster mode).
     public var rateLimiter: any RateLimiter
@@ -33,6 +34,7 @@ public struct WebDependencies: Sendable {
         flashSales: FlashSaleService,
         carts: CartService,
         orders: OrderService,
+        vouchers: VoucherService,
         accessTokens: AccessTokens,
         rateLimiter: any RateLimiter,
         settings: WebSettings,
@@ -48,6 +50,7 @@ public struct WebDependencies: Sendable {
         self.flashSales = flashSales
         self.carts = carts
         self.orders = orders
+        self.vouchers = vouchers
         self.accessTokens = accessTokens
         self.rateLimiter = rateLimiter
         self.settings = settings
@@ -169,5 +172,6 @@ public func buildRouter(_ dependencies: WebDependencies, logger: Logger) -> Rout
         .addRoutes(to: api, signedIn: signedIn, admin: admin)
     CartController(carts: dependencies.carts, secureCookies: settings.tlsEnabled).addRoutes(to: api)
     OrdersController(orders: dependencies.orders).addRoutes(to: signedIn, admin: admin)
+    VouchersController(vouchers: dependencies.vouchers, carts: dependencies.carts).addRoutes(to: signedIn, admin: admin)
     return router
 }

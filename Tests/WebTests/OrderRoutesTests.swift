@@ -59,3 +59,29 @@ import Testing
         }
     }
 }
+
+@Suite struct VoucherRoutesTests {
+    @Test func adminsManageVouchersAndShoppersPreviewThem() async throws {
+        let shop = try TestShop()
+        _ = try shop.database.seedDemoData(now: shop.clock.now())
+        try await shop.createAdmin()
+        let product = try await shop.catalog.product(idOrSlug: "croissant-bo-phap").value
+        try await shop.app.test(.router) { client in
+            let admin = Browser(client)
+            try await admin.login("boss@klelite.vn", "bakery2024")
+            let created = try await admin.send(.post, "/api/v1/admin/vouchers", json: #"{"code":"BANH10","kind":"percent","value":10}"#)
+            #expect(created.status == .created)
+            let id = try #require(try created.json()["id"] as? String)
+            let shopper = Browser(client)
+            try await shopper.register()
+            #expect(try await shopper.send(.get, "/api/v1/admin/vouchers").status == .forbidden)
+            try await shopper.send(.post, "/api/v1/cart/items", json: #"{"productId":"\#(product.id)","quantity":2}"#)
+            let preview = try await shopper.send(.post, "/api/v1/vouchers/validate", json: #"{"code":"banh10"}"#)
+            #expect(try preview.json()["discount"] as? Int == product.price * 2 / 10)
+            #expect(try await shopper.send(.post, "/api/v1/vouchers/validate", json: #"{"code":"NOPE"}"#).status == .badRequest)
+            #expect(try await admin.send(.patch, "/api/v1/admin/vouchers/\(id)", json: #"{"isActive":false}"#).status == .ok)
+            #expect(try await shopper.send(.post, "/api/v1/vouchers/validate", json: #"{"code":"BANH10"}"#).status == .badRequest)
+            #expect(try await admin.send(.delete, "/api/v1/admin/vouchers/\(id)").status == .noContent)
+        }
+    }
+}

@@ -25,6 +25,7 @@ struct TestShop {
     let flashSales: FlashSaleService
     let carts: CartService
     let orders: OrderService
+    let vouchers: VoucherService
     let uploads: String
     let mailer: FileMailer
     let dependencies: WebDependencies
@@ -59,6 +60,7 @@ struct TestShop {
             settings: .init(reservationTTL: 300, reservePerMinute: 5)
         )
         carts = CartService(database: database, clock: clock)
+        vouchers = VoucherService(database: database, clock: clock)
         orders = OrderService(database: database, clock: clock, jobs: jobs, notifications: notifications, flashSales: flashSales)
         uploads = FileManager.default.temporaryDirectory.appendingPathComponent("uploads-\(UUID().uuidString)").path
         catalog = CatalogService(database: database, clock: clock, images: ProductImageStore(directory: uploads))
@@ -73,6 +75,7 @@ struct TestShop {
             flashSales: flashSales,
             carts: carts,
             orders: orders,
+            vouchers: vouchers,
             accessTokens: AccessTokens(secret: String(repeating: "k", count: 48), clock: clock),
             rateLimiter: InMemoryRateLimiter(clock: clock),
             settings: WebSettings(

@@ -12,6 +12,7 @@ enum AppMigrations {
         migrator.registerMigration("v5_notifications", migrate: NotificationService.v5Notifications)
         migrator.registerMigration("v6_flash_sales", migrate: FlashSaleSchema.v6FlashSales)
         migrator.registerMigration("v7_cart_orders", migrate: OrderSchema.v7CartOrders)
+        migrator.registerMigration("v8_vouchers", migrate: VoucherService.v8Vouchers)
         return migrator
     }
 

@@ -80,6 +80,7 @@ public struct Order: Sendable, Equatable, Codable {
     public var total: Int
     public var address: ShippingAddress
     public var note: String
+    public var voucherCode: String?
     public var lines: [OrderLine]
     public var createdAt: Date
     public var updatedAt: Date
@@ -90,11 +91,13 @@ public struct CheckoutRequest: Sendable, Equatable, Codable {
     public var address: ShippingAddress
     public var note: String
     public var paymentMethod: PaymentMethod
+    public var voucherCode: String?
 
-    public init(address: ShippingAddress, note: String = "", paymentMethod: PaymentMethod) {
+    public init(address: ShippingAddress, note: String = "", paymentMethod: PaymentMethod, voucherCode: String? = nil) {
         self.address = address
         self.note = note
         self.paymentMethod = paymentMethod
+        self.voucherCode = voucherCode
     }
 }
 

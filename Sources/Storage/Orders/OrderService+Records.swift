@@ -6,29 +6,32 @@ extension OrderService {
     /// Inserts the order, its lines and its first history row; the code is `KL-YYYYMMDD-NNNN` for the day.
     func insert(
         _ db: Database,
+        id: String,
         userID: String,
         request: CheckoutRequest,
         lines: [OrderLine],
+        discount: Int,
         key: String?,
         hash: String,
         now: Date
     ) throws -> Order {
         let goods = lines.map(\.lineTotal).reduce(0, +)
-        let shipping = pricing.shipping(forGoods: goods)
+        let shipping = pricing.shipping(forGoods: goods - discount)
         let day = Self.dayFormatter.string(from: now)
         let sequence = (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \"order\" WHERE code LIKE ?", arguments: ["KL-\(day)-%"]) ?? 0) + 1
         let order = Order(
-            id: UUID().uuidString.lowercased(),
+            id: id,
             code: String(format: "KL-%@-%04d", day, sequence),
             userId: userID,
             status: .pending,
             paymentMethod: request.paymentMethod,
             subtotal: goods,
-            discount: 0,
+            discount: discount,
             shippingFee: shipping,
-            total: goods + shipping,
+            total: goods - discount + shipping,
             address: request.address,
             note: request.note,
+            voucherCode: request.voucherCode?.uppercased(),
             lines: lines,
             createdAt: now,
             updatedAt: now
@@ -36,13 +39,13 @@ extension OrderService {
         try db.execute(
             sql: """
                 INSERT INTO "order" (id, code, userId, status, paymentMethod, subtotal, discount, shippingFee, total, recipientName,
-                    recipientPhone, addressLine, ward, district, city, note, idempotencyKey, requestHash, createdAt, updatedAt)
-                VALUES (?, ?, ?, 'pending', ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    recipientPhone, addressLine, ward, district, city, note, idempotencyKey, requestHash, createdAt, updatedAt, voucherCode)
+                VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                order.id, order.code, userID, request.paymentMethod.rawValue, goods, shipping, order.total, request.address.name,
+                order.id, order.code, userID, request.paymentMethod.rawValue, goods, discount, shipping, order.total, request.address.name,
                 request.address.phone, request.address.line, request.address.ward, request.address.district, request.address.city,
-                request.note, key, hash, now, now,
+                request.note, key, hash, now, now, order.voucherCode,
             ]
         )
         for line in lines {
@@ -120,6 +123,7 @@ extension OrderService {
                 city: row["city"]
             ),
             note: row["note"],
+            voucherCode: row["voucherCode"],
             lines: lines,
             createdAt: row["createdAt"],
             updatedAt: row["updatedAt"]

@@ -107,7 +107,23 @@ public final class OrderService: Sendable {
                 )
             }
             guard !lines.isEmpty else { throw AppError.validation("The cart is empty.", fields: ["cart": "must hold at least one product"]) }
-            let order = try self.insert(db, userID: userID, request: request, lines: lines, key: idempotencyKey, hash: requestHash, now: now)
+            let orderID = UUID().uuidString.lowercased()
+            let goods = lines.map(\.lineTotal).reduce(0, +)
+            let discount =
+                try request.voucherCode.map { code in
+                    try VoucherService.use(db, code: code, userID: userID, orderID: orderID, subtotal: goods, now: now)
+                } ?? 0
+            let order = try self.insert(
+                db,
+                id: orderID,
+                userID: userID,
+                request: request,
+                lines: lines,
+                discount: discount,
+                key: idempotencyKey,
+                hash: requestHash,
+                now: now
+            )
             for reservation in held {
                 try db.execute(sql: "UPDATE reservation SET orderId = ? WHERE id = ?", arguments: [order.id, reservation.id])
             }
@@ -155,6 +171,7 @@ public final class OrderService: Sendable {
                     sql: "SELECT * FROM reservation WHERE orderId = ? AND status IN ('ordered', 'confirmed')",
                     arguments: [orderID]
                 ).map(FlashSaleService.reservation(from:))
+                try VoucherService.release(db, orderID: orderID)
                 try db.execute(
                     sql: """
                         UPDATE reservation SET status = 'released', releasedReason = 'order cancelled', updatedAt = ?

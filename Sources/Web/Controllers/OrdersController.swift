@@ -20,6 +20,7 @@ struct OrdersController<Context: AppRequestContextProtocol> {
         let address: ShippingAddress
         let note: String?
         let paymentMethod: String
+        let voucherCode: String?
     }
 
     struct StatusRequest: Decodable {
@@ -34,7 +35,7 @@ struct OrdersController<Context: AppRequestContextProtocol> {
         }
         let order = try await orders.place(
             by: try context.requireIdentity(),
-            CheckoutRequest(address: input.address, note: input.note ?? "", paymentMethod: method),
+            CheckoutRequest(address: input.address, note: input.note ?? "", paymentMethod: method, voucherCode: input.voucherCode),
             idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!]
         )
         return EditedResponse(status: .created, response: order)
