@@ -60,3 +60,53 @@ def test_checkout_with_a_flash_sale_reservation(data_dir):
         stream.close()
     finally:
         server.stop()
+
+
+def test_card_payment_through_the_simulated_gateway_and_a_signed_webhook(data_dir):
+    import hashlib
+    import hmac
+    import json
+    import time
+
+    run_cli("seed-demo", data_dir=data_dir)
+    server = Server(data_dir).start()
+    try:
+        shopper = requests.Session()
+        shopper.post(server.url("/api/v1/auth/register"), json={"email": "lan@example.vn", "password": "banhmi2024", "name": "Lan"})
+        csrf = {"X-CSRF-Token": shopper.cookies.get("klelite_csrf")}
+        macaron = requests.get(server.url("/api/v1/products/macaron-hop-12")).json()
+        address = {"name": "Lan", "phone": "0901234567", "line": "12 Lý Thường Kiệt", "ward": "Phường 7", "district": "Quận 10", "city": "TP.HCM"}
+
+        def order(method):
+            shopper.post(server.url("/api/v1/cart/items"), json={"productId": macaron["id"], "quantity": 1}, headers=csrf)
+            placed = shopper.post(server.url("/api/v1/orders"), json={"address": address, "paymentMethod": method}, headers=csrf)
+            assert placed.status_code == 201, placed.text
+            return placed.json()
+
+        first = order("card")
+        url = shopper.post(server.url(f"/api/v1/payments/{first['id']}/checkout"), headers=csrf).json()["url"]
+        assert url.endswith(f"/pay.html#{first['id']}")
+        assert requests.get(server.url("/pay.html")).status_code == 200
+        decided = shopper.post(server.url(f"/api/v1/payments/simulated/{first['id']}"), json={"approve": True}, headers=csrf)
+        assert decided.json() == {"outcome": "applied"}
+        assert shopper.get(server.url(f"/api/v1/orders/{first['id']}")).json()["status"] == "confirmed"
+
+        # A provider's own webhook, signed with the secret the appliance generated into DATA_DIR/secrets.
+        secret = dict(line.split("=", 1) for line in (data_dir / "secrets").read_text().splitlines())["PAYMENT_WEBHOOK_SECRET"]
+        second = order("bank_transfer")
+
+        def post(event, at):
+            body = json.dumps(event, separators=(",", ":")).encode()
+            mac = hmac.new(secret.encode(), f"{at}.".encode() + body, hashlib.sha256).hexdigest()
+            return requests.post(server.url("/api/v1/payments/webhook"), data=body,
+                                 headers={"Content-Type": "application/json", "Klelite-Signature": f"t={at},v1={mac}"})
+
+        event = {"id": "evt_e2e", "type": "payment.succeeded", "orderId": second["id"], "amount": second["total"]}
+        assert post(event, int(time.time()) - 600).status_code == 400  # too old
+        assert post(event, int(time.time())).json() == {"outcome": "applied"}
+        assert post(event, int(time.time())).json() == {"outcome": "duplicate"}
+        forged = requests.post(server.url("/api/v1/payments/webhook"), json=event, headers={"Klelite-Signature": f"t={int(time.time())},v1=00"})
+        assert forged.status_code == 400
+        assert shopper.get(server.url(f"/api/v1/orders/{second['id']}")).json()["status"] == "confirmed"
+    finally:
+        server.stop()

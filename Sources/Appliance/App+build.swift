@@ -29,6 +29,7 @@ struct ShopServices: Sendable {
     let carts: CartService
     let orders: OrderService
     let vouchers: VoucherService
+    let payments: PaymentService
     let workers: JobWorkers
 
     init(configuration: ApplianceConfiguration, environment: AppEnvironment, logger: Logger) {
@@ -65,12 +66,20 @@ struct ShopServices: Sendable {
             pricing: Pricing(freeShippingThreshold: configuration.freeShippingThreshold, shippingFee: configuration.shippingFee),
             publicBaseURL: configuration.publicBaseURL
         )
+        payments = PaymentService(
+            database: database,
+            clock: clock,
+            orders: orders,
+            webhookSecret: environment.secrets.paymentWebhookSecret,
+            publicBaseURL: configuration.publicBaseURL
+        )
         let mailer = environment.mailer ?? Self.makeMailer(configuration, clock: clock, logger: logger)
         workers = JobWorkers(
             queue: jobs,
             handlers: [
                 EmailJobHandler(database: database, mailer: mailer, clock: clock),
                 BroadcastJobHandler(database: database, notifications: notifications),
+                UnpaidOrderJobHandler(payments: payments),
             ],
             queues: [.init(name: EmailJob.queue, concurrency: 2), .init(name: BroadcastJob.queue, concurrency: 1)],
             logger: logger
@@ -138,6 +147,7 @@ func buildApplication(
             carts: services.carts,
             orders: services.orders,
             vouchers: services.vouchers,
+            payments: services.payments,
             accessTokens: AccessTokens(secret: environment.secrets.jwtSecret, clock: environment.clock),
             rateLimiter: InMemoryRateLimiter(clock: environment.clock),
             settings: webSettings,

@@ -16,6 +16,7 @@ public struct WebDependencies: Sendable {
     public var carts: CartService
     public var orders: OrderService
     public var vouchers: VoucherService
+    public var payments: PaymentService
     public var accessTokens: AccessTokens
     /// Counts attempts on throttled routes (in memory, or shared through Redis in cluster mode).
     public var rateLimiter: any RateLimiter
@@ -35,6 +36,7 @@ public struct WebDependencies: Sendable {
         carts: CartService,
         orders: OrderService,
         vouchers: VoucherService,
+        payments: PaymentService,
         accessTokens: AccessTokens,
         rateLimiter: any RateLimiter,
         settings: WebSettings,
@@ -51,6 +53,7 @@ public struct WebDependencies: Sendable {
         self.carts = carts
         self.orders = orders
         self.vouchers = vouchers
+        self.payments = payments
         self.accessTokens = accessTokens
         self.rateLimiter = rateLimiter
         self.settings = settings
@@ -173,5 +176,6 @@ public func buildRouter(_ dependencies: WebDependencies, logger: Logger) -> Rout
     CartController(carts: dependencies.carts, secureCookies: settings.tlsEnabled).addRoutes(to: api)
     OrdersController(orders: dependencies.orders).addRoutes(to: signedIn, admin: admin)
     VouchersController(vouchers: dependencies.vouchers, carts: dependencies.carts).addRoutes(to: signedIn, admin: admin)
+    PaymentsController(payments: dependencies.payments).addRoutes(to: api, signedIn: signedIn)
     return router
 }

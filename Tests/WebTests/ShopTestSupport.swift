@@ -13,6 +13,8 @@ import Testing
 /// The shop's real router over an in-memory database, a manual clock, bcrypt at cost 4, and an outbox
 /// in a temporary folder.
 struct TestShop {
+    static let webhookSecret = String(repeating: "w", count: 48)
+
     let database: AppDatabase
     let clock: ManualClock
     let accounts: AccountService
@@ -26,6 +28,7 @@ struct TestShop {
     let carts: CartService
     let orders: OrderService
     let vouchers: VoucherService
+    let payments: PaymentService
     let uploads: String
     let mailer: FileMailer
     let dependencies: WebDependencies
@@ -62,6 +65,7 @@ struct TestShop {
         carts = CartService(database: database, clock: clock)
         vouchers = VoucherService(database: database, clock: clock)
         orders = OrderService(database: database, clock: clock, jobs: jobs, notifications: notifications, flashSales: flashSales)
+        payments = PaymentService(database: database, clock: clock, orders: orders, webhookSecret: TestShop.webhookSecret)
         uploads = FileManager.default.temporaryDirectory.appendingPathComponent("uploads-\(UUID().uuidString)").path
         catalog = CatalogService(database: database, clock: clock, images: ProductImageStore(directory: uploads))
         dependencies = WebDependencies(
@@ -76,6 +80,7 @@ struct TestShop {
             carts: carts,
             orders: orders,
             vouchers: vouchers,
+            payments: payments,
             accessTokens: AccessTokens(secret: String(repeating: "k", count: 48), clock: clock),
             rateLimiter: InMemoryRateLimiter(clock: clock),
             settings: WebSettings(

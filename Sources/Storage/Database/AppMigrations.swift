@@ -13,6 +13,7 @@ enum AppMigrations {
         migrator.registerMigration("v6_flash_sales", migrate: FlashSaleSchema.v6FlashSales)
         migrator.registerMigration("v7_cart_orders", migrate: OrderSchema.v7CartOrders)
         migrator.registerMigration("v8_vouchers", migrate: VoucherService.v8Vouchers)
+        migrator.registerMigration("v9_payments", migrate: PaymentService.v9Payments)
         return migrator
     }
 

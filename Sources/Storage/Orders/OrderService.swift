@@ -15,6 +15,8 @@ public final class OrderService: Sendable {
     let flashSales: FlashSaleService
     let pricing: Pricing
     let publicBaseURL: String
+    /// How long a card or transfer order may stay unpaid before it is cancelled.
+    let paymentWindow: TimeInterval
 
     public init(
         database: AppDatabase,
@@ -23,7 +25,8 @@ public final class OrderService: Sendable {
         notifications: NotificationService,
         flashSales: FlashSaleService,
         pricing: Pricing = Pricing(),
-        publicBaseURL: String = "http://127.0.0.1:8080"
+        publicBaseURL: String = "http://127.0.0.1:8080",
+        paymentWindow: TimeInterval = 30 * 60
     ) {
         self.database = database
         self.clock = clock
@@ -32,6 +35,7 @@ public final class OrderService: Sendable {
         self.flashSales = flashSales
         self.pricing = pricing
         self.publicBaseURL = publicBaseURL
+        self.paymentWindow = paymentWindow
     }
 
     /// Turns the user's cart and held reservations into an order.
@@ -129,6 +133,18 @@ public final class OrderService: Sendable {
             }
             try db.execute(sql: "DELETE FROM cartItem WHERE cartId = (SELECT id FROM cart WHERE userId = ?)", arguments: [userID])
             try self.announce(db, order: order, to: identity.user, template: .orderConfirmation)
+            if order.paymentMethod != .cod {
+                try self.jobs.enqueue(
+                    db,
+                    try JobRequest(
+                        queue: EmailJob.queue,
+                        kind: UnpaidOrderJob.kind,
+                        payload: UnpaidOrderJob(orderID: order.id),
+                        idempotencyKey: "unpaid-\(order.id)",
+                        runAt: now.addingTimeInterval(self.paymentWindow)
+                    )
+                )
+            }
             return (order, true)
         }
         let (order, isNew) = placed
@@ -144,54 +160,69 @@ public final class OrderService: Sendable {
     public func changeStatus(orderID: String, to status: OrderStatus, by identity: Identity, note: String? = nil) async throws -> Order {
         let now = clock.now()
         let isAdmin = identity.user.role == .admin
-        let (order, released) = try await database.write { db -> (Order, [Reservation]) in
-            var order = try Self.fetch(db, id: orderID)
-            guard isAdmin || order.userId == identity.user.id else { throw AppError.notFound("The order") }
-            if !isAdmin {
-                guard status == .cancelled, order.status == .pending || order.status == .confirmed else {
+        let (order, released) = try await database.write { db in
+            try self.applyTransition(db, orderID: orderID, to: status, actorID: identity.user.id, note: note, now: now) { order in
+                guard isAdmin || order.userId == identity.user.id else { throw AppError.notFound("The order") }
+                if !isAdmin, status != .cancelled || !(order.status == .pending || order.status == .confirmed) {
                     throw AppError(.conflict, "You can cancel an order only while it is pending or confirmed.")
                 }
             }
-            guard order.status.next.contains(status) else {
-                throw AppError(.conflict, "An order that is \(order.status.rawValue) cannot become \(status.rawValue).")
-            }
-            try db.execute(
-                sql: "UPDATE \"order\" SET status = ?, updatedAt = ? WHERE id = ? AND status = ?",
-                arguments: [status.rawValue, now, orderID, order.status.rawValue]
-            )
-            guard db.changesCount == 1 else { throw AppError(.conflict, "The order changed meanwhile; reload and try again.") }
-            var released: [Reservation] = []
-            if status == .cancelled {
-                for line in order.lines where line.reservationId == nil {
-                    try db.execute(sql: "UPDATE product SET stock = stock + ? WHERE id = ?", arguments: [line.quantity, line.productId])
-                }
-                // Remember each reservation's status before releasing it: sold units go back differently.
-                released = try Row.fetchAll(
-                    db,
-                    sql: "SELECT * FROM reservation WHERE orderId = ? AND status IN ('ordered', 'confirmed')",
-                    arguments: [orderID]
-                ).map(FlashSaleService.reservation(from:))
-                try VoucherService.release(db, orderID: orderID)
-                try db.execute(
-                    sql: """
-                        UPDATE reservation SET status = 'released', releasedReason = 'order cancelled', updatedAt = ?
-                        WHERE orderId = ? AND status IN ('ordered', 'confirmed')
-                        """,
-                    arguments: [now, orderID]
-                )
-            }
-            order.status = status
-            order.updatedAt = now
-            try db.execute(
-                sql: "INSERT INTO orderStatusHistory (orderId, status, changedBy, note, createdAt) VALUES (?, ?, ?, ?, ?)",
-                arguments: [orderID, status.rawValue, identity.user.id, note, now]
-            )
-            let customer = try UserRecord.fetchOne(db, key: order.userId)!.user
-            try self.announce(db, order: order, to: customer, template: .orderStatus)
-            return (order, released)
         }
         try await flashSales.returnToLedger(released)
         return order
+    }
+
+    /// Moves an order to `status` inside the caller's transaction, after `check` approved it: history, side
+    /// effects of a cancellation (restock, voucher use back, reservations released), notification and email.
+    /// Returns the order and the released reservations (with their status from before), for the ledger.
+    func applyTransition(
+        _ db: Database,
+        orderID: String,
+        to status: OrderStatus,
+        actorID: String?,
+        note: String?,
+        now: Date,
+        check: (Order) throws -> Void = { _ in }
+    ) throws -> (Order, [Reservation]) {
+        var order = try Self.fetch(db, id: orderID)
+        try check(order)
+        guard order.status.next.contains(status) else {
+            throw AppError(.conflict, "An order that is \(order.status.rawValue) cannot become \(status.rawValue).")
+        }
+        try db.execute(
+            sql: "UPDATE \"order\" SET status = ?, updatedAt = ? WHERE id = ? AND status = ?",
+            arguments: [status.rawValue, now, order.id, order.status.rawValue]
+        )
+        guard db.changesCount == 1 else { throw AppError(.conflict, "The order changed meanwhile; reload and try again.") }
+        var released: [Reservation] = []
+        if status == .cancelled {
+            for line in order.lines where line.reservationId == nil {
+                try db.execute(sql: "UPDATE product SET stock = stock + ? WHERE id = ?", arguments: [line.quantity, line.productId])
+            }
+            // Remember each reservation's status before releasing it: sold units go back differently.
+            released = try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM reservation WHERE orderId = ? AND status IN ('ordered', 'confirmed')",
+                arguments: [order.id]
+            ).map(FlashSaleService.reservation(from:))
+            try VoucherService.release(db, orderID: order.id)
+            try db.execute(
+                sql: """
+                    UPDATE reservation SET status = 'released', releasedReason = 'order cancelled', updatedAt = ?
+                    WHERE orderId = ? AND status IN ('ordered', 'confirmed')
+                    """,
+                arguments: [now, order.id]
+            )
+        }
+        order.status = status
+        order.updatedAt = now
+        try db.execute(
+            sql: "INSERT INTO orderStatusHistory (orderId, status, changedBy, note, createdAt) VALUES (?, ?, ?, ?, ?)",
+            arguments: [order.id, status.rawValue, actorID, note, now]
+        )
+        let customer = try UserRecord.fetchOne(db, key: order.userId)!.user
+        try announce(db, order: order, to: customer, template: .orderStatus)
+        return (order, released)
     }
 
     public func order(id: String, for identity: Identity) async throws -> Order {

@@ -1,0 +1,53 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Storage
+
+/// `/api/v1/payments`: start paying an order, the provider's signed webhook, and the simulated gateway.
+struct PaymentsController<Context: AppRequestContextProtocol> {
+    let payments: PaymentService
+
+    func addRoutes(to api: RouterGroup<Context>, signedIn: RouterGroup<Context>) {
+        signedIn.post("payments/:orderId/checkout", use: checkout)
+        signedIn.post("payments/simulated/:orderId", use: simulated)
+        api.post("payments/webhook", use: webhook)
+    }
+
+    struct CheckoutResponse: ResponseEncodable {
+        let url: String
+    }
+
+    struct DecisionRequest: Decodable {
+        let approve: Bool
+    }
+
+    struct WebhookResponse: ResponseEncodable {
+        let outcome: String
+    }
+
+    @Sendable func checkout(_ request: Request, context: Context) async throws -> CheckoutResponse {
+        CheckoutResponse(url: try await payments.checkout(orderID: try context.parameters.require("orderId"), by: try context.requireIdentity()))
+    }
+
+    /// The simulated gateway page's approve or decline button.
+    @Sendable func simulated(_ request: Request, context: Context) async throws -> WebhookResponse {
+        let input = try await request.decode(as: DecisionRequest.self, context: context)
+        let outcome = try await payments.simulateGateway(
+            orderID: try context.parameters.require("orderId"),
+            approve: input.approve,
+            by: try context.requireIdentity()
+        )
+        return WebhookResponse(outcome: outcome)
+    }
+
+    /// Verified against the raw bytes of the body, never against re-encoded JSON.
+    @Sendable func webhook(_ request: Request, context: Context) async throws -> WebhookResponse {
+        var request = request
+        let body = try await request.collectBody(upTo: 64 * 1024)
+        let outcome = try await payments.handleWebhook(
+            body: Data(buffer: body),
+            signatureHeader: request.headers[HTTPField.Name("Klelite-Signature")!]
+        )
+        return WebhookResponse(outcome: outcome)
+    }
+}
