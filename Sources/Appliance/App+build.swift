@@ -30,6 +30,7 @@ struct ShopServices: Sendable {
     let orders: OrderService
     let vouchers: VoucherService
     let payments: PaymentService
+    let loyalty: LoyaltyService
     let workers: JobWorkers
 
     init(configuration: ApplianceConfiguration, environment: AppEnvironment, logger: Logger) {
@@ -45,13 +46,16 @@ struct ShopServices: Sendable {
             logger: logger
         )
         catalog = CatalogService(database: database, clock: clock, images: ProductImageStore(directory: configuration.uploadsDirectory))
+        let loyalty = LoyaltyService(database: database, clock: clock)
+        self.loyalty = loyalty
         flashSales = FlashSaleService(
             database: database,
             clock: clock,
             ledger: InMemoryStockLedger(),
             rateLimiter: InMemoryRateLimiter(clock: clock),
             settings: .init(reservationTTL: TimeInterval(configuration.reservationTTLSeconds), reservePerMinute: configuration.reserveRatePerMinute),
-            jobs: jobs
+            jobs: jobs,
+            tierOf: { try await loyalty.tier(userID: $0).rawValue }
         )
         hub = InProcessNotificationHub()
         notifications = NotificationService(database: database, hub: hub, clock: clock)
@@ -80,6 +84,7 @@ struct ShopServices: Sendable {
                 EmailJobHandler(database: database, mailer: mailer, clock: clock),
                 BroadcastJobHandler(database: database, notifications: notifications),
                 UnpaidOrderJobHandler(payments: payments),
+                PointsExpiryJobHandler(loyalty: loyalty, jobs: jobs),
             ],
             queues: [.init(name: EmailJob.queue, concurrency: 2), .init(name: BroadcastJob.queue, concurrency: 1)],
             logger: logger
@@ -134,6 +139,7 @@ func buildApplication(
     let services = ShopServices(configuration: configuration, environment: environment, logger: logger)
     // The flash-sale ledger is rebuilt from the committed reservations before any request is served.
     try await services.flashSales.rebuildLedger()
+    try await PointsExpiryJobHandler.schedule(services.jobs, after: environment.clock.now())
     let router = buildRouter(
         WebDependencies(
             database: environment.database,
@@ -148,6 +154,7 @@ func buildApplication(
             orders: services.orders,
             vouchers: services.vouchers,
             payments: services.payments,
+            loyalty: services.loyalty,
             accessTokens: AccessTokens(secret: environment.secrets.jwtSecret, clock: environment.clock),
             rateLimiter: InMemoryRateLimiter(clock: environment.clock),
             settings: webSettings,

@@ -17,6 +17,7 @@ public struct WebDependencies: Sendable {
     public var orders: OrderService
     public var vouchers: VoucherService
     public var payments: PaymentService
+    public var loyalty: LoyaltyService
     public var accessTokens: AccessTokens
     /// Counts attempts on throttled routes (in memory, or shared through Redis in cluster mode).
     public var rateLimiter: any RateLimiter
@@ -37,6 +38,7 @@ public struct WebDependencies: Sendable {
         orders: OrderService,
         vouchers: VoucherService,
         payments: PaymentService,
+        loyalty: LoyaltyService,
         accessTokens: AccessTokens,
         rateLimiter: any RateLimiter,
         settings: WebSettings,
@@ -54,6 +56,7 @@ public struct WebDependencies: Sendable {
         self.orders = orders
         self.vouchers = vouchers
         self.payments = payments
+        self.loyalty = loyalty
         self.accessTokens = accessTokens
         self.rateLimiter = rateLimiter
         self.settings = settings
@@ -177,5 +180,6 @@ public func buildRouter(_ dependencies: WebDependencies, logger: Logger) -> Rout
     OrdersController(orders: dependencies.orders).addRoutes(to: signedIn, admin: admin)
     VouchersController(vouchers: dependencies.vouchers, carts: dependencies.carts).addRoutes(to: signedIn, admin: admin)
     PaymentsController(payments: dependencies.payments).addRoutes(to: api, signedIn: signedIn)
+    LoyaltyController(loyalty: dependencies.loyalty).addRoutes(to: signedIn, admin: admin)
     return router
 }

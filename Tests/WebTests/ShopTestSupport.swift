@@ -29,6 +29,7 @@ struct TestShop {
     let orders: OrderService
     let vouchers: VoucherService
     let payments: PaymentService
+    let loyalty: LoyaltyService
     let uploads: String
     let mailer: FileMailer
     let dependencies: WebDependencies
@@ -66,6 +67,7 @@ struct TestShop {
         vouchers = VoucherService(database: database, clock: clock)
         orders = OrderService(database: database, clock: clock, jobs: jobs, notifications: notifications, flashSales: flashSales)
         payments = PaymentService(database: database, clock: clock, orders: orders, webhookSecret: TestShop.webhookSecret)
+        loyalty = LoyaltyService(database: database, clock: clock)
         uploads = FileManager.default.temporaryDirectory.appendingPathComponent("uploads-\(UUID().uuidString)").path
         catalog = CatalogService(database: database, clock: clock, images: ProductImageStore(directory: uploads))
         dependencies = WebDependencies(
@@ -81,6 +83,7 @@ struct TestShop {
             orders: orders,
             vouchers: vouchers,
             payments: payments,
+            loyalty: loyalty,
             accessTokens: AccessTokens(secret: String(repeating: "k", count: 48), clock: clock),
             rateLimiter: InMemoryRateLimiter(clock: clock),
             settings: WebSettings(

@@ -14,6 +14,7 @@ enum AppMigrations {
         migrator.registerMigration("v7_cart_orders", migrate: OrderSchema.v7CartOrders)
         migrator.registerMigration("v8_vouchers", migrate: VoucherService.v8Vouchers)
         migrator.registerMigration("v9_payments", migrate: PaymentService.v9Payments)
+        migrator.registerMigration("v10_loyalty", migrate: LoyaltyService.v10Loyalty)
         return migrator
     }
 

@@ -75,7 +75,10 @@ public struct Order: Sendable, Equatable, Codable {
     public var status: OrderStatus
     public var paymentMethod: PaymentMethod
     public var subtotal: Int
+    /// The voucher's discount.
     public var discount: Int
+    /// Loyalty points spent on this order (each worth ``LoyaltyRules/pointValue`` ₫).
+    public var pointsRedeemed: Int
     public var shippingFee: Int
     public var total: Int
     public var address: ShippingAddress
@@ -92,12 +95,14 @@ public struct CheckoutRequest: Sendable, Equatable, Codable {
     public var note: String
     public var paymentMethod: PaymentMethod
     public var voucherCode: String?
+    public var pointsToRedeem: Int
 
-    public init(address: ShippingAddress, note: String = "", paymentMethod: PaymentMethod, voucherCode: String? = nil) {
+    public init(address: ShippingAddress, note: String = "", paymentMethod: PaymentMethod, voucherCode: String? = nil, pointsToRedeem: Int = 0) {
         self.address = address
         self.note = note
         self.paymentMethod = paymentMethod
         self.voucherCode = voucherCode
+        self.pointsToRedeem = pointsToRedeem
     }
 }
 

@@ -27,8 +27,9 @@ extension OrderService {
             paymentMethod: request.paymentMethod,
             subtotal: goods,
             discount: discount,
+            pointsRedeemed: request.pointsToRedeem,
             shippingFee: shipping,
-            total: goods - discount + shipping,
+            total: goods - discount - request.pointsToRedeem * LoyaltyRules.pointValue + shipping,
             address: request.address,
             note: request.note,
             voucherCode: request.voucherCode?.uppercased(),
@@ -39,13 +40,13 @@ extension OrderService {
         try db.execute(
             sql: """
                 INSERT INTO "order" (id, code, userId, status, paymentMethod, subtotal, discount, shippingFee, total, recipientName,
-                    recipientPhone, addressLine, ward, district, city, note, idempotencyKey, requestHash, createdAt, updatedAt, voucherCode)
-                VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    recipientPhone, addressLine, ward, district, city, note, idempotencyKey, requestHash, createdAt, updatedAt, voucherCode, pointsRedeemed)
+                VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 order.id, order.code, userID, request.paymentMethod.rawValue, goods, discount, shipping, order.total, request.address.name,
                 request.address.phone, request.address.line, request.address.ward, request.address.district, request.address.city,
-                request.note, key, hash, now, now, order.voucherCode,
+                request.note, key, hash, now, now, order.voucherCode, order.pointsRedeemed,
             ]
         )
         for line in lines {
@@ -112,6 +113,7 @@ extension OrderService {
             paymentMethod: PaymentMethod(rawValue: row["paymentMethod"]) ?? .cod,
             subtotal: row["subtotal"],
             discount: row["discount"],
+            pointsRedeemed: row["pointsRedeemed"],
             shippingFee: row["shippingFee"],
             total: row["total"],
             address: ShippingAddress(

@@ -117,6 +117,17 @@ public final class OrderService: Sendable {
                 try request.voucherCode.map { code in
                     try VoucherService.use(db, code: code, userID: userID, orderID: orderID, subtotal: goods, now: now)
                 } ?? 0
+            let points = request.pointsToRedeem
+            if points != 0 {
+                let cap = min(LoyaltyRules.maximumRedeemable(subtotal: goods), (goods - discount) / LoyaltyRules.pointValue)
+                guard (0...cap).contains(points) else {
+                    throw AppError.validation(
+                        "At most half the subtotal can be paid with points.",
+                        fields: ["pointsToRedeem": "must be 0 to \(cap)"]
+                    )
+                }
+                try LoyaltyService.redeem(db, userID: userID, points: points, orderID: orderID, now: now)
+            }
             let order = try self.insert(
                 db,
                 id: orderID,
@@ -216,6 +227,8 @@ public final class OrderService: Sendable {
         }
         order.status = status
         order.updatedAt = now
+        if status == .cancelled { try LoyaltyService.refund(db, order: order, now: now) }
+        if status == .delivered { try LoyaltyService.earn(db, order: order, now: now) }
         try db.execute(
             sql: "INSERT INTO orderStatusHistory (orderId, status, changedBy, note, createdAt) VALUES (?, ?, ?, ?, ?)",
             arguments: [order.id, status.rawValue, actorID, note, now]

@@ -21,6 +21,7 @@ struct OrdersController<Context: AppRequestContextProtocol> {
         let note: String?
         let paymentMethod: String
         let voucherCode: String?
+        let pointsToRedeem: Int?
     }
 
     struct StatusRequest: Decodable {
@@ -35,7 +36,13 @@ struct OrdersController<Context: AppRequestContextProtocol> {
         }
         let order = try await orders.place(
             by: try context.requireIdentity(),
-            CheckoutRequest(address: input.address, note: input.note ?? "", paymentMethod: method, voucherCode: input.voucherCode),
+            CheckoutRequest(
+                address: input.address,
+                note: input.note ?? "",
+                paymentMethod: method,
+                voucherCode: input.voucherCode,
+                pointsToRedeem: input.pointsToRedeem ?? 0
+            ),
             idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!]
         )
         return EditedResponse(status: .created, response: order)

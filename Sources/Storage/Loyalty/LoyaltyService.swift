@@ -1,0 +1,238 @@
+import Foundation
+import GRDB
+
+/// One line of a user's points history.
+public struct PointsEntry: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable { case earn, redeem, expire, refund, adjust }
+
+    public var id: Int64
+    public var kind: Kind
+    /// Signed: positive credits, negative debits.
+    public var points: Int
+    public var orderId: String?
+    public var reason: String?
+    public var expiresAt: Date?
+    public var createdAt: Date
+}
+
+/// A user's standing in the programme.
+public struct LoyaltySummary: Sendable, Equatable, Codable {
+    public var balance: Int
+    public var lifetimePoints: Int
+    public var tier: LoyaltyTier
+    public var nextTier: LoyaltyTier?
+    public var pointsToNextTier: Int?
+    public var history: [PointsEntry]
+}
+
+/// The points ledger: append-only entries explain every balance. Credits (earn, refund, adjust) are lots
+/// that keep what is left of them; debits (redeem, expire) take from the oldest lots first, and a lot's
+/// remainder expires 12 months after it was credited.
+public final class LoyaltyService: Sendable {
+    let database: AppDatabase
+    let clock: any AppClock
+
+    public init(database: AppDatabase, clock: any AppClock) {
+        self.database = database
+        self.clock = clock
+    }
+
+    static func v10Loyalty(_ db: Database) throws {
+        try db.create(table: "pointsEntry") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.belongsTo("user", onDelete: .cascade).notNull()
+            t.column("kind", .text).notNull().check { ["earn", "redeem", "expire", "refund", "adjust"].contains($0) }
+            t.column("points", .integer).notNull().check { $0 != 0 }
+            t.column("orderId", .text)
+            t.column("reason", .text)
+            t.column("remaining", .integer).notNull().defaults(to: 0).check { $0 >= 0 }
+            t.column("expiresAt", .datetime)
+            t.column("createdAt", .datetime).notNull()
+        }
+        try db.create(index: "pointsEntry_on_user", on: "pointsEntry", columns: ["userId", "id"])
+        try db.create(index: "pointsEntry_open_lots", on: "pointsEntry", columns: ["remaining", "expiresAt"])
+        // One earning and one redemption per order.
+        try db.execute(
+            sql:
+                "CREATE UNIQUE INDEX pointsEntry_once_per_order ON pointsEntry (orderId, kind) WHERE orderId IS NOT NULL AND kind IN ('earn', 'redeem')"
+        )
+        try db.alter(table: "order") { t in t.add(column: "pointsRedeemed", .integer).notNull().defaults(to: 0) }
+    }
+
+    public func summary(userID: String) async throws -> LoyaltySummary {
+        try await database.read { db in
+            let balance = try Self.balance(db, userID: userID)
+            let lifetime = try Self.lifetime(db, userID: userID)
+            let tier = LoyaltyTier.forLifetime(lifetime)
+            let history = try Row.fetchAll(db, sql: "SELECT * FROM pointsEntry WHERE userId = ? ORDER BY id DESC LIMIT 100", arguments: [userID]).map
+            { row in
+                PointsEntry(
+                    id: row["id"],
+                    kind: PointsEntry.Kind(rawValue: row["kind"]) ?? .adjust,
+                    points: row["points"],
+                    orderId: row["orderId"],
+                    reason: row["reason"],
+                    expiresAt: row["expiresAt"],
+                    createdAt: row["createdAt"]
+                )
+            }
+            return LoyaltySummary(
+                balance: balance,
+                lifetimePoints: lifetime,
+                tier: tier,
+                nextTier: tier.next,
+                pointsToNextTier: tier.next.map { $0.threshold - lifetime },
+                history: history
+            )
+        }
+    }
+
+    /// The user's tier (for flash-sale early access).
+    public func tier(userID: String) async throws -> LoyaltyTier {
+        try await database.read { db in LoyaltyTier.forLifetime(try Self.lifetime(db, userID: userID)) }
+    }
+
+    /// An admin's correction, with its reason; a debit cannot take the balance below zero.
+    public func adjust(userID: String, points: Int, reason: String) async throws -> LoyaltySummary {
+        guard points != 0, abs(points) <= 1_000_000 else {
+            throw AppError.validation("The adjustment is out of range.", fields: ["points": "must be a non-zero whole number"])
+        }
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...200).contains(reason.count) else { throw AppError.validation("Give a reason.", fields: ["reason": "must be 1-200 characters"]) }
+        let now = clock.now()
+        try await database.write { db in
+            guard try UserRecord.exists(db, key: userID) else { throw AppError.notFound("The user") }
+            if points > 0 {
+                try Self.credit(db, userID: userID, kind: .adjust, points: points, orderID: nil, reason: reason, now: now)
+            } else {
+                try Self.debit(db, userID: userID, kind: .adjust, points: -points, orderID: nil, reason: reason, now: now)
+            }
+        }
+        return try await summary(userID: userID)
+    }
+
+    /// Expires what is left of lots past their date; returns how many points expired.
+    @discardableResult
+    public func expireDue() async throws -> Int {
+        let now = clock.now()
+        return try await database.write { db in
+            let lots = try Row.fetchAll(
+                db,
+                sql: "SELECT id, userId, remaining FROM pointsEntry WHERE remaining > 0 AND expiresAt <= ?",
+                arguments: [now]
+            )
+            var expired = 0
+            for lot in lots {
+                let remaining: Int = lot["remaining"]
+                try db.execute(sql: "UPDATE pointsEntry SET remaining = 0 WHERE id = ?", arguments: [lot["id"] as Int64])
+                try db.execute(
+                    sql: "INSERT INTO pointsEntry (userId, kind, points, reason, createdAt) VALUES (?, 'expire', ?, 'expired after 12 months', ?)",
+                    arguments: [lot["userId"] as String, -remaining, now]
+                )
+                expired += remaining
+            }
+            return expired
+        }
+    }
+
+    // MARK: - Inside other transactions
+
+    static func balance(_ db: Database, userID: String) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(points), 0) FROM pointsEntry WHERE userId = ?", arguments: [userID]) ?? 0
+    }
+
+    static func lifetime(_ db: Database, userID: String) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(points), 0) FROM pointsEntry WHERE userId = ? AND kind = 'earn'", arguments: [userID]) ?? 0
+    }
+
+    /// Points for a delivered order, at the tier the user had before it; once per order.
+    static func earn(_ db: Database, order: Order, now: Date) throws {
+        let tier = LoyaltyTier.forLifetime(try lifetime(db, userID: order.userId))
+        let points = LoyaltyRules.pointsEarned(paid: order.total - order.shippingFee, tier: tier)
+        guard points > 0 else { return }
+        try credit(db, userID: order.userId, kind: .earn, points: points, orderID: order.id, reason: "order \(order.code)", now: now)
+    }
+
+    /// Spends points at checkout (validated by the caller against the 50% rule).
+    static func redeem(_ db: Database, userID: String, points: Int, orderID: String, now: Date) throws {
+        guard try balance(db, userID: userID) >= points else {
+            throw AppError.validation("Not enough points.", fields: ["pointsToRedeem": "is more than your balance"])
+        }
+        try debit(db, userID: userID, kind: .redeem, points: points, orderID: orderID, reason: nil, now: now)
+    }
+
+    /// Gives back the points an order redeemed (it was cancelled).
+    static func refund(_ db: Database, order: Order, now: Date) throws {
+        guard order.pointsRedeemed > 0 else { return }
+        try credit(
+            db,
+            userID: order.userId,
+            kind: .refund,
+            points: order.pointsRedeemed,
+            orderID: order.id,
+            reason: "order \(order.code) cancelled",
+            now: now
+        )
+    }
+
+    static func credit(_ db: Database, userID: String, kind: PointsEntry.Kind, points: Int, orderID: String?, reason: String?, now: Date) throws {
+        try db.execute(
+            sql: "INSERT INTO pointsEntry (userId, kind, points, orderId, reason, remaining, expiresAt, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            arguments: [userID, kind.rawValue, points, orderID, reason, points, now.addingTimeInterval(LoyaltyRules.lifetime), now]
+        )
+    }
+
+    /// Takes `points` from the oldest open lots, then records the debit.
+    static func debit(_ db: Database, userID: String, kind: PointsEntry.Kind, points: Int, orderID: String?, reason: String?, now: Date) throws {
+        guard try balance(db, userID: userID) >= points else {
+            throw AppError.validation("The balance cannot go below zero.", fields: ["points": "is more than the balance"])
+        }
+        var left = points
+        for lot in try Row.fetchAll(
+            db,
+            sql: "SELECT id, remaining FROM pointsEntry WHERE userId = ? AND remaining > 0 ORDER BY expiresAt, id",
+            arguments: [userID]
+        ) where left > 0 {
+            let take = min(left, lot["remaining"] as Int)
+            try db.execute(sql: "UPDATE pointsEntry SET remaining = remaining - ? WHERE id = ?", arguments: [take, lot["id"] as Int64])
+            left -= take
+        }
+        try db.execute(
+            sql: "INSERT INTO pointsEntry (userId, kind, points, orderId, reason, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [userID, kind.rawValue, -points, orderID, reason, now]
+        )
+    }
+}
+
+/// The daily job that expires points; it queues the next day's run when it finishes.
+public struct PointsExpiryJob: Codable, Sendable {
+    public static let kind = "loyalty.expire"
+    public var day: String
+}
+
+public struct PointsExpiryJobHandler: JobHandler {
+    public let kinds = [PointsExpiryJob.kind]
+    let loyalty: LoyaltyService
+    let jobs: JobQueue
+
+    public init(loyalty: LoyaltyService, jobs: JobQueue) {
+        self.loyalty = loyalty
+        self.jobs = jobs
+    }
+
+    public func run(_ job: Job) async throws {
+        try await loyalty.expireDue()
+        try await Self.schedule(jobs, after: loyalty.clock.now())
+    }
+
+    /// Queues the run for the day after `date` (idempotent per day, so start-up can call it every time).
+    public static func schedule(_ jobs: JobQueue, after date: Date) async throws {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+        let next = calendar.startOfDay(for: date.addingTimeInterval(24 * 3600))
+        let day = String(Int(next.timeIntervalSince1970) / 86400)
+        try await jobs.enqueue(
+            try JobRequest(queue: EmailJob.queue, kind: PointsExpiryJob.kind, payload: PointsExpiryJob(day: day), idempotencyKey: day, runAt: next)
+        )
+    }
+}
