@@ -1,5 +1,6 @@
 """Checkout through the real binary: guest cart → register (the cart follows) → a flash-sale reservation →
-cash-on-delivery order → sale sold count +1, confirmation email in the outbox, notification over SSE."""
+card order → payment through the simulated gateway → order confirmed, sale sold count +1, confirmation
+email in the outbox, notification over SSE."""
 from datetime import datetime, timedelta, timezone
 
 import requests
@@ -42,20 +43,27 @@ def test_checkout_with_a_flash_sale_reservation(data_dir):
 
         order = shopper.post(server.url("/api/v1/orders"), headers={**csrf, "Idempotency-Key": "e2e-1"}, json={
             "address": {"name": "Lan", "phone": "0901234567", "line": "12 Lý Thường Kiệt", "ward": "Phường 7", "district": "Quận 10", "city": "TP.HCM"},
-            "paymentMethod": "cod",
+            "paymentMethod": "card",
         })
         assert order.status_code == 201, order.text
         placed = order.json()
         shipping = 0 if macaron["price"] + 30000 >= 500000 else 30000
         assert placed["total"] == macaron["price"] + 30000 + shipping and placed["code"].startswith("KL-")
+        stock = requests.get(server.url(f"/api/v1/flash-sales/{sale['id']}/stock")).json()["items"][0]
+        assert stock["confirmed"] == 0 and stock["held"] == 1  # ordered, not yet paid
 
+        url = shopper.post(server.url(f"/api/v1/payments/{placed['id']}/checkout"), headers=csrf).json()["url"]
+        assert url.endswith(f"/pay.html#{placed['id']}")
+        paid = shopper.post(server.url(f"/api/v1/payments/simulated/{placed['id']}"), json={"approve": True}, headers=csrf)
+        assert paid.json() == {"outcome": "applied"}
+        assert shopper.get(server.url(f"/api/v1/orders/{placed['id']}")).json()["status"] == "confirmed"
         stock = requests.get(server.url(f"/api/v1/flash-sales/{sale['id']}/stock")).json()["items"][0]
         assert stock["confirmed"] == 1 and stock["held"] == 0
         assert requests.get(server.url("/api/v1/products/macaron-hop-12")).json()["stock"] == macaron["stock"] - 1
 
         text = wait_for_mail(data_dir / "outbox", placed["code"])
         assert "To: lan@example.vn" in text
-        live = reader.until(lambda text: placed["code"] in text)
+        live = reader.until(lambda text: "đã xác nhận" in text)
         assert "event: notification" in live and placed["code"] in live
         stream.close()
     finally:

@@ -105,7 +105,7 @@ struct OrderFixture {
             )
         }
         #expect(different?.code == .unprocessable)
-        #expect(try await fixture.orders.list(userID: lan.user.id, status: nil, page: PageRequest()).total == 1)
+        #expect(try await fixture.orders.list(.init(userID: lan.user.id), page: PageRequest()).total == 1)
     }
 
     /// Two carts hold the last unit and check out at once: exactly one wins, stock never goes negative.
@@ -224,5 +224,33 @@ struct OrderFixture {
             try await fixture.orders.place(by: lan, CheckoutRequest(address: address, paymentMethod: .cod), idempotencyKey: nil)
         }
         #expect(Set(error?.fields.keys.map { $0 } ?? []) == ["address.name", "address.phone", "address.ward"])
+    }
+}
+
+@Suite struct OrderListTests {
+    @Test func adminsFilterOrdersByStatusDatesAndCodeOrEmail() async throws {
+        let fixture = try OrderFixture()
+        let product = try await fixture.product("croissant-bo-phap")
+        try await fixture.setStock("croissant-bo-phap", 10)
+        var placed: [Order] = []
+        for email in ["lan@example.vn", "minh@example.vn"] {
+            let buyer = try await fixture.catalog.customer(email)
+            _ = try await fixture.carts.add(.user(buyer.user.id), productID: product.id, quantity: 1)
+            placed.append(
+                try await fixture.orders.place(by: buyer, CheckoutRequest(address: OrderFixture.address, paymentMethod: .cod), idempotencyKey: nil)
+            )
+            fixture.sales.clock.advance(by: 2 * 24 * 3600)
+        }
+        let admin = try await fixture.catalog.admin()
+        _ = try await fixture.orders.changeStatus(orderID: placed[1].id, to: .confirmed, by: admin)
+        func codes(_ filter: OrderService.Filter) async throws -> [String] {
+            try await fixture.orders.list(filter, page: PageRequest()).items.map(\.code)
+        }
+        #expect(try await codes(.init()) == [placed[1].code, placed[0].code])
+        #expect(try await codes(.init(search: "minh@")) == [placed[1].code])
+        #expect(try await codes(.init(search: placed[0].code)) == [placed[0].code])
+        #expect(try await codes(.init(status: .confirmed)) == [placed[1].code])
+        #expect(try await codes(.init(from: placed[0].createdAt + 1)) == [placed[1].code])
+        #expect(try await codes(.init(to: placed[1].createdAt)) == [placed[0].code])
     }
 }

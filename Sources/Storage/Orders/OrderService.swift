@@ -244,20 +244,59 @@ public final class OrderService: Sendable {
         return order
     }
 
-    /// Orders newest first: the user's own, or (admin) everyone's, optionally of one status.
-    public func list(userID: String?, status: OrderStatus?, page: PageRequest) async throws -> Page<Order> {
+    /// Which orders a list shows; nil means any.
+    public struct Filter: Sendable {
+        public var userID: String?
+        public var status: OrderStatus?
+        public var from: Date?
+        /// Exclusive.
+        public var to: Date?
+        /// Part of the order code or of the customer's email.
+        public var search: String?
+
+        public init(userID: String? = nil, status: OrderStatus? = nil, from: Date? = nil, to: Date? = nil, search: String? = nil) {
+            self.userID = userID
+            self.status = status
+            self.from = from
+            self.to = to
+            self.search = search
+        }
+    }
+
+    /// Orders newest first: a user's own, or (admin) everyone's, filtered.
+    public func list(_ filter: Filter, page: PageRequest) async throws -> Page<Order> {
         try await database.read { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
-            if let userID { conditions.append("userId = ?"); arguments += [userID] }
-            if let status { conditions.append("status = ?"); arguments += [status.rawValue] }
-            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \"order\" \(filter)", arguments: arguments) ?? 0
+            if let userID = filter.userID {
+                conditions.append("\"order\".userId = ?")
+                arguments += [userID]
+            }
+            if let status = filter.status {
+                conditions.append("\"order\".status = ?")
+                arguments += [status.rawValue]
+            }
+            if let from = filter.from {
+                conditions.append("\"order\".createdAt >= ?")
+                arguments += [from]
+            }
+            if let to = filter.to {
+                conditions.append("\"order\".createdAt < ?")
+                arguments += [to]
+            }
+            if let search = filter.search?.trimmingCharacters(in: .whitespaces), !search.isEmpty {
+                let pattern = "%" + search.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
+                conditions.append("(\"order\".code LIKE ? OR user.email LIKE ?)")
+                arguments += [pattern, pattern]
+            }
+            let from = "FROM \"order\" JOIN user ON user.id = \"order\".userId"
+            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(from) \(whereClause)", arguments: arguments) ?? 0
             var pageArguments = arguments
             pageArguments += [page.limit, page.offset]
             let ids = try String.fetchAll(
                 db,
-                sql: "SELECT id FROM \"order\" \(filter) ORDER BY createdAt DESC, id LIMIT ? OFFSET ?",
+                sql: "SELECT \"order\".id \(from) \(whereClause) ORDER BY \"order\".createdAt DESC, \"order\".id LIMIT ? OFFSET ?",
                 arguments: pageArguments
             )
             return Page(items: try ids.map { try Self.fetch(db, id: $0) }, request: page, total: total)

@@ -49,17 +49,26 @@ struct OrdersController<Context: AppRequestContextProtocol> {
     }
 
     @Sendable func mine(_ request: Request, context: Context) async throws -> PageResponse<Order> {
-        let page = try await orders.list(userID: try context.requireIdentity().user.id, status: nil, page: try PageRequest(query: request))
+        let page = try await orders.list(.init(userID: try context.requireIdentity().user.id), page: try PageRequest(query: request))
         return PageResponse(page) { $0 }
     }
 
+    /// `status`, `from` and `to` (ISO-8601 dates or times; `to` exclusive), `q` (order code or email).
     @Sendable func all(_ request: Request, context: Context) async throws -> PageResponse<Order> {
-        let page = try await orders.list(
-            userID: nil,
+        let filter = OrderService.Filter(
             status: try request.choiceQuery("status", as: OrderStatus.self),
-            page: try PageRequest(query: request)
+            from: try Self.date(request, "from"),
+            to: try Self.date(request, "to"),
+            search: request.textQuery("q")
         )
-        return PageResponse(page) { $0 }
+        return PageResponse(try await orders.list(filter, page: try PageRequest(query: request))) { $0 }
+    }
+
+    static func date(_ request: Request, _ name: String) throws(AppError) -> Date? {
+        guard let raw = request.textQuery(name) else { return nil }
+        if let moment = try? Date(raw, strategy: .iso8601) { return moment }
+        if let day = try? Date(raw + "T00:00:00Z", strategy: .iso8601) { return day }
+        throw .validation("\(name) must be a date.", fields: [name: "must be an ISO-8601 date like 2026-11-25"])
     }
 
     @Sendable func detail(_ request: Request, context: Context) async throws -> Order {
