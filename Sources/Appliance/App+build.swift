@@ -75,7 +75,7 @@ struct ShopServices: Sendable {
             clock: clock,
             orders: orders,
             webhookSecret: environment.secrets.paymentWebhookSecret,
-            publicBaseURL: configuration.publicBaseURL
+            provider: SimulatedPaymentProvider(publicBaseURL: configuration.publicBaseURL)
         )
         let mailer = environment.mailer ?? Self.makeMailer(configuration, clock: clock, logger: logger)
         workers = JobWorkers(

@@ -30,20 +30,20 @@ public final class PaymentService: Sendable {
     let clock: any AppClock
     let orders: OrderService
     let signature: WebhookSignature
-    let publicBaseURL: String
+    let provider: any PaymentProvider
 
     public init(
         database: AppDatabase,
         clock: any AppClock,
         orders: OrderService,
         webhookSecret: String,
-        publicBaseURL: String = "http://127.0.0.1:8080"
+        provider: any PaymentProvider = SimulatedPaymentProvider(publicBaseURL: "http://127.0.0.1:8080")
     ) {
         self.database = database
         self.clock = clock
         self.orders = orders
         self.signature = WebhookSignature(secret: webhookSecret)
-        self.publicBaseURL = publicBaseURL
+        self.provider = provider
     }
 
     static func v9Payments(_ db: Database) throws {
@@ -63,7 +63,7 @@ public final class PaymentService: Sendable {
         let order = try await orders.order(id: orderID, for: identity)
         guard order.paymentMethod != .cod else { throw AppError(.conflict, "Cash-on-delivery orders are paid on delivery.") }
         guard order.status == .pending else { throw AppError(.conflict, "This order is \(order.status.rawValue) and cannot be paid now.") }
-        return "\(publicBaseURL)/pay.html#\(order.id)"
+        return provider.checkoutURL(for: order)
     }
 
     /// The simulated gateway's decision, delivered the way a real provider does: as a signed webhook.
