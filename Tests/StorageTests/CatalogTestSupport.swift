@@ -30,8 +30,8 @@ struct CatalogFixture {
         return Identity(user: user, sessionID: "test")
     }
 
-    func admin() async throws -> Identity {
-        let (user, _) = try await accounts.createAdmin(email: "boss@klelite.vn", password: "bakery2024")
+    func admin(_ email: String = "boss@klelite.vn") async throws -> Identity {
+        let (user, _) = try await accounts.createAdmin(email: email, password: "bakery2024")
         return Identity(user: user, sessionID: "test")
     }
 

@@ -65,6 +65,17 @@ import Testing
         #expect(try await loyalty.summary(userID: lan.user.id).balance == 600)
     }
 
+    @Test func aRefundedOrderGivesBackWhatItEarned() async throws {
+        let fixture = try OrderFixture()
+        let loyalty = LoyaltyService(database: fixture.database, clock: fixture.sales.clock)
+        let lan = try await fixture.catalog.customer()
+        let order = try await deliveredOrder(fixture, buyer: lan, price: 300_000)
+        #expect(try await loyalty.summary(userID: lan.user.id).balance == 300)
+        _ = try await fixture.orders.changeStatus(orderID: order.id, to: .refunded, by: try await fixture.catalog.admin("boss2@klelite.vn"))
+        let summary = try await loyalty.summary(userID: lan.user.id)
+        #expect(summary.balance == 0 && summary.history.first?.reason == "order \(order.code) refunded")
+    }
+
     @Test(arguments: [(100_000, 5_000), (45_000, 2_250), (1_000, 50)])
     func atMostHalfTheSubtotalCanBePaidWithPoints(subtotal: Int, maximum: Int) {
         #expect(LoyaltyRules.maximumRedeemable(subtotal: subtotal) == maximum)

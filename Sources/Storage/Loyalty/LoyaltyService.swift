@@ -161,6 +161,14 @@ public final class LoyaltyService: Sendable {
         try debit(db, userID: userID, kind: .redeem, points: points, orderID: orderID, reason: nil, now: now)
     }
 
+    /// Takes back what a refunded order earned, as far as the balance allows (points already spent stay spent).
+    static func reverseEarning(_ db: Database, order: Order, now: Date) throws {
+        let earned = try Int.fetchOne(db, sql: "SELECT points FROM pointsEntry WHERE orderId = ? AND kind = 'earn'", arguments: [order.id]) ?? 0
+        let points = min(earned, try balance(db, userID: order.userId))
+        guard points > 0 else { return }
+        try debit(db, userID: order.userId, kind: .adjust, points: points, orderID: order.id, reason: "order \(order.code) refunded", now: now)
+    }
+
     /// Gives back the points an order redeemed (it was cancelled).
     static func refund(_ db: Database, order: Order, now: Date) throws {
         guard order.pointsRedeemed > 0 else { return }

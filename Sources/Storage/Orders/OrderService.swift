@@ -229,6 +229,7 @@ public final class OrderService: Sendable {
         order.updatedAt = now
         if status == .cancelled { try LoyaltyService.refund(db, order: order, now: now) }
         if status == .delivered { try LoyaltyService.earn(db, order: order, now: now) }
+        if status == .refunded { try LoyaltyService.reverseEarning(db, order: order, now: now) }
         try db.execute(
             sql: "INSERT INTO orderStatusHistory (orderId, status, changedBy, note, createdAt) VALUES (?, ?, ?, ?, ?)",
             arguments: [order.id, status.rawValue, actorID, note, now]
