@@ -162,8 +162,7 @@ struct FlashSalesController<Context: AppRequestContextProtocol> {
     }
 
     static func stockEvent(_ sale: FlashSale, sequence: Int) -> ServerSentEvent {
-        let data = (try? JSONCoding.encoder.encode(StockResponse(sale))).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return ServerSentEvent(id: String(sequence), event: "stock", data: data)
+        ServerSentEvent(id: String(sequence), event: "stock", json: StockResponse(sale))
     }
 }
 

@@ -143,8 +143,7 @@ struct NotificationsController<Context: AppRequestContextProtocol> {
     }
 
     static func event(for notification: UserNotification) -> ServerSentEvent {
-        let data = (try? JSONCoding.encoder.encode(NotificationResponse(notification))).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return ServerSentEvent(id: String(notification.id), event: "notification", data: data)
+        ServerSentEvent(id: String(notification.id), event: "notification", json: NotificationResponse(notification))
     }
 
     static func event(unread count: Int) -> ServerSentEvent {

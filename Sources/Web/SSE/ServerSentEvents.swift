@@ -10,6 +10,19 @@ struct ServerSentEvent: Sendable, Equatable {
     var event: String?
     var data: String
 
+    /// An event whose data is `value` as the API's JSON.
+    init(id: String?, event: String, json value: some Encodable) {
+        self.id = id
+        self.event = event
+        self.data = (try? JSONCoding.encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    init(id: String?, event: String?, data: String) {
+        self.id = id
+        self.event = event
+        self.data = data
+    }
+
     /// `id:`, `event:` and one `data:` line per line of data, then a blank line.
     var encoded: String {
         var text = ""
