@@ -10,12 +10,13 @@ DEBUG_BIN := $(DEBUG_DIR)/debug/klelite
 RELEASE_BIN := $(RELEASE_DIR)/release/klelite
 DATA_DIR ?= ./data
 
-.PHONY: help run test test-swift test-e2e build build-release lint deps deps-test clean
+.PHONY: help run test test-swift test-e2e bench build build-release lint deps deps-test clean
 
 help:
 	@echo "make run    build (release) and serve the shop with demo data on http://127.0.0.1:8080"
 	@echo "make test   run the Swift unit/HTTP tests, then the end-to-end tests in e2e/"
 	@echo "make lint   swift format lint"
+	@echo "make bench  HTTP benchmarks of the release build (see BENCHMARKS.md)"
 
 deps:
 	@scripts/install-deps.sh run
@@ -43,6 +44,10 @@ test-swift:
 test-e2e:
 	$(SWIFT) build --scratch-path $(DEBUG_DIR) --product klelite
 	KLELITE_BIN=$(abspath $(DEBUG_BIN)) $(PYTHON) -m pytest -q e2e
+
+bench: build-release
+	@scripts/install-deps.sh bench
+	bench/http.sh
 
 lint:
 	$(SWIFT) format lint --recursive --strict Sources Tests

@@ -2,12 +2,16 @@
 # Installs what building, running or testing KLeLite needs and is missing on this machine.
 #   scripts/install-deps.sh run    Debian packages to build and serve
 #   scripts/install-deps.sh test   plus the test tools (redis-server, Python packages for e2e/)
+#   scripts/install-deps.sh bench  plus the benchmark tools (wrk, jq, curl)
 set -euo pipefail
 mode="${1:-run}"
 
 packages=(pkg-config libsqlite3-dev libhiredis-dev libssl-dev sqlite3)
 if [ "$mode" = "test" ]; then
   packages+=(redis-server)
+fi
+if [ "$mode" = "bench" ]; then
+  packages+=(wrk jq curl)
 fi
 
 missing=()
