@@ -27,7 +27,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 if [ "$mode" = "test" ]; then
-  python3 - <<'PY' || python3 -m pip install --quiet --disable-pip-version-check -r e2e/requirements.txt
+  # A Debian-managed Python refuses plain pip installs (PEP 668); then install for this user despite it.
+  python3 - <<'PY' || python3 -m pip install --quiet --disable-pip-version-check -r e2e/requirements.txt \
+    || python3 -m pip install --quiet --disable-pip-version-check --user --break-system-packages -r e2e/requirements.txt
 import importlib.util, sys
 needed = ["pytest", "requests", "aiosmtpd", "trustme"]
 sys.exit(0 if all(importlib.util.find_spec(name) for name in needed) else 1)
