@@ -68,6 +68,15 @@ struct FlashSaleFixture {
                     name: "x",
                     startsAt: now,
                     endsAt: now + 60,
+                    earlyAccessTier: "diamond",
+                    items: [.init(productId: product, salePrice: 1, quantity: 1, perUserLimit: 1)]
+                ), "earlyAccessTier"
+            ),
+            (
+                FlashSaleDraft(
+                    name: "x",
+                    startsAt: now,
+                    endsAt: now + 60,
                     items: [.init(productId: product, salePrice: 999_999, quantity: 1, perUserLimit: 1)]
                 ), "items[0].salePrice"
             ),

@@ -101,6 +101,10 @@ extension FlashSaleService {
         guard Set(draft.items.map(\.productId)).count == draft.items.count else {
             throw .validation("A product appears twice.", fields: ["items": "must not repeat a product"])
         }
+        if let tier = draft.earlyAccessTier, LoyaltyTier(rawValue: tier) == nil {
+            let allowed = LoyaltyTier.allCases.map(\.rawValue).joined(separator: ", ")
+            throw .validation("Unknown loyalty tier.", fields: ["earlyAccessTier": "must be one of \(allowed)"])
+        }
         guard (0...7 * 24 * 60).contains(draft.earlyAccessMinutes) else {
             throw .validation("Early access is out of range.", fields: ["earlyAccessMinutes": "must be 0 to 10080"])
         }

@@ -91,7 +91,9 @@ extension FlashSaleService {
         if status == FlashSaleStatus.active.rawValue, now < sale.endsAt { return }
         if status == FlashSaleStatus.scheduled.rawValue, let tier = sale.earlyAccessTier,
             now >= sale.startsAt.addingTimeInterval(-Double(sale.earlyAccessMinutes) * 60),
-            try await tierOf(userID).map({ LoyaltyTierRank.rank($0) >= LoyaltyTierRank.rank(tier) }) == true
+            let required = LoyaltyTier(rawValue: tier),
+            let held = try await tierOf(userID).flatMap(LoyaltyTier.init(rawValue:)),
+            held >= required
         {
             return
         }
@@ -235,14 +237,5 @@ extension FlashSaleService {
             }
         }
         for sale in Set(released.map(\.saleId)) { stockChanges.changed(saleID: sale) }
-    }
-}
-
-/// The loyalty tiers in ascending order (the Loyalty issue computes them).
-enum LoyaltyTierRank {
-    static let order = ["bronze", "silver", "gold", "platinum"]
-
-    static func rank(_ tier: String) -> Int {
-        order.firstIndex(of: tier.lowercased()) ?? -1
     }
 }
