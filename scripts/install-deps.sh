@@ -8,7 +8,8 @@ mode="${1:-run}"
 
 packages=(pkg-config libsqlite3-dev libhiredis-dev libssl-dev sqlite3)
 if [ "$mode" = "test" ]; then
-  packages+=(redis-server)
+  # Browser tests drive Debian's Chromium (Playwright cannot download its own browsers here).
+  packages+=(redis-server chromium fonts-dejavu-core)
 fi
 if [ "$mode" = "bench" ]; then
   packages+=(wrk jq curl)
@@ -31,7 +32,7 @@ if [ "$mode" = "test" ]; then
   python3 - <<'PY' || python3 -m pip install --quiet --disable-pip-version-check -r e2e/requirements.txt \
     || python3 -m pip install --quiet --disable-pip-version-check --user --break-system-packages -r e2e/requirements.txt
 import importlib.util, sys
-needed = ["pytest", "requests", "aiosmtpd", "trustme"]
+needed = ["pytest", "requests", "aiosmtpd", "trustme", "playwright", "axe_playwright_python", "schemathesis"]
 sys.exit(0 if all(importlib.util.find_spec(name) for name in needed) else 1)
 PY
 fi
