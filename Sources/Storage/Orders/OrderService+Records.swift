@@ -132,6 +132,21 @@ extension OrderService {
         )
     }
 
+    /// The order's timeline, oldest first. A status this build does not know is an error, not a guess.
+    static func history(_ db: Database, orderID: String) throws -> [OrderStatusChange] {
+        try Row.fetchAll(
+            db,
+            sql: "SELECT status, note, createdAt FROM orderStatusHistory WHERE orderId = ? ORDER BY createdAt, id",
+            arguments: [orderID]
+        ).map { row in
+            let raw: String = row["status"]
+            guard let status = OrderStatus(rawValue: raw) else {
+                throw AppError(.internalError, "Unknown order status \(raw) in the history.")
+            }
+            return OrderStatusChange(status: status, note: row["note"], at: row["createdAt"])
+        }
+    }
+
     static func validate(_ address: ShippingAddress) throws(AppError) {
         var fields: [String: String] = [:]
         for (field, value, limit) in [
