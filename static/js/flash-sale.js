@@ -82,8 +82,8 @@ async function reserve(item, button) {
       waitUntil = now() + seconds * 1000;
       notice.textContent = t("sale.err.rate_limited", { n: seconds });
     } else {
-      notice.textContent = error.status === 401 ? t("sale.err.signin") : error.code in { sold_out: 1, limit_exceeded: 1, not_active: 1 }
-        ? `${t(`sale.err.${error.code}`)} ${error.code === "not_active" ? error.message : ""}`.trim() : error.message;
+      const known = ["sold_out", "limit_exceeded", "not_active"].includes(error.code);
+      notice.textContent = error.status === 401 ? t("sale.err.signin") : known ? t(`sale.err.${error.code}`) : error.message;
     }
   } finally {
     renderItems();
