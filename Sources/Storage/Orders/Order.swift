@@ -28,6 +28,19 @@ public enum OrderStatus: String, Sendable, Codable, CaseIterable {
         case .refunded: "đã hoàn tiền"
         }
     }
+
+    /// What a customer reads in English (emails carry both languages).
+    public var englishLabel: String {
+        switch self {
+        case .pending: "awaiting confirmation"
+        case .confirmed: "confirmed"
+        case .preparing: "being prepared"
+        case .shipping: "out for delivery"
+        case .delivered: "delivered"
+        case .cancelled: "cancelled"
+        case .refunded: "refunded"
+        }
+    }
 }
 
 /// How the shopper pays.

@@ -72,7 +72,8 @@ extension OrderService {
             template: template,
             values: [
                 "name": customer.name, "code": order.code, "lines": lines, "total": Self.money(order.total),
-                "paymentMethod": order.paymentMethod.rawValue, "statusLabel": order.status.label, "orderURL": publicBaseURL + link,
+                "paymentMethod": order.paymentMethod.rawValue, "statusLabel": order.status.label, "statusLabelEn": order.status.englishLabel,
+                "orderURL": publicBaseURL + link,
             ]
         )
         try jobs.enqueue(db, try email.request(priority: 5))
