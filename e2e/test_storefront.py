@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from browser import DESKTOP, PHONE, assert_accessible, assert_clean, browser, open_page, screenshot  # noqa: F401
 from conftest import Server, base_env, run_cli
@@ -71,21 +72,22 @@ def test_guest_cart_follows_into_a_new_account_and_checks_out_cash_on_delivery(b
 
     page.goto("/product.html#croissant-bo-phap")
     page.click("#add-to-cart")
-    page.wait_for_function("document.getElementById('cart-count').textContent === '1'")
+    expect(page.locator("#cart-count")).to_have_text("1")
     check(page, "product")
-    page.goto("/product.html#macaron-hop-12")
+    page.goto("/product.html#macaron-hop-12")  # same document, another #slug: the page loads that product
+    page.wait_for_selector("h1:has-text('Macaron hộp 12')")
     page.fill("#quantity", "2")
     page.click("#add-to-cart")
-    page.wait_for_function("document.getElementById('cart-count').textContent === '3'")
+    expect(page.locator("#cart-count")).to_have_text("3")
 
     page.goto("/cart.html")
     page.wait_for_selector("#lines .line >> nth=1")
     assert page.locator("#lines .line").count() == 2
-    assert re.search(r"\d{1,3}(\.\d{3})+ ₫", page.inner_text("#grand-total"))
+    assert re.search(r"\d{1,3}(\.\d{3})+\s₫", page.inner_text("#grand-total"))
     check(page, "cart-guest")
 
     page.click("#to-checkout")
-    page.wait_for_url("**/account.html?next=*")
+    page.wait_for_url("**/account.html?next=**")
     page.fill("#register-form [name=name]", "Lan Nguyễn")
     page.fill("#register-form [name=email]", "lan@example.vn")
     page.fill("#register-form [name=password]", "banhmi2024")
@@ -93,13 +95,13 @@ def test_guest_cart_follows_into_a_new_account_and_checks_out_cash_on_delivery(b
     page.wait_for_url("**/checkout.html")
     page.wait_for_selector("#summary-lines li >> nth=1")
     assert "Macaron" in page.inner_text("#summary-lines")  # the guest cart merged into the account
-    page.wait_for_function("document.getElementById('cart-count').textContent === '3'")
+    expect(page.locator("#cart-count")).to_have_text("3")
 
     for field in ("line", "ward", "district", "city"):
         page.fill(f"#checkout-form [name={field}]", ADDRESS[field])
     page.fill("#checkout-form [name=phone]", "")
     page.click("#place-order")
-    page.wait_for_function("document.getElementById('error-phone').textContent.length > 0")
+    expect(page.locator("#error-phone")).not_to_be_empty()
     assert page.get_attribute("[name=phone]", "aria-invalid") == "true"
     check(page, "checkout")
 
@@ -114,7 +116,7 @@ def test_guest_cart_follows_into_a_new_account_and_checks_out_cash_on_delivery(b
     check(page, "order")
 
     page.click("#cancel-order")
-    page.wait_for_function("document.querySelectorAll('#timeline li').length === 2")
+    expect(page.locator("#timeline li")).to_have_count(2)
     assert "Đã huỷ" in page.inner_text("#timeline")
     assert_clean(page)
     page.context.close()
@@ -140,19 +142,19 @@ def test_flash_sale_live_stock_card_payment_toast_and_bell(browser, shop):
     assert "Giờ vàng" in page.inner_text("#sales")
     page.goto(f"/flash-sale.html#{sale['slug']}")
     stock = page.locator(".stock-left").first
-    page.wait_for_function("document.querySelector('.stock-left')?.textContent.startsWith('Còn 3/3')")
+    expect(stock).to_have_text(re.compile(r"^Còn 3/3"))
 
     reserve = lambda: requests.post(shop.url(f"/api/v1/flash-sales/{sale['id']}/reserve"), json={"productId": croissant["id"], "quantity": 1},
                                     headers=rival_headers)
     assert reserve().status_code == 201
-    page.wait_for_function("document.querySelector('.stock-left').textContent.startsWith('Còn 2/3')")  # moved over SSE
+    expect(stock).to_have_text(re.compile(r"^Còn 2/3"))  # moved over SSE
     assert page.get_attribute(".stock-bar", "aria-valuenow") == "2"
 
     page.click(".product button")
     page.wait_for_selector("#mine .timer")
-    page.wait_for_function("document.querySelector('.stock-left').textContent.startsWith('Còn 1/3')")
+    expect(stock).to_have_text(re.compile(r"^Còn 1/3"))
     assert reserve().status_code == 201
-    page.wait_for_function("document.querySelector('.product button').textContent === 'Hết hàng'")
+    expect(page.locator(".product button")).to_have_text("Hết hàng")
     assert page.is_disabled(".product button")
     check(page, "flash-sale-sold-out")
     assert stock.inner_text().startswith("Còn 0/3")
@@ -173,23 +175,23 @@ def test_flash_sale_live_stock_card_payment_toast_and_bell(browser, shop):
     page.wait_for_selector("#summary >> text=KL-")
     page.click("#approve")
     page.wait_for_url("**/orders.html?placed=1#*")
-    page.wait_for_function("document.getElementById('payment-state').textContent.includes('đã thanh toán')")
+    expect(page.locator("#payment-state")).to_contain_text("đã thanh toán")
     order_id = page.url.split("#", 1)[1]
-    page.wait_for_function("Number(document.getElementById('bell-count').textContent) >= 2")  # placed + paid
+    expect(page.locator("#bell-count")).to_have_text(re.compile(r"^([2-9]|\d\d+)$"))  # placed + paid
     before = int(page.inner_text("#bell-count"))
 
     moved = admin.patch(shop.url(f"/api/v1/admin/orders/{order_id}/status"), json={"status": "preparing"})
     assert moved.status_code == 200, moved.text
     page.wait_for_selector(".toast >> text=đang chuẩn bị")
-    page.wait_for_function(f"Number(document.getElementById('bell-count').textContent) === {before + 1}")
-    page.wait_for_function("document.querySelectorAll('#timeline li').length === 3")  # pending, confirmed, preparing
+    expect(page.locator("#bell-count")).to_have_text(str(before + 1))
+    expect(page.locator("#timeline li")).to_have_count(3)  # pending, confirmed, preparing
     assert requests.get(shop.url(f"/api/v1/flash-sales/{sale['id']}/stock")).json()["items"][0]["confirmed"] == 1
 
     page.goto("/notifications.html")
     page.wait_for_selector(".note.unread")
     page.click("#read-all")
-    page.wait_for_function("document.querySelectorAll('.note.unread').length === 0")
-    page.wait_for_function("document.getElementById('bell-count').textContent === '0'")
+    expect(page.locator(".note.unread")).to_have_count(0)
+    expect(page.locator("#bell-count")).to_have_text("0")
     check(page, "notifications")
 
     page.goto("/account.html")
@@ -209,13 +211,13 @@ def test_language_follows_the_browser_and_the_switch_is_remembered(browser, shop
     page.wait_for_selector("#products article")
     assert page.inner_text("h1") == "KLeLite fine bakery"
     assert page.get_attribute("html", "lang") == "en"
-    assert re.search(r"\d{1,3}(\.\d{3})+ ₫", page.inner_text("#products"))  # money reads the same in English
+    assert re.search(r"\d{1,3}(\.\d{3})+\s₫", page.inner_text("#products"))  # money reads the same in English
     footer = page.inner_text(".site-footer")
     assert "API" not in footer and "hạ tầng" not in footer
     check(page, "home-en")
 
     page.click("#lang-switch")
-    page.wait_for_function("document.documentElement.lang === 'vi'")
+    expect(page.locator("html")).to_have_attribute("lang", "vi")
     assert page.inner_text("h1") == "Tiệm bánh cao cấp KLeLite"
     page.goto("/cart.html")
     assert page.inner_text("h1") == "Giỏ hàng"  # remembered across pages
@@ -243,13 +245,20 @@ def test_home_page_budget_and_first_render_before_the_api_answers(browser, shop)
     assert size <= 60 * 1024, f"home page JS+CSS is {size} bytes: {sorted(own)}"
 
     page = open_page(browser, shop.base_url, viewport=PHONE)
-    held = []
-    page.route("**/api/v1/**", lambda route: held.append(route))
+    held, released = [], []
+
+    def hold(route):
+        if released:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/api/v1/**", hold)
     page.goto("/", wait_until="domcontentloaded")
     page.wait_for_selector(".site-nav a[href='/cart.html']")
     assert page.is_visible("h1") and page.is_visible("#search")
-    assert held, "the page asks the API for its catalogue"
-    page.unroute("**/api/v1/**")
+    assert held and not page.locator("#products article").count(), "the frame rendered while every API call was still held"
+    released.append(True)
     for route in held:
         route.continue_()
     page.wait_for_selector("#products article")

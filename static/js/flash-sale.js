@@ -6,6 +6,9 @@ import { duration, element, money } from "/js/format.js";
 import { t } from "/js/i18n.js";
 import { refreshCart, session } from "/js/layout.js";
 
+/** Another product or sale in the same tab (a link to another #slug) loads that one. */
+window.addEventListener("hashchange", () => location.reload());
+
 const slug = decodeURIComponent(location.hash.slice(1));
 const notice = document.getElementById("notice");
 const itemsNode = document.getElementById("items");

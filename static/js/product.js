@@ -5,6 +5,9 @@ import { element, money } from "/js/format.js";
 import { t } from "/js/i18n.js";
 import { refreshCart, session, toast } from "/js/layout.js";
 
+/** Another product or sale in the same tab (a link to another #slug) loads that one. */
+window.addEventListener("hashchange", () => location.reload());
+
 const slug = decodeURIComponent(location.hash.slice(1));
 const container = document.getElementById("product");
 const reviewList = document.getElementById("reviews");
