@@ -24,7 +24,9 @@ export function toast(text, { kind = "info", link = null } = {}) {
 const cartCount = element("span", { className: "badge", id: "cart-count", textContent: "0" });
 const cartLink = element("a", { href: "/cart.html", className: "nav-cart" }, t("nav.cart"), " ", cartCount);
 const bellCount = element("span", { className: "badge", id: "bell-count", textContent: "0" });
-const bell = element("a", { href: "/notifications.html", className: "bell", id: "bell", hidden: true }, "🔔", bellCount);
+const bellIcon = element("img", { src: "/images/bell.svg", alt: "", width: 22, height: 22 });
+const bell = element("a", { href: "/notifications.html", className: "bell", id: "bell", hidden: true }, bellIcon, bellCount);
+bell.setAttribute("aria-label", t("nav.bell"));
 const accountLink = element("a", { href: "/account.html", id: "account-link", textContent: t(hasSession() ? "nav.account" : "nav.signin") });
 const ordersLink = element("a", { href: "/orders.html", textContent: t("nav.orders"), hidden: !hasSession() });
 
