@@ -9,6 +9,10 @@ from pathlib import Path
 import pytest
 import requests
 
+# One Chromium for the whole session, shared by every browser test module (two sync Playwright instances
+# cannot run in one process).
+from browser import browser  # noqa: E402,F401
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = os.environ.get("KLELITE_BIN", str(ROOT / ".build" / "debug" / "klelite"))
 
