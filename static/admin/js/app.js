@@ -1,6 +1,6 @@
 // The admin console's shell: checks for an admin session (the API authorises every action; this check only
 // decides what to draw), then draws the screen named by the URL's hash: #/products, #/orders/KL-…, ….
-import { api, el, toast } from "./core.js";
+import { api, el, leaveScreen, toast } from "./core.js";
 
 const screens = {
   "": () => import("./dashboard.js"),
@@ -15,12 +15,6 @@ const screens = {
 };
 
 const view = document.getElementById("view");
-let leaving = [];
-
-/** Screens register what must stop when the admin leaves them (live streams, timers). */
-export function onLeave(stop) {
-  leaving.push(stop);
-}
 
 async function signedInAdmin() {
   try {
@@ -40,8 +34,7 @@ function toSignIn() {
 }
 
 async function show() {
-  for (const stop of leaving) stop();
-  leaving = [];
+  leaveScreen();
   const [path, query = ""] = window.location.hash.replace(/^#\/?/, "").split("?");
   const [name, ...rest] = path.split("/");
   const load = screens[name];

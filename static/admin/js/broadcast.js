@@ -1,7 +1,6 @@
 // Broadcast: compose a notification for every customer, confirm, and follow its job's progress
 // (queued → running → completed, users reached out of enabled users).
-import { onLeave } from "./app.js";
-import { api, badge, clearErrors, confirmAction, el, field, heading, input, showErrors, toast, when } from "./core.js";
+import { onLeave, api, badge, clearErrors, confirmAction, el, field, heading, input, showErrors, toast, when } from "./core.js";
 
 const TONE = { completed: "ok", dead: "bad", running: "warn" };
 

@@ -6,6 +6,18 @@ import { element, money } from "/js/format.js";
 export { api, ApiError, money };
 export const el = element;
 
+const leaving = [];
+
+/** Screens register what must stop when the admin leaves them (live streams, timers). */
+export function onLeave(stop) {
+  leaving.push(stop);
+}
+
+/** Stops what the screen being left registered. */
+export function leaveScreen() {
+  for (const stop of leaving.splice(0)) stop();
+}
+
 /** Asks before anything that cannot be undone; resolves to true only when the admin agreed. */
 export function confirmAction(question) {
   return window.confirm(question);

@@ -1,7 +1,6 @@
 // Dashboard: today's orders and revenue, orders waiting for action, low-stock products, active and next
 // flash sales with live remaining units (over each sale's stock stream), and dead jobs.
-import { onLeave } from "./app.js";
-import { api, badge, el, heading, money, when } from "./core.js";
+import { onLeave, api, badge, el, heading, money, when } from "./core.js";
 
 const LOW_STOCK = 5;
 const WAITING = ["pending", "confirmed", "preparing"];

@@ -77,8 +77,10 @@ async function detail(root, id) {
       el("td", { className: "num", textContent: String(line.quantity) }),
       el("td", { className: "num", textContent: money(line.lineTotal) })))),
     el("tfoot", {}, ...[
-      ["Tạm tính", order.subtotal], ["Giảm giá" + (order.voucherCode ? ` (${order.voucherCode})` : ""), -order.discount],
-      ["Điểm đã dùng", -order.pointsRedeemed * 10], ["Phí giao hàng", order.shippingFee], ["Tổng cộng", order.total],
+      ["Tạm tính", order.subtotal],
+      ...(order.discount ? [["Giảm giá" + (order.voucherCode ? ` (${order.voucherCode})` : ""), -order.discount]] : []),
+      ...(order.pointsRedeemed ? [[`Điểm đã dùng (${order.pointsRedeemed})`, -order.pointsRedeemed * 10]] : []),
+      ["Phí giao hàng", order.shippingFee], ["Tổng cộng", order.total],
     ].map(([label, amount]) => el("tr", {}, el("th", { scope: "row", colSpan: 3, textContent: label }), el("td", { className: "num", textContent: money(amount) })))));
   const a = order.address;
   const timeline = el("ol", { className: "timeline", id: "order-timeline" }, ...history.items.map((step) => el("li", {},

@@ -159,7 +159,12 @@ function pictures(product) {
     const chosen = file.files[0];
     preview.hidden = !chosen;
     send.disabled = !chosen;
-    if (chosen) preview.src = URL.createObjectURL(chosen);
+    // A data: URL (the page's Content-Security-Policy allows data: pictures, not blob:).
+    if (chosen) {
+      const reader = new FileReader();
+      reader.addEventListener("load", () => { preview.src = reader.result; });
+      reader.readAsDataURL(chosen);
+    }
   });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -1,8 +1,7 @@
 // Flash sales: the list; create and edit (items, sale price, quantity checked against stock, per-user limit,
 // window, early-access tier) with a live preview of the countdown; the live view of a sale over its stock
 // stream (taken, held, confirmed, remaining per item, reservations per minute); cancel with confirmation.
-import { onLeave } from "./app.js";
-import { api, badge, clearErrors, confirmAction, el, field, fieldError, heading, input, integer, localInput, money, run, select, showErrors, toast, when } from "./core.js";
+import { onLeave, api, badge, clearErrors, confirmAction, el, field, fieldError, heading, input, integer, localInput, money, run, select, showErrors, toast, when } from "./core.js";
 import { dataTable } from "./table.js";
 
 const TONES = { active: "ok", scheduled: "", ended: "warn", cancelled: "bad" };
@@ -205,9 +204,9 @@ async function live(root, sale) {
     meters.set(item.productId, cells);
     body.append(el("tr", { id: `live-${item.productId}` },
       el("td", {}, el("a", { href: `#/products/${item.productId}`, textContent: item.productName })),
-      el("td", { className: "num", textContent: money(item.salePrice) }),
+      cells.remaining, cells.taken, cells.held, cells.confirmed,
       el("td", { className: "num", textContent: String(item.quantity) }),
-      cells.taken, cells.held, cells.confirmed, cells.remaining,
+      el("td", { className: "num", textContent: money(item.salePrice) }),
       el("td", {}, el("div", { className: "meter", role: "img", ariaLabel: "Tỉ lệ đã lấy" }, cells.bar))));
   }
   const perMinute = rateMeter();
@@ -264,7 +263,7 @@ async function live(root, sale) {
       clock),
     el("div", { className: "table-wrap" }, el("table", { id: "live-table" },
       el("caption", { className: "muted", textContent: "Cập nhật trực tiếp từ luồng tồn kho" }),
-      el("thead", {}, el("tr", {}, ...["Sản phẩm", "Giá sale", "Số lượng", "Đã lấy", "Đang giữ", "Đã bán", "Còn lại", ""].map((t, i) =>
+      el("thead", {}, el("tr", {}, ...["Sản phẩm", "Còn lại", "Đã lấy", "Đang giữ", "Đã bán", "Số lượng", "Giá sale", ""].map((t, i) =>
         el("th", { scope: "col", className: i > 0 && i < 7 ? "num" : "", textContent: t })))),
       body)),
     el("p", { className: "actions" },
