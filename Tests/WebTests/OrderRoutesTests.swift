@@ -58,6 +58,30 @@ import Testing
             )
         }
     }
+
+    @Test func anOrdersDetailCarriesItsStatusTimelineAndTheListDoesNot() async throws {
+        let shop = try TestShop()
+        _ = try shop.database.seedDemoData(now: shop.clock.now())
+        let product = try await shop.catalog.product(idOrSlug: "croissant-bo-phap").value
+        try await shop.app.test(.router) { client in
+            let browser = Browser(client)
+            try await browser.register()
+            try await browser.send(.post, "/api/v1/cart/items", json: #"{"productId":"\#(product.id)","quantity":1}"#)
+            let placed = try await browser.send(.post, "/api/v1/orders", json: #"{"address":\#(address),"paymentMethod":"cod"}"#)
+            let id = try #require(try placed.json()["id"] as? String)
+            shop.clock.advance(by: 60)
+            #expect(try await browser.send(.post, "/api/v1/orders/\(id)/cancel").status == .ok)
+
+            let detail = try await browser.send(.get, "/api/v1/orders/\(id)").json()
+            let history = try #require(detail["history"] as? [[String: Any]])
+            #expect(history.map { $0["status"] as? String } == ["pending", "cancelled"])
+            let times = history.compactMap { $0["at"] as? String }
+            #expect(times.count == 2 && times[0] < times[1])
+            #expect(history.allSatisfy { $0["changedBy"] == nil })
+            let listed = try #require((try await browser.send(.get, "/api/v1/orders").json()["items"] as? [[String: Any]])?.first)
+            #expect(listed["history"] == nil)
+        }
+    }
 }
 
 @Suite struct VoucherRoutesTests {

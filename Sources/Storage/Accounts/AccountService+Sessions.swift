@@ -69,6 +69,12 @@ extension AccountService {
         }
     }
 
+    /// Ends every open session of a user ("sign out everywhere"): their access and refresh tokens stop working at once.
+    public func endAllSessions(userID: String) async throws {
+        let now = clock.now()
+        try await database.write { db in try Self.revokeSessions(db, userID: userID, reason: "signed out everywhere", at: now) }
+    }
+
     /// Ends the session a refresh token belongs to, when the caller has no valid access token.
     public func endSession(refreshToken: String) async throws {
         let sessionID = try await database.read { db in

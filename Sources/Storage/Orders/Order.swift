@@ -28,6 +28,19 @@ public enum OrderStatus: String, Sendable, Codable, CaseIterable {
         case .refunded: "đã hoàn tiền"
         }
     }
+
+    /// What a customer reads in English (emails carry both languages).
+    public var englishLabel: String {
+        switch self {
+        case .pending: "awaiting confirmation"
+        case .confirmed: "confirmed"
+        case .preparing: "being prepared"
+        case .shipping: "out for delivery"
+        case .delivered: "delivered"
+        case .cancelled: "cancelled"
+        case .refunded: "refunded"
+        }
+    }
 }
 
 /// How the shopper pays.
@@ -87,6 +100,15 @@ public struct Order: Sendable, Equatable, Codable {
     public var lines: [OrderLine]
     public var createdAt: Date
     public var updatedAt: Date
+    /// Every status the order has had, oldest first; filled for one order's detail, nil in lists.
+    public var history: [OrderStatusChange]?
+}
+
+/// One step of an order's timeline: the status it moved to, when, and the bakery's note if any.
+public struct OrderStatusChange: Sendable, Equatable, Codable {
+    public var status: OrderStatus
+    public var note: String?
+    public var at: Date
 }
 
 /// What checkout needs besides the cart.

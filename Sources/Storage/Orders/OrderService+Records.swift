@@ -72,7 +72,8 @@ extension OrderService {
             template: template,
             values: [
                 "name": customer.name, "code": order.code, "lines": lines, "total": Self.money(order.total),
-                "paymentMethod": order.paymentMethod.rawValue, "statusLabel": order.status.label, "orderURL": publicBaseURL + link,
+                "paymentMethod": order.paymentMethod.rawValue, "statusLabel": order.status.label, "statusLabelEn": order.status.englishLabel,
+                "orderURL": publicBaseURL + link,
             ]
         )
         try jobs.enqueue(db, try email.request(priority: 5))
@@ -130,6 +131,21 @@ extension OrderService {
             createdAt: row["createdAt"],
             updatedAt: row["updatedAt"]
         )
+    }
+
+    /// The order's timeline, oldest first. A status this build does not know is an error, not a guess.
+    static func history(_ db: Database, orderID: String) throws -> [OrderStatusChange] {
+        try Row.fetchAll(
+            db,
+            sql: "SELECT status, note, createdAt FROM orderStatusHistory WHERE orderId = ? ORDER BY createdAt, id",
+            arguments: [orderID]
+        ).map { row in
+            let raw: String = row["status"]
+            guard let status = OrderStatus(rawValue: raw) else {
+                throw AppError(.internalError, "Unknown order status \(raw) in the history.")
+            }
+            return OrderStatusChange(status: status, note: row["note"], at: row["createdAt"])
+        }
     }
 
     static func validate(_ address: ShippingAddress) throws(AppError) {

@@ -240,7 +240,11 @@ public final class OrderService: Sendable {
     }
 
     public func order(id: String, for identity: Identity) async throws -> Order {
-        let order = try await database.read { db in try Self.fetch(db, id: id) }
+        let order = try await database.read { db in
+            var order = try Self.fetch(db, id: id)
+            order.history = try Self.history(db, orderID: order.id)
+            return order
+        }
         guard order.userId == identity.user.id || identity.user.role == .admin else { throw AppError.notFound("The order") }
         return order
     }

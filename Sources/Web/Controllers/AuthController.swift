@@ -18,6 +18,9 @@ struct AuthController<Context: AppRequestContextProtocol> {
         group.post("login", use: login)
         group.post("refresh", use: refresh)
         group.post("logout", use: logout)
+        group.group("logout-all")
+            .add(middleware: RequireRoleMiddleware())
+            .post(use: logoutEverywhere)
         group.post("password/forgot", use: forgotPassword)
         group.post("password/reset", use: resetPassword)
         group.group("me")
@@ -92,6 +95,16 @@ struct AuthController<Context: AppRequestContextProtocol> {
         } else if let token = try await refreshToken(request, context: context) {
             try await accounts.endSession(refreshToken: token)
         }
+        var response = Response(status: .noContent, headers: [.cacheControl: "no-store"])
+        cookies.clear(on: &response)
+        return response
+    }
+
+    /// Ends every session of the signed-in user (all devices) and closes their live streams.
+    @Sendable func logoutEverywhere(_ request: Request, context: Context) async throws -> Response {
+        let identity = try context.requireIdentity()
+        try await accounts.endAllSessions(userID: identity.user.id)
+        hub.disconnect(user: identity.user.id)
         var response = Response(status: .noContent, headers: [.cacheControl: "no-store"])
         cookies.clear(on: &response)
         return response
