@@ -11,7 +11,6 @@ struct OrdersController<Context: AppRequestContextProtocol> {
         signedIn.post("orders", use: place)
         signedIn.get("orders", use: mine)
         signedIn.get("orders/:id", use: detail)
-        signedIn.get("orders/:id/history", use: history)
         signedIn.post("orders/:id/cancel", use: cancel)
         admin.get("admin/orders", use: all)
         admin.patch("admin/orders/:id/status", use: changeStatus)
@@ -76,11 +75,6 @@ struct OrdersController<Context: AppRequestContextProtocol> {
         try await orders.order(id: try context.parameters.require("id"), for: try context.requireIdentity())
     }
 
-    /// The status timeline, oldest first, for the order's owner or an admin.
-    @Sendable func history(_ request: Request, context: Context) async throws -> ListResponse<OrderStatusChange> {
-        ListResponse(items: try await orders.history(orderID: try context.parameters.require("id"), for: try context.requireIdentity()))
-    }
-
     @Sendable func cancel(_ request: Request, context: Context) async throws -> Order {
         try await orders.changeStatus(orderID: try context.parameters.require("id"), to: .cancelled, by: try context.requireIdentity())
     }
@@ -102,4 +96,3 @@ struct OrdersController<Context: AppRequestContextProtocol> {
 
 extension Order: ResponseEncodable {}
 extension Cart: ResponseEncodable {}
-extension OrderStatusChange: ResponseEncodable {}

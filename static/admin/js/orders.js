@@ -64,10 +64,7 @@ async function list(root, query) {
 }
 
 async function detail(root, id) {
-  const [order, history] = await Promise.all([
-    api("GET", `/orders/${encodeURIComponent(id)}`),
-    api("GET", `/orders/${encodeURIComponent(id)}/history`),
-  ]);
+  const order = await api("GET", `/orders/${encodeURIComponent(id)}`);
   const lines = el("table", {},
     el("caption", { className: "muted", textContent: "Hàng trong đơn" }),
     el("thead", {}, el("tr", {}, ...["Sản phẩm", "Đơn giá", "SL", "Thành tiền"].map((t, i) => el("th", { scope: "col", className: i ? "num" : "", textContent: t })))),
@@ -83,8 +80,8 @@ async function detail(root, id) {
       ["Phí giao hàng", order.shippingFee], ["Tổng cộng", order.total],
     ].map(([label, amount]) => el("tr", {}, el("th", { scope: "row", colSpan: 3, textContent: label }), el("td", { className: "num", textContent: money(amount) })))));
   const a = order.address;
-  const timeline = el("ol", { className: "timeline", id: "order-timeline" }, ...history.items.map((step) => el("li", {},
-    statusBadge(step.status), " ", el("span", { className: "muted", textContent: `${when(step.createdAt)} · ${step.by}` }),
+  const timeline = el("ol", { className: "timeline", id: "order-timeline" }, ...(order.history ?? []).map((step) => el("li", {},
+    statusBadge(step.status), " ", el("span", { className: "muted", textContent: when(step.at) }),
     step.note ? el("div", { textContent: step.note }) : "")));
   const note = input("note", { maxLength: 500, placeholder: "Ghi chú (tuỳ chọn)" });
   const moves = el("div", { className: "actions no-print", id: "status-actions" });
