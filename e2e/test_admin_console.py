@@ -182,6 +182,8 @@ def test_admin_creates_a_flash_sale_and_watches_the_counter_move_while_a_shopper
     page.click("#sale-form button[type=submit]")
     # More units than the stock: refused next to the quantity, before the API is asked.
     page.wait_for_selector("#error-items-0-quantity:not(:empty)")
+    assert_accessible(page, "sale-editor")
+    screenshot(page, "admin-sale-editor-1280")
     page.fill("#sale-form [name='items[0].quantity']", "5")
     assert "Bắt đầu sau" in page.text_content("#countdown-preview")
     page.click("#sale-form button[type=submit]")
