@@ -18,6 +18,7 @@ struct NotificationsController<Context: AppRequestContextProtocol> {
         signedIn.post("notifications/:id/read", use: read)
         signedIn.delete("notifications/:id", use: delete)
         admin.post("admin/notifications", use: broadcast)
+        admin.get("admin/notifications/:broadcastId", use: broadcastProgress)
     }
 
     struct NotificationResponse: ResponseEncodable {
@@ -142,6 +143,13 @@ struct NotificationsController<Context: AppRequestContextProtocol> {
         return EditedResponse(status: .accepted, response: BroadcastResponse(broadcastId: job.broadcastID))
     }
 
+    /// How far a broadcast has gone (its job's state, delivered so far, audience), for the console's progress bar.
+    @Sendable func broadcastProgress(_ request: Request, context: Context) async throws -> BroadcastProgress {
+        let id = try context.parameters.require("broadcastId")
+        guard let job = try await jobs.job(kind: BroadcastJob.kind, idempotencyKey: id) else { throw AppError.notFound("The broadcast") }
+        return try await notifications.broadcastProgress(of: job)
+    }
+
     static func event(for notification: UserNotification) -> ServerSentEvent {
         ServerSentEvent(id: String(notification.id), event: "notification", json: NotificationResponse(notification))
     }
@@ -155,3 +163,5 @@ struct NotificationsController<Context: AppRequestContextProtocol> {
         return id
     }
 }
+
+extension BroadcastProgress: ResponseEncodable {}
