@@ -64,9 +64,11 @@ def _login(server: Server, email: str, password: str) -> str:
 
 
 def _seed(server: Server, customer: str, admin: str):
-    """Gives the runs real objects to find: orders of the customer, an open flash sale, a voucher, a review."""
-    products = requests.get(server.url("/api/v1/products?limit=5"), timeout=10).json()["items"]
-    assert len(products) >= 3, products
+    """Gives the runs real objects to find: orders of the customer, an open flash sale (its units within the
+    product's stock, which issue 11 sets aside) with a held reservation, and a voucher."""
+    listed = requests.get(server.url("/api/v1/products?limit=100&inStock=true&sort=name"), timeout=10).json()["items"]
+    products = [product for product in listed if product["stock"] >= 5]
+    assert len(products) >= 3, listed
     for product, method in [(products[0], "cod"), (products[1], "card")]:
         added = requests.post(server.url("/api/v1/cart/items"), json={"productId": product["id"], "quantity": 1},
                               headers=_bearer(customer), timeout=10)
@@ -80,7 +82,7 @@ def _seed(server: Server, customer: str, admin: str):
         "startsAt": (now - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "endsAt": (now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "items": [{"productId": products[2]["id"], "salePrice": max(1, products[2]["price"] // 2),
-                   "quantity": 50, "perUserLimit": 5}],
+                   "quantity": 3, "perUserLimit": 2}],
     })
     assert sale.status_code == 201, sale.text
     reserved = requests.post(server.url(f"/api/v1/flash-sales/{sale.json()['id']}/reserve"), headers=_bearer(customer),
