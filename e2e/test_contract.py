@@ -69,11 +69,12 @@ def _seed(server: Server, customer: str, admin: str):
     listed = requests.get(server.url("/api/v1/products?limit=100&inStock=true&sort=name"), timeout=10).json()["items"]
     products = [product for product in listed if product["stock"] >= 5]
     assert len(products) >= 3, listed
-    for product, method in [(products[0], "cod"), (products[1], "card")]:
+    # Both cash on delivery: with the default PAYMENT_PROVIDER=none a card order is refused (issue 11).
+    for product in products[:2]:
         added = requests.post(server.url("/api/v1/cart/items"), json={"productId": product["id"], "quantity": 1},
                               headers=_bearer(customer), timeout=10)
         assert added.status_code == 200, added.text
-        order = requests.post(server.url("/api/v1/orders"), json={"address": ADDRESS, "paymentMethod": method},
+        order = requests.post(server.url("/api/v1/orders"), json={"address": ADDRESS, "paymentMethod": "cod"},
                               headers=_bearer(customer), timeout=10)
         assert order.status_code == 201, order.text
     now = datetime.now(timezone.utc)
