@@ -142,6 +142,7 @@ def _schemathesis(shop: Shop, identity: str, report_dir: Path, headers: dict, ex
         "--continue-on-failure",
         "--request-timeout", "10",
         "--no-color",
+        "--generation-database", "none",
         # Only the forged run makes up tokens and session cookies; the others are exactly who they say they are.
         "--generation-with-security-parameters", "true" if forge else "false",
         "--report", "json",
@@ -151,7 +152,8 @@ def _schemathesis(shop: Shop, identity: str, report_dir: Path, headers: dict, ex
         command += ["--header", f"{name}: {value}"]
     for path in [*STREAMS, *excluded]:
         command += ["--exclude-path", path]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    # Run from the report folder: schemathesis keeps a cache of crashes in its working directory.
+    result = subprocess.run(command, cwd=report_dir, capture_output=True, text=True, timeout=600)
     summary = json.loads(report.read_text()) if report.exists() else {}
     summary["_output"] = result.stdout + result.stderr
     summary["_returncode"] = result.returncode
