@@ -134,7 +134,12 @@ func buildApplication(
         tlsEnabled: configuration.tlsEnabled,
         maxBodyBytes: configuration.maxBodyBytes,
         logRequests: configuration.logLevel <= .info,
-        authRatePerMinute: configuration.authRatePerMinute
+        authRatePerMinute: configuration.authRatePerMinute,
+        publicURL: configuration.publicURL,
+        trustedProxies: configuration.trustedProxies,
+        metricsToken: configuration.metricsToken,
+        metricsOpen: configuration.listensOnLoopbackOnly,
+        guestCartsPerHour: configuration.guestCartsPerHour
     )
     let services = ShopServices(configuration: configuration, environment: environment, logger: logger)
     // The flash-sale ledger is rebuilt from the committed reservations before any request is served.

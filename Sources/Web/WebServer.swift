@@ -84,6 +84,17 @@ public struct WebSettings: Sendable {
     public var authRatePerMinute: Int
     /// Seconds of quiet after which a live stream sends a `: ping` comment.
     public var streamHeartbeat: TimeInterval
+    /// `PUBLIC_URL`: the address shoppers reach the shop at. An `https` one turns on `Secure` cookies and
+    /// HSTS (TLS ends at a proxy in front), and its origin may post to sign-in and register.
+    public var publicURL: String?
+    /// `TRUSTED_PROXIES`: peers whose `X-Forwarded-For` names the client.
+    public var trustedProxies: [IPNetwork]
+    /// `METRICS_TOKEN`: a Bearer token that may read `/metrics`.
+    public var metricsToken: String?
+    /// Whether anyone may read `/metrics` (the server listens on loopback only, so "anyone" is this machine).
+    public var metricsOpen: Bool
+    /// New guest carts one client address may start per hour.
+    public var guestCartsPerHour: Int
 
     public init(
         staticDirectory: String = "static",
@@ -94,7 +105,12 @@ public struct WebSettings: Sendable {
         maxBodyBytes: Int = BodyLimitMiddleware<AppRequestContext>.defaultLimit,
         logRequests: Bool = true,
         authRatePerMinute: Int = 10,
-        streamHeartbeat: TimeInterval = 15
+        streamHeartbeat: TimeInterval = 15,
+        publicURL: String? = nil,
+        trustedProxies: [IPNetwork] = [],
+        metricsToken: String? = nil,
+        metricsOpen: Bool = true,
+        guestCartsPerHour: Int = 30
     ) {
         self.staticDirectory = staticDirectory
         self.uploadsDirectory = uploadsDirectory
@@ -105,6 +121,31 @@ public struct WebSettings: Sendable {
         self.logRequests = logRequests
         self.authRatePerMinute = authRatePerMinute
         self.streamHeartbeat = streamHeartbeat
+        self.publicURL = publicURL
+        self.trustedProxies = trustedProxies
+        self.metricsToken = metricsToken
+        self.metricsOpen = metricsOpen
+        self.guestCartsPerHour = guestCartsPerHour
+    }
+
+    /// `Secure` cookies and HSTS: when the server speaks TLS itself, or shoppers reach it over https.
+    public var secureTransport: Bool {
+        tlsEnabled || publicURL?.lowercased().hasPrefix("https://") == true
+    }
+
+    /// The origins that are the shop's own: `PUBLIC_URL`'s and `CORS_ORIGINS`.
+    var ownOrigins: Set<String> {
+        var origins = Set(corsOrigins.map { $0.lowercased() })
+        if let publicURL, let origin = Self.origin(of: publicURL) { origins.insert(origin) }
+        return origins
+    }
+
+    /// `scheme://host[:port]` of a URL, lowercased; nil when it has no scheme or host.
+    static func origin(of url: String) -> String? {
+        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host, !host.isEmpty
+        else { return nil }
+        let port = components.port.map { ":\($0)" } ?? ""
+        return "\(scheme)://\(host)\(port)".lowercased()
     }
 }
 
@@ -114,7 +155,8 @@ public func buildRouter(_ dependencies: WebDependencies, logger: Logger) -> Rout
     let settings = dependencies.settings
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
-        SecurityHeadersMiddleware(strictTransportSecurity: settings.tlsEnabled)
+        ClientAddressMiddleware(trustedProxies: settings.trustedProxies)
+        SecurityHeadersMiddleware(strictTransportSecurity: settings.secureTransport)
         if settings.logRequests {
             LogRequestsMiddleware(.info)
         }
@@ -147,21 +189,23 @@ public func buildRouter(_ dependencies: WebDependencies, logger: Logger) -> Rout
             logger: logger
         )
     }
+    let authentication = AuthenticationMiddleware<AppRequestContext>(accounts: dependencies.accounts, tokens: dependencies.accessTokens)
     OpsController<AppRequestContext>(
         database: dependencies.database,
         metricsText: dependencies.metricsText,
-        openAPIPath: settings.openAPIPath
+        openAPIPath: settings.openAPIPath,
+        metricsAccess: MetricsAccess(open: settings.metricsOpen, token: settings.metricsToken, authentication: authentication)
     ).addRoutes(to: router)
 
-    let api = router.group("api/v1")
-        .add(middleware: AuthenticationMiddleware(accounts: dependencies.accounts, tokens: dependencies.accessTokens))
+    let api = router.group("api/v1").add(middleware: authentication)
     AuthController(
         accounts: dependencies.accounts,
         carts: dependencies.carts,
         tokens: dependencies.accessTokens,
         hub: dependencies.hub,
-        cookies: SessionCookies(secure: settings.tlsEnabled),
-        throttle: AuthThrottle(limiter: dependencies.rateLimiter, perMinute: settings.authRatePerMinute)
+        cookies: SessionCookies(secure: settings.secureTransport),
+        throttle: AuthThrottle(limiter: dependencies.rateLimiter, perMinute: settings.authRatePerMinute),
+        ownOrigins: settings.ownOrigins
     ).addRoutes(to: api.group("auth"))
     AdminUsersController(accounts: dependencies.accounts, hub: dependencies.hub)
         .addRoutes(to: api.group("admin/users").add(middleware: RequireRoleMiddleware(.admin)))
@@ -176,7 +220,12 @@ public func buildRouter(_ dependencies: WebDependencies, logger: Logger) -> Rout
         .addRoutes(to: signedIn, admin: admin)
     FlashSalesController(sales: dependencies.flashSales, stream: stream, stockEventsPerSecond: 10)
         .addRoutes(to: api, signedIn: signedIn, admin: admin)
-    CartController(carts: dependencies.carts, secureCookies: settings.tlsEnabled).addRoutes(to: api)
+    CartController(
+        carts: dependencies.carts,
+        secureCookies: settings.secureTransport,
+        limiter: dependencies.rateLimiter,
+        guestCartsPerHour: settings.guestCartsPerHour
+    ).addRoutes(to: api)
     OrdersController(orders: dependencies.orders).addRoutes(to: signedIn, admin: admin)
     VouchersController(vouchers: dependencies.vouchers, carts: dependencies.carts).addRoutes(to: signedIn, admin: admin)
     PaymentsController(payments: dependencies.payments).addRoutes(to: api, signedIn: signedIn)

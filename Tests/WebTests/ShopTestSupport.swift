@@ -35,7 +35,7 @@ struct TestShop {
     let dependencies: WebDependencies
     let app: Application<RouterResponder<AppRequestContext>>
 
-    init(authRatePerMinute: Int = 10, tlsEnabled: Bool = false) throws {
+    init(authRatePerMinute: Int = 10, tlsEnabled: Bool = false, configure: (inout WebSettings) -> Void = { _ in }) throws {
         database = try AppDatabase.inMemory()
         clock = ManualClock()
         mailer = FileMailer(
@@ -70,6 +70,14 @@ struct TestShop {
         loyalty = LoyaltyService(database: database, clock: clock)
         uploads = FileManager.default.temporaryDirectory.appendingPathComponent("uploads-\(UUID().uuidString)").path
         catalog = CatalogService(database: database, clock: clock, images: ProductImageStore(directory: uploads))
+        var settings = WebSettings(
+            staticDirectory: "/nonexistent",
+            uploadsDirectory: uploads,
+            tlsEnabled: tlsEnabled,
+            logRequests: false,
+            authRatePerMinute: authRatePerMinute
+        )
+        configure(&settings)
         dependencies = WebDependencies(
             database: database,
             clock: clock,
@@ -86,13 +94,7 @@ struct TestShop {
             loyalty: loyalty,
             accessTokens: AccessTokens(secret: String(repeating: "k", count: 48), clock: clock),
             rateLimiter: InMemoryRateLimiter(clock: clock),
-            settings: WebSettings(
-                staticDirectory: "/nonexistent",
-                uploadsDirectory: uploads,
-                tlsEnabled: tlsEnabled,
-                logRequests: false,
-                authRatePerMinute: authRatePerMinute
-            )
+            settings: settings
         )
         app = Application(router: buildRouter(dependencies, logger: Logger(label: "test")))
     }

@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import Logging
+import Web
 
 /// The appliance's settings, resolved and validated once at start-up.
 ///
@@ -41,11 +42,22 @@ struct ApplianceConfiguration: Sendable {
     var shippingFee: Int
     var currency: String
     var logLevel: Logger.Level
+    /// `TRUSTED_PROXIES`: networks whose `X-Forwarded-For` names the client.
+    var trustedProxies: [IPNetwork]
+    /// `METRICS_TOKEN`: a Bearer token for `/metrics` when the server listens beyond loopback.
+    var metricsToken: String?
+    var guestCartsPerHour: Int
 
     /// The address shoppers reach the shop at, for links in emails; set `PUBLIC_URL` behind a proxy.
     var publicURL: String?
 
     var tlsEnabled: Bool { tlsCertificatePath != nil }
+
+    /// Whether the server listens on the loopback interface only (then `/metrics` needs no credentials).
+    var listensOnLoopbackOnly: Bool {
+        let host = httpHost.lowercased()
+        return host == "localhost" || host == "::1" || host == "[::1]" || IPNetwork("127.0.0.0/8")?.contains(host) == true
+    }
 
     /// `DATA_DIR/uploads`: uploaded product pictures.
     var uploadsDirectory: String { (dataDirectory as NSString).appendingPathComponent("uploads") }
@@ -129,6 +141,11 @@ struct ApplianceConfiguration: Sendable {
             $0.count == 3 && $0.allSatisfy { $0.isASCII && $0.isUppercase }
         }
         logLevel = try values.choice(.logLevel, allowed: Logger.Level.allCases.map(\.rawValue)) { Logger.Level(rawValue: $0) }
+        trustedProxies = try values.list(.trustedProxies, expected: "a comma-separated list of addresses or CIDRs like 10.0.0.0/8") {
+            IPNetwork($0) != nil
+        }.compactMap(IPNetwork.init)
+        metricsToken = try values.optionalSecret(.metricsToken, minimumBytes: 16)
+        guestCartsPerHour = try values.integer(.guestCartsPerHour, in: 1...1_000_000)
     }
 }
 

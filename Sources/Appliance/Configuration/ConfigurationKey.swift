@@ -43,12 +43,16 @@ struct ConfigurationKey: Sendable, Hashable {
     static let shippingFee = Self("SHIPPING_FEE", default: "30000")
     static let currency = Self("CURRENCY", default: "VND")
     static let logLevel = Self("LOG_LEVEL", default: "info")
+    static let trustedProxies = Self("TRUSTED_PROXIES", default: "")
+    static let metricsToken = Self("METRICS_TOKEN", default: nil, secret: true)
+    static let guestCartsPerHour = Self("GUEST_CARTS_PER_HOUR", default: "30")
 
     static let all: [ConfigurationKey] = [
         httpHost, httpPort, dataDir, staticDir, publicURL, tlsCert, tlsKey, corsOrigins, maxBodyBytes,
         jwtSecret, bcryptCost, stockBackend, redisURL, mailTransport, smtpHost, smtpPort, smtpUser,
         smtpPassword, smtpStartTLS, smtpCAFile, mailFrom, paymentWebhookSecret, reservationTTLSeconds,
         reserveRatePerMinute, authRatePerMinute, freeShippingThreshold, shippingFee, currency, logLevel,
+        trustedProxies, metricsToken, guestCartsPerHour,
     ]
 
     static let byName: [String: ConfigurationKey] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

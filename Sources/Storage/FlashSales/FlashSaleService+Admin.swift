@@ -89,6 +89,7 @@ extension FlashSaleService {
 
     static func validate(_ draft: FlashSaleDraft, now: Date, isNew: Bool) throws(AppError) {
         _ = try CatalogRules.name(draft.name)
+        _ = try CatalogRules.description(draft.description)
         guard draft.endsAt > draft.startsAt else {
             throw .validation("The sale must end after it starts.", fields: ["endsAt": "must be after startsAt"])
         }

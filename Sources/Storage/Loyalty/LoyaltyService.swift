@@ -94,11 +94,14 @@ public final class LoyaltyService: Sendable {
 
     /// An admin's correction, with its reason; a debit cannot take the balance below zero.
     public func adjust(userID: String, points: Int, reason: String) async throws -> LoyaltySummary {
-        guard points != 0, abs(points) <= 1_000_000 else {
-            throw AppError.validation("The adjustment is out of range.", fields: ["points": "must be a non-zero whole number"])
+        // A range check, not `abs(points)`: `abs(Int.min)` traps.
+        guard points != 0, (-1_000_000...1_000_000).contains(points) else {
+            throw AppError.validation(
+                "The adjustment is out of range.",
+                fields: ["points": "must be a non-zero whole number from -1000000 to 1000000"]
+            )
         }
-        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...200).contains(reason.count) else { throw AppError.validation("Give a reason.", fields: ["reason": "must be 1-200 characters"]) }
+        let reason = try TextRule.line(200).check(reason, field: "reason")
         let now = clock.now()
         try await database.write { db in
             guard try UserRecord.exists(db, key: userID) else { throw AppError.notFound("The user") }

@@ -153,7 +153,7 @@ extension OrderService {
         for (field, value, limit) in [
             ("address.name", address.name, 100), ("address.line", address.line, 200), ("address.ward", address.ward, 100),
             ("address.district", address.district, 100), ("address.city", address.city, 100),
-        ] where value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || value.count > limit {
+        ] where (try? TextRule.line(limit).check(value, field: field)) == nil {
             fields[field] = "is required (at most \(limit) characters)"
         }
         if (try? AccountRules.normalizedPhone(address.phone)) == nil || address.phone.trimmingCharacters(in: .whitespaces).isEmpty {

@@ -41,9 +41,7 @@ public final class OrderService: Sendable {
     /// Turns the user's cart and held reservations into an order.
     public func place(by identity: Identity, _ request: CheckoutRequest, idempotencyKey: String?) async throws -> Order {
         try Self.validate(request.address)
-        guard request.note.count <= 500 else {
-            throw AppError.validation("The note is too long.", fields: ["note": "must be at most 500 characters"])
-        }
+        _ = try TextRule.paragraph(500).check(request.note, field: "note")
         if let key = idempotencyKey, key.isEmpty || key.count > 200 {
             throw AppError.validation("The Idempotency-Key is not valid.", fields: ["Idempotency-Key": "must be 1-200 characters"])
         }
@@ -234,7 +232,7 @@ public final class OrderService: Sendable {
             sql: "INSERT INTO orderStatusHistory (orderId, status, changedBy, note, createdAt) VALUES (?, ?, ?, ?, ?)",
             arguments: [order.id, status.rawValue, actorID, note, now]
         )
-        let customer = try UserRecord.fetchOne(db, key: order.userId)!.user
+        guard let customer = try UserRecord.fetchOne(db, key: order.userId)?.user else { throw AppError.notFound("The customer") }
         try announce(db, order: order, to: customer, template: .orderStatus)
         return (order, released)
     }

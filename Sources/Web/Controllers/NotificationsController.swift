@@ -127,14 +127,8 @@ struct NotificationsController<Context: AppRequestContextProtocol> {
 
     @Sendable func broadcast(_ request: Request, context: Context) async throws -> EditedResponse<BroadcastResponse> {
         let input = try await request.decode(as: BroadcastRequest.self, context: context)
-        let title = input.title.trimmingCharacters(in: .whitespacesAndNewlines)
-        let body = input.body.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...200).contains(title.count) else {
-            throw AppError.validation("The title is not valid.", fields: ["title": "must be 1-200 characters"])
-        }
-        guard (1...2000).contains(body.count) else {
-            throw AppError.validation("The message is not valid.", fields: ["body": "must be 1-2000 characters"])
-        }
+        let title = try TextRule.line(200).check(input.title, field: "title")
+        let body = try TextRule.paragraph(2000, required: true).check(input.body, field: "body")
         if let link = input.link, !link.hasPrefix("/") {
             throw AppError.validation("The link must be a path in this shop.", fields: ["link": "must start with /"])
         }

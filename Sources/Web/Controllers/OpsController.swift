@@ -3,10 +3,11 @@ import Hummingbird
 import Storage
 
 /// Operations routes without the API prefix: liveness, readiness, metrics, and the API contract.
-struct OpsController<Context: RequestContext> {
+struct OpsController<Context: AppRequestContextProtocol> {
     let database: AppDatabase
     let metricsText: @Sendable () -> String
     let openAPIPath: String
+    let metricsAccess: MetricsAccess<Context>
 
     struct Status: ResponseEncodable {
         let status: String
@@ -16,7 +17,7 @@ struct OpsController<Context: RequestContext> {
     func addRoutes(to router: Router<Context>) {
         router.get("/healthz") { _, _ in Status(status: "ok", migrations: nil) }
         router.get("/readyz") { _, _ in try await readiness() }
-        router.get("/metrics") { _, _ in
+        router.group().add(middleware: metricsAccess).get("/metrics") { _, _ in
             Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
