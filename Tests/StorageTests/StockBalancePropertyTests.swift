@@ -142,7 +142,8 @@ private struct ShopModel {
             switch step {
             case .reserve(let user, let quantity):
                 let open = !model.saleClosed && clock.now() < model.endsAt
-                let fits = model.units([.reserved, .ordered, .confirmed], user: user) + quantity <= model.limit
+                let fits =
+                    model.units([.reserved, .ordered, .confirmed], user: user) + quantity <= model.limit
                     && model.quantity - model.held - model.confirmed >= quantity
                 let made = try? await fixture.sales.sales.reserve(by: users[user], saleID: sale.id, productID: product, quantity: quantity)
                 #expect((made != nil) == (open && fits), "\(context)")

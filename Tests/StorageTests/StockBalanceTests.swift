@@ -53,7 +53,12 @@ final class FailingFollowUpLedger: StockLedger {
         let now = fixture.sales.clock.now()
         let tooMany = await #expect(throws: AppError.self) {
             try await fixture.sales.sales.create(
-                FlashSaleDraft(name: "x", startsAt: now, endsAt: now + 60, items: [.init(productId: croissant.id, salePrice: 1, quantity: 51, perUserLimit: 1)])
+                FlashSaleDraft(
+                    name: "x",
+                    startsAt: now,
+                    endsAt: now + 60,
+                    items: [.init(productId: croissant.id, salePrice: 1, quantity: 51, perUserLimit: 1)]
+                )
             )
         }
         #expect(tooMany?.code == .conflict && tooMany?.fields["items[0].quantity"] == "only 50 in stock")
@@ -195,7 +200,12 @@ final class FailingFollowUpLedger: StockLedger {
     @Test func committedCheckoutsAndPaymentsAreNeverReportedAsFailures() async throws {
         let catalog = try CatalogFixture()
         let ledger = FailingFollowUpLedger()
-        let sales = FlashSaleService(database: catalog.database, clock: catalog.clock, ledger: ledger, rateLimiter: InMemoryRateLimiter(clock: catalog.clock))
+        let sales = FlashSaleService(
+            database: catalog.database,
+            clock: catalog.clock,
+            ledger: ledger,
+            rateLimiter: InMemoryRateLimiter(clock: catalog.clock)
+        )
         let jobs = JobQueue(database: catalog.database, clock: catalog.clock)
         let orders = OrderService(
             database: catalog.database,
@@ -210,7 +220,12 @@ final class FailingFollowUpLedger: StockLedger {
         let product = try await catalog.catalog.product(idOrSlug: "croissant-bo-phap").value.id
         let now = catalog.clock.now()
         let sale = try await sales.create(
-            FlashSaleDraft(name: "x", startsAt: now, endsAt: now + 3600, items: [.init(productId: product, salePrice: 1, quantity: 5, perUserLimit: 5)])
+            FlashSaleDraft(
+                name: "x",
+                startsAt: now,
+                endsAt: now + 3600,
+                items: [.init(productId: product, salePrice: 1, quantity: 5, perUserLimit: 5)]
+            )
         )
         let lan = try await catalog.customer()
         let cod = try await sales.reserve(by: lan, saleID: sale.id, productID: product, quantity: 1)

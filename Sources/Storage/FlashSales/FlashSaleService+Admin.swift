@@ -26,7 +26,9 @@ extension FlashSaleService {
             try Self.insertItems(db, saleID: id, draft.items)
             return try Self.itemStates(db, saleID: id)
         }
-        try await ledger.upsert(states)
+        // The sale is committed: a ledger that fails here leaves its items unknown (reservations answer
+        // not_active) until the next rebuild, but never turns the committed sale into an error.
+        try? await ledger.upsert(states)
         wake.notify()
         return try await sale(idOrSlug: id)
     }
@@ -91,7 +93,7 @@ extension FlashSaleService {
             for key in retired { try? await ledger.unretire(key) }
             throw error
         }
-        if changesItems { try await ledger.upsert(states) }
+        if changesItems { try? await ledger.upsert(states) }  // committed: as in create, never an error after the fact
         wake.notify()
         stockChanges.changed(saleID: id)
         return try await sale(idOrSlug: id)
@@ -105,7 +107,12 @@ extension FlashSaleService {
 
     static func items(_ db: Database, saleID: String) throws -> [FlashSaleDraft.Item] {
         try Row.fetchAll(db, sql: "SELECT * FROM flashSaleItem WHERE saleId = ?", arguments: [saleID]).map { row in
-            FlashSaleDraft.Item(productId: row["productId"], salePrice: row["salePrice"], quantity: row["quantity"], perUserLimit: row["perUserLimit"])
+            FlashSaleDraft.Item(
+                productId: row["productId"],
+                salePrice: row["salePrice"],
+                quantity: row["quantity"],
+                perUserLimit: row["perUserLimit"]
+            )
         }
     }
 

@@ -136,10 +136,7 @@ extension FlashSaleService {
             reservation.status = .confirmed
             return (reservation, true)
         }
-        if changed {
-            try await ledger.confirm(SaleItemKey(saleID: reservation.saleId, productID: reservation.productId), quantity: reservation.quantity)
-            stockChanges.changed(saleID: reservation.saleId)
-        }
+        if changed { await settle(StockSettlement(confirmed: [reservation])) }
         return reservation
     }
 

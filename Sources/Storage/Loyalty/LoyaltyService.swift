@@ -182,7 +182,11 @@ public final class LoyaltyService: Sendable {
     /// as a new lot.) Once per order.
     static func refund(_ db: Database, order: Order, now: Date) throws {
         guard order.pointsRedeemed > 0 else { return }
-        let refunded = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pointsEntry WHERE orderId = ? AND kind = 'refund')", arguments: [order.id])
+        let refunded = try Bool.fetchOne(
+            db,
+            sql: "SELECT EXISTS (SELECT 1 FROM pointsEntry WHERE orderId = ? AND kind = 'refund')",
+            arguments: [order.id]
+        )
         guard refunded != true else { return }
         let draws = try Row.fetchAll(
             db,

@@ -104,7 +104,14 @@ public final class PaymentService: Sendable {
             if online, status == .pending {
                 if event.type == .succeeded, event.amount == total {
                     // The order is confirmed and its flash-sale units sold in this one transaction.
-                    _ = try self.orders.applyTransition(db, orderID: event.orderId, to: .confirmed, actorID: nil, note: "payment \(event.id)", now: now)
+                    _ = try self.orders.applyTransition(
+                        db,
+                        orderID: event.orderId,
+                        to: .confirmed,
+                        actorID: nil,
+                        note: "payment \(event.id)",
+                        now: now
+                    )
                     settlement.confirmed = try FlashSaleService.confirmReservations(db, orderID: event.orderId, now: now)
                     outcome = "applied"
                 } else if event.type == .failed {
