@@ -9,6 +9,8 @@ RELEASE_DIR := .build-release
 DEBUG_BIN := $(DEBUG_DIR)/debug/klelite
 RELEASE_BIN := $(RELEASE_DIR)/release/klelite
 DATA_DIR ?= ./data
+# The demo pays by card through the simulated gateway; a real shop leaves PAYMENT_PROVIDER at none.
+PAYMENT_PROVIDER ?= simulated
 
 .PHONY: help run test test-swift test-e2e bench build build-release lint deps deps-test clean
 
@@ -33,7 +35,7 @@ build: deps
 run: build-release
 	$(RELEASE_BIN) migrate --data-dir $(DATA_DIR)
 	$(RELEASE_BIN) seed-demo --only-if-empty --data-dir $(DATA_DIR)
-	exec $(RELEASE_BIN) serve --data-dir $(DATA_DIR)
+	PAYMENT_PROVIDER=$(PAYMENT_PROVIDER) exec $(RELEASE_BIN) serve --data-dir $(DATA_DIR)
 
 test: deps-test test-swift test-e2e
 

@@ -61,6 +61,11 @@ struct ShopServices: Sendable {
         notifications = NotificationService(database: database, hub: hub, clock: clock)
         carts = CartService(database: database, clock: clock)
         vouchers = VoucherService(database: database, clock: clock)
+        let provider: (any PaymentProvider)? =
+            switch configuration.paymentProvider {
+            case .cashOnly: nil
+            case .simulated: SimulatedPaymentProvider(publicBaseURL: configuration.publicBaseURL)
+            }
         orders = OrderService(
             database: database,
             clock: clock,
@@ -68,14 +73,15 @@ struct ShopServices: Sendable {
             notifications: notifications,
             flashSales: flashSales,
             pricing: Pricing(freeShippingThreshold: configuration.freeShippingThreshold, shippingFee: configuration.shippingFee),
-            publicBaseURL: configuration.publicBaseURL
+            publicBaseURL: configuration.publicBaseURL,
+            paymentMethods: provider == nil ? [.cod] : Set(PaymentMethod.allCases)
         )
         payments = PaymentService(
             database: database,
             clock: clock,
             orders: orders,
             webhookSecret: environment.secrets.paymentWebhookSecret,
-            provider: SimulatedPaymentProvider(publicBaseURL: configuration.publicBaseURL)
+            provider: provider
         )
         let mailer = environment.mailer ?? Self.makeMailer(configuration, clock: clock, logger: logger)
         workers = JobWorkers(

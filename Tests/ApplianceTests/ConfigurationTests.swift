@@ -22,6 +22,16 @@ import Testing
         #expect(configuration.logLevel == .info)
         #expect(configuration.jwtSecret == nil)
         #expect(!configuration.tlsEnabled)
+        #expect(configuration.paymentProvider == .cashOnly)  // the simulated gateway is a demo tool: off unless asked for
+    }
+
+    @Test func thePaymentProviderIsNoneOrSimulated() throws {
+        let simulated = try ApplianceConfiguration.resolve(flags: ["PAYMENT_PROVIDER": "simulated"], environment: [:], file: emptyFile)
+        #expect(simulated.paymentProvider == .simulated)
+        let expected = ConfigurationError.invalid(.paymentProvider, value: "stripe", source: "the environment", expected: "one of none, simulated")
+        #expect(throws: expected) {
+            try ApplianceConfiguration.resolve(flags: [:], environment: ["PAYMENT_PROVIDER": "stripe"], file: emptyFile)
+        }
     }
 
     @Test func flagsBeatEnvironmentWhichBeatsTheFileWhichBeatsDefaults() throws {

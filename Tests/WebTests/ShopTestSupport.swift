@@ -35,7 +35,13 @@ struct TestShop {
     let dependencies: WebDependencies
     let app: Application<RouterResponder<AppRequestContext>>
 
-    init(authRatePerMinute: Int = 10, tlsEnabled: Bool = false, configure: (inout WebSettings) -> Void = { _ in }) throws {
+    /// `onlinePayments: false` is the shop's default configuration (`PAYMENT_PROVIDER=none`).
+    init(
+        authRatePerMinute: Int = 10,
+        tlsEnabled: Bool = false,
+        onlinePayments: Bool = true,
+        configure: (inout WebSettings) -> Void = { _ in }
+    ) throws {
         database = try AppDatabase.inMemory()
         clock = ManualClock()
         mailer = FileMailer(
@@ -65,8 +71,21 @@ struct TestShop {
         )
         carts = CartService(database: database, clock: clock)
         vouchers = VoucherService(database: database, clock: clock)
-        orders = OrderService(database: database, clock: clock, jobs: jobs, notifications: notifications, flashSales: flashSales)
-        payments = PaymentService(database: database, clock: clock, orders: orders, webhookSecret: TestShop.webhookSecret)
+        orders = OrderService(
+            database: database,
+            clock: clock,
+            jobs: jobs,
+            notifications: notifications,
+            flashSales: flashSales,
+            paymentMethods: onlinePayments ? Set(PaymentMethod.allCases) : [.cod]
+        )
+        payments = PaymentService(
+            database: database,
+            clock: clock,
+            orders: orders,
+            webhookSecret: TestShop.webhookSecret,
+            provider: onlinePayments ? SimulatedPaymentProvider(publicBaseURL: "http://127.0.0.1:8080") : nil
+        )
         loyalty = LoyaltyService(database: database, clock: clock)
         uploads = FileManager.default.temporaryDirectory.appendingPathComponent("uploads-\(UUID().uuidString)").path
         catalog = CatalogService(database: database, clock: clock, images: ProductImageStore(directory: uploads))

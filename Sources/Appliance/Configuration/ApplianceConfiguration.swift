@@ -10,6 +10,12 @@ import Web
 struct ApplianceConfiguration: Sendable {
     enum StockBackend: String, Sendable, CaseIterable { case memory, redis }
     enum MailTransport: String, Sendable, CaseIterable { case file, smtp }
+    /// Who takes `card` and `bank_transfer` payments: nobody (cash on delivery only), or the built-in simulated
+    /// gateway, a demo tool that lets the shopper approve their own payment.
+    enum PaymentProviderChoice: String, Sendable, CaseIterable {
+        case cashOnly = "none"
+        case simulated
+    }
 
     var httpHost: String
     var httpPort: Int
@@ -35,6 +41,7 @@ struct ApplianceConfiguration: Sendable {
     var mailFrom: String
     /// Configured webhook secret; when nil one is generated into `DATA_DIR/secrets`.
     var paymentWebhookSecret: String?
+    var paymentProvider: PaymentProviderChoice
     var reservationTTLSeconds: Int
     var reserveRatePerMinute: Int
     var authRatePerMinute: Int
@@ -132,6 +139,7 @@ struct ApplianceConfiguration: Sendable {
         smtpCAFile = values.optional(.smtpCAFile)
         mailFrom = try values.string(.mailFrom, expected: "an address like Shop <shop@example.com>") { $0.contains("@") }
         paymentWebhookSecret = try values.optionalSecret(.paymentWebhookSecret, minimumBytes: 32)
+        paymentProvider = try values.choice(.paymentProvider)
         reservationTTLSeconds = try values.integer(.reservationTTLSeconds, in: 30...86400)
         reserveRatePerMinute = try values.integer(.reserveRatePerMinute, in: 1...10000)
         authRatePerMinute = try values.integer(.authRatePerMinute, in: 1...10000)

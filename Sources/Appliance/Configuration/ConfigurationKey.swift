@@ -36,6 +36,7 @@ struct ConfigurationKey: Sendable, Hashable {
     static let smtpCAFile = Self("SMTP_CA_FILE", default: nil)
     static let mailFrom = Self("MAIL_FROM", default: "KLeLite <no-reply@klelite.local>")
     static let paymentWebhookSecret = Self("PAYMENT_WEBHOOK_SECRET", default: nil, secret: true)
+    static let paymentProvider = Self("PAYMENT_PROVIDER", default: "none")
     static let reservationTTLSeconds = Self("RESERVATION_TTL_SECONDS", default: "300")
     static let reserveRatePerMinute = Self("RESERVE_RATE_PER_MINUTE", default: "5")
     static let authRatePerMinute = Self("AUTH_RATE_PER_MINUTE", default: "10")
@@ -50,7 +51,7 @@ struct ConfigurationKey: Sendable, Hashable {
     static let all: [ConfigurationKey] = [
         httpHost, httpPort, dataDir, staticDir, publicURL, tlsCert, tlsKey, corsOrigins, maxBodyBytes,
         jwtSecret, bcryptCost, stockBackend, redisURL, mailTransport, smtpHost, smtpPort, smtpUser,
-        smtpPassword, smtpStartTLS, smtpCAFile, mailFrom, paymentWebhookSecret, reservationTTLSeconds,
+        smtpPassword, smtpStartTLS, smtpCAFile, mailFrom, paymentWebhookSecret, paymentProvider, reservationTTLSeconds,
         reserveRatePerMinute, authRatePerMinute, freeShippingThreshold, shippingFee, currency, logLevel,
         trustedProxies, metricsToken, guestCartsPerHour,
     ]

@@ -1,8 +1,10 @@
 import Foundation
 
 /// Where an order is: `pending → confirmed → preparing → shipping → delivered`; `cancelled`; `refunded`.
+/// A paid order that is cancelled becomes `refund_pending` until the bakery has paid the money back.
 public enum OrderStatus: String, Sendable, Codable, CaseIterable {
     case pending, confirmed, preparing, shipping, delivered, cancelled, refunded
+    case refundPending = "refund_pending"
 
     /// The statuses an order may move to from this one.
     public var next: Set<OrderStatus> {
@@ -12,6 +14,7 @@ public enum OrderStatus: String, Sendable, Codable, CaseIterable {
         case .preparing: [.shipping, .cancelled]
         case .shipping: [.delivered]
         case .delivered: [.refunded]
+        case .refundPending: [.refunded]
         case .cancelled, .refunded: []
         }
     }
@@ -26,6 +29,7 @@ public enum OrderStatus: String, Sendable, Codable, CaseIterable {
         case .delivered: "đã giao"
         case .cancelled: "đã huỷ"
         case .refunded: "đã hoàn tiền"
+        case .refundPending: "đã huỷ, chờ hoàn tiền"
         }
     }
 

@@ -96,6 +96,17 @@ public final class InMemoryStockLedger: StockLedger {
         item.remaining.wrappingIncrement(by: quantity, ordering: .acquiringAndReleasing)
     }
 
+    public func retire(_ key: SaleItemKey) async throws -> Bool {
+        guard let item = item(key) else { return true }
+        guard item.confirmed.load(ordering: .acquiring) == 0 else { return false }
+        return item.remaining.compareExchange(expected: item.quantity, desired: 0, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    public func unretire(_ key: SaleItemKey) async throws {
+        guard let item = item(key) else { return }
+        _ = item.remaining.compareExchange(expected: 0, desired: item.quantity, ordering: .acquiringAndReleasing)
+    }
+
     public func level(_ key: SaleItemKey) async throws -> StockLevel? {
         guard let item = item(key) else { return nil }
         let remaining = item.remaining.load(ordering: .acquiring)

@@ -75,6 +75,12 @@ public protocol StockLedger: Sendable {
     func confirm(_ key: SaleItemKey, quantity: Int) async throws
     /// Gives confirmed units back (an order cancelled or refunded after payment).
     func returnConfirmed(_ key: SaleItemKey, userID: String, quantity: Int) async throws
+    /// Takes every unit of an item in one atomic step, only while none is held or sold (a sale's items are
+    /// about to be replaced): from then on every reservation of it is sold out, also one already in flight.
+    /// Returns false, changing nothing, when units are taken; true for an item the ledger does not know.
+    func retire(_ key: SaleItemKey) async throws -> Bool
+    /// Undoes ``retire(_:)`` when the change it prepared did not happen.
+    func unretire(_ key: SaleItemKey) async throws
     func level(_ key: SaleItemKey) async throws -> StockLevel?
     /// Units the user holds or bought of an item.
     func taken(_ key: SaleItemKey, userID: String) async throws -> Int
