@@ -43,6 +43,7 @@ public enum OrderStatus: String, Sendable, Codable, CaseIterable {
         case .delivered: "delivered"
         case .cancelled: "cancelled"
         case .refunded: "refunded"
+        case .refundPending: "cancelled, refund pending"
         }
     }
 }
