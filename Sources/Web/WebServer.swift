@@ -66,12 +66,14 @@ public struct WebDependencies: Sendable {
 
 /// HTTP-level settings derived from the appliance configuration.
 public struct WebSettings: Sendable {
-    /// Folder of the storefront's HTML, CSS, ES modules and images.
+    /// Folder of the storefront's HTML, CSS, ES modules and images (used when `embeddedSite` is nil).
     public var staticDirectory: String
     /// Folder of uploaded product pictures, served under `/uploads/`.
     public var uploadsDirectory: String
-    /// Path of `openapi.yaml`, served at `/api/v1/openapi.yaml`.
+    /// Path of `openapi.yaml`, served at `/api/v1/openapi.yaml` (used when `embeddedSite` is nil).
     public var openAPIPath: String
+    /// The pages and the contract built into the binary; when set, served instead of the two paths above.
+    public var embeddedSite: EmbeddedSite?
     /// Origins allowed to call the API from a browser on another site; empty means same-origin only.
     public var corsOrigins: [String]
     /// Whether the server terminates TLS itself (turns on HSTS and `Secure` cookies).
@@ -95,11 +97,14 @@ public struct WebSettings: Sendable {
     public var metricsOpen: Bool
     /// New guest carts one client address may start per hour.
     public var guestCartsPerHour: Int
+    /// Live streams (SSE) one client address may hold open at once.
+    public var maxStreamsPerClient: Int
 
     public init(
         staticDirectory: String = "static",
         uploadsDirectory: String = "data/uploads",
         openAPIPath: String = "openapi.yaml",
+        embeddedSite: EmbeddedSite? = nil,
         corsOrigins: [String] = [],
         tlsEnabled: Bool = false,
         maxBodyBytes: Int = BodyLimitMiddleware<AppRequestContext>.defaultLimit,
@@ -110,17 +115,20 @@ public struct WebSettings: Sendable {
         trustedProxies: [IPNetwork] = [],
         metricsToken: String? = nil,
         metricsOpen: Bool = true,
-        guestCartsPerHour: Int = 30
+        guestCartsPerHour: Int = 30,
+        maxStreamsPerClient: Int = 16
     ) {
         self.staticDirectory = staticDirectory
         self.uploadsDirectory = uploadsDirectory
         self.openAPIPath = openAPIPath
+        self.embeddedSite = embeddedSite
         self.corsOrigins = corsOrigins
         self.tlsEnabled = tlsEnabled
         self.maxBodyBytes = maxBodyBytes
         self.logRequests = logRequests
         self.authRatePerMinute = authRatePerMinute
         self.streamHeartbeat = streamHeartbeat
+        self.maxStreamsPerClient = maxStreamsPerClient
         self.publicURL = publicURL
         self.trustedProxies = trustedProxies
         self.metricsToken = metricsToken
@@ -153,6 +161,15 @@ public struct WebSettings: Sendable {
 /// then static files last (they answer only what no route did).
 public func buildRouter(_ dependencies: WebDependencies, logger: Logger) -> Router<AppRequestContext> {
     let settings = dependencies.settings
+    let staticCacheControl = CacheControl([
+        (.textHtml, [.noCache]),
+        (.textCss, [.public, .maxAge(3600)]),
+        (.textJavascript, [.public, .maxAge(3600)]),
+        (.imageSvg, [.public, .maxAge(86400)]),
+        (.imagePng, [.public, .maxAge(86400)]),
+        (.imageJpeg, [.public, .maxAge(86400)]),
+        (.imageWebp, [.public, .maxAge(86400)]),
+    ])
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
         ClientAddressMiddleware(trustedProxies: settings.trustedProxies)
@@ -167,20 +184,13 @@ public func buildRouter(_ dependencies: WebDependencies, logger: Logger) -> Rout
         ErrorMiddleware()
         BodyLimitMiddleware(limit: settings.maxBodyBytes)
         CSRFMiddleware()
-        FileMiddleware(
-            settings.staticDirectory,
-            cacheControl: .init([
-                (.textHtml, [.noCache]),
-                (.textCss, [.public, .maxAge(3600)]),
-                (.textJavascript, [.public, .maxAge(3600)]),
-                (.imageSvg, [.public, .maxAge(86400)]),
-                (.imagePng, [.public, .maxAge(86400)]),
-                (.imageJpeg, [.public, .maxAge(86400)]),
-                (.imageWebp, [.public, .maxAge(86400)]),
-            ]),
-            searchForIndexHtml: true,
-            logger: logger
-        )
+        // The built-in pages, or (development) a folder on disk.
+        if let site = settings.embeddedSite {
+            FileMiddleware(fileProvider: EmbeddedFileProvider(site: site), cacheControl: staticCacheControl, searchForIndexHtml: true)
+        }
+        if settings.embeddedSite == nil {
+            FileMiddleware(settings.staticDirectory, cacheControl: staticCacheControl, searchForIndexHtml: true, logger: logger)
+        }
         // Uploaded pictures are named by the hash of their bytes, so they never change: cache for a year.
         FileMiddleware(
             settings.uploadsDirectory,
@@ -190,10 +200,12 @@ public func buildRouter(_ dependencies: WebDependencies, logger: Logger) -> Rout
         )
     }
     let authentication = AuthenticationMiddleware<AppRequestContext>(accounts: dependencies.accounts, tokens: dependencies.accessTokens)
+    let openAPIPath = settings.openAPIPath
+    let embeddedSpec = settings.embeddedSite?.openAPI
     OpsController<AppRequestContext>(
         database: dependencies.database,
         metricsText: dependencies.metricsText,
-        openAPIPath: settings.openAPIPath,
+        openAPI: { embeddedSpec ?? FileManager.default.contents(atPath: openAPIPath).map { ByteBuffer(bytes: $0) } },
         metricsAccess: MetricsAccess(open: settings.metricsOpen, token: settings.metricsToken, authentication: authentication)
     ).addRoutes(to: router)
 
@@ -211,14 +223,22 @@ public func buildRouter(_ dependencies: WebDependencies, logger: Logger) -> Rout
         .addRoutes(to: api.group("admin/users").add(middleware: RequireRoleMiddleware(.admin)))
     AdminJobsController(jobs: dependencies.jobs)
         .addRoutes(to: api.group("admin/jobs").add(middleware: RequireRoleMiddleware(.admin)))
+    AdminStatsController(stats: AdminStatsService(database: dependencies.database, clock: dependencies.clock, flashSales: dependencies.flashSales))
+        .addRoutes(to: api.group("admin/stats").add(middleware: RequireRoleMiddleware(.admin)))
     CatalogController(catalog: dependencies.catalog, cache: CatalogResponseCache()).addRoutes(to: api)
     let admin = api.group().add(middleware: RequireRoleMiddleware(.admin))
     AdminCatalogController(catalog: dependencies.catalog).addRoutes(to: admin)
     let signedIn = api.group().add(middleware: RequireRoleMiddleware())
-    let stream = EventStreamResponder(clock: dependencies.clock, heartbeat: settings.streamHeartbeat)
+    let stream = EventStreamResponder(
+        clock: dependencies.clock,
+        heartbeat: settings.streamHeartbeat,
+        slots: StreamSlots(limit: settings.maxStreamsPerClient)
+    )
     NotificationsController(notifications: dependencies.notifications, hub: dependencies.hub, jobs: dependencies.jobs, stream: stream)
         .addRoutes(to: signedIn, admin: admin)
-    FlashSalesController(sales: dependencies.flashSales, stream: stream, stockEventsPerSecond: 10)
+    let sales = dependencies.flashSales
+    let stockEvents = SaleStockBroadcaster(signals: sales.stockChanges, eventsPerSecond: 10) { try await sales.sale(idOrSlug: $0) }
+    FlashSalesController(sales: sales, stream: stream, stockEvents: stockEvents)
         .addRoutes(to: api, signedIn: signedIn, admin: admin)
     CartController(
         carts: dependencies.carts,

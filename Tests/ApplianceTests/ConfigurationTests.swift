@@ -67,6 +67,28 @@ import Testing
         }
     }
 
+    /// Cluster mode does not exist yet: asking for it stops start-up instead of running a second, separate ledger.
+    @Test func redisStockBackendIsAStartUpErrorUntilClusterModeExists() throws {
+        #expect {
+            try ApplianceConfiguration.resolve(flags: [:], environment: ["STOCK_BACKEND": "redis"], file: emptyFile)
+        } throws: { error in
+            let message = (error as? ConfigurationError)?.message ?? ""
+            return message.hasPrefix("STOCK_BACKEND=\"redis\" (from the environment) is not valid") && message.contains("cluster mode")
+        }
+    }
+
+    @Test func lockWaitAndIdleTimeoutHaveDefaultsAndRanges() throws {
+        let configuration = try ApplianceConfiguration.resolve(flags: [:], environment: [:], file: emptyFile)
+        #expect(configuration.dataDirLockWaitSeconds == 0)
+        #expect(configuration.httpIdleTimeoutSeconds == 60)
+        #expect(throws: ConfigurationError.self) {
+            try ApplianceConfiguration.resolve(flags: ["DATA_DIR_LOCK_WAIT_SECONDS": "-1"], environment: [:], file: emptyFile)
+        }
+        #expect(throws: ConfigurationError.self) {
+            try ApplianceConfiguration.resolve(flags: ["HTTP_IDLE_TIMEOUT_SECONDS": "0"], environment: [:], file: emptyFile)
+        }
+    }
+
     @Test func shortSecretsAreRefusedWithoutEchoingThem() throws {
         #expect {
             try ApplianceConfiguration.resolve(flags: [:], environment: ["JWT_SECRET": "tooshort"], file: emptyFile)

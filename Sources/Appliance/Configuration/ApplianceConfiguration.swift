@@ -20,7 +20,9 @@ struct ApplianceConfiguration: Sendable {
     var httpHost: String
     var httpPort: Int
     var dataDirectory: String
-    var staticDirectory: String
+    /// A folder to serve the pages from instead of the ones built into the binary (development); its parent holds
+    /// the `openapi.yaml` to serve. Nil: the built-in pages and contract.
+    var staticDirectory: String?
     var tlsCertificatePath: String?
     var tlsKeyPath: String?
     var corsOrigins: [String]
@@ -54,6 +56,12 @@ struct ApplianceConfiguration: Sendable {
     /// `METRICS_TOKEN`: a Bearer token for `/metrics` when the server listens beyond loopback.
     var metricsToken: String?
     var guestCartsPerHour: Int
+    /// How long `serve` waits for another process to release `DATA_DIR` (a rolling restart); 0: refuse at once.
+    var dataDirLockWaitSeconds: Int
+    /// Seconds an HTTP connection may sit idle between requests before the server closes it.
+    var httpIdleTimeoutSeconds: Int
+    /// Live streams (SSE) one client address may hold open at once.
+    var streamsPerClient: Int
 
     /// The address shoppers reach the shop at, for links in emails; set `PUBLIC_URL` behind a proxy.
     var publicURL: String?
@@ -112,7 +120,7 @@ struct ApplianceConfiguration: Sendable {
         httpHost = try values.string(.httpHost, expected: "a host name or IP address") { !$0.isEmpty && !$0.contains(" ") }
         httpPort = try values.integer(.httpPort, in: 1...65535)
         dataDirectory = try values.string(.dataDir, expected: "a directory path") { !$0.isEmpty }
-        staticDirectory = try values.string(.staticDir, expected: "a directory path") { !$0.isEmpty }
+        staticDirectory = values.optional(.staticDir)
         tlsCertificatePath = values.optional(.tlsCert)
         tlsKeyPath = values.optional(.tlsKey)
         if (tlsCertificatePath == nil) != (tlsKeyPath == nil) {
@@ -129,6 +137,15 @@ struct ApplianceConfiguration: Sendable {
         jwtSecret = try values.optionalSecret(.jwtSecret, minimumBytes: 32)
         bcryptCost = try values.integer(.bcryptCost, in: 4...16)
         stockBackend = try values.choice(.stockBackend)
+        // A setting this build cannot honour is a start-up error, never silently ignored.
+        guard stockBackend == .memory else {
+            throw .invalid(
+                .stockBackend,
+                value: stockBackend.rawValue,
+                source: values.source(ConfigurationKey.stockBackend.name),
+                expected: "memory (this build has no cluster mode yet, so several instances sharing Redis cannot run)"
+            )
+        }
         redisURL = try values.string(.redisURL, expected: "a redis://host:port URL") { $0.hasPrefix("redis://") }
         mailTransport = try values.choice(.mailTransport)
         smtpHost = try values.string(.smtpHost, expected: "a host name or IP address") { !$0.isEmpty }
@@ -154,6 +171,9 @@ struct ApplianceConfiguration: Sendable {
         }.compactMap(IPNetwork.init)
         metricsToken = try values.optionalSecret(.metricsToken, minimumBytes: 16)
         guestCartsPerHour = try values.integer(.guestCartsPerHour, in: 1...1_000_000)
+        dataDirLockWaitSeconds = try values.integer(.dataDirLockWaitSeconds, in: 0...3600)
+        httpIdleTimeoutSeconds = try values.integer(.httpIdleTimeoutSeconds, in: 1...3600)
+        streamsPerClient = try values.integer(.streamsPerClient, in: 1...100_000)
     }
 }
 

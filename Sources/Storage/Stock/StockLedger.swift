@@ -67,6 +67,13 @@ public protocol StockLedger: Sendable {
     func load(_ items: [StockItemState]) async throws
     /// Adds or replaces some items and leaves the others alone (a sale created, or changed before it starts).
     func upsert(_ items: [StockItemState]) async throws
+    /// Adds the items that are not in the ledger yet and leaves every known item as it is (a sale another process
+    /// created): a concurrent in-process load of the same item, with reservations already taken, is never reset.
+    func insertMissing(_ items: [StockItemState]) async throws
+    /// Changes a known item's quantity and per-user limit in place (a sale edited by another process), keeping its
+    /// held, confirmed and per-user counts — units in flight are never reset; `remaining` moves by the change in
+    /// quantity. Returns false, changing nothing, when the item is not in the ledger.
+    func redefine(_ key: SaleItemKey, quantity: Int, perUserLimit: Int) async throws -> Bool
     /// Takes `quantity` units for `userID` if the user stays within the item's per-user limit and that many remain.
     func reserve(_ key: SaleItemKey, userID: String, quantity: Int) async throws -> StockDecision
     /// Gives held units back (released, expired, or a failed write undone).

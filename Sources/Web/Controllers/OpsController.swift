@@ -6,7 +6,8 @@ import Storage
 struct OpsController<Context: AppRequestContextProtocol> {
     let database: AppDatabase
     let metricsText: @Sendable () -> String
-    let openAPIPath: String
+    /// The bytes of `openapi.yaml` (built in, or read from `STATIC_DIR`'s parent in development).
+    let openAPI: @Sendable () -> ByteBuffer?
     let metricsAccess: MetricsAccess<Context>
 
     struct Status: ResponseEncodable {
@@ -24,7 +25,7 @@ struct OpsController<Context: AppRequestContextProtocol> {
                 body: .init(byteBuffer: ByteBuffer(string: metricsText()))
             )
         }
-        router.get("/api/v1/openapi.yaml") { _, _ in try openAPI() }
+        router.get("/api/v1/openapi.yaml") { _, _ in try openAPIResponse() }
     }
 
     private func readiness() async throws -> Status {
@@ -38,14 +39,14 @@ struct OpsController<Context: AppRequestContextProtocol> {
         }
     }
 
-    private func openAPI() throws -> Response {
-        guard let data = FileManager.default.contents(atPath: openAPIPath) else {
+    private func openAPIResponse() throws -> Response {
+        guard let spec = openAPI() else {
             throw AppError.notFound("The API description")
         }
         return Response(
             status: .ok,
             headers: [.contentType: "application/yaml; charset=utf-8", .cacheControl: "public, max-age=300"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data))
+            body: .init(byteBuffer: spec)
         )
     }
 }
