@@ -149,48 +149,82 @@ enum DemoShop {
     static let orders: [Order] = [
         // Lan → Platinum: 22,250 + 26,700 (×1.5) + 2,520 (×1.5) points.
         Order(
-            customer: 0, at: -34 * day, lines: [("hop-qua-tet-an-khang", 25)], path: delivered,
+            customer: 0,
+            at: -34 * day,
+            lines: [("hop-qua-tet-an-khang", 25)],
+            path: delivered,
             reviews: [Review(product: "hop-qua-tet-an-khang", rating: 5, comment: "Hộp quà sang trọng, công ty ai cũng khen.")]
         ),
         Order(customer: 0, at: -21 * day, lines: [("hop-qua-tet-an-khang", 20)], path: delivered),
         Order(
-            customer: 0, at: -12 * day, lines: [("hop-qua-tra-chieu", 3)], path: delivered,
+            customer: 0,
+            at: -12 * day,
+            lines: [("hop-qua-tra-chieu", 3)],
+            path: delivered,
             reviews: [Review(product: "hop-qua-tra-chieu", rating: 5, comment: "Bánh ngon, giao đúng giờ.")]
         ),
         Order(customer: 0, at: -40 * 60, pace: 5 * 60, lines: [("banh-kem-socola-bi", 1)], path: []),
         // Minh → Gold: 10,680 + 10,680 (×1.2) points, then a flash-sale order in the ended sale.
         Order(customer: 1, at: -30 * day, lines: [("hop-qua-tet-an-khang", 12)], path: delivered),
         Order(
-            customer: 1, at: -16 * day, lines: [("hop-qua-tet-an-khang", 10)], path: delivered,
+            customer: 1,
+            at: -16 * day,
+            lines: [("hop-qua-tet-an-khang", 10)],
+            path: delivered,
             reviews: [Review(product: "hop-qua-tet-an-khang", rating: 4, comment: "Đẹp, nhưng mong có thêm lựa chọn trà.")]
         ),
         Order(
-            customer: 1, at: -3 * day + 10 * 60, pace: 4 * hour, lines: [("hop-qua-tet-an-khang", 1), ("banh-pia-sau-rieng", 2)],
-            sale: "demo-tet-som", path: delivered,
+            customer: 1,
+            at: -3 * day + 10 * 60,
+            pace: 4 * hour,
+            lines: [("hop-qua-tet-an-khang", 1), ("banh-pia-sau-rieng", 2)],
+            sale: "demo-tet-som",
+            path: delivered,
             reviews: [Review(product: "banh-pia-sau-rieng", rating: 5, comment: "Sầu riêng thơm, vỏ mỏng. Mua được giá flash sale!")]
         ),
-        Order(customer: 1, at: -1 * day, pace: 3 * hour, lines: [("croissant-bo-phap", 4), ("pain-au-chocolat", 2)], path: [.confirmed, .preparing, .shipping]),
+        Order(
+            customer: 1,
+            at: -1 * day,
+            pace: 3 * hour,
+            lines: [("croissant-bo-phap", 4), ("pain-au-chocolat", 2)],
+            path: [.confirmed, .preparing, .shipping]
+        ),
         // Hoa → Silver: 5,340 points; one cancelled order; one in the ended sale; one being prepared today.
         Order(
-            customer: 2, at: -25 * day, lines: [("hop-qua-tet-an-khang", 6)], path: delivered,
+            customer: 2,
+            at: -25 * day,
+            lines: [("hop-qua-tet-an-khang", 6)],
+            path: delivered,
             reviews: [Review(product: "hop-qua-tet-an-khang", rating: 5, comment: "Tặng đối tác rất hợp.")]
         ),
         Order(customer: 2, at: -8 * day, lines: [("tiramisu-cafe-viet", 1)], path: [.cancelled], cancelledByCustomer: true),
         Order(
-            customer: 2, at: -3 * day + 20 * 60, pace: 4 * hour, lines: [("banh-bo-nuong", 2)], sale: "demo-tet-som", path: delivered,
+            customer: 2,
+            at: -3 * day + 20 * 60,
+            pace: 4 * hour,
+            lines: [("banh-bo-nuong", 2)],
+            sale: "demo-tet-som",
+            path: delivered,
             reviews: [Review(product: "banh-bo-nuong", rating: 4, comment: "Bánh bò nướng dai thơm như ở quê.")]
         ),
         Order(customer: 2, at: -30 * 60, pace: 8 * 60, lines: [("banh-mi-hoa-cuc", 2), ("kouign-amann", 2)], path: [.confirmed, .preparing]),
         // Tuấn → Bronze: one delivered, one refunded, one confirmed today.
         Order(
-            customer: 3, at: -14 * day, lines: [("croissant-bo-phap", 6), ("financier-bo-nau", 4)], path: delivered,
+            customer: 3,
+            at: -14 * day,
+            lines: [("croissant-bo-phap", 6), ("financier-bo-nau", 4)],
+            path: delivered,
             reviews: [Review(product: "croissant-bo-phap", rating: 4, comment: "Giòn, nhiều bơ. Sáng nào cũng muốn ăn.")]
         ),
         Order(customer: 3, at: -9 * day, lines: [("banh-kem-dau-tay", 1)], path: delivered + [.refunded]),
         Order(customer: 3, at: -50 * 60, pace: 10 * 60, lines: [("macaron-hop-12", 1)], path: [.confirmed]),
         // Mai → Bronze: the used-up voucher; an order the shop cancelled.
         Order(
-            customer: 4, at: -6 * day, lines: [("banh-kem-tra-xanh", 1)], voucher: "BANHMOI", path: delivered,
+            customer: 4,
+            at: -6 * day,
+            lines: [("banh-kem-tra-xanh", 1)],
+            voucher: "BANHMOI",
+            path: delivered,
             reviews: [Review(product: "banh-kem-tra-xanh", rating: 5, comment: "Vị trà xanh đậm, không quá ngọt.")]
         ),
         Order(customer: 4, at: -4 * day, lines: [("banh-da-lon", 3)], path: [.confirmed, .cancelled]),

@@ -156,7 +156,12 @@ public final class DemoShopSeeder: Sendable {
                 let demo = DemoShop.orders[index]
                 let identity = Identity(user: customers[demo.customer], sessionID: "seed-demo")
                 for review in demo.reviews {
-                    _ = try await services.catalog.addReview(by: identity, productIdOrSlug: review.product, rating: review.rating, comment: review.comment)
+                    _ = try await services.catalog.addReview(
+                        by: identity,
+                        productIdOrSlug: review.product,
+                        rating: review.rating,
+                        comment: review.comment
+                    )
                     report.reviewsAdded += 1
                 }
             }
@@ -250,7 +255,9 @@ public final class DemoShopSeeder: Sendable {
     }
 
     private func saleExists(_ slug: String) async throws -> Bool {
-        try await database.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM flashSale WHERE slug = ?)", arguments: [slug]) ?? false }
+        try await database.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM flashSale WHERE slug = ?)", arguments: [slug]) ?? false
+        }
     }
 
     private func user(email: String) async throws -> User? {
