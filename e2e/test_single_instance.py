@@ -101,12 +101,12 @@ def test_rolling_restart_hands_over_within_a_second_without_overlap(data_dir):
 
 
 def test_a_sale_created_by_the_cli_is_reservable_within_two_seconds(data_dir):
-    run_cli("seed-demo", data_dir=data_dir, env=base_env(**ENV))
+    run_cli("seed-demo", "--catalog-only", data_dir=data_dir, env=base_env(**ENV))
     server = Server(data_dir, env=base_env(**ENV)).start()
     try:
         token = requests.post(server.url("/api/v1/auth/register"), timeout=10, json={
             "email": "lan@example.vn", "password": "banhmi2024", "name": "Lan"}).json()["accessToken"]
-        created = run_cli("seed-demo", "--flash-sale", data_dir=data_dir, env=base_env(**ENV))
+        created = run_cli("seed-demo", "--catalog-only", "--flash-sale", data_dir=data_dir, env=base_env(**ENV))
         assert created.returncode == 0, created.stderr
         committed = time.monotonic()
         sales = requests.get(server.url("/api/v1/flash-sales?status=active"), timeout=5).json()["items"]
