@@ -31,6 +31,10 @@ final class FailingFollowUpLedger: StockLedger {
 
     func load(_ items: [StockItemState]) async throws { try await inner.load(items) }
     func upsert(_ items: [StockItemState]) async throws { try await inner.upsert(items) }
+    func insertMissing(_ items: [StockItemState]) async throws { try await inner.insertMissing(items) }
+    func redefine(_ key: SaleItemKey, quantity: Int, perUserLimit: Int) async throws -> Bool {
+        try await inner.redefine(key, quantity: quantity, perUserLimit: perUserLimit)
+    }
     func reserve(_ key: SaleItemKey, userID: String, quantity: Int) async throws -> StockDecision {
         try await inner.reserve(key, userID: userID, quantity: quantity)
     }

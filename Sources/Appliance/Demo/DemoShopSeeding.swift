@@ -14,7 +14,10 @@ func seedDemoShop(
     let anchor = try await DemoShopSeeder.anchor(in: database, now: now)
     let clock = ManualClock(now: DemoShopSeeder.clockStart(anchor: anchor))
     let environment = AppEnvironment(database: database, clock: clock, secrets: Secrets(jwtSecret: "", paymentWebhookSecret: ""))
-    let shop = ShopServices(configuration: configuration, environment: environment, logger: logger)
+    // The demo's history has card payments, made through the simulated gateway whatever the live shop takes.
+    var seeding = configuration
+    seeding.paymentProvider = .simulated
+    let shop = ShopServices(configuration: seeding, environment: environment, logger: logger)
     let seeder = DemoShopSeeder(
         database: database,
         clock: clock,
@@ -24,7 +27,8 @@ func seedDemoShop(
             carts: shop.carts,
             orders: shop.orders,
             flashSales: shop.flashSales,
-            vouchers: shop.vouchers
+            vouchers: shop.vouchers,
+            payments: shop.payments
         )
     )
     return try await seeder.seed(anchor: anchor, credentials: credentials)

@@ -50,6 +50,8 @@ enum DemoShop {
         let reviews: [Review]
         /// Who cancels: the customer (true) or the shop.
         let cancelledByCustomer: Bool
+        /// Paid by card through the simulated gateway at checkout (else cash on delivery).
+        let paidByCard: Bool
 
         init(
             customer: Int,
@@ -60,7 +62,8 @@ enum DemoShop {
             voucher: String? = nil,
             path: [OrderStatus],
             reviews: [Review] = [],
-            cancelledByCustomer: Bool = false
+            cancelledByCustomer: Bool = false,
+            paidByCard: Bool = false
         ) {
             self.customer = customer
             self.at = at
@@ -71,6 +74,7 @@ enum DemoShop {
             self.path = path
             self.reviews = reviews
             self.cancelledByCustomer = cancelledByCustomer
+            self.paidByCard = paidByCard
         }
     }
 
@@ -208,7 +212,8 @@ enum DemoShop {
             reviews: [Review(product: "banh-bo-nuong", rating: 4, comment: "Bánh bò nướng dai thơm như ở quê.")]
         ),
         Order(customer: 2, at: -30 * 60, pace: 8 * 60, lines: [("banh-mi-hoa-cuc", 2), ("kouign-amann", 2)], path: [.confirmed, .preparing]),
-        // Tuấn → Bronze: one delivered, one refunded, one confirmed today.
+        // Tuấn → Bronze: one delivered, one refunded, one paid by card then cancelled (its refund is pending),
+        // one confirmed today.
         Order(
             customer: 3,
             at: -14 * day,
@@ -217,6 +222,7 @@ enum DemoShop {
             reviews: [Review(product: "croissant-bo-phap", rating: 4, comment: "Giòn, nhiều bơ. Sáng nào cũng muốn ăn.")]
         ),
         Order(customer: 3, at: -9 * day, lines: [("banh-kem-dau-tay", 1)], path: delivered + [.refunded]),
+        Order(customer: 3, at: -3 * day, lines: [("croissant-hanh-nhan", 4)], path: [.cancelled], cancelledByCustomer: true, paidByCard: true),
         Order(customer: 3, at: -50 * 60, pace: 10 * 60, lines: [("macaron-hop-12", 1)], path: [.confirmed]),
         // Mai → Bronze: the used-up voucher; an order the shop cancelled.
         Order(

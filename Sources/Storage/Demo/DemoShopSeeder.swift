@@ -23,6 +23,8 @@ public struct DemoShopServices: Sendable {
     public var orders: OrderService
     public var flashSales: FlashSaleService
     public var vouchers: VoucherService
+    /// Takes the demo's card payments through the simulated gateway.
+    public var payments: PaymentService
 
     public init(
         accounts: AccountService,
@@ -30,7 +32,8 @@ public struct DemoShopServices: Sendable {
         carts: CartService,
         orders: OrderService,
         flashSales: FlashSaleService,
-        vouchers: VoucherService
+        vouchers: VoucherService,
+        payments: PaymentService
     ) {
         self.accounts = accounts
         self.catalog = catalog
@@ -38,6 +41,7 @@ public struct DemoShopServices: Sendable {
         self.orders = orders
         self.flashSales = flashSales
         self.vouchers = vouchers
+        self.payments = payments
     }
 }
 
@@ -206,7 +210,8 @@ public final class DemoShopSeeder: Sendable {
     }
 
     /// Places one demo order the way a shopper would: cart lines (the bakery bakes them to order, so the
-    /// shop's stock is unchanged by its history) or reservations in a running sale, then cash-on-delivery checkout.
+    /// shop's stock is unchanged by its history) or reservations in a running sale, then checkout: cash on delivery,
+    /// or a card paid through the simulated gateway.
     private func place(_ demo: DemoShop.Order, index: Int, customer: User) async throws -> Order {
         let identity = Identity(user: customer, sessionID: "seed-demo")
         for line in demo.lines {
@@ -229,11 +234,14 @@ public final class DemoShopSeeder: Sendable {
             district: profile.district,
             city: "TP.HCM"
         )
-        return try await services.orders.place(
+        let order = try await services.orders.place(
             by: identity,
-            CheckoutRequest(address: address, paymentMethod: .cod, voucherCode: demo.voucher),
+            CheckoutRequest(address: address, paymentMethod: demo.paidByCard ? .card : .cod, voucherCode: demo.voucher),
             idempotencyKey: "demo-order-\(index)"
         )
+        guard demo.paidByCard else { return order }
+        _ = try await services.payments.simulateGateway(orderID: order.id, approve: true, by: identity)
+        return try await services.orders.order(id: order.id, for: identity)
     }
 
     private func createSale(_ sale: DemoShop.Sale, anchor: Date) async throws {

@@ -115,12 +115,12 @@ public final class InMemoryStockLedger: StockLedger {
     public func retire(_ key: SaleItemKey) async throws -> Bool {
         guard let item = item(key) else { return true }
         guard item.confirmed.load(ordering: .acquiring) == 0 else { return false }
-        return item.remaining.compareExchange(expected: item.quantity, desired: 0, ordering: .acquiringAndReleasing).exchanged
+        return item.remaining.compareExchange(expected: item.quantity.load(ordering: .acquiring), desired: 0, ordering: .acquiringAndReleasing).exchanged
     }
 
     public func unretire(_ key: SaleItemKey) async throws {
         guard let item = item(key) else { return }
-        _ = item.remaining.compareExchange(expected: 0, desired: item.quantity, ordering: .acquiringAndReleasing)
+        _ = item.remaining.compareExchange(expected: 0, desired: item.quantity.load(ordering: .acquiring), ordering: .acquiringAndReleasing)
     }
 
     public func level(_ key: SaleItemKey) async throws -> StockLevel? {
