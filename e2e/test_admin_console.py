@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from browser import DESKTOP, PHONE, assert_accessible, browser, open_page, screenshot  # noqa: F401
+from browser import DESKTOP, PHONE, assert_accessible, open_page, screenshot
 from conftest import Server, base_env, run_cli
 
 ENV = dict(AUTH_RATE_PER_MINUTE="10000", RESERVE_RATE_PER_MINUTE="1000")

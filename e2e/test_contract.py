@@ -6,8 +6,8 @@ reservation and a voucher to find. Schemathesis runs every operation of the spec
 tokens) — and each run must show zero 5xx, zero network errors (the server must not die) and zero responses
 outside the documented statuses, content types, headers and schemas. The case count is printed per run.
 
-Excluded, and only from the signed-in runs: `POST /auth/logout`, which ends the very session the run is using
-(the anonymous and forged runs still cover it). `PATCH /auth/me` stays in: a password change needs the current
+Excluded, and only from the signed-in runs: `POST /auth/logout` and `POST /auth/logout-all`, which end the very
+session the run is using (the anonymous and forged runs still cover them). `PATCH /auth/me` stays in: a password change needs the current
 password, which schemathesis cannot know. The live streams (`/notifications/stream`, `/flash-sales/{id}/stream`)
 never end by themselves, so schemathesis cannot read them: they are left out of its runs and checked here for
 status and headers only (test_event_streams_answer_with_documented_status_and_headers).
@@ -164,8 +164,8 @@ IDENTITIES = {
     # name: (headers, excluded paths, whether schemathesis makes up bearer tokens and klelite_access cookies)
     "anonymous": (lambda shop: {}, [], False),
     "forged": (lambda shop: {}, [], True),
-    "customer": (lambda shop: _bearer(shop.customer_token), ["/api/v1/auth/logout"], False),
-    "admin": (lambda shop: _bearer(shop.admin_token), ["/api/v1/auth/logout"], False),
+    "customer": (lambda shop: _bearer(shop.customer_token), ["/api/v1/auth/logout", "/api/v1/auth/logout-all"], False),
+    "admin": (lambda shop: _bearer(shop.admin_token), ["/api/v1/auth/logout", "/api/v1/auth/logout-all"], False),
 }
 
 

@@ -11,7 +11,7 @@ import requests
 
 from conftest import ROOT, Server, base_env, run_cli
 
-STATUSES = {"pending", "confirmed", "preparing", "shipping", "delivered", "cancelled", "refunded"}
+STATUSES = {"pending", "confirmed", "preparing", "shipping", "delivered", "cancelled", "refund_pending", "refunded"}
 
 
 def credentials(data_dir) -> dict:

@@ -16,21 +16,22 @@ const screens = {
 
 const view = document.getElementById("view");
 
-async function signedInAdmin() {
+async function signedInUser() {
   try {
-    const me = await api("GET", "/auth/me");
-    return me.role === "admin" ? me : null;
+    return await api("GET", "/auth/me");
   } catch {
     return null;
   }
 }
 
-function toSignIn() {
+/** Signed out: sign in, then come back. Signed in as a customer: their account page (coming back would loop). */
+function toSignIn(user = null) {
+  const target = user ? "/account.html" : "/account.html?next=/admin/";
   view.replaceChildren(
     el("h1", { textContent: "Chỉ dành cho quản trị viên" }),
-    el("p", {}, "Hãy ", el("a", { href: "/account.html?next=/admin/", textContent: "đăng nhập bằng tài khoản quản trị" }), "."),
+    el("p", {}, "Hãy ", el("a", { href: target, textContent: "đăng nhập bằng tài khoản quản trị" }), "."),
   );
-  window.location.replace("/account.html?next=/admin/");
+  window.location.replace(target);
 }
 
 async function show() {
@@ -59,12 +60,13 @@ async function show() {
   }
 }
 
-const me = await signedInAdmin();
+const user = await signedInUser();
+const me = user?.role === "admin" ? user : null;
 if (me) {
   document.getElementById("admin-nav").hidden = false;
   document.getElementById("who").textContent = `${me.name || me.email} · quản trị`;
   window.addEventListener("hashchange", show);
   await show();
 } else {
-  toSignIn();
+  toSignIn(user);
 }
