@@ -3,14 +3,6 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// What a subscriber connection delivers.
-public enum RedisSubscriptionEvent: Sendable, Equatable {
-    /// Subscribed to every channel, at start and again after each reconnect: whatever was published while
-    /// disconnected is lost, so a consumer replays from SQLite (by `Last-Event-ID`) on every one after the first.
-    case subscribed
-    case message(channel: String, payload: String)
-}
-
 /// The one Pub/Sub connection of a process, as a `Service`: it subscribes to its channels on a thread of
 /// its own (reading blocks), delivers `events`, and reconnects and resubscribes with backoff when the
 /// connection drops. `run()` ends on graceful shutdown or cancellation, which wake the blocked read by
