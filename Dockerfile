@@ -14,6 +14,11 @@ COPY Package.swift ./
 RUN swift package resolve
 COPY Sources ./Sources
 COPY Tests ./Tests
+# The pages and the API contract are built into the binary (Plugins/EmbedSitePlugin).
+COPY Plugins ./Plugins
+COPY Tools ./Tools
+COPY static ./static
+COPY openapi.yaml ./
 RUN swift build -c release --product klelite --static-swift-stdlib \
     && mkdir -p /staging \
     && cp "$(swift build -c release --show-bin-path)/klelite" /staging/
@@ -27,14 +32,12 @@ RUN apt-get update \
     && mkdir -p /data && chown klelite /data
 WORKDIR /app
 COPY --from=build /staging/klelite /usr/local/bin/klelite
-COPY static ./static
-COPY openapi.yaml appliance.conf ./
+COPY appliance.conf ./
 # glibc's per-thread arenas fragment memory under many threads; two arenas keep resident memory flat.
 ENV MALLOC_ARENA_MAX=2 \
     HTTP_HOST=0.0.0.0 \
     HTTP_PORT=8080 \
-    DATA_DIR=/data \
-    STATIC_DIR=/app/static
+    DATA_DIR=/data
 USER klelite
 VOLUME ["/data"]
 EXPOSE 8080

@@ -9,11 +9,14 @@ RELEASE_DIR := .build-release
 DEBUG_BIN := $(DEBUG_DIR)/debug/klelite
 RELEASE_BIN := $(RELEASE_DIR)/release/klelite
 DATA_DIR ?= ./data
+# The demo pays by card through the simulated gateway; a real shop leaves PAYMENT_PROVIDER at none.
+PAYMENT_PROVIDER ?= simulated
 
-.PHONY: help run test test-swift test-e2e bench build build-release lint deps deps-test clean
+.PHONY: help run demo-rush test test-swift test-e2e bench build build-release lint deps deps-test clean
 
 help:
 	@echo "make run    build (release) and serve the shop with demo data on http://127.0.0.1:8080"
+	@echo "make demo-rush  (with make run going) demo customers rush the running flash sale until it sells out"
 	@echo "make test   run the Swift unit/HTTP tests, then the end-to-end tests in e2e/"
 	@echo "make lint   swift format lint"
 	@echo "make bench  HTTP benchmarks of the release build (see BENCHMARKS.md)"
@@ -33,7 +36,10 @@ build: deps
 run: build-release
 	$(RELEASE_BIN) migrate --data-dir $(DATA_DIR)
 	$(RELEASE_BIN) seed-demo --only-if-empty --data-dir $(DATA_DIR)
-	exec $(RELEASE_BIN) serve --data-dir $(DATA_DIR)
+	@PAYMENT_PROVIDER=$(PAYMENT_PROVIDER) scripts/run-demo.sh $(RELEASE_BIN) $(DATA_DIR)
+
+demo-rush:
+	$(PYTHON) scripts/demo_rush.py --data-dir $(DATA_DIR) $(if $(URL),--url $(URL),)
 
 test: deps-test test-swift test-e2e
 

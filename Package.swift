@@ -51,6 +51,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The pages under static/ and openapi.yaml, embedded at build time (see Plugins/EmbedSitePlugin).
+        .executableTarget(name: "EmbedSite", path: "Tools/EmbedSite"),
+        .plugin(name: "EmbedSitePlugin", capability: .buildTool(), dependencies: ["EmbedSite"]),
+        .target(name: "SiteFiles", plugins: ["EmbedSitePlugin"]),
         .target(
             name: "Web",
             dependencies: [
@@ -66,6 +70,7 @@ let package = Package(
             dependencies: [
                 "Storage",
                 "Web",
+                "SiteFiles",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -100,6 +105,7 @@ let package = Package(
             name: "ApplianceTests",
             dependencies: [
                 "Appliance",
+                "SiteFiles",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

@@ -9,6 +9,10 @@ from pathlib import Path
 import pytest
 import requests
 
+# One Chromium for the whole session, shared by every browser test module (two sync Playwright instances
+# cannot run in one process).
+from browser import browser  # noqa: E402,F401
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = os.environ.get("KLELITE_BIN", str(ROOT / ".build" / "debug" / "klelite"))
 
@@ -30,8 +34,10 @@ KLELITE_KEYS = {
     "HTTP_HOST", "HTTP_PORT", "DATA_DIR", "STATIC_DIR", "PUBLIC_URL", "TLS_CERT", "TLS_KEY", "CORS_ORIGINS",
     "MAX_BODY_BYTES", "JWT_SECRET", "BCRYPT_COST", "STOCK_BACKEND", "REDIS_URL", "MAIL_TRANSPORT",
     "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_STARTTLS", "SMTP_CA_FILE", "MAIL_FROM",
-    "PAYMENT_WEBHOOK_SECRET", "RESERVATION_TTL_SECONDS", "RESERVE_RATE_PER_MINUTE",
+    "PAYMENT_WEBHOOK_SECRET", "PAYMENT_PROVIDER", "RESERVATION_TTL_SECONDS", "RESERVE_RATE_PER_MINUTE",
     "AUTH_RATE_PER_MINUTE", "FREE_SHIPPING_THRESHOLD", "SHIPPING_FEE", "CURRENCY", "LOG_LEVEL",
+    "TRUSTED_PROXIES", "METRICS_TOKEN", "GUEST_CARTS_PER_HOUR",
+    "DATA_DIR_LOCK_WAIT_SECONDS", "HTTP_IDLE_TIMEOUT_SECONDS", "STREAMS_PER_CLIENT",
 }
 
 

@@ -58,9 +58,9 @@ def test_welcome_email_reaches_a_plain_smtp_peer(data_dir):
         mail_from, rcpt_tos, content, encrypted = inbox.wait_for(1)[0]
         message = message_from_bytes(content, policy=policy.default)
         assert mail_from == "no-reply@klelite.local" and rcpt_tos == ["lan@example.vn"]
-        assert message["Subject"] == "Chào mừng bạn đến với KLeLite"
+        assert message["Subject"] == "Chào mừng bạn đến với KLeLite · Welcome to KLeLite"
         assert message.get_content_type() == "multipart/alternative"
-        assert "Xin chào Lan" in message.get_body(("plain",)).get_content()
+        assert "Xin chào Lan" in message.get_body(("plain",)).get_content() and "Hello Lan" in message.get_body(("plain",)).get_content()
         assert not encrypted
     finally:
         server.stop()

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import requests
 
-from conftest import Server, run_cli
+from conftest import Server, base_env, run_cli
 from test_accounts import wait_for_mail
 from test_flash_sales import iso
 from test_sse import EventReader
@@ -14,7 +14,7 @@ from test_sse import EventReader
 def test_checkout_with_a_flash_sale_reservation(data_dir):
     run_cli("seed-demo", data_dir=data_dir)
     run_cli("create-admin", "--email", "boss@klelite.vn", "--password", "bakery2024", data_dir=data_dir)
-    server = Server(data_dir).start()
+    server = Server(data_dir, env=base_env(PAYMENT_PROVIDER="simulated")).start()
     try:
         macaron = requests.get(server.url("/api/v1/products/macaron-hop-12")).json()
         croissant = requests.get(server.url("/api/v1/products/croissant-bo-phap")).json()
@@ -77,7 +77,7 @@ def test_card_payment_through_the_simulated_gateway_and_a_signed_webhook(data_di
     import time
 
     run_cli("seed-demo", data_dir=data_dir)
-    server = Server(data_dir).start()
+    server = Server(data_dir, env=base_env(PAYMENT_PROVIDER="simulated")).start()
     try:
         shopper = requests.Session()
         shopper.post(server.url("/api/v1/auth/register"), json={"email": "lan@example.vn", "password": "banhmi2024", "name": "Lan"})
@@ -116,5 +116,25 @@ def test_card_payment_through_the_simulated_gateway_and_a_signed_webhook(data_di
         forged = requests.post(server.url("/api/v1/payments/webhook"), json=event, headers={"Klelite-Signature": f"t={int(time.time())},v1=00"})
         assert forged.status_code == 400
         assert shopper.get(server.url(f"/api/v1/orders/{second['id']}")).json()["status"] == "confirmed"
+    finally:
+        server.stop()
+
+
+def test_the_default_shop_takes_no_card_payments(data_dir):
+    """PAYMENT_PROVIDER is none unless configured: card is a 400 at checkout, the simulated gateway is 404."""
+    run_cli("seed-demo", data_dir=data_dir)
+    server = Server(data_dir).start()
+    try:
+        shopper = requests.Session()
+        shopper.post(server.url("/api/v1/auth/register"), json={"email": "lan@example.vn", "password": "banhmi2024", "name": "Lan"})
+        csrf = {"X-CSRF-Token": shopper.cookies.get("klelite_csrf")}
+        macaron = requests.get(server.url("/api/v1/products/macaron-hop-12")).json()
+        address = {"name": "Lan", "phone": "0901234567", "line": "12 Lý Thường Kiệt", "ward": "Phường 7", "district": "Quận 10", "city": "TP.HCM"}
+        shopper.post(server.url("/api/v1/cart/items"), json={"productId": macaron["id"], "quantity": 1}, headers=csrf)
+        refused = shopper.post(server.url("/api/v1/orders"), json={"address": address, "paymentMethod": "card"}, headers=csrf)
+        assert refused.status_code == 400 and refused.json()["error"]["fields"]["paymentMethod"] == "must be one of cod"
+        placed = shopper.post(server.url("/api/v1/orders"), json={"address": address, "paymentMethod": "cod"}, headers=csrf).json()
+        assert shopper.post(server.url(f"/api/v1/payments/simulated/{placed['id']}"), json={"approve": True}, headers=csrf).status_code == 404
+        assert shopper.get(server.url(f"/api/v1/orders/{placed['id']}")).json()["status"] == "pending"
     finally:
         server.stop()

@@ -2,7 +2,7 @@
 or critical accessibility violation, at phone and desktop widths."""
 import pytest
 
-from browser import DESKTOP, PHONE, assert_accessible, assert_clean, browser, open_page, screenshot  # noqa: F401
+from browser import DESKTOP, PHONE, assert_accessible, assert_clean, open_page, screenshot
 from conftest import Server, run_cli
 
 

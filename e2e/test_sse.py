@@ -7,7 +7,7 @@ import time
 
 import requests
 
-from conftest import Server, run_cli
+from conftest import Server, base_env, run_cli
 
 
 def signed_in(server: Server, email: str) -> requests.Session:
@@ -104,7 +104,7 @@ def test_seven_streams_and_a_get_all_complete(data_dir):
 
 
 def test_sigterm_with_fifty_open_streams_exits_within_budget(data_dir):
-    server = Server(data_dir).start()
+    server = Server(data_dir, env=base_env(STREAMS_PER_CLIENT="100")).start()
     shopper = signed_in(server, "lan@example.vn")
     cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
     sockets = []
@@ -130,7 +130,7 @@ def test_a_thousand_streams_each_receive_a_broadcast(data_dir):
     import selectors
 
     run_cli("create-admin", "--email", "boss@klelite.vn", "--password", "bakery2024", data_dir=data_dir)
-    server = Server(data_dir).start()
+    server = Server(data_dir, env=base_env(STREAMS_PER_CLIENT="2000")).start()
     shopper = signed_in(server, "lan@example.vn")
     cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
     selector = selectors.DefaultSelector()

@@ -3,7 +3,9 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
+import NIOCore
 import NIOSSL
+import SiteFiles
 import Storage
 import Web
 
@@ -26,6 +28,8 @@ struct ShopServices: Sendable {
     let hub: any NotificationHub
     let notifications: NotificationService
     let flashSales: FlashSaleService
+    /// Carries sales created or changed by other processes (the CLI beside a live server) into the ledger.
+    let externalSales: ExternalSaleSync
     let carts: CartService
     let orders: OrderService
     let vouchers: VoucherService
@@ -57,10 +61,16 @@ struct ShopServices: Sendable {
             jobs: jobs,
             tierOf: { try await loyalty.tier(userID: $0).rawValue }
         )
+        externalSales = ExternalSaleSync(sales: flashSales)
         hub = InProcessNotificationHub()
         notifications = NotificationService(database: database, hub: hub, clock: clock)
         carts = CartService(database: database, clock: clock)
         vouchers = VoucherService(database: database, clock: clock)
+        let provider: (any PaymentProvider)? =
+            switch configuration.paymentProvider {
+            case .cashOnly: nil
+            case .simulated: SimulatedPaymentProvider(publicBaseURL: configuration.publicBaseURL)
+            }
         orders = OrderService(
             database: database,
             clock: clock,
@@ -68,14 +78,15 @@ struct ShopServices: Sendable {
             notifications: notifications,
             flashSales: flashSales,
             pricing: Pricing(freeShippingThreshold: configuration.freeShippingThreshold, shippingFee: configuration.shippingFee),
-            publicBaseURL: configuration.publicBaseURL
+            publicBaseURL: configuration.publicBaseURL,
+            paymentMethods: provider == nil ? [.cod] : Set(PaymentMethod.allCases)
         )
         payments = PaymentService(
             database: database,
             clock: clock,
             orders: orders,
             webhookSecret: environment.secrets.paymentWebhookSecret,
-            provider: SimulatedPaymentProvider(publicBaseURL: configuration.publicBaseURL)
+            provider: provider
         )
         let mailer = environment.mailer ?? Self.makeMailer(configuration, clock: clock, logger: logger)
         workers = JobWorkers(
@@ -85,8 +96,12 @@ struct ShopServices: Sendable {
                 BroadcastJobHandler(database: database, notifications: notifications),
                 UnpaidOrderJobHandler(payments: payments),
                 PointsExpiryJobHandler(loyalty: loyalty, jobs: jobs),
+                PruningJobHandler(database: database, clock: clock, jobs: jobs),
             ],
-            queues: [.init(name: EmailJob.queue, concurrency: 2), .init(name: BroadcastJob.queue, concurrency: 1)],
+            queues: [
+                .init(name: EmailJob.queue, concurrency: 2), .init(name: BroadcastJob.queue, concurrency: 1),
+                .init(name: PruningJob.queue, concurrency: 1),
+            ],
             logger: logger
         )
     }
@@ -125,21 +140,31 @@ func buildApplication(
     environment: AppEnvironment,
     logger: Logger
 ) async throws -> Application<RouterResponder<AppRequestContext>> {
+    // The pages and the contract are built into the binary; STATIC_DIR serves a folder instead (development).
+    let staticDirectory = configuration.staticDirectory
     let webSettings = WebSettings(
-        staticDirectory: configuration.staticDirectory,
+        staticDirectory: staticDirectory ?? "static",
         uploadsDirectory: configuration.uploadsDirectory,
-        openAPIPath: ((configuration.staticDirectory as NSString).deletingLastPathComponent as NSString)
-            .appendingPathComponent("openapi.yaml"),
+        openAPIPath: staticDirectory.map { (($0 as NSString).deletingLastPathComponent as NSString).appendingPathComponent("openapi.yaml") }
+            ?? "openapi.yaml",
+        embeddedSite: staticDirectory == nil ? EmbeddedSite(files: SiteFiles.pages, openAPI: SiteFiles.openAPI) : nil,
         corsOrigins: configuration.corsOrigins,
         tlsEnabled: configuration.tlsEnabled,
         maxBodyBytes: configuration.maxBodyBytes,
         logRequests: configuration.logLevel <= .info,
-        authRatePerMinute: configuration.authRatePerMinute
+        authRatePerMinute: configuration.authRatePerMinute,
+        publicURL: configuration.publicURL,
+        trustedProxies: configuration.trustedProxies,
+        metricsToken: configuration.metricsToken,
+        metricsOpen: configuration.listensOnLoopbackOnly,
+        guestCartsPerHour: configuration.guestCartsPerHour,
+        maxStreamsPerClient: configuration.streamsPerClient
     )
     let services = ShopServices(configuration: configuration, environment: environment, logger: logger)
     // The flash-sale ledger is rebuilt from the committed reservations before any request is served.
     try await services.flashSales.rebuildLedger()
     try await PointsExpiryJobHandler.schedule(services.jobs, after: environment.clock.now())
+    try await PruningJobHandler.schedule(services.jobs, after: environment.clock.now())
     let router = buildRouter(
         WebDependencies(
             database: environment.database,
@@ -176,14 +201,20 @@ func buildApplication(
         },
         logger: logger
     )
-    app.addServices(services.workers, FlashSaleClock(sales: services.flashSales, logger: logger))
+    let externalChanges = ExternalChangeWatcher(database: environment.database, clock: environment.clock, logger: logger) {
+        [externalSales = services.externalSales] in try await externalSales.absorb()
+    }
+    app.addServices(services.workers, FlashSaleClock(sales: services.flashSales, logger: logger), externalChanges)
     return app
 }
 
-/// Plain HTTP/1.1, or HTTP/1.1 over TLS when a certificate and key are configured.
+/// Plain HTTP/1.1, or HTTP/1.1 over TLS when a certificate and key are configured. A connection idle between
+/// requests for `HTTP_IDLE_TIMEOUT_SECONDS` is closed, so idle keep-alive sockets cannot pile up (an open live
+/// stream is a request in progress and is not cut).
 private func httpServer(_ configuration: ApplianceConfiguration) throws -> HTTPServerBuilder {
+    let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(Int64(configuration.httpIdleTimeoutSeconds)))
     guard let certificatePath = configuration.tlsCertificatePath, let keyPath = configuration.tlsKeyPath else {
-        return .http1()
+        return .http1(configuration: http1)
     }
     let chain: [NIOSSLCertificate]
     let key: NIOSSLPrivateKey
@@ -201,5 +232,5 @@ private func httpServer(_ configuration: ApplianceConfiguration) throws -> HTTPS
         certificateChain: chain.map { .certificate($0) },
         privateKey: .privateKey(key)
     )
-    return try .tls(.http1(), tlsConfiguration: tls)
+    return try .tls(.http1(configuration: http1), tlsConfiguration: tls)
 }

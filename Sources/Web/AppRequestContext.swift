@@ -9,6 +9,8 @@ public struct AppRequestContext: RequestContext {
     public var maxUploadSize: Int
     /// The peer's IP address, when the transport knows it (used for per-IP throttling).
     public let remoteAddress: String?
+    /// The client's address: the peer, or what a trusted proxy forwarded (``ClientAddressMiddleware``).
+    public var clientAddress: String?
     /// The signed-in user, set by ``AuthenticationMiddleware``; nil for anonymous requests.
     public var identity: Identity?
 
@@ -16,9 +18,10 @@ public struct AppRequestContext: RequestContext {
         self.coreContext = .init(source: source)
         self.maxUploadSize = BodyLimitMiddleware<Self>.defaultLimit
         self.remoteAddress = source.channel.remoteAddress?.ipAddress
+        self.clientAddress = remoteAddress
     }
 
-    public var requestDecoder: JSONDecoder { JSONCoding.decoder }
+    public var requestDecoder: JSONRequestDecoder { JSONRequestDecoder() }
     public var responseEncoder: JSONEncoder { JSONCoding.encoder }
 }
 
@@ -44,5 +47,26 @@ enum JSONCoding {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         return decoder
+    }
+
+    /// Whether a `Content-Type` names JSON: `application/json` or `application/…+json`, any parameters.
+    static func isJSON(_ contentType: String?) -> Bool {
+        guard let contentType, let mediaType = MediaType(from: contentType), mediaType.type == .application else { return false }
+        let subtype = mediaType.subType.lowercased()
+        return subtype == "json" || subtype.hasSuffix("+json")
+    }
+}
+
+/// Decodes request bodies as JSON, and only bodies that say they are JSON: Hummingbird's `JSONDecoder`
+/// ignores the `Content-Type`, so a cross-site HTML form (`text/plain`, `application/x-www-form-urlencoded`)
+/// could otherwise post a JSON-looking body. Anything else is 415 `unsupported_media_type`.
+public struct JSONRequestDecoder: RequestDecoder {
+    public init() {}
+
+    public func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
+        guard JSONCoding.isJSON(request.headers[.contentType]) else {
+            throw AppError(.unsupportedMediaType, "Send the body as JSON, with Content-Type: application/json.")
+        }
+        return try await JSONCoding.decoder.decode(type, from: request, context: context)
     }
 }

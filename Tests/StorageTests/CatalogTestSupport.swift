@@ -35,6 +35,27 @@ struct CatalogFixture {
         return Identity(user: user, sessionID: "test")
     }
 
+    /// Records a delivered order of one unit of the product for the customer: reviews are for verified buyers.
+    func deliver(_ productIdOrSlug: String, to customer: Identity, status: String = "delivered") async throws {
+        let now = clock.now()
+        try await database.write { db in
+            let product = try CatalogService.fetchProduct(db, idOrSlug: productIdOrSlug, includeInactive: true)
+            let orderID = UUID().uuidString.lowercased()
+            try db.execute(
+                sql: """
+                    INSERT INTO "order" (id, code, userId, status, paymentMethod, subtotal, shippingFee, total, recipientName,
+                        recipientPhone, addressLine, ward, district, city, createdAt, updatedAt)
+                    VALUES (?, ?, ?, ?, 'cod', ?, 0, ?, 'Lan', '0901234567', '1 Lê Lợi', 'Bến Nghé', 'Quận 1', 'HCM', ?, ?)
+                    """,
+                arguments: [orderID, "KL-\(orderID.prefix(8))", customer.user.id, status, product.price, product.price, now, now]
+            )
+            try db.execute(
+                sql: "INSERT INTO orderLine (orderId, productId, name, unitPrice, quantity, lineTotal) VALUES (?, ?, ?, ?, 1, ?)",
+                arguments: [orderID, product.id, product.name, product.price, product.price]
+            )
+        }
+    }
+
     func list(_ query: ProductQuery) async throws -> [String] {
         try await catalog.listProducts(query).value.items.map(\.slug)
     }

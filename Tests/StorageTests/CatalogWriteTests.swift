@@ -101,6 +101,7 @@ import Testing
             }()
         )
         try await expectMoved("update product")
+        try await fixture.deliver(product.id, to: customer)
         let review = try await fixture.catalog.addReview(by: customer, productIdOrSlug: product.id, rating: 4, comment: nil)
         try await expectMoved("add review")
         try await fixture.catalog.deleteReview(id: review.id, by: customer)
@@ -121,6 +122,8 @@ import Testing
         let fixture = try CatalogFixture()
         let lan = try await fixture.customer()
         let minh = try await fixture.customer("minh@example.vn", name: "Minh")
+        try await fixture.deliver("croissant-bo-phap", to: lan)
+        try await fixture.deliver("croissant-bo-phap", to: minh)
         _ = try await fixture.catalog.addReview(by: lan, productIdOrSlug: "croissant-bo-phap", rating: 5, comment: "Giòn tan!")
         let second = try await fixture.catalog.addReview(by: minh, productIdOrSlug: "croissant-bo-phap", rating: 2, comment: nil)
         var product = try await fixture.catalog.product(idOrSlug: "croissant-bo-phap").value

@@ -38,6 +38,26 @@ final class FlakyMailer: Mailer {
         #expect(try await fixture.jobs.counts() == [.completed: 1])
     }
 
+    @Test func everyEmailSpeaksVietnameseThenEnglish() throws {
+        let values = [
+            "name": "Lan <3", "shopURL": "https://klelite.vn", "link": "https://klelite.vn/r", "minutes": "30", "code": "KL-20261130-0001",
+            "lines": "- 1 × Croissant", "total": "45.000 ₫", "paymentMethod": "cod", "orderURL": "https://klelite.vn/orders.html#1",
+            "statusLabel": OrderStatus.shipping.label, "statusLabelEn": OrderStatus.shipping.englishLabel,
+        ]
+        for template in EmailTemplate.allCases {
+            let mail = try template.render(id: "m", to: "lan@example.vn", values: values)
+            let vietnamese = try #require(mail.textBody.range(of: "Xin chào Lan <3"))
+            let english = try #require(mail.textBody.range(of: "Hello Lan <3"))
+            #expect(vietnamese.lowerBound < english.lowerBound, "\(template)")
+            #expect(mail.subject.contains(" · "), "\(template)")
+            let html = try #require(mail.htmlBody)
+            #expect(html.contains(#"<div lang="en"><p>Hello Lan &lt;3,</p>"#), "\(template)")
+            #expect(!html.contains("Lan <3"), "\(template): user text must be escaped in HTML")
+        }
+        let status = try EmailTemplate.orderStatus.render(id: "m", to: "lan@example.vn", values: values)
+        #expect(status.subject == "Đơn KL-20261130-0001: đang giao · Order KL-20261130-0001: out for delivery")
+    }
+
     /// The send succeeded but recording the job's completion failed: the retry must not send again.
     @Test func aRetryAfterASuccessfulSendDoesNotSendTwice() async throws {
         let database = try AppDatabase.inMemory()

@@ -29,8 +29,15 @@ struct FlashSaleFixture {
     }
 
     /// A sale of one product (croissant, regular price 55,000) starting `startsIn` seconds from now for an hour.
+    /// The sale's units are set aside from the croissant's stock (60 in the demo catalogue), raised first when short.
     func croissantSale(quantity: Int = 10, limit: Int = 2, startsIn: TimeInterval = 0, earlyTier: String? = nil) async throws -> FlashSale {
         let start = clock.now().addingTimeInterval(startsIn)
+        let croissant = try await catalog.catalog.product(idOrSlug: "croissant-bo-phap").value
+        if croissant.stock < quantity {
+            var change = CatalogService.ProductDraft()
+            change.stock = quantity
+            _ = try await catalog.catalog.updateProduct(id: croissant.id, change)
+        }
         return try await sales.create(
             FlashSaleDraft(
                 name: "Giờ vàng croissant",

@@ -130,3 +130,52 @@ import Testing
         #expect(try await sales.reserve(by: gold, saleID: sale.id, productID: sale.items[0].productId, quantity: 1).status == .reserved)
     }
 }
+
+@Suite struct LoyaltyReversalTests {
+    /// Points redeemed on a cancelled order go back into the lots they came from, which keep their expiry:
+    /// cancelling does not make old points young again.
+    @Test func cancellingRestoresTheRedeemedLotsWithTheirOriginalExpiry() async throws {
+        let fixture = try OrderFixture()
+        let clock = fixture.sales.clock
+        let loyalty = LoyaltyService(database: fixture.database, clock: clock)
+        let lan = try await fixture.catalog.customer()
+        _ = try await loyalty.adjust(userID: lan.user.id, points: 300, reason: "welcome gift")
+        clock.advance(by: 300 * 24 * 3600)
+        try await fixture.setStock("croissant-bo-phap", 10)
+        _ = try await fixture.carts.add(.user(lan.user.id), productID: try await fixture.product("croissant-bo-phap").id, quantity: 1)
+        let order = try await fixture.orders.place(
+            by: lan,
+            CheckoutRequest(address: OrderFixture.address, paymentMethod: .cod, pointsToRedeem: 200),
+            idempotencyKey: nil
+        )
+        _ = try await fixture.orders.changeStatus(orderID: order.id, to: .cancelled, by: lan)
+        #expect(try await loyalty.summary(userID: lan.user.id).balance == 300)
+        clock.advance(by: 66 * 24 * 3600)  // the welcome lot is now 366 days old
+        #expect(try await loyalty.expireDue() == 300)
+        #expect(try await loyalty.summary(userID: lan.user.id).balance == 0)
+    }
+
+    /// A refund takes back what the order earned from the lifetime total too, and so from the tier.
+    @Test func aRefundLowersLifetimePointsAndTheTier() async throws {
+        let fixture = try OrderFixture()
+        let loyalty = LoyaltyService(database: fixture.database, clock: fixture.sales.clock)
+        let admin = try await fixture.catalog.admin()
+        let lan = try await fixture.catalog.customer()
+        var change = CatalogService.ProductDraft()
+        (change.price, change.compareAtPrice, change.stock) = (5_000_000, .some(nil), 10)
+        let product = try await fixture.product("croissant-bo-phap")
+        _ = try await fixture.catalog.catalog.updateProduct(id: product.id, change)
+        _ = try await fixture.carts.add(.user(lan.user.id), productID: product.id, quantity: 1)
+        let order = try await fixture.orders.place(by: lan, CheckoutRequest(address: OrderFixture.address, paymentMethod: .cod), idempotencyKey: nil)
+        for status in [OrderStatus.confirmed, .preparing, .shipping, .delivered] {
+            _ = try await fixture.orders.changeStatus(orderID: order.id, to: status, by: admin)
+        }
+        var summary = try await loyalty.summary(userID: lan.user.id)
+        #expect(summary.lifetimePoints == 5_000 && summary.tier == .silver)
+        _ = try await loyalty.adjust(userID: lan.user.id, points: -4_000, reason: "spent elsewhere")
+        _ = try await fixture.orders.changeStatus(orderID: order.id, to: .refunded, by: admin)
+        summary = try await loyalty.summary(userID: lan.user.id)
+        #expect(summary.lifetimePoints == 0 && summary.tier == .bronze)
+        #expect(summary.balance == 0)  // as far as the balance allowed
+    }
+}

@@ -24,7 +24,8 @@ struct OrderFixture {
             jobs: jobs,
             notifications: notifications,
             flashSales: sales.sales,
-            pricing: Pricing(freeShippingThreshold: 500_000, shippingFee: 30_000)
+            pricing: Pricing(freeShippingThreshold: 500_000, shippingFee: 30_000),
+            paymentMethods: Set(PaymentMethod.allCases)
         )
     }
 

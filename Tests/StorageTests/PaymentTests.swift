@@ -37,7 +37,13 @@ private let secret = String(repeating: "s", count: 48)
 
     init() throws {
         fixture = try OrderFixture()
-        payments = PaymentService(database: fixture.database, clock: fixture.sales.clock, orders: fixture.orders, webhookSecret: secret)
+        payments = PaymentService(
+            database: fixture.database,
+            clock: fixture.sales.clock,
+            orders: fixture.orders,
+            webhookSecret: secret,
+            provider: SimulatedPaymentProvider(publicBaseURL: "http://127.0.0.1:8080")
+        )
     }
 
     /// A card order holding one flash-sale unit and two macarons.
@@ -114,11 +120,100 @@ private let secret = String(repeating: "s", count: 48)
         #expect(try await fixture.stock("macaron-hop-12") == 10)
     }
 
+    /// The bakery has the money of a paid order that is cancelled: it waits as `refund_pending` (stock and
+    /// units already back) until an admin marks it `refunded`.
+    @Test func aPaidOrderThatIsCancelledAwaitsItsRefund() async throws {
+        let (lan, order, sale) = try await cardOrder()
+        _ = try await deliver(.succeeded, order: order, id: "evt_paid")
+        let cancelled = try await fixture.orders.changeStatus(orderID: order.id, to: .cancelled, by: lan)
+        #expect(cancelled.status == .refundPending)
+        #expect(try await fixture.stock("macaron-hop-12") == 10)
+        let item = try await fixture.sales.sales.sale(idOrSlug: sale.id).items[0]
+        #expect(item.confirmed == 0 && item.held == 0 && item.remaining == 5)
+        let admin = try await fixture.catalog.admin()
+        #expect(try await fixture.orders.list(.init(status: .refundPending), page: PageRequest()).items.map(\.id) == [order.id])
+        await #expect(throws: AppError.self) { try await fixture.orders.changeStatus(orderID: order.id, to: .refunded, by: lan) }
+        #expect(try await fixture.orders.changeStatus(orderID: order.id, to: .refunded, by: admin).status == .refunded)
+        #expect(try await fixture.stock("macaron-hop-12") == 10)  // given back once
+    }
+
+    /// Money that arrives for an order already cancelled is recorded and flagged, never silently ignored.
+    @Test func aSuccessForAnOrderAlreadyCancelledIsFlaggedForTheAdmin() async throws {
+        let (lan, order, _) = try await cardOrder()
+        _ = try await fixture.orders.changeStatus(orderID: order.id, to: .cancelled, by: lan)
+        #expect(try await deliver(.succeeded, order: order, id: "evt_late") == "flagged")
+        #expect(try await deliver(.succeeded, order: order, id: "evt_late") == "duplicate")
+        #expect(try await fixture.orders.order(id: order.id, for: lan).status == .refundPending)
+        #expect(try await fixture.stock("macaron-hop-12") == 10)
+        let outcome = try await fixture.database.read { db in try String.fetchOne(db, sql: "SELECT outcome FROM paymentEvent WHERE id = 'evt_late'") }
+        #expect(outcome == "flagged")
+    }
+
     @Test func cashOnDeliveryOrdersCannotBePaidOnline() async throws {
         let lan = try await fixture.catalog.customer()
         _ = try await fixture.carts.add(.user(lan.user.id), productID: try await fixture.product("croissant-bo-phap").id, quantity: 1)
         let order = try await fixture.orders.place(by: lan, CheckoutRequest(address: OrderFixture.address, paymentMethod: .cod), idempotencyKey: nil)
         await #expect(throws: AppError.self) { try await payments.checkout(orderID: order.id, by: lan) }
         #expect(try await deliver(.succeeded, order: order, id: "evt_cod") == "ignored")
+    }
+}
+
+/// A provider whose decisions are recognisable, to see that the simulated route uses nothing else.
+private struct RecordingProvider: PaymentProvider {
+    func checkoutURL(for order: Order) -> String { "https://pay.example/\(order.id)" }
+    func decision(for order: Order, approved: Bool) -> PaymentEvent? {
+        PaymentEvent(id: "evt_from_provider_\(order.code)", type: approved ? .succeeded : .failed, orderId: order.id, amount: order.total)
+    }
+}
+
+@Suite struct PaymentProviderTests {
+    private func codOnlyShop() throws -> (OrderFixture, OrderService, PaymentService) {
+        let fixture = try OrderFixture()
+        let orders = OrderService(
+            database: fixture.database,
+            clock: fixture.sales.clock,
+            jobs: fixture.jobs,
+            notifications: NotificationService(database: fixture.database, hub: InProcessNotificationHub(), clock: fixture.sales.clock),
+            flashSales: fixture.sales.sales
+        )
+        return (fixture, orders, PaymentService(database: fixture.database, clock: fixture.sales.clock, orders: orders, webhookSecret: secret))
+    }
+
+    /// `PAYMENT_PROVIDER=none`, the default: card and bank transfer are refused at checkout, and there is no
+    /// page on which a shopper could mark their own order paid.
+    @Test func withoutAProviderCardIsRefusedAndNoGatewayDecides() async throws {
+        let (fixture, orders, payments) = try codOnlyShop()
+        let lan = try await fixture.catalog.customer()
+        _ = try await fixture.carts.add(.user(lan.user.id), productID: try await fixture.product("croissant-bo-phap").id, quantity: 1)
+        for method in [PaymentMethod.card, .bankTransfer] {
+            let refused = await #expect(throws: AppError.self) {
+                try await orders.place(by: lan, CheckoutRequest(address: OrderFixture.address, paymentMethod: method), idempotencyKey: nil)
+            }
+            #expect(refused?.code == .validationFailed && refused?.fields["paymentMethod"] == "must be one of cod")
+        }
+        let order = try await orders.place(by: lan, CheckoutRequest(address: OrderFixture.address, paymentMethod: .cod), idempotencyKey: nil)
+        let page = await #expect(throws: AppError.self) { try await payments.simulateGateway(orderID: order.id, approve: true, by: lan) }
+        #expect(page?.code == .notFound)
+        #expect(try await orders.order(id: order.id, for: lan).status == .pending)
+    }
+
+    @Test func theSimulatedRouteBuildsItsEventOnlyThroughTheProvidersDecision() async throws {
+        let fixture = try OrderFixture()
+        let payments = PaymentService(
+            database: fixture.database,
+            clock: fixture.sales.clock,
+            orders: fixture.orders,
+            webhookSecret: secret,
+            provider: RecordingProvider()
+        )
+        let lan = try await fixture.catalog.customer()
+        _ = try await fixture.carts.add(.user(lan.user.id), productID: try await fixture.product("croissant-bo-phap").id, quantity: 1)
+        let order = try await fixture.orders.place(by: lan, CheckoutRequest(address: OrderFixture.address, paymentMethod: .card), idempotencyKey: nil)
+        #expect(try await payments.checkout(orderID: order.id, by: lan) == "https://pay.example/\(order.id)")
+        #expect(try await payments.simulateGateway(orderID: order.id, approve: true, by: lan) == "applied")
+        let recorded = try await fixture.database.read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM paymentEvent WHERE orderId = ?", arguments: [order.id])
+        }
+        #expect(recorded == ["evt_from_provider_\(order.code)"])
     }
 }

@@ -110,6 +110,7 @@ import Testing
             try await owner.register()
             let stolen = try #require(owner.cookies[SessionCookies.refresh])
             #expect(try await owner.send(.post, "/api/v1/auth/refresh").status == .ok)
+            shop.clock.advance(by: 31)  // past the grace window for two tabs refreshing at once
 
             // An API client replays the stolen token in the body.
             let replay = try await client.execute(
@@ -142,6 +143,27 @@ import Testing
                 headers: [.cookie: "\(SessionCookies.access)=\(accessCookie)"]
             )
             #expect(replayed.status == .unauthorized)
+        }
+    }
+
+    @Test func signingOutEverywhereEndsEverySessionOfTheUser() async throws {
+        let shop = try TestShop()
+        try await shop.app.test(.router) { client in
+            let phone = Browser(client)
+            try await phone.register()
+            let laptop = Browser(client)
+            try await laptop.login("lan@example.vn", "banhmi2024")
+            let other = Browser(client)
+            try await other.register("mai@example.vn")
+            #expect(try await laptop.send(.get, "/api/v1/auth/me").status == .ok)
+
+            #expect(try await Browser(client).send(.post, "/api/v1/auth/logout-all").status == .unauthorized)
+            let signedOut = try await phone.send(.post, "/api/v1/auth/logout-all")
+            #expect(signedOut.status == .noContent)
+            #expect(phone.cookies.isEmpty)
+            #expect(try await laptop.send(.get, "/api/v1/auth/me").status == .unauthorized)
+            #expect(try await laptop.send(.post, "/api/v1/auth/refresh").status == .unauthorized)
+            #expect(try await other.send(.get, "/api/v1/auth/me").status == .ok)
         }
     }
 

@@ -40,13 +40,45 @@ import Testing
         #expect(served.headers[.eTag]?.hasPrefix("\"2-") == true)
     }
 
-    @Test func keysIgnoreQueryOrderAndTheCacheStaysBounded() async throws {
-        #expect(CatalogResponseCache.key(for: request("/p?b=2&a=1")) == CatalogResponseCache.key(for: request("/p?a=1&b=2")))
-        let cache = CatalogResponseCache(capacity: 10)
-        for index in 0..<50 {
-            _ = try await cache.response(for: request("/p?i=\(index)"), key: "/p?i=\(index)", currentVersion: 1) { (1, [index]) }
+    /// Only the parameters the route reads make the key: unknown ones, their order and number spelling do not.
+    @Test func productKeysUseOnlyTheParametersTheRouteReads() throws {
+        func key(_ uri: String) throws -> String {
+            CatalogController<AppRequestContext>.productsKey(try CatalogController<AppRequestContext>.productQuery(request(uri)))
         }
-        #expect(cache.count <= 10)
+        let plain = try key("/api/v1/products?category=banh-mi&page=1")
+        #expect(try key("/api/v1/products?page=01&category=banh-mi") == plain)
+        #expect(try key("/api/v1/products?category=banh-mi&utm_source=x&junk=\(UUID().uuidString)") == plain)
+        #expect(try key("/api/v1/products?category=banh-mi&page=2") != plain)
+        #expect(try key("/api/v1/products?category=banh-mi&q=page") != plain)
+        #expect(try key("/api/v1/products?q=a,b") != (try key("/api/v1/products?q=a&tag=b")))
+    }
+
+    @Test func theCacheIsBoundedInBytesAndEvictsTheLeastRecentlyUsed() async throws {
+        let cache = CatalogResponseCache(maxBytes: 2000)
+        let filler = String(repeating: "x", count: 180)
+        func get(_ key: String, body: String) async throws {
+            _ = try await cache.response(for: request("/p"), key: key, currentVersion: 1) { (1, [body]) }
+        }
+        try await get("first", body: filler)
+        for index in 0..<50 {
+            try await get("first", body: filler)  // kept in use
+            try await get("k\(index)", body: filler)
+            #expect(cache.byteCount <= 2000)
+        }
+        #expect(cache.contains("first") && cache.contains("k49") && !cache.contains("k0"))
+        try await get("huge", body: String(repeating: "y", count: 5000))
+        #expect(!cache.contains("huge") && cache.byteCount <= 2000)
+    }
+
+    /// A new catalogue version makes every older answer dead weight: those go before any current one.
+    @Test func answersOfOlderVersionsAreEvictedFirst() async throws {
+        let cache = CatalogResponseCache(maxBytes: 1000)
+        let filler = String(repeating: "x", count: 280)
+        _ = try await cache.response(for: request("/p"), key: "old", currentVersion: 1) { (1, [filler]) }
+        _ = try await cache.response(for: request("/p"), key: "a", currentVersion: 2) { (2, [filler]) }
+        _ = try await cache.response(for: request("/p"), key: "b", currentVersion: 2) { (2, [filler]) }
+        _ = try await cache.response(for: request("/p"), key: "c", currentVersion: 2) { (2, [filler]) }
+        #expect(!cache.contains("old") && cache.contains("a") && cache.contains("b") && cache.contains("c"))
     }
 
     @Test func etagChangesWithTheBytesEvenAtTheSameVersion() {

@@ -113,6 +113,9 @@ private func signedInAdmin(_ client: any TestClientProtocol) async throws -> Bro
 
             let customer = Browser(client)
             try await customer.register()
+            let unverified = try await customer.send(.post, "/api/v1/products/banh-gung/reviews", json: #"{"rating":4,"comment":"Thơm"}"#)
+            #expect(unverified.status == .forbidden)
+            try await shop.deliver("banh-gung", to: "lan@example.vn")
             let review = try await customer.send(.post, "/api/v1/products/banh-gung/reviews", json: #"{"rating":4,"comment":"Thơm"}"#)
             #expect(review.status == .created)
             #expect(try await read("/api/v1/products/banh-gung").contains(#""count":1"#))

@@ -73,7 +73,12 @@ private func envelope(_ response: TestResponse) throws -> ErrorEnvelope {
     @Test func malformedAndWrongTypedJSONIs400() async throws {
         try await failingApp().test(.router) { client in
             for body in ["{not json", #"{"name": 12}"#, "{}"] {
-                let response = try await client.execute(uri: "/echo", method: .post, body: ByteBuffer(string: body))
+                let response = try await client.execute(
+                    uri: "/echo",
+                    method: .post,
+                    headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: body)
+                )
                 #expect(response.status == .badRequest, "body \(body)")
                 #expect(try envelope(response).error.code == "validation_failed")
             }

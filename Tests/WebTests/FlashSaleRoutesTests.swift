@@ -94,7 +94,7 @@ import Testing
             let admin = Browser(client)
             try await admin.login("boss@klelite.vn", "bakery2024")
             let saleID = try #require(
-                try await admin.send(.post, "/api/v1/admin/flash-sales", json: saleJSON(shop, productID: product, quantity: 100, limit: 100)).json()[
+                try await admin.send(.post, "/api/v1/admin/flash-sales", json: saleJSON(shop, productID: product, quantity: 50, limit: 50)).json()[
                     "id"
                 ] as? String
             )

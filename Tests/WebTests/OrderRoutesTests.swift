@@ -58,6 +58,56 @@ import Testing
             )
         }
     }
+
+    @Test func anOrdersDetailCarriesItsStatusTimelineAndTheListDoesNot() async throws {
+        let shop = try TestShop()
+        _ = try shop.database.seedDemoData(now: shop.clock.now())
+        let product = try await shop.catalog.product(idOrSlug: "croissant-bo-phap").value
+        try await shop.app.test(.router) { client in
+            let browser = Browser(client)
+            try await browser.register()
+            try await browser.send(.post, "/api/v1/cart/items", json: #"{"productId":"\#(product.id)","quantity":1}"#)
+            let placed = try await browser.send(.post, "/api/v1/orders", json: #"{"address":\#(address),"paymentMethod":"cod"}"#)
+            let id = try #require(try placed.json()["id"] as? String)
+            shop.clock.advance(by: 60)
+            #expect(try await browser.send(.post, "/api/v1/orders/\(id)/cancel").status == .ok)
+
+            let detail = try await browser.send(.get, "/api/v1/orders/\(id)").json()
+            let history = try #require(detail["history"] as? [[String: Any]])
+            #expect(history.map { $0["status"] as? String } == ["pending", "cancelled"])
+            let times = history.compactMap { $0["at"] as? String }
+            #expect(times.count == 2 && times[0] < times[1])
+            #expect(history.allSatisfy { $0["changedBy"] == nil })
+            let listed = try #require((try await browser.send(.get, "/api/v1/orders").json()["items"] as? [[String: Any]])?.first)
+            #expect(listed["history"] == nil)
+        }
+    }
+}
+
+@Suite struct PaymentProviderRoutesTests {
+    private let address = #"{"name":"Lan","phone":"0901234567","line":"12 Lý Thường Kiệt","ward":"Phường 7","district":"Quận 10","city":"TP.HCM"}"#
+
+    /// The default configuration (`PAYMENT_PROVIDER=none`): card is a clear 400 at checkout and the simulated
+    /// gateway's route is 404, so nobody but a provider's signed webhook marks an order paid.
+    @Test func withoutAPaymentProviderCardIs400AndTheSimulatedGatewayIs404() async throws {
+        let shop = try TestShop(onlinePayments: false)
+        _ = try shop.database.seedDemoData(now: shop.clock.now())
+        let product = try await shop.catalog.product(idOrSlug: "croissant-bo-phap").value
+        try await shop.app.test(.router) { client in
+            let browser = Browser(client)
+            try await browser.register()
+            try await browser.send(.post, "/api/v1/cart/items", json: #"{"productId":"\#(product.id)","quantity":1}"#)
+            for method in ["card", "bank_transfer"] {
+                let refused = try await browser.send(.post, "/api/v1/orders", json: #"{"address":\#(address),"paymentMethod":"\#(method)"}"#)
+                #expect(refused.status == .badRequest && refused.errorCode == "validation_failed")
+            }
+            let placed = try await browser.send(.post, "/api/v1/orders", json: #"{"address":\#(address),"paymentMethod":"cod"}"#)
+            let id = try #require(try placed.json()["id"] as? String)
+            let simulated = try await browser.send(.post, "/api/v1/payments/simulated/\(id)", json: #"{"approve":true}"#)
+            #expect(simulated.status == .notFound)
+            #expect(try await browser.send(.get, "/api/v1/orders/\(id)").json()["status"] as? String == "pending")
+        }
+    }
 }
 
 @Suite struct VoucherRoutesTests {

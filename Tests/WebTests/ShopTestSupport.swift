@@ -35,7 +35,13 @@ struct TestShop {
     let dependencies: WebDependencies
     let app: Application<RouterResponder<AppRequestContext>>
 
-    init(authRatePerMinute: Int = 10, tlsEnabled: Bool = false) throws {
+    /// `onlinePayments: false` is the shop's default configuration (`PAYMENT_PROVIDER=none`).
+    init(
+        authRatePerMinute: Int = 10,
+        tlsEnabled: Bool = false,
+        onlinePayments: Bool = true,
+        configure: (inout WebSettings) -> Void = { _ in }
+    ) throws {
         database = try AppDatabase.inMemory()
         clock = ManualClock()
         mailer = FileMailer(
@@ -65,11 +71,32 @@ struct TestShop {
         )
         carts = CartService(database: database, clock: clock)
         vouchers = VoucherService(database: database, clock: clock)
-        orders = OrderService(database: database, clock: clock, jobs: jobs, notifications: notifications, flashSales: flashSales)
-        payments = PaymentService(database: database, clock: clock, orders: orders, webhookSecret: TestShop.webhookSecret)
+        orders = OrderService(
+            database: database,
+            clock: clock,
+            jobs: jobs,
+            notifications: notifications,
+            flashSales: flashSales,
+            paymentMethods: onlinePayments ? Set(PaymentMethod.allCases) : [.cod]
+        )
+        payments = PaymentService(
+            database: database,
+            clock: clock,
+            orders: orders,
+            webhookSecret: TestShop.webhookSecret,
+            provider: onlinePayments ? SimulatedPaymentProvider(publicBaseURL: "http://127.0.0.1:8080") : nil
+        )
         loyalty = LoyaltyService(database: database, clock: clock)
         uploads = FileManager.default.temporaryDirectory.appendingPathComponent("uploads-\(UUID().uuidString)").path
         catalog = CatalogService(database: database, clock: clock, images: ProductImageStore(directory: uploads))
+        var settings = WebSettings(
+            staticDirectory: "/nonexistent",
+            uploadsDirectory: uploads,
+            tlsEnabled: tlsEnabled,
+            logRequests: false,
+            authRatePerMinute: authRatePerMinute
+        )
+        configure(&settings)
         dependencies = WebDependencies(
             database: database,
             clock: clock,
@@ -86,13 +113,7 @@ struct TestShop {
             loyalty: loyalty,
             accessTokens: AccessTokens(secret: String(repeating: "k", count: 48), clock: clock),
             rateLimiter: InMemoryRateLimiter(clock: clock),
-            settings: WebSettings(
-                staticDirectory: "/nonexistent",
-                uploadsDirectory: uploads,
-                tlsEnabled: tlsEnabled,
-                logRequests: false,
-                authRatePerMinute: authRatePerMinute
-            )
+            settings: settings
         )
         app = Application(router: buildRouter(dependencies, logger: Logger(label: "test")))
     }

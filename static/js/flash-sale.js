@@ -1,71 +1,152 @@
-// One flash sale: a countdown against the server's clock, live stock over SSE, and reserving.
-import { api } from "/js/api.js";
-import { element, money } from "/js/format.js";
+// One flash sale: a countdown on the server's clock, each item's remaining stock as a bar that moves live
+// over SSE, reserving with a clear answer for every outcome (sold out, limit reached, rate limited with the
+// wait, not open yet, early access for a tier), my reservations with their timers, release, and checkout.
+import { api, serverSkew } from "/js/api.js";
+import { duration, element, money } from "/js/format.js";
+import { t } from "/js/i18n.js";
+import { refreshCart, session } from "/js/layout.js";
+
+/** Another product or sale in the same tab (a link to another #slug) loads that one. */
+window.addEventListener("hashchange", () => location.reload());
 
 const slug = decodeURIComponent(location.hash.slice(1));
 const notice = document.getElementById("notice");
 const itemsNode = document.getElementById("items");
 const countdown = document.getElementById("countdown");
+const mineNode = document.getElementById("mine");
 let sale;
-let clockSkew = 0;
+let skew = 0;
+let user = null;
+let waitUntil = 0;
+
+const now = () => Date.now() + skew;
+
+function itemCard(item) {
+  const soldPercent = item.quantity ? Math.round(((item.quantity - item.remaining) / item.quantity) * 100) : 100;
+  const bar = element("div", { className: "stock-bar" }, element("span"));
+  bar.firstChild.style.width = `${100 - soldPercent}%`;
+  bar.setAttribute("role", "progressbar");
+  bar.setAttribute("aria-valuemin", "0");
+  bar.setAttribute("aria-valuemax", String(item.quantity));
+  bar.setAttribute("aria-valuenow", String(item.remaining));
+  bar.setAttribute("aria-label", `${item.productName}: ${t("sale.left", { n: item.remaining, total: item.quantity })}`);
+  const open = sale.status === "active" || (sale.status === "scheduled" && sale.earlyAccessTier);
+  const button = element("button", {
+    type: "button", textContent: item.remaining > 0 ? t("sale.reserve") : t("sale.soldOut"),
+    disabled: item.remaining === 0 || !open || now() < waitUntil,
+  });
+  button.dataset.product = item.productId;
+  button.addEventListener("click", () => reserve(item, button));
+  const card = element("article", { className: "product" },
+    element("h3", {}, element("a", { href: `/product.html#${encodeURIComponent(item.productSlug)}`, textContent: item.productName })),
+    element("p", { className: "price" }, money(item.salePrice), " ", element("s", { textContent: money(item.regularPrice) })),
+    bar,
+    element("p", { className: "meta stock-left", textContent: `${t("sale.left", { n: item.remaining, total: item.quantity })} · ${t("sale.limit", { n: item.perUserLimit })}` }),
+    button);
+  card.dataset.product = item.productId;
+  return card;
+}
 
 function renderItems() {
-  itemsNode.replaceChildren(...sale.items.map((item) => {
-    const button = element("button", { type: "button", textContent: item.remaining > 0 ? "Giữ chỗ" : "Hết hàng", disabled: item.remaining === 0 || sale.status !== "active" });
-    button.addEventListener("click", () => reserve(item));
-    return element("article", { className: "product" },
-      element("h3", { textContent: item.productName }),
-      element("p", { className: "price" }, money(item.salePrice), " ", element("s", { textContent: money(item.regularPrice) })),
-      element("p", { className: "meta", textContent: `Còn ${item.remaining}/${item.quantity} · tối đa ${item.perUserLimit}/người` }),
-      button);
-  }));
+  itemsNode.replaceChildren(...sale.items.map(itemCard));
 }
 
 function tick() {
-  const now = Date.now() + clockSkew;
-  const target = sale.status === "scheduled" ? Date.parse(sale.startsAt) : Date.parse(sale.endsAt);
-  const seconds = Math.max(0, Math.round((target - now) / 1000));
-  const label = sale.status === "scheduled" ? "Bắt đầu sau" : sale.status === "active" ? "Kết thúc sau" : "Đã kết thúc";
-  countdown.textContent = sale.status === "ended" || sale.status === "cancelled" ? label : `${label} ${Math.floor(seconds / 60)} phút ${seconds % 60} giây`;
-  if (seconds === 0 && (sale.status === "scheduled" || sale.status === "active")) load();
+  const scheduled = sale.status === "scheduled";
+  const left = ((scheduled ? Date.parse(sale.startsAt) : Date.parse(sale.endsAt)) - now()) / 1000;
+  if (sale.status === "ended" || sale.status === "cancelled") countdown.textContent = t("sale.ended");
+  else countdown.textContent = t(scheduled ? "sale.next" : "sale.live", { time: duration(left) });
+  if (left <= 0 && (scheduled || sale.status === "active")) load();
+  for (const timer of mineNode.querySelectorAll(".timer")) {
+    const remaining = (Date.parse(timer.dataset.expires) - now()) / 1000;
+    timer.textContent = t("sale.expires", { time: duration(remaining) });
+    if (remaining <= 0) showMine();
+  }
+  if (waitUntil && now() >= waitUntil) {
+    waitUntil = 0;
+    notice.textContent = "";
+    renderItems();
+  }
 }
 
-async function reserve(item) {
+async function reserve(item, button) {
+  if (!user) {
+    notice.textContent = t("sale.err.signin");
+    return;
+  }
+  button.disabled = true;
   try {
-    const reservation = await api("POST", `/flash-sales/${sale.id}/reserve`, { productId: item.productId, quantity: 1 });
-    notice.textContent = `Đã giữ chỗ đến ${new Date(reservation.expiresAt).toLocaleTimeString("vi-VN")}.`;
-    showMine();
+    await api("POST", `/flash-sales/${sale.id}/reserve`, { productId: item.productId, quantity: 1 });
+    notice.textContent = t("sale.held");
+    await Promise.all([showMine(), refreshCart()]);
   } catch (error) {
-    const messages = { sold_out: "Hết hàng rồi!", limit_exceeded: "Bạn đã đạt giới hạn cho món này.", not_active: "Flash sale chưa mở.", rate_limited: "Bạn thao tác quá nhanh, thử lại sau." };
-    notice.textContent = error.status === 401 ? "Hãy đăng nhập để giữ chỗ." : messages[error.code] ?? error.message;
+    if (error.code === "rate_limited") {
+      const seconds = error.retryAfter ?? 60;
+      waitUntil = now() + seconds * 1000;
+      notice.textContent = t("sale.err.rate_limited", { n: seconds });
+    } else {
+      const known = ["sold_out", "limit_exceeded", "not_active"].includes(error.code);
+      notice.textContent = error.status === 401 ? t("sale.err.signin") : known ? t(`sale.err.${error.code}`) : error.message;
+    }
+  } finally {
+    renderItems();
   }
 }
 
 async function showMine() {
+  if (!user) {
+    mineNode.replaceChildren(element("li", {}, element("a", { href: `/account.html?next=${encodeURIComponent(location.pathname + location.hash)}`, textContent: t("sale.err.signin") })));
+    return;
+  }
   const mine = await api("GET", "/flash-sales/reservations/mine").catch(() => ({ items: [] }));
-  document.getElementById("mine").replaceChildren(...mine.items.filter((r) => r.saleId === sale.id).map((r) =>
-    element("li", { textContent: `${r.quantity} × ${money(r.salePrice)} — ${r.status}` })));
+  const held = mine.items.filter((r) => r.saleId === sale.id && r.status === "reserved" && Date.parse(r.expiresAt) > now());
+  const name = (r) => sale.items.find((item) => item.productId === r.productId)?.productName ?? "";
+  mineNode.replaceChildren(...held.map((r) => {
+    const timer = element("span", { className: "timer" });
+    timer.dataset.expires = r.expiresAt;
+    const release = element("button", { type: "button", className: "secondary", textContent: t("sale.release") });
+    release.addEventListener("click", async () => {
+      release.disabled = true;
+      await api("DELETE", `/flash-sales/${sale.id}/reservations/${r.id}`).catch((error) => { notice.textContent = error.message; });
+      notice.textContent = t("sale.released");
+      await Promise.all([showMine(), refreshCart()]);
+    });
+    return element("li", { className: "line" }, element("span", { textContent: "⚡" }),
+      element("div", {}, element("h3", { textContent: `${r.quantity} × ${name(r)}` }), element("p", { className: "meta", textContent: money(r.salePrice) }), timer),
+      element("div", { className: "line-actions" }, release));
+  }));
+  if (held.length === 0) mineNode.append(element("li", { textContent: t("sale.noneMine") }));
+  document.getElementById("go-checkout").hidden = held.length === 0;
+  tick();
 }
 
 async function load() {
   sale = await api("GET", `/flash-sales/${encodeURIComponent(slug)}`);
-  document.getElementById("name").textContent = sale.name;
+  document.title = `${sale.name} — KLeLite`;
+  document.getElementById("name").textContent = `⚡ ${sale.name}`;
+  document.getElementById("description").textContent = sale.description;
+  const early = document.getElementById("early");
+  early.hidden = !(sale.status === "scheduled" && sale.earlyAccessTier);
+  if (sale.earlyAccessTier) early.textContent = t("sale.early", { tier: t(`tier.${sale.earlyAccessTier}`), minutes: sale.earlyAccessMinutes });
   renderItems();
 }
 
-try {
-  const { now } = await api("GET", "/flash-sales/time");
-  clockSkew = Date.parse(now) - Date.now();
-  await load();
-  setInterval(tick, 1000);
-  tick();
-  showMine();
+function listen() {
   const stream = new EventSource(`/api/v1/flash-sales/${sale.id}/stream`);
   stream.addEventListener("stock", (event) => {
     const { items } = JSON.parse(event.data);
     for (const level of items) Object.assign(sale.items.find((item) => item.productId === level.productId) ?? {}, level);
     renderItems();
   });
+  window.addEventListener("pagehide", () => stream.close(), { once: true });
+}
+
+try {
+  [skew, user] = await Promise.all([serverSkew(), session]);
+  await load();
+  setInterval(tick, 1000);
+  listen();
+  await showMine();
 } catch (error) {
   notice.textContent = error.message;
 }

@@ -1,8 +1,10 @@
-// The storefront: categories, search, sorting, stock filter and paging over /api/v1/products.
-import { api } from "/js/api.js";
-import { element, productCard } from "/js/format.js";
+// The storefront home: the current or next flash sale with a countdown on the server's clock, favourites,
+// and the catalogue with categories, search, price and stock filters, sorting and paging.
+import { api, serverSkew } from "/js/api.js";
+import { duration, element, productCard } from "/js/format.js";
+import { t } from "/js/i18n.js";
+import "/js/layout.js";
 
-const status = document.getElementById("status");
 const grid = document.getElementById("products");
 const chips = document.getElementById("categories");
 const pager = document.getElementById("pager");
@@ -10,27 +12,30 @@ const count = document.getElementById("count");
 const search = document.getElementById("search");
 const sort = document.getElementById("sort");
 const inStock = document.getElementById("in-stock");
+const minPrice = document.getElementById("min-price");
+const maxPrice = document.getElementById("max-price");
 
-const state = { q: "", category: "", sort: "", inStock: false, page: 1 };
+const query = new URLSearchParams(location.search);
+const state = { q: query.get("q") ?? "", category: query.get("category") ?? "", sort: "", inStock: false, min: "", max: "", page: 1 };
+search.value = state.q;
 
-async function checkReadiness() {
-  try {
-    const response = await fetch("/readyz", { headers: { Accept: "application/json" } });
-    status.textContent = response.ok ? "Cửa hàng đang mở cửa." : "Cửa hàng đang chuẩn bị, vui lòng quay lại sau.";
-  } catch {
-    status.textContent = "Không kết nối được tới cửa hàng.";
-  }
+/** Keeps the address shareable: `/?category=banh-kem&q=dau` opens the same view. */
+function remember() {
+  const params = new URLSearchParams();
+  if (state.category) params.set("category", state.category);
+  if (state.q) params.set("q", state.q);
+  history.replaceState(null, "", params.size ? `/?${params}` : "/");
 }
 
 async function showCategories() {
   const { items } = await api("GET", "/categories");
-  const all = element("button", { type: "button", textContent: "Tất cả", className: "chip active" });
-  all.dataset.slug = "";
-  chips.replaceChildren(all, ...items.map((category) => {
-    const chip = element("button", { type: "button", textContent: `${category.name} (${category.productCount})`, className: "chip" });
-    chip.dataset.slug = category.slug;
-    return chip;
-  }));
+  const chip = (slug, label) => {
+    const button = element("button", { type: "button", textContent: label, className: slug === state.category ? "chip active" : "chip" });
+    button.dataset.slug = slug;
+    button.setAttribute("aria-pressed", String(slug === state.category));
+    return button;
+  };
+  chips.replaceChildren(chip("", t("home.allCategories")), ...items.map((category) => chip(category.slug, `${category.name} (${category.productCount})`)));
 }
 
 async function showProducts() {
@@ -39,55 +44,82 @@ async function showProducts() {
   if (state.category) params.set("category", state.category);
   if (state.sort) params.set("sort", state.sort);
   if (state.inStock) params.set("inStock", "true");
+  if (state.min) params.set("minPrice", state.min);
+  if (state.max) params.set("maxPrice", state.max);
   try {
     const page = await api("GET", `/products?${params}`);
     grid.replaceChildren(...page.items.map(productCard));
-    count.textContent = `${page.total} sản phẩm`;
+    count.textContent = t("home.count", { n: page.total });
     const pages = Math.max(1, Math.ceil(page.total / page.limit));
-    pager.replaceChildren(...Array.from({ length: pages }, (_, index) => {
+    pager.replaceChildren(...Array.from({ length: pages > 1 ? pages : 0 }, (_, index) => {
       const button = element("button", { type: "button", textContent: String(index + 1), className: index + 1 === state.page ? "active" : "" });
       button.dataset.page = String(index + 1);
+      if (index + 1 === state.page) button.setAttribute("aria-current", "page");
       return button;
     }));
-    if (page.items.length === 0) grid.append(element("p", { textContent: "Không tìm thấy bánh phù hợp." }));
+    if (page.items.length === 0) grid.append(element("p", { textContent: t("home.none") }));
   } catch (error) {
     grid.replaceChildren(element("p", { textContent: error.message }));
   }
 }
 
+function update(changes) {
+  Object.assign(state, changes, { page: changes.page ?? 1 });
+  remember();
+  showProducts();
+}
+
 chips.addEventListener("click", (event) => {
   const chip = event.target.closest("button");
   if (!chip) return;
-  for (const other of chips.children) other.classList.toggle("active", other === chip);
-  Object.assign(state, { category: chip.dataset.slug, page: 1 });
-  showProducts();
+  for (const other of chips.children) {
+    other.classList.toggle("active", other === chip);
+    other.setAttribute("aria-pressed", String(other === chip));
+  }
+  update({ category: chip.dataset.slug });
 });
-
 pager.addEventListener("click", (event) => {
   const button = event.target.closest("button");
-  if (!button) return;
-  state.page = Number(button.dataset.page);
-  showProducts();
+  if (button) update({ page: Number(button.dataset.page) });
 });
 
 let typing;
-search.addEventListener("input", () => {
-  clearTimeout(typing);
-  typing = setTimeout(() => { Object.assign(state, { q: search.value.trim(), page: 1 }); showProducts(); }, 250);
-});
-document.getElementById("search-form").addEventListener("submit", (event) => event.preventDefault());
-sort.addEventListener("change", () => { Object.assign(state, { sort: sort.value, page: 1 }); showProducts(); });
-inStock.addEventListener("change", () => { Object.assign(state, { inStock: inStock.checked, page: 1 }); showProducts(); });
-
-async function showSales() {
-  const lists = await Promise.all(["active", "scheduled"].map((status) => api("GET", `/flash-sales?status=${status}`)));
-  const sales = lists.flatMap((list) => list.items);
-  document.getElementById("sales").replaceChildren(...sales.map((sale) =>
-    element("a", { className: "sale-banner", href: `/flash-sale.html#${encodeURIComponent(sale.slug)}`,
-      textContent: `⚡ ${sale.name} — ${sale.status === "active" ? "đang diễn ra" : "sắp bắt đầu"}` })));
+const debounce = (action) => { clearTimeout(typing); typing = setTimeout(action, 250); };
+search.addEventListener("input", () => debounce(() => update({ q: search.value.trim() })));
+document.getElementById("search-form").addEventListener("submit", (event) => { event.preventDefault(); update({ q: search.value.trim() }); });
+sort.addEventListener("change", () => update({ sort: sort.value }));
+inStock.addEventListener("change", () => update({ inStock: inStock.checked }));
+for (const input of [minPrice, maxPrice]) {
+  input.addEventListener("input", () => debounce(() => update({ min: minPrice.value, max: maxPrice.value })));
 }
 
-checkReadiness();
-showSales().catch(() => null);
+async function showFeatured() {
+  const page = await api("GET", "/products?sort=rating&limit=4&inStock=true");
+  document.getElementById("featured").replaceChildren(...page.items.map(productCard));
+}
+
+/** The sale on now (else the next one), counting down on the server's clock. */
+async function showSale() {
+  const [active, scheduled, skew] = await Promise.all([
+    api("GET", "/flash-sales?status=active"), api("GET", "/flash-sales?status=scheduled"), serverSkew(),
+  ]);
+  const sale = active.items[0] ?? scheduled.items.sort((a, b) => Date.parse(a.startsAt) - Date.parse(b.startsAt))[0];
+  if (!sale) return;
+  const banner = element("a", { className: "sale-banner", href: `/flash-sale.html#${encodeURIComponent(sale.slug)}` });
+  const label = element("span", { className: "countdown" });
+  banner.append(element("strong", { textContent: `⚡ ${sale.name}` }), element("br"), label);
+  const tick = () => {
+    const live = sale.status === "active";
+    const left = (Date.parse(live ? sale.endsAt : sale.startsAt) - (Date.now() + skew)) / 1000;
+    label.textContent = left <= 0 && live ? t("sale.ended") : t(live ? "sale.live" : "sale.next", { time: duration(left) });
+    if (left <= 0 && !live) sale.status = "active";
+  };
+  tick();
+  setInterval(tick, 1000);
+  document.getElementById("sales").replaceChildren(banner);
+}
+
+showSale().catch(() => null);
+showFeatured().catch(() => null);
 showCategories().catch(() => null);
 showProducts();

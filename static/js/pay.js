@@ -1,17 +1,26 @@
-// The simulated payment gateway: shows the order and sends the shopper's decision as a signed webhook.
+// The simulated payment gateway: shows the order and sends the shopper's decision as a signed webhook,
+// then returns the shopper to the order's page.
 import { api } from "/js/api.js";
 import { money } from "/js/format.js";
+import { lang } from "/js/i18n.js";
+import "/js/layout.js";
 
 const orderID = decodeURIComponent(location.hash.slice(1));
 const notice = document.getElementById("notice");
 const buttons = [document.getElementById("approve"), document.getElementById("decline")];
+const en = lang === "en";
+if (en) {
+  document.getElementById("pay-title").textContent = "Simulated payment gateway";
+  document.getElementById("pay-hint").textContent = "This page plays the payment provider: your choice is sent to the shop as a signed webhook.";
+  buttons[0].textContent = "Pay";
+  buttons[1].textContent = "Decline";
+}
 
 async function decide(approve) {
   buttons.forEach((button) => { button.disabled = true; });
   try {
     await api("POST", `/payments/simulated/${encodeURIComponent(orderID)}`, { approve });
-    const order = await api("GET", `/orders/${encodeURIComponent(orderID)}`);
-    notice.textContent = order.status === "confirmed" ? "Thanh toán thành công. Cảm ơn bạn!" : `Đơn hàng: ${order.status}.`;
+    location.assign(`/orders.html${approve ? "?placed=1" : ""}#${encodeURIComponent(orderID)}`);
   } catch (error) {
     notice.textContent = error.message;
     buttons.forEach((button) => { button.disabled = false; });
@@ -20,7 +29,7 @@ async function decide(approve) {
 
 try {
   const order = await api("GET", `/orders/${encodeURIComponent(orderID)}`);
-  document.getElementById("summary").textContent = `Đơn ${order.code}: ${money(order.total)} (${order.status})`;
+  document.getElementById("summary").textContent = `${en ? "Order" : "Đơn"} ${order.code}: ${money(order.total)}`;
   buttons[0].addEventListener("click", () => decide(true));
   buttons[1].addEventListener("click", () => decide(false));
 } catch (error) {

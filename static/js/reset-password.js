@@ -1,6 +1,7 @@
 // Sets a new password with the one-time token from the emailed link. The token travels in the URL
 // fragment, which browsers never send to servers or in Referer headers.
 import { api } from "/js/api.js";
+import "/js/layout.js";
 
 const notice = document.getElementById("notice");
 const form = document.getElementById("reset-form");

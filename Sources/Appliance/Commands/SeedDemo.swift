@@ -1,11 +1,15 @@
 import ArgumentParser
+import Foundation
+import Logging
 import Storage
 
-/// `klelite seed-demo`: fill the catalogue with the demo bakery (idempotent).
+/// `klelite seed-demo`: fill the shop with the demo bakery — its catalogue, and (unless `--catalog-only`)
+/// accounts, order history, reviews, vouchers and flash sales. Idempotent, and safe beside a live server: the
+/// server picks new sales up from the database within a second.
 struct SeedDemo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seed-demo",
-        abstract: "Add the demo bakery's categories and products that are not there yet."
+        abstract: "Add the demo bakery: its catalogue, then demo accounts, orders, reviews, vouchers and flash sales."
     )
 
     @OptionGroup var options: GlobalOptions
@@ -13,17 +17,72 @@ struct SeedDemo: AsyncParsableCommand {
     @Flag(name: .customLong("only-if-empty"), help: "Seed only a shop whose catalogue is empty (what `make run` uses).")
     var onlyIfEmpty = false
 
+    @Flag(name: .customLong("catalog-only"), help: "Add only the categories and products.")
+    var catalogOnly = false
+
+    @Flag(name: .customLong("flash-sale"), help: "Also open a new demo flash sale of three cakes for the next two hours.")
+    var flashSale = false
+
+    /// The cakes of the `--flash-sale` sale.
+    static let flashSaleProducts = ["croissant-bo-phap", "pain-au-chocolat", "banh-kem-dau-tay"]
+
     func run() async throws {
         let configuration = try options.resolveConfiguration()
+        let logger = bootstrapLogging(level: configuration.logLevel)
         let database = try AppDatabase.open(directory: configuration.dataDirectory)
         defer { try? database.close() }
         if onlyIfEmpty, try !database.isCatalogEmpty() {
             print("Demo data: the catalogue already has products; nothing added.")
-            return
+        } else {
+            try await seed(configuration, database: database, logger: logger)
         }
-        let report = try database.seedDemoData(now: SystemClock().now())
+        if flashSale { try await openDemoFlashSale(configuration, database: database) }
+    }
+
+    private func seed(_ configuration: ApplianceConfiguration, database: AppDatabase, logger: Logger) async throws {
+        let now = Date()
+        let report = try database.seedDemoData(now: now)
         print(
             "Demo data: \(report.categoriesAdded) categories and \(report.productsAdded) products added; \(try database.productCount()) products in the catalogue."
         )
+        guard !catalogOnly else { return }
+        let credentialsFile = DemoCredentialsFile(dataDirectory: configuration.dataDirectory)
+        let credentials = try credentialsFile.loadOrCreate()
+        let shop = try await seedDemoShop(configuration: configuration, database: database, credentials: credentials, now: now, logger: logger)
+        if shop.alreadySeeded {
+            print("Demo shop: already seeded; nothing added.")
+        } else {
+            print(
+                "Demo shop: \(shop.accountsAdded) accounts, \(shop.vouchersAdded) vouchers, \(shop.ordersPlaced) orders, "
+                    + "\(shop.reviewsAdded) reviews and \(shop.salesAdded) flash sales added; the upcoming sale opens at "
+                    + "\(shop.anchor.addingTimeInterval(120).formatted(.iso8601))."
+            )
+        }
+        print("Demo sign-in: \(credentials.adminEmail), password in \(credentialsFile.path)")
+    }
+
+    private func openDemoFlashSale(_ configuration: ApplianceConfiguration, database: AppDatabase) async throws {
+        var logger = Logger(label: "klelite.seed-demo")
+        logger.logLevel = .warning
+        let environment = AppEnvironment(database: database, clock: SystemClock(), secrets: Secrets(jwtSecret: "", paymentWebhookSecret: ""))
+        let services = ShopServices(configuration: configuration, environment: environment, logger: logger)
+        var items: [FlashSaleDraft.Item] = []
+        for slug in Self.flashSaleProducts {
+            guard let product = try? await services.catalog.product(idOrSlug: slug).value, product.stock > 0, product.price >= 2000 else { continue }
+            // About 30% off, in whole thousands; at most 5 units, never more than the shelf holds.
+            let salePrice = product.price * 7 / 10 / 1000 * 1000
+            items.append(.init(productId: product.id, salePrice: salePrice, quantity: min(5, product.stock), perUserLimit: 2))
+        }
+        let now = environment.clock.now()
+        let sale = try await services.flashSales.create(
+            FlashSaleDraft(
+                name: "Giờ vàng demo",
+                description: "Ba chiếc bánh được yêu thích nhất, giảm 30% trong hai giờ.",
+                startsAt: now,
+                endsAt: now.addingTimeInterval(2 * 3600),
+                items: items
+            )
+        )
+        print("Demo flash sale \(sale.slug) (\(sale.id)) is open with \(sale.items.count) items until \(sale.endsAt).")
     }
 }

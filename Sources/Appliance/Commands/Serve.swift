@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import Metrics
 import NIOPosix
@@ -18,6 +19,9 @@ struct Serve: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
+        // One seller per data folder: held until the process exits (the kernel lets go even after kill -9).
+        let lock = try await claimDataDirectory(configuration, logger: logger)
+        defer { lock.release() }
         let database = try AppDatabase.open(directory: configuration.dataDirectory)
         let secrets = try SecretStore(dataDirectory: configuration.dataDirectory).resolve(
             configuredJWT: configuration.jwtSecret,
@@ -42,5 +46,24 @@ struct Serve: AsyncParsableCommand {
 
         try database.close()
         logger.notice("KLeLite stopped cleanly")
+    }
+
+    /// Takes `DATA_DIR`'s lock, waiting up to `DATA_DIR_LOCK_WAIT_SECONDS` for a draining predecessor;
+    /// when another server keeps it, prints one line naming it and exits non-zero (EX_TEMPFAIL, 75).
+    private func claimDataDirectory(_ configuration: ApplianceConfiguration, logger: Logger) async throws -> DataDirectoryLock {
+        do {
+            return try await DataDirectoryLock.acquire(
+                directory: configuration.dataDirectory,
+                wait: .seconds(configuration.dataDirLockWaitSeconds)
+            ) { holder in
+                logger.notice(
+                    "DATA_DIR is held by another klelite serve; waiting for it to stop",
+                    metadata: ["pid": "\(holder.map(String.init) ?? "unknown")", "waitSeconds": "\(configuration.dataDirLockWaitSeconds)"]
+                )
+            }
+        } catch let busy as DataDirectoryLock.Busy {
+            FileHandle.standardError.write(Data("klelite: \(busy)\n".utf8))
+            throw ExitCode(75)
+        }
     }
 }

@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import Logging
+import Web
 
 /// The appliance's settings, resolved and validated once at start-up.
 ///
@@ -9,11 +10,19 @@ import Logging
 struct ApplianceConfiguration: Sendable {
     enum StockBackend: String, Sendable, CaseIterable { case memory, redis }
     enum MailTransport: String, Sendable, CaseIterable { case file, smtp }
+    /// Who takes `card` and `bank_transfer` payments: nobody (cash on delivery only), or the built-in simulated
+    /// gateway, a demo tool that lets the shopper approve their own payment.
+    enum PaymentProviderChoice: String, Sendable, CaseIterable {
+        case cashOnly = "none"
+        case simulated
+    }
 
     var httpHost: String
     var httpPort: Int
     var dataDirectory: String
-    var staticDirectory: String
+    /// A folder to serve the pages from instead of the ones built into the binary (development); its parent holds
+    /// the `openapi.yaml` to serve. Nil: the built-in pages and contract.
+    var staticDirectory: String?
     var tlsCertificatePath: String?
     var tlsKeyPath: String?
     var corsOrigins: [String]
@@ -34,6 +43,7 @@ struct ApplianceConfiguration: Sendable {
     var mailFrom: String
     /// Configured webhook secret; when nil one is generated into `DATA_DIR/secrets`.
     var paymentWebhookSecret: String?
+    var paymentProvider: PaymentProviderChoice
     var reservationTTLSeconds: Int
     var reserveRatePerMinute: Int
     var authRatePerMinute: Int
@@ -41,11 +51,28 @@ struct ApplianceConfiguration: Sendable {
     var shippingFee: Int
     var currency: String
     var logLevel: Logger.Level
+    /// `TRUSTED_PROXIES`: networks whose `X-Forwarded-For` names the client.
+    var trustedProxies: [IPNetwork]
+    /// `METRICS_TOKEN`: a Bearer token for `/metrics` when the server listens beyond loopback.
+    var metricsToken: String?
+    var guestCartsPerHour: Int
+    /// How long `serve` waits for another process to release `DATA_DIR` (a rolling restart); 0: refuse at once.
+    var dataDirLockWaitSeconds: Int
+    /// Seconds an HTTP connection may sit idle between requests before the server closes it.
+    var httpIdleTimeoutSeconds: Int
+    /// Live streams (SSE) one client address may hold open at once.
+    var streamsPerClient: Int
 
     /// The address shoppers reach the shop at, for links in emails; set `PUBLIC_URL` behind a proxy.
     var publicURL: String?
 
     var tlsEnabled: Bool { tlsCertificatePath != nil }
+
+    /// Whether the server listens on the loopback interface only (then `/metrics` needs no credentials).
+    var listensOnLoopbackOnly: Bool {
+        let host = httpHost.lowercased()
+        return host == "localhost" || host == "::1" || host == "[::1]" || IPNetwork("127.0.0.0/8")?.contains(host) == true
+    }
 
     /// `DATA_DIR/uploads`: uploaded product pictures.
     var uploadsDirectory: String { (dataDirectory as NSString).appendingPathComponent("uploads") }
@@ -93,7 +120,7 @@ struct ApplianceConfiguration: Sendable {
         httpHost = try values.string(.httpHost, expected: "a host name or IP address") { !$0.isEmpty && !$0.contains(" ") }
         httpPort = try values.integer(.httpPort, in: 1...65535)
         dataDirectory = try values.string(.dataDir, expected: "a directory path") { !$0.isEmpty }
-        staticDirectory = try values.string(.staticDir, expected: "a directory path") { !$0.isEmpty }
+        staticDirectory = values.optional(.staticDir)
         tlsCertificatePath = values.optional(.tlsCert)
         tlsKeyPath = values.optional(.tlsKey)
         if (tlsCertificatePath == nil) != (tlsKeyPath == nil) {
@@ -110,6 +137,15 @@ struct ApplianceConfiguration: Sendable {
         jwtSecret = try values.optionalSecret(.jwtSecret, minimumBytes: 32)
         bcryptCost = try values.integer(.bcryptCost, in: 4...16)
         stockBackend = try values.choice(.stockBackend)
+        // A setting this build cannot honour is a start-up error, never silently ignored.
+        guard stockBackend == .memory else {
+            throw .invalid(
+                .stockBackend,
+                value: stockBackend.rawValue,
+                source: values.source(ConfigurationKey.stockBackend.name),
+                expected: "memory (this build has no cluster mode yet, so several instances sharing Redis cannot run)"
+            )
+        }
         redisURL = try values.string(.redisURL, expected: "a redis://host:port URL") { $0.hasPrefix("redis://") }
         mailTransport = try values.choice(.mailTransport)
         smtpHost = try values.string(.smtpHost, expected: "a host name or IP address") { !$0.isEmpty }
@@ -120,6 +156,7 @@ struct ApplianceConfiguration: Sendable {
         smtpCAFile = values.optional(.smtpCAFile)
         mailFrom = try values.string(.mailFrom, expected: "an address like Shop <shop@example.com>") { $0.contains("@") }
         paymentWebhookSecret = try values.optionalSecret(.paymentWebhookSecret, minimumBytes: 32)
+        paymentProvider = try values.choice(.paymentProvider)
         reservationTTLSeconds = try values.integer(.reservationTTLSeconds, in: 30...86400)
         reserveRatePerMinute = try values.integer(.reserveRatePerMinute, in: 1...10000)
         authRatePerMinute = try values.integer(.authRatePerMinute, in: 1...10000)
@@ -129,6 +166,14 @@ struct ApplianceConfiguration: Sendable {
             $0.count == 3 && $0.allSatisfy { $0.isASCII && $0.isUppercase }
         }
         logLevel = try values.choice(.logLevel, allowed: Logger.Level.allCases.map(\.rawValue)) { Logger.Level(rawValue: $0) }
+        trustedProxies = try values.list(.trustedProxies, expected: "a comma-separated list of addresses or CIDRs like 10.0.0.0/8") {
+            IPNetwork($0) != nil
+        }.compactMap(IPNetwork.init)
+        metricsToken = try values.optionalSecret(.metricsToken, minimumBytes: 16)
+        guestCartsPerHour = try values.integer(.guestCartsPerHour, in: 1...1_000_000)
+        dataDirLockWaitSeconds = try values.integer(.dataDirLockWaitSeconds, in: 0...3600)
+        httpIdleTimeoutSeconds = try values.integer(.httpIdleTimeoutSeconds, in: 1...3600)
+        streamsPerClient = try values.integer(.streamsPerClient, in: 1...100_000)
     }
 }
 

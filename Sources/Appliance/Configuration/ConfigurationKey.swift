@@ -17,7 +17,7 @@ struct ConfigurationKey: Sendable, Hashable {
     static let httpHost = Self("HTTP_HOST", default: "127.0.0.1")
     static let httpPort = Self("HTTP_PORT", default: "8080")
     static let dataDir = Self("DATA_DIR", default: "./data")
-    static let staticDir = Self("STATIC_DIR", default: "./static")
+    static let staticDir = Self("STATIC_DIR", default: nil)
     static let publicURL = Self("PUBLIC_URL", default: nil)
     static let tlsCert = Self("TLS_CERT", default: nil)
     static let tlsKey = Self("TLS_KEY", default: nil)
@@ -36,6 +36,7 @@ struct ConfigurationKey: Sendable, Hashable {
     static let smtpCAFile = Self("SMTP_CA_FILE", default: nil)
     static let mailFrom = Self("MAIL_FROM", default: "KLeLite <no-reply@klelite.local>")
     static let paymentWebhookSecret = Self("PAYMENT_WEBHOOK_SECRET", default: nil, secret: true)
+    static let paymentProvider = Self("PAYMENT_PROVIDER", default: "none")
     static let reservationTTLSeconds = Self("RESERVATION_TTL_SECONDS", default: "300")
     static let reserveRatePerMinute = Self("RESERVE_RATE_PER_MINUTE", default: "5")
     static let authRatePerMinute = Self("AUTH_RATE_PER_MINUTE", default: "10")
@@ -43,12 +44,20 @@ struct ConfigurationKey: Sendable, Hashable {
     static let shippingFee = Self("SHIPPING_FEE", default: "30000")
     static let currency = Self("CURRENCY", default: "VND")
     static let logLevel = Self("LOG_LEVEL", default: "info")
+    static let trustedProxies = Self("TRUSTED_PROXIES", default: "")
+    static let metricsToken = Self("METRICS_TOKEN", default: nil, secret: true)
+    static let guestCartsPerHour = Self("GUEST_CARTS_PER_HOUR", default: "30")
+    static let dataDirLockWaitSeconds = Self("DATA_DIR_LOCK_WAIT_SECONDS", default: "0")
+    static let httpIdleTimeoutSeconds = Self("HTTP_IDLE_TIMEOUT_SECONDS", default: "60")
+    static let streamsPerClient = Self("STREAMS_PER_CLIENT", default: "16")
 
     static let all: [ConfigurationKey] = [
         httpHost, httpPort, dataDir, staticDir, publicURL, tlsCert, tlsKey, corsOrigins, maxBodyBytes,
         jwtSecret, bcryptCost, stockBackend, redisURL, mailTransport, smtpHost, smtpPort, smtpUser,
-        smtpPassword, smtpStartTLS, smtpCAFile, mailFrom, paymentWebhookSecret, reservationTTLSeconds,
+        smtpPassword, smtpStartTLS, smtpCAFile, mailFrom, paymentWebhookSecret, paymentProvider, reservationTTLSeconds,
         reserveRatePerMinute, authRatePerMinute, freeShippingThreshold, shippingFee, currency, logLevel,
+        trustedProxies, metricsToken, guestCartsPerHour,
+        dataDirLockWaitSeconds, httpIdleTimeoutSeconds, streamsPerClient,
     ]
 
     static let byName: [String: ConfigurationKey] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

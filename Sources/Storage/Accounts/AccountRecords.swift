@@ -82,5 +82,6 @@ struct PasswordResetRecord: Codable, FetchableRecord, PersistableRecord, Sendabl
     enum Columns {
         static let userId = Column(CodingKeys.userId)
         static let usedAt = Column(CodingKeys.usedAt)
+        static let createdAt = Column(CodingKeys.createdAt)
     }
 }

@@ -37,13 +37,9 @@ public enum AccountRules {
         if let problem { throw .validation("The password is too weak.", fields: [field: problem]) }
     }
 
-    /// Trims a display name and checks it holds 1–100 characters.
+    /// Trims a display name and checks it holds 1–100 characters on one line (``TextRule``).
     public static func normalizedName(_ raw: String) throws(AppError) -> String {
-        let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !name.isEmpty, name.count <= 100, !name.contains(where: { $0.isNewline }) else {
-            throw .validation("Enter your name.", fields: ["name": "must be 1-100 characters on one line"])
-        }
-        return name
+        try TextRule.line(100).check(raw, field: "name")
     }
 
     /// Trims a phone number; empty means none. Digits with an optional leading + and spaces, dots or dashes.

@@ -4,7 +4,8 @@ import GRDB
 extension AccountService {
     /// Queues a one-time reset link to the address if it belongs to an active account, in the same
     /// transaction as the token. Says nothing either way: the caller answers 202 whatever happens, so the
-    /// form cannot probe for accounts. A new request replaces any earlier unused link.
+    /// form cannot probe for accounts. A new request replaces any earlier unused link. At most
+    /// ``AccountSettings/passwordResetsPerHour`` links are sent to one account per hour; more are dropped silently.
     public func requestPasswordReset(email rawEmail: String) async throws {
         guard let email = try? AccountRules.normalizedEmail(rawEmail) else { return }
         let now = clock.now()
@@ -12,6 +13,13 @@ extension AccountService {
         let settings = self.settings
         try await database.write { db in
             guard let user = try UserRecord.filter(UserRecord.Columns.email == email).fetchOne(db), !user.isDisabled else { return }
+            let recent = try PasswordResetRecord.filter(
+                PasswordResetRecord.Columns.userId == user.id && PasswordResetRecord.Columns.createdAt > now.addingTimeInterval(-3600)
+            ).fetchCount(db)
+            guard recent < settings.passwordResetsPerHour else {
+                self.logger.notice("password reset email not sent: hourly cap reached", metadata: ["user": "\(user.id)"])
+                return
+            }
             try PasswordResetRecord.filter(PasswordResetRecord.Columns.userId == user.id && PasswordResetRecord.Columns.usedAt == nil)
                 .updateAll(db, PasswordResetRecord.Columns.usedAt.set(to: now))
             try PasswordResetRecord(
@@ -35,7 +43,9 @@ extension AccountService {
 
     /// Sets a new password with a reset token. The token works once and only before it expires;
     /// every session of the user ends, so whoever knew the old password is signed out.
-    public func resetPassword(token: String, newPassword: String) async throws {
+    /// Returns the user's id, so the caller can close their live streams.
+    @discardableResult
+    public func resetPassword(token: String, newPassword: String) async throws -> String {
         let tokenHash = SecureToken.hash(token)
         let now = clock.now()
         let owner = try await database.read { db in
@@ -62,6 +72,7 @@ extension AccountService {
             return true
         }
         guard applied else { throw Self.invalidResetLink }
+        return owner.id
     }
 
     static let invalidResetLink = AppError(

@@ -24,6 +24,8 @@ extension AccountService {
     ///
     /// A token may be used once. Presenting one that was already rotated means it was copied: the whole
     /// session is revoked, so neither the thief nor the owner can continue with it, and the owner signs in again.
+    /// Within ``AccountSettings/refreshReuseGrace`` of its rotation a token rotates once more instead: two tabs
+    /// of one browser that refresh at the same moment both present it, and the slower one must not end the session.
     public func refreshSession(token: String) async throws -> (Identity, IssuedSession) {
         enum Outcome {
             case rotated(Identity, IssuedSession)
@@ -36,7 +38,7 @@ extension AccountService {
                 var session = try SessionRecord.fetchOne(db, key: stored.sessionId),
                 session.revokedAt == nil
             else { return .invalid }
-            if stored.usedAt != nil {
+            if let usedAt = stored.usedAt, now.timeIntervalSince(usedAt) > self.settings.refreshReuseGrace {
                 try Self.revoke(db, session: &session, reason: "refresh token reused", at: now)
                 return .reused
             }
@@ -69,12 +71,21 @@ extension AccountService {
         }
     }
 
+    /// Ends every open session of a user ("sign out everywhere"): their access and refresh tokens stop working at once.
+    public func endAllSessions(userID: String) async throws {
+        let now = clock.now()
+        try await database.write { db in try Self.revokeSessions(db, userID: userID, reason: "signed out everywhere", at: now) }
+    }
+
     /// Ends the session a refresh token belongs to, when the caller has no valid access token.
-    public func endSession(refreshToken: String) async throws {
+    /// Returns the session's id (to close its live streams), or nil when the token names none.
+    @discardableResult
+    public func endSession(refreshToken: String) async throws -> String? {
         let sessionID = try await database.read { db in
             try String.fetchOne(db, sql: "SELECT sessionId FROM refreshToken WHERE tokenHash = ?", arguments: [SecureToken.hash(refreshToken)])
         }
         if let sessionID { try await endSession(id: sessionID) }
+        return sessionID
     }
 
     /// The identity behind an access token's claims, or nil when the session was ended or the user disabled.

@@ -11,15 +11,24 @@ public struct AccountSettings: Sendable {
     public var passwordResetLifetime: TimeInterval
     /// The storefront address that reset links in emails point to.
     public var publicBaseURL: String
+    /// How long a just-rotated refresh token still rotates (two tabs refreshing at once): 30 seconds.
+    /// After that, presenting it again means it was copied, and the session is revoked.
+    public var refreshReuseGrace: TimeInterval
+    /// Reset emails one account may be sent per hour (so the form cannot flood someone's inbox): 3.
+    public var passwordResetsPerHour: Int
 
     public init(
         refreshTokenLifetime: TimeInterval = 30 * 24 * 3600,
         passwordResetLifetime: TimeInterval = 30 * 60,
-        publicBaseURL: String = "http://127.0.0.1:8080"
+        publicBaseURL: String = "http://127.0.0.1:8080",
+        refreshReuseGrace: TimeInterval = 30,
+        passwordResetsPerHour: Int = 3
     ) {
         self.refreshTokenLifetime = refreshTokenLifetime
         self.passwordResetLifetime = passwordResetLifetime
         self.publicBaseURL = publicBaseURL
+        self.refreshReuseGrace = refreshReuseGrace
+        self.passwordResetsPerHour = passwordResetsPerHour
     }
 }
 

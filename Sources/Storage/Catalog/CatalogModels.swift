@@ -95,7 +95,7 @@ public struct ProductQuery: Sendable, Equatable {
         inStock: Bool? = nil,
         tag: String? = nil,
         sort: ProductSort? = nil,
-        page: PageRequest = try! PageRequest(),
+        page: PageRequest = .first,
         includeInactive: Bool = false
     ) {
         self.search = search

@@ -6,17 +6,11 @@ enum CatalogRules {
     static let maximumMoney = 1_000_000_000_000
 
     static func name(_ raw: String, limit: Int = 200) throws(AppError) -> String {
-        let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !name.isEmpty, name.count <= limit, !name.contains(where: \.isNewline) else {
-            throw .validation("The name is not valid.", fields: ["name": "must be 1-\(limit) characters on one line"])
-        }
-        return name
+        try TextRule.line(limit).check(raw, field: "name")
     }
 
-    static func description(_ raw: String, field: String = "description") throws(AppError) -> String {
-        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard text.count <= 5000 else { throw .validation("The \(field) is too long.", fields: [field: "must be at most 5000 characters"]) }
-        return text
+    static func description(_ raw: String, field: String = "description", limit: Int = 5000) throws(AppError) -> String {
+        try TextRule.paragraph(limit).check(raw, field: field)
     }
 
     static func money(_ value: Int, field: String) throws(AppError) -> Int {
@@ -43,8 +37,10 @@ enum CatalogRules {
     /// Trimmed, de-duplicated words: at most 20 of at most 40 characters each.
     static func words(_ raw: [String], field: String) throws(AppError) -> [String] {
         var seen: Set<String> = []
-        let words = raw.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty && seen.insert($0.lowercased()).inserted }
-        guard words.count <= 20, words.allSatisfy({ $0.count <= 40 }) else {
+        let rule = TextRule(minimum: 0, maximum: 40)
+        let checked = raw.map { try? rule.check($0, field: field) }
+        let words = checked.compactMap { $0 }.filter { !$0.isEmpty && seen.insert($0.lowercased()).inserted }
+        guard words.count <= 20, !checked.contains(nil) else {
             throw .validation("Too many or too long \(field).", fields: [field: "must be at most 20 entries of at most 40 characters"])
         }
         return words

@@ -20,20 +20,21 @@ extension CatalogService {
     }
 
     /// Adds the signed-in user's review: rating 1–5 and an optional comment, one per user and product.
+    /// Only a verified buyer may review: someone with a delivered order of the product (403 otherwise).
     /// The product's rating average and count change in the same transaction.
     public func addReview(by identity: Identity, productIdOrSlug: String, rating: Int, comment: String?) async throws -> Review {
         guard (1...5).contains(rating) else {
             throw AppError.validation("The rating must be from 1 to 5.", fields: ["rating": "must be a whole number from 1 to 5"])
         }
-        let text = try CatalogRules.description(comment ?? "", field: "comment")
-        guard text.count <= 2000 else {
-            throw AppError.validation("The comment is too long.", fields: ["comment": "must be at most 2000 characters"])
-        }
+        let text = try CatalogRules.description(comment ?? "", field: "comment", limit: 2000)
         let now = clock.now()
         let id = UUID().uuidString.lowercased()
         do {
             return try await database.write { db in
                 let product = try Self.fetchProduct(db, idOrSlug: productIdOrSlug, includeInactive: false)
+                guard try Self.hasReceived(db, userID: identity.user.id, productID: product.id) else {
+                    throw AppError(.forbidden, "Only customers who received this product may review it.")
+                }
                 try db.execute(
                     sql: "INSERT INTO review (id, productId, userId, rating, comment, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
                     arguments: [id, product.id, identity.user.id, rating, text, now]
@@ -67,6 +68,18 @@ extension CatalogService {
             try db.execute(sql: "DELETE FROM review WHERE id = ?", arguments: [id])
             try Self.refreshRating(db, productID: row["productId"])
         }
+    }
+
+    /// Whether the user has a delivered order with a line of the product.
+    static func hasReceived(_ db: Database, userID: String, productID: String) throws -> Bool {
+        try Bool.fetchOne(
+            db,
+            sql: """
+                SELECT EXISTS (SELECT 1 FROM "order" JOIN orderLine ON orderLine.orderId = "order".id
+                WHERE "order".userId = ? AND "order".status = 'delivered' AND orderLine.productId = ?)
+                """,
+            arguments: [userID, productID]
+        ) ?? false
     }
 
     /// Recomputes a product's rating average and count from its reviews.

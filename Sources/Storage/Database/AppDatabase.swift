@@ -70,8 +70,16 @@ extension AppDatabase {
     }
 
     /// Writes in one `BEGIN IMMEDIATE` transaction, suspending while another writer holds the lock.
+    ///
+    /// A `CHECK` constraint that refuses a value is the caller's bad input that a rule above missed: it
+    /// becomes a 400 `validation_failed` (naming the constraint), never a 500.
     func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await writer.write(updates)
+        do {
+            return try await writer.write(updates)
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_CHECK {
+            // The constraint's text is schema detail: it is not shown to the caller.
+            throw AppError.validation("A value is empty, too long or out of range.")
+        }
     }
 }
 

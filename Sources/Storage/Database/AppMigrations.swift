@@ -15,6 +15,9 @@ enum AppMigrations {
         migrator.registerMigration("v8_vouchers", migrate: VoucherService.v8Vouchers)
         migrator.registerMigration("v9_payments", migrate: PaymentService.v9Payments)
         migrator.registerMigration("v10_loyalty", migrate: LoyaltyService.v10Loyalty)
+        migrator.registerMigration("v11_loyalty_redeemed_lots", migrate: LoyaltyService.v11RedeemedLots)
+        migrator.registerMigration("v11_orders_refund_pending", migrate: OrderSchema.v11RefundPending)
+        migrator.registerMigration("v11_reservations_outlive_items", migrate: FlashSaleSchema.v11ReservationsOutliveItems)
         return migrator
     }
 

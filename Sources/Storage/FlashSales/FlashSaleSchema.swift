@@ -46,4 +46,15 @@ enum FlashSaleSchema {
         try db.create(index: "reservation_on_item", on: "reservation", columns: ["saleId", "productId", "status"])
         try db.create(index: "flashSale_on_status", on: "flashSale", columns: ["status", "startsAt"])
     }
+
+    /// Reservations are never deleted with a sale's items (migration `v11_reservations_outlive_items`): the
+    /// foreign key to `flashSaleItem` loses its `ON DELETE CASCADE`, so deleting an item that has reservations fails.
+    static func v11ReservationsOutliveItems(_ db: Database) throws {
+        try TableRebuild.rebuild(db, table: "reservation") { definition in
+            definition.replacingOccurrences(
+                of: #"REFERENCES "flashSaleItem"("saleId", "productId") ON DELETE CASCADE"#,
+                with: #"REFERENCES "flashSaleItem"("saleId", "productId")"#
+            )
+        }
+    }
 }

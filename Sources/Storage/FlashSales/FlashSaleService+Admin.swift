@@ -22,45 +22,103 @@ extension FlashSaleService {
                     draft.earlyAccessMinutes, now, now,
                 ]
             )
+            try Self.setAside(db, draft.items)
             try Self.insertItems(db, saleID: id, draft.items)
             return try Self.itemStates(db, saleID: id)
         }
-        try await ledger.upsert(states)
+        // The sale is committed: a ledger that fails here leaves its items unknown (reservations answer
+        // not_active) until the next rebuild, but never turns the committed sale into an error.
+        try? await ledger.upsert(states)
         wake.notify()
         return try await sale(idOrSlug: id)
     }
 
-    /// Changes a sale that has not started yet; its items are replaced by the draft's.
+    /// Changes a sale that has not started yet. Its items are replaced by the draft's only while nobody holds
+    /// or bought any unit of it (409 otherwise): reservations are never deleted, and the ledger is never reset
+    /// under a reservation in flight (its items are retired first, atomically, only if untouched).
     public func update(id: String, _ draft: FlashSaleDraft) async throws -> FlashSale {
         let now = clock.now()
         try Self.validate(draft, now: now, isNew: false)
-        let states = try await database.write { db -> [StockItemState] in
-            guard let status = try String.fetchOne(db, sql: "SELECT status FROM flashSale WHERE id = ?", arguments: [id]) else {
+        let current = try await database.read { db -> [FlashSaleDraft.Item] in
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM flashSale WHERE id = ?)", arguments: [id]) == true else {
                 throw AppError.notFound("The flash sale")
             }
-            guard status == FlashSaleStatus.scheduled.rawValue else {
-                throw AppError(.conflict, "Only a sale that has not started can be changed; this one is \(status).")
-            }
-            try Self.checkItems(db, draft.items)
-            try db.execute(
-                sql: """
-                    UPDATE flashSale SET name = ?, description = ?, bannerImage = ?, startsAt = ?, endsAt = ?, status = ?,
-                        earlyAccessTier = ?, earlyAccessMinutes = ?, updatedAt = ? WHERE id = ?
-                    """,
-                arguments: [
-                    draft.name.trimmingCharacters(in: .whitespacesAndNewlines), draft.description, draft.bannerImage, draft.startsAt,
-                    draft.endsAt, (draft.startsAt <= now ? FlashSaleStatus.active : .scheduled).rawValue, draft.earlyAccessTier,
-                    draft.earlyAccessMinutes, now, id,
-                ]
-            )
-            try db.execute(sql: "DELETE FROM flashSaleItem WHERE saleId = ?", arguments: [id])
-            try Self.insertItems(db, saleID: id, draft.items)
-            return try Self.itemStates(db, saleID: id)
+            return try Self.items(db, saleID: id)
         }
-        try await ledger.upsert(states)
+        let changesItems = Self.describe(current) != Self.describe(draft.items)
+        var retired: [SaleItemKey] = []
+        if changesItems {
+            for item in current {
+                let key = SaleItemKey(saleID: id, productID: item.productId)
+                guard try await ledger.retire(key) else {
+                    for key in retired { try? await ledger.unretire(key) }
+                    throw Self.itemsLocked
+                }
+                retired.append(key)
+            }
+        }
+        let states: [StockItemState]
+        do {
+            states = try await database.write { db -> [StockItemState] in
+                guard let status = try String.fetchOne(db, sql: "SELECT status FROM flashSale WHERE id = ?", arguments: [id]) else {
+                    throw AppError.notFound("The flash sale")
+                }
+                guard status == FlashSaleStatus.scheduled.rawValue else {
+                    throw AppError(.conflict, "Only a sale that has not started can be changed; this one is \(status).")
+                }
+                try Self.checkItems(db, draft.items)
+                try db.execute(
+                    sql: """
+                        UPDATE flashSale SET name = ?, description = ?, bannerImage = ?, startsAt = ?, endsAt = ?, status = ?,
+                            earlyAccessTier = ?, earlyAccessMinutes = ?, updatedAt = ? WHERE id = ?
+                        """,
+                    arguments: [
+                        draft.name.trimmingCharacters(in: .whitespacesAndNewlines), draft.description, draft.bannerImage, draft.startsAt,
+                        draft.endsAt, (draft.startsAt <= now ? FlashSaleStatus.active : .scheduled).rawValue, draft.earlyAccessTier,
+                        draft.earlyAccessMinutes, now, id,
+                    ]
+                )
+                guard changesItems else { return [] }
+                guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM reservation WHERE saleId = ?)", arguments: [id]) == false else {
+                    throw Self.itemsLocked
+                }
+                // Untouched: every unit is still set aside, so all of them go back before the new ones are taken.
+                try Self.returnUnsoldUnits(db, saleID: id)
+                try db.execute(sql: "DELETE FROM flashSaleItem WHERE saleId = ?", arguments: [id])
+                try Self.setAside(db, draft.items)
+                try Self.insertItems(db, saleID: id, draft.items)
+                return try Self.itemStates(db, saleID: id)
+            }
+        } catch {
+            for key in retired { try? await ledger.unretire(key) }
+            throw error
+        }
+        if changesItems { try? await ledger.upsert(states) }  // committed: as in create, never an error after the fact
         wake.notify()
         stockChanges.changed(saleID: id)
         return try await sale(idOrSlug: id)
+    }
+
+    static let itemsLocked = AppError(
+        .conflict,
+        "Units of this sale are already held or sold, so its items and quantities can no longer change.",
+        fields: ["items": "cannot change once the sale has reservations"]
+    )
+
+    static func items(_ db: Database, saleID: String) throws -> [FlashSaleDraft.Item] {
+        try Row.fetchAll(db, sql: "SELECT * FROM flashSaleItem WHERE saleId = ?", arguments: [saleID]).map { row in
+            FlashSaleDraft.Item(
+                productId: row["productId"],
+                salePrice: row["salePrice"],
+                quantity: row["quantity"],
+                perUserLimit: row["perUserLimit"]
+            )
+        }
+    }
+
+    /// Items compared regardless of their order.
+    static func describe(_ items: [FlashSaleDraft.Item]) -> [String] {
+        items.map { "\($0.productId) \($0.salePrice) \($0.quantity) \($0.perUserLimit)" }.sorted()
     }
 
     /// Cancels a sale that has not ended, releasing every held reservation.
@@ -74,21 +132,18 @@ extension FlashSaleService {
                 throw AppError(.conflict, "Only a scheduled or active sale can be cancelled; this one is \(status).")
             }
             try db.execute(sql: "UPDATE flashSale SET status = 'cancelled', updatedAt = ? WHERE id = ?", arguments: [now, id])
+            // What nobody holds goes back first; the held units follow as their reservations are released.
+            try Self.returnUnsoldUnits(db, saleID: id)
             return try Self.releaseHeld(db, sql: "saleId = ? AND status = 'reserved'", arguments: [id], reason: "sale cancelled", now: now)
         }
-        for reservation in released {
-            try await ledger.release(
-                SaleItemKey(saleID: id, productID: reservation.productId),
-                userID: reservation.userId,
-                quantity: reservation.quantity
-            )
-        }
+        await settle(StockSettlement(released: released))
         stockChanges.changed(saleID: id)
         return try await sale(idOrSlug: id)
     }
 
     static func validate(_ draft: FlashSaleDraft, now: Date, isNew: Bool) throws(AppError) {
         _ = try CatalogRules.name(draft.name)
+        _ = try CatalogRules.description(draft.description)
         guard draft.endsAt > draft.startsAt else {
             throw .validation("The sale must end after it starts.", fields: ["endsAt": "must be after startsAt"])
         }

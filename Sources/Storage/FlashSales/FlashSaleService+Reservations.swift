@@ -136,10 +136,7 @@ extension FlashSaleService {
             reservation.status = .confirmed
             return (reservation, true)
         }
-        if changed {
-            try await ledger.confirm(SaleItemKey(saleID: reservation.saleId, productID: reservation.productId), quantity: reservation.quantity)
-            stockChanges.changed(saleID: reservation.saleId)
-        }
+        if changed { await settle(StockSettlement(confirmed: [reservation])) }
         return reservation
     }
 
@@ -173,7 +170,10 @@ extension FlashSaleService {
                 try db.execute(sql: "UPDATE flashSale SET status = 'active', updatedAt = ? WHERE id = ?", arguments: [now, id])
                 try self.announceStart(db, saleID: id)
             }
-            for id in ending { try db.execute(sql: "UPDATE flashSale SET status = 'ended', updatedAt = ? WHERE id = ?", arguments: [now, id]) }
+            for id in ending {
+                try db.execute(sql: "UPDATE flashSale SET status = 'ended', updatedAt = ? WHERE id = ?", arguments: [now, id])
+                try Self.returnUnsoldUnits(db, saleID: id)
+            }
             return starting + ending
         }
         for id in changed { stockChanges.changed(saleID: id) }
@@ -218,24 +218,18 @@ extension FlashSaleService {
     static func releaseHeld(_ db: Database, sql condition: String, arguments: StatementArguments, reason: String, now: Date) throws -> [Reservation] {
         var allArguments: StatementArguments = [reason, now]
         allArguments += arguments
-        return try Row.fetchAll(
+        let released = try Row.fetchAll(
             db,
             sql: "UPDATE reservation SET status = 'released', releasedReason = ?, updatedAt = ? WHERE \(condition) RETURNING *",
             arguments: allArguments
         ).map(reservation(from:))
+        try returnUnitsOfClosedSales(db, released)
+        return released
     }
 
     /// Gives released units back to the ledger: held ones to the stock, sold (`confirmed`) ones out of the
     /// confirmed count. `released` carries each reservation's status from before its release.
     func returnToLedger(_ released: [Reservation]) async throws {
-        for reservation in released {
-            let key = SaleItemKey(saleID: reservation.saleId, productID: reservation.productId)
-            if reservation.status == .confirmed {
-                try await ledger.returnConfirmed(key, userID: reservation.userId, quantity: reservation.quantity)
-            } else {
-                try await ledger.release(key, userID: reservation.userId, quantity: reservation.quantity)
-            }
-        }
-        for sale in Set(released.map(\.saleId)) { stockChanges.changed(saleID: sale) }
+        await settle(StockSettlement(released: released))
     }
 }

@@ -71,16 +71,20 @@ final class ReservationWriter: Sendable {
         }
     }
 
+    /// A conditional insert: a reservation whose sale was cancelled or ended while its units were being taken
+    /// is refused (and its ledger step undone by the caller), so it can never be checked out.
     private static func insert(_ reservation: Reservation, _ db: Database) throws {
         try db.execute(
             sql: """
                 INSERT INTO reservation (id, saleId, productId, userId, quantity, salePrice, status, expiresAt, createdAt, updatedAt)
-                VALUES (?, ?, ?, ?, ?, ?, 'reserved', ?, ?, ?)
+                SELECT ?, ?, ?, ?, ?, ?, 'reserved', ?, ?, ?
+                WHERE EXISTS (SELECT 1 FROM flashSale WHERE id = ? AND status IN ('scheduled', 'active'))
                 """,
             arguments: [
                 reservation.id, reservation.saleId, reservation.productId, reservation.userId, reservation.quantity, reservation.salePrice,
-                reservation.expiresAt, reservation.createdAt, reservation.updatedAt,
+                reservation.expiresAt, reservation.createdAt, reservation.updatedAt, reservation.saleId,
             ]
         )
+        guard db.changesCount == 1 else { throw AppError(.notActive, "This sale is not open.") }
     }
 }

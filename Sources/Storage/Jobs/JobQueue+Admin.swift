@@ -26,7 +26,8 @@ extension JobQueue {
             )
             let signal = self.signal(for: job.queue)
             db.afterNextTransaction { _ in signal.notify() }
-            return try Job.fetchOne(db, key: id)!
+            guard let retried = try Job.fetchOne(db, key: id) else { throw AppError.notFound("The job") }
+            return retried
         }
     }
 

@@ -94,11 +94,14 @@ public final class LoyaltyService: Sendable {
 
     /// An admin's correction, with its reason; a debit cannot take the balance below zero.
     public func adjust(userID: String, points: Int, reason: String) async throws -> LoyaltySummary {
-        guard points != 0, abs(points) <= 1_000_000 else {
-            throw AppError.validation("The adjustment is out of range.", fields: ["points": "must be a non-zero whole number"])
+        // A range check, not `abs(points)`: `abs(Int.min)` traps.
+        guard points != 0, (-1_000_000...1_000_000).contains(points) else {
+            throw AppError.validation(
+                "The adjustment is out of range.",
+                fields: ["points": "must be a non-zero whole number from -1000000 to 1000000"]
+            )
         }
-        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...200).contains(reason.count) else { throw AppError.validation("Give a reason.", fields: ["reason": "must be 1-200 characters"]) }
+        let reason = try TextRule.line(200).check(reason, field: "reason")
         let now = clock.now()
         try await database.write { db in
             guard try UserRecord.exists(db, key: userID) else { throw AppError.notFound("The user") }
@@ -141,8 +144,16 @@ public final class LoyaltyService: Sendable {
         try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(points), 0) FROM pointsEntry WHERE userId = ?", arguments: [userID]) ?? 0
     }
 
+    /// Points earned, less the earnings of orders that were refunded (the tier follows this number).
     static func lifetime(_ db: Database, userID: String) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(points), 0) FROM pointsEntry WHERE userId = ? AND kind = 'earn'", arguments: [userID]) ?? 0
+        try Int.fetchOne(
+            db,
+            sql: """
+                SELECT COALESCE(SUM(points), 0) FROM pointsEntry WHERE userId = ? AND kind = 'earn'
+                    AND NOT EXISTS (SELECT 1 FROM "order" WHERE "order".id = pointsEntry.orderId AND "order".status = 'refunded')
+                """,
+            arguments: [userID]
+        ) ?? 0
     }
 
     /// Points for a delivered order, at the tier the user had before it; once per order.
@@ -169,9 +180,38 @@ public final class LoyaltyService: Sendable {
         try debit(db, userID: order.userId, kind: .adjust, points: points, orderID: order.id, reason: "order \(order.code) refunded", now: now)
     }
 
-    /// Gives back the points an order redeemed (it was cancelled).
+    /// Gives back the points an order redeemed (it was cancelled): each lot the redemption drew from gets its
+    /// points back and keeps its original expiry. (Redemptions recorded before lots were tracked come back
+    /// as a new lot.) Once per order.
     static func refund(_ db: Database, order: Order, now: Date) throws {
         guard order.pointsRedeemed > 0 else { return }
+        let refunded = try Bool.fetchOne(
+            db,
+            sql: "SELECT EXISTS (SELECT 1 FROM pointsEntry WHERE orderId = ? AND kind = 'refund')",
+            arguments: [order.id]
+        )
+        guard refunded != true else { return }
+        let draws = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT pointsDraw.lotId, pointsDraw.points FROM pointsDraw JOIN pointsEntry ON pointsEntry.id = pointsDraw.entryId
+                WHERE pointsEntry.orderId = ? AND pointsEntry.kind = 'redeem'
+                """,
+            arguments: [order.id]
+        )
+        if !draws.isEmpty {
+            for draw in draws {
+                try db.execute(
+                    sql: "UPDATE pointsEntry SET remaining = remaining + ? WHERE id = ?",
+                    arguments: [draw["points"] as Int, draw["lotId"] as Int64]
+                )
+            }
+            try db.execute(
+                sql: "INSERT INTO pointsEntry (userId, kind, points, orderId, reason, remaining, createdAt) VALUES (?, 'refund', ?, ?, ?, 0, ?)",
+                arguments: [order.userId, order.pointsRedeemed, order.id, "order \(order.code) cancelled", now]
+            )
+            return
+        }
         try credit(
             db,
             userID: order.userId,
@@ -196,6 +236,7 @@ public final class LoyaltyService: Sendable {
             throw AppError.validation("The balance cannot go below zero.", fields: ["points": "is more than the balance"])
         }
         var left = points
+        var draws: [(Int64, Int)] = []
         for lot in try Row.fetchAll(
             db,
             sql: "SELECT id, remaining FROM pointsEntry WHERE userId = ? AND remaining > 0 ORDER BY expiresAt, id",
@@ -203,12 +244,28 @@ public final class LoyaltyService: Sendable {
         ) where left > 0 {
             let take = min(left, lot["remaining"] as Int)
             try db.execute(sql: "UPDATE pointsEntry SET remaining = remaining - ? WHERE id = ?", arguments: [take, lot["id"] as Int64])
+            draws.append((lot["id"], take))
             left -= take
         }
         try db.execute(
             sql: "INSERT INTO pointsEntry (userId, kind, points, orderId, reason, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
             arguments: [userID, kind.rawValue, -points, orderID, reason, now]
         )
+        // Which lots paid, so a cancelled redemption can give each its points back with its own expiry.
+        let entryID = db.lastInsertedRowID
+        for (lotID, take) in draws {
+            try db.execute(sql: "INSERT INTO pointsDraw (entryId, lotId, points) VALUES (?, ?, ?)", arguments: [entryID, lotID, take])
+        }
+    }
+
+    /// Records which lots each debit drew from (migration `v11_loyalty_redeemed_lots`).
+    static func v11RedeemedLots(_ db: Database) throws {
+        try db.create(table: "pointsDraw") { t in
+            t.belongsTo("entry", inTable: "pointsEntry", onDelete: .cascade).notNull()
+            t.belongsTo("lot", inTable: "pointsEntry", onDelete: .cascade).notNull()
+            t.column("points", .integer).notNull().check { $0 > 0 }
+            t.primaryKey(["entryId", "lotId"])
+        }
     }
 }
 

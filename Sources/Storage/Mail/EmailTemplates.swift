@@ -3,6 +3,7 @@ import Mustache
 
 /// The shop's emails, each a subject plus plain-text and HTML bodies rendered with Mustache.
 /// HTML bodies use `{{ }}`, which escapes what users typed (names); plain-text bodies use `{{{ }}}`.
+/// Every email speaks both of the shop's languages: Vietnamese first, then English (`english*`).
 public enum EmailTemplate: String, Sendable, Codable, CaseIterable {
     case welcome
     case passwordReset
@@ -11,10 +12,10 @@ public enum EmailTemplate: String, Sendable, Codable, CaseIterable {
 
     var subject: String {
         switch self {
-        case .welcome: "Chào mừng bạn đến với KLeLite"
-        case .passwordReset: "Đặt lại mật khẩu KLeLite"
-        case .orderConfirmation: "KLeLite đã nhận đơn {{code}}"
-        case .orderStatus: "Đơn {{code}}: {{statusLabel}}"
+        case .welcome: "Chào mừng bạn đến với KLeLite · Welcome to KLeLite"
+        case .passwordReset: "Đặt lại mật khẩu KLeLite · Reset your KLeLite password"
+        case .orderConfirmation: "KLeLite đã nhận đơn {{code}} · Order {{code}} received"
+        case .orderStatus: "Đơn {{code}}: {{statusLabel}} · Order {{code}}: {{statusLabelEn}}"
         }
     }
 
@@ -108,13 +109,14 @@ public enum EmailTemplate: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    /// The message for `to`, with `values` filled into the subject and both bodies.
+    /// The message for `to`, with `values` filled into the subject and both bodies, Vietnamese then English.
     public func render(id: String, to: String, values: [String: String]) throws -> MailMessage {
-        MailMessage(
+        let html = self.html.replacingOccurrences(of: "</body></html>", with: #"<hr><div lang="en">\#(englishHTML)</div></body></html>"#)
+        return MailMessage(
             id: id,
             to: to,
             subject: try MustacheTemplate(string: subject).render(values),
-            textBody: try MustacheTemplate(string: text).render(values),
+            textBody: try MustacheTemplate(string: text + "\n\n----------\n\n" + englishText).render(values),
             htmlBody: try MustacheTemplate(string: html).render(values)
         )
     }

@@ -14,6 +14,11 @@ public struct BroadcastJob: Codable, Sendable, Equatable {
     public static let kind = "notifications.broadcast"
     public static let queue = "notifications"
 
+    /// A LIKE pattern matching the `data` of this broadcast's notifications (which carry its id).
+    static func marker(_ broadcastID: String) -> String {
+        "%\"broadcastId\":\"\(broadcastID)\"%"
+    }
+
     public func request() throws -> JobRequest {
         try JobRequest(queue: Self.queue, kind: Self.kind, payload: self, idempotencyKey: broadcastID, maxAttempts: 5)
     }
@@ -37,7 +42,7 @@ public struct BroadcastJobHandler: JobHandler {
         let broadcast = try job.decodePayload(BroadcastJob.self)
         var draft = broadcast.draft
         draft.data["broadcastId"] = broadcast.broadcastID
-        let marker = "%\"broadcastId\":\"\(broadcast.broadcastID)\"%"
+        let marker = BroadcastJob.marker(broadcast.broadcastID)
         var after = ""
         while true {
             let last: String? = try await database.write { [draft, after] db in

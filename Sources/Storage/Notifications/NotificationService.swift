@@ -70,14 +70,18 @@ public final class NotificationService: Sendable {
     @discardableResult
     public func notify(_ db: Database, userID: String, _ draft: NotificationDraft) throws -> UserNotification {
         let data = String(decoding: try JSONEncoder.jobs.encode(draft.data), as: UTF8.self)
-        let notification = try UserNotification.fetchOne(
-            db,
-            sql: """
-                INSERT INTO notification (userId, type, title, body, link, data, isRead, createdAt)
-                VALUES (?, ?, ?, ?, ?, ?, 0, ?) RETURNING *
-                """,
-            arguments: [userID, draft.type, String(draft.title.prefix(200)), String(draft.body.prefix(2000)), draft.link, data, clock.now()]
-        )!
+        let title = TextRule.truncated(draft.title, toScalars: 200)
+        let body = TextRule.truncated(draft.body, toScalars: 2000)
+        guard
+            let notification = try UserNotification.fetchOne(
+                db,
+                sql: """
+                    INSERT INTO notification (userId, type, title, body, link, data, isRead, createdAt)
+                    VALUES (?, ?, ?, ?, ?, ?, 0, ?) RETURNING *
+                    """,
+                arguments: [userID, draft.type, title, body, draft.link, data, clock.now()]
+            )
+        else { throw AppError(.internalError, "The notification was not stored.") }
         let unread = try Self.unreadCount(db, userID: userID)
         let hub = self.hub
         db.afterNextTransaction { _ in

@@ -56,12 +56,14 @@ public final class CartService: Sendable {
         }
         let now = clock.now()
         return try await database.write { db in
-            let owner = try owner ?? .guest(Self.newGuestCart(db, now: now))
-            let cartID = try Self.cartID(db, owner: owner, create: true, now: now)!
+            // A guest cookie that names no cart (stale, pruned or made up) starts a new cart, like no cookie.
+            var existing: (owner: CartOwner, cartID: String)?
+            if let owner, let cartID = try Self.cartID(db, owner: owner, create: true, now: now) { existing = (owner, cartID) }
+            let (resolved, cartID) = try existing ?? Self.newGuestCart(db, now: now)
             let current =
                 try Int.fetchOne(db, sql: "SELECT quantity FROM cartItem WHERE cartId = ? AND productId = ?", arguments: [cartID, productID]) ?? 0
             try Self.setQuantity(db, cartID: cartID, productID: productID, quantity: current + quantity, now: now)
-            return try Self.load(db, owner: owner, now: now)
+            return try Self.load(db, owner: resolved, now: now)
         }
     }
 
@@ -102,11 +104,15 @@ public final class CartService: Sendable {
             else {
                 return
             }
-            let userCart = try Self.cartID(db, owner: .user(userID), create: true, now: now)!
+            guard let userCart = try Self.cartID(db, owner: .user(userID), create: true, now: now) else { return }
+            // Lines of products that were hidden or deleted since they were added are dropped, not merged:
+            // they must never stand between a guest and signing in.
             let lines = try Row.fetchAll(
                 db,
-                sql:
-                    "SELECT cartItem.productId, cartItem.quantity, product.stock FROM cartItem JOIN product ON product.id = cartItem.productId WHERE cartId = ?",
+                sql: """
+                    SELECT cartItem.productId, cartItem.quantity, product.stock FROM cartItem JOIN product ON product.id = cartItem.productId
+                    WHERE cartId = ? AND product.deletedAt IS NULL AND product.isActive
+                    """,
                 arguments: [guestCartID]
             )
             for line in lines {
@@ -123,10 +129,17 @@ public final class CartService: Sendable {
 
     // MARK: - Helpers
 
-    static func newGuestCart(_ db: Database, now: Date) throws -> String {
+    static func newGuestCart(_ db: Database, now: Date) throws -> (owner: CartOwner, cartID: String) {
         let id = SecureToken.generate()
         try db.execute(sql: "INSERT INTO cart (id, userId, createdAt, updatedAt) VALUES (?, NULL, ?, ?)", arguments: [id, now, now])
-        return id
+        return (.guest(id), id)
+    }
+
+    /// Whether a guest cookie names a guest cart that exists (else adding to it starts a new one).
+    public func guestCartExists(_ id: String) async throws -> Bool {
+        try await database.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM cart WHERE id = ? AND userId IS NULL)", arguments: [id]) ?? false
+        }
     }
 
     static func cartID(_ db: Database, owner: CartOwner, create: Bool, now: Date) throws -> String? {

@@ -1,8 +1,10 @@
 import Foundation
 
 /// Where an order is: `pending → confirmed → preparing → shipping → delivered`; `cancelled`; `refunded`.
+/// A paid order that is cancelled becomes `refund_pending` until the bakery has paid the money back.
 public enum OrderStatus: String, Sendable, Codable, CaseIterable {
     case pending, confirmed, preparing, shipping, delivered, cancelled, refunded
+    case refundPending = "refund_pending"
 
     /// The statuses an order may move to from this one.
     public var next: Set<OrderStatus> {
@@ -12,6 +14,7 @@ public enum OrderStatus: String, Sendable, Codable, CaseIterable {
         case .preparing: [.shipping, .cancelled]
         case .shipping: [.delivered]
         case .delivered: [.refunded]
+        case .refundPending: [.refunded]
         case .cancelled, .refunded: []
         }
     }
@@ -26,6 +29,21 @@ public enum OrderStatus: String, Sendable, Codable, CaseIterable {
         case .delivered: "đã giao"
         case .cancelled: "đã huỷ"
         case .refunded: "đã hoàn tiền"
+        case .refundPending: "đã huỷ, chờ hoàn tiền"
+        }
+    }
+
+    /// What a customer reads in English (emails carry both languages).
+    public var englishLabel: String {
+        switch self {
+        case .pending: "awaiting confirmation"
+        case .confirmed: "confirmed"
+        case .preparing: "being prepared"
+        case .shipping: "out for delivery"
+        case .delivered: "delivered"
+        case .cancelled: "cancelled"
+        case .refunded: "refunded"
+        case .refundPending: "cancelled, refund pending"
         }
     }
 }
@@ -87,6 +105,15 @@ public struct Order: Sendable, Equatable, Codable {
     public var lines: [OrderLine]
     public var createdAt: Date
     public var updatedAt: Date
+    /// Every status the order has had, oldest first; filled for one order's detail, nil in lists.
+    public var history: [OrderStatusChange]?
+}
+
+/// One step of an order's timeline: the status it moved to, when, and the bakery's note if any.
+public struct OrderStatusChange: Sendable, Equatable, Codable {
+    public var status: OrderStatus
+    public var note: String?
+    public var at: Date
 }
 
 /// What checkout needs besides the cart.

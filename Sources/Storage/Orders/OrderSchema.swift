@@ -61,4 +61,11 @@ enum OrderSchema {
             t.column("createdAt", .datetime).notNull()
         }
     }
+
+    /// Adds `refund_pending` to the statuses the order table accepts (migration `v11_orders_refund_pending`).
+    static func v11RefundPending(_ db: Database) throws {
+        try TableRebuild.rebuild(db, table: "order") { definition in
+            definition.replacingOccurrences(of: "'cancelled', 'refunded')", with: "'cancelled', 'refunded', 'refund_pending')")
+        }
+    }
 }

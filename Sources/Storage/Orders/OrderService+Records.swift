@@ -72,7 +72,8 @@ extension OrderService {
             template: template,
             values: [
                 "name": customer.name, "code": order.code, "lines": lines, "total": Self.money(order.total),
-                "paymentMethod": order.paymentMethod.rawValue, "statusLabel": order.status.label, "orderURL": publicBaseURL + link,
+                "paymentMethod": order.paymentMethod.rawValue, "statusLabel": order.status.label, "statusLabelEn": order.status.englishLabel,
+                "orderURL": publicBaseURL + link,
             ]
         )
         try jobs.enqueue(db, try email.request(priority: 5))
@@ -132,12 +133,27 @@ extension OrderService {
         )
     }
 
+    /// The order's timeline, oldest first. A status this build does not know is an error, not a guess.
+    static func history(_ db: Database, orderID: String) throws -> [OrderStatusChange] {
+        try Row.fetchAll(
+            db,
+            sql: "SELECT status, note, createdAt FROM orderStatusHistory WHERE orderId = ? ORDER BY createdAt, id",
+            arguments: [orderID]
+        ).map { row in
+            let raw: String = row["status"]
+            guard let status = OrderStatus(rawValue: raw) else {
+                throw AppError(.internalError, "Unknown order status \(raw) in the history.")
+            }
+            return OrderStatusChange(status: status, note: row["note"], at: row["createdAt"])
+        }
+    }
+
     static func validate(_ address: ShippingAddress) throws(AppError) {
         var fields: [String: String] = [:]
         for (field, value, limit) in [
             ("address.name", address.name, 100), ("address.line", address.line, 200), ("address.ward", address.ward, 100),
             ("address.district", address.district, 100), ("address.city", address.city, 100),
-        ] where value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || value.count > limit {
+        ] where (try? TextRule.line(limit).check(value, field: field)) == nil {
             fields[field] = "is required (at most \(limit) characters)"
         }
         if (try? AccountRules.normalizedPhone(address.phone)) == nil || address.phone.trimmingCharacters(in: .whitespaces).isEmpty {

@@ -17,6 +17,9 @@ public final class OrderService: Sendable {
     let publicBaseURL: String
     /// How long a card or transfer order may stay unpaid before it is cancelled.
     let paymentWindow: TimeInterval
+    /// The payment methods checkout accepts: cash on delivery, plus `card` and `bank_transfer` only when a
+    /// payment provider takes them.
+    let paymentMethods: Set<PaymentMethod>
 
     public init(
         database: AppDatabase,
@@ -26,7 +29,8 @@ public final class OrderService: Sendable {
         flashSales: FlashSaleService,
         pricing: Pricing = Pricing(),
         publicBaseURL: String = "http://127.0.0.1:8080",
-        paymentWindow: TimeInterval = 30 * 60
+        paymentWindow: TimeInterval = 30 * 60,
+        paymentMethods: Set<PaymentMethod> = [.cod]
     ) {
         self.database = database
         self.clock = clock
@@ -36,21 +40,27 @@ public final class OrderService: Sendable {
         self.pricing = pricing
         self.publicBaseURL = publicBaseURL
         self.paymentWindow = paymentWindow
+        self.paymentMethods = paymentMethods
     }
 
     /// Turns the user's cart and held reservations into an order.
     public func place(by identity: Identity, _ request: CheckoutRequest, idempotencyKey: String?) async throws -> Order {
-        try Self.validate(request.address)
-        guard request.note.count <= 500 else {
-            throw AppError.validation("The note is too long.", fields: ["note": "must be at most 500 characters"])
+        guard paymentMethods.contains(request.paymentMethod) else {
+            let accepted = PaymentMethod.allCases.filter(paymentMethods.contains).map(\.rawValue).joined(separator: ", ")
+            throw AppError.validation(
+                "This shop does not take \(request.paymentMethod.rawValue) payments.",
+                fields: ["paymentMethod": "must be one of \(accepted)"]
+            )
         }
+        try Self.validate(request.address)
+        _ = try TextRule.paragraph(500).check(request.note, field: "note")
         if let key = idempotencyKey, key.isEmpty || key.count > 200 {
             throw AppError.validation("The Idempotency-Key is not valid.", fields: ["Idempotency-Key": "must be 1-200 characters"])
         }
         let now = clock.now()
         let requestHash = Self.hash(request)
         let userID = identity.user.id
-        let placed = try await database.write { db -> (Order, Bool) in
+        let placed = try await database.write { db -> (Order, StockSettlement) in
             if let key = idempotencyKey,
                 let existing = try Row.fetchOne(
                     db,
@@ -61,7 +71,7 @@ public final class OrderService: Sendable {
                 guard existing["requestHash"] == requestHash else {
                     throw AppError(.unprocessable, "This Idempotency-Key was used for a different order.")
                 }
-                return (try Self.fetch(db, id: existing["id"]), false)
+                return (try Self.fetch(db, id: existing["id"]), StockSettlement())
             }
             var lines: [OrderLine] = []
             var shortages: [String: String] = [:]
@@ -93,6 +103,7 @@ public final class OrderService: Sendable {
                 db,
                 sql: """
                     UPDATE reservation SET status = 'ordered', updatedAt = ? WHERE userId = ? AND status = 'reserved' AND expiresAt > ?
+                        AND saleId NOT IN (SELECT id FROM flashSale WHERE status = 'cancelled')
                     RETURNING *
                     """,
                 arguments: [now, userID, now]
@@ -144,6 +155,8 @@ public final class OrderService: Sendable {
             }
             try db.execute(sql: "DELETE FROM cartItem WHERE cartId = (SELECT id FROM cart WHERE userId = ?)", arguments: [userID])
             try self.announce(db, order: order, to: identity.user, template: .orderConfirmation)
+            // Cash on delivery: the flash-sale units are sold as soon as the order stands, in its transaction.
+            let sold = try order.paymentMethod == .cod ? FlashSaleService.confirmReservations(db, orderID: order.id, now: now) : []
             if order.paymentMethod != .cod {
                 try self.jobs.enqueue(
                     db,
@@ -156,14 +169,10 @@ public final class OrderService: Sendable {
                     )
                 )
             }
-            return (order, true)
+            return (order, StockSettlement(confirmed: sold))
         }
-        let (order, isNew) = placed
-        if isNew, order.paymentMethod == .cod {
-            // Cash on delivery: the flash-sale units are sold as soon as the order stands.
-            for line in order.lines { if let id = line.reservationId { _ = try await flashSales.confirm(reservationID: id) } }
-        }
-        return order
+        await flashSales.settle(placed.1)
+        return placed.0
     }
 
     /// Moves an order to a new status; only the transitions of ``OrderStatus/next`` are allowed (409).
@@ -171,7 +180,7 @@ public final class OrderService: Sendable {
     public func changeStatus(orderID: String, to status: OrderStatus, by identity: Identity, note: String? = nil) async throws -> Order {
         let now = clock.now()
         let isAdmin = identity.user.role == .admin
-        let (order, released) = try await database.write { db in
+        let (order, settlement) = try await database.write { db in
             try self.applyTransition(db, orderID: orderID, to: status, actorID: identity.user.id, note: note, now: now) { order in
                 guard isAdmin || order.userId == identity.user.id else { throw AppError.notFound("The order") }
                 if !isAdmin, status != .cancelled || !(order.status == .pending || order.status == .confirmed) {
@@ -179,68 +188,91 @@ public final class OrderService: Sendable {
                 }
             }
         }
-        try await flashSales.returnToLedger(released)
+        await flashSales.settle(settlement)
         return order
     }
 
     /// Moves an order to `status` inside the caller's transaction, after `check` approved it: history, side
-    /// effects of a cancellation (restock, voucher use back, reservations released), notification and email.
-    /// Returns the order and the released reservations (with their status from before), for the ledger.
+    /// effects of a cancellation (restock, voucher use back, redeemed points back, reservations released),
+    /// notification and email. A paid order that is cancelled becomes `refund_pending`: the bakery owes the
+    /// money back. Returns the order and what the ledger must do after the commit.
     func applyTransition(
         _ db: Database,
         orderID: String,
-        to status: OrderStatus,
+        to requested: OrderStatus,
         actorID: String?,
         note: String?,
         now: Date,
         check: (Order) throws -> Void = { _ in }
-    ) throws -> (Order, [Reservation]) {
+    ) throws -> (Order, StockSettlement) {
         var order = try Self.fetch(db, id: orderID)
         try check(order)
-        guard order.status.next.contains(status) else {
-            throw AppError(.conflict, "An order that is \(order.status.rawValue) cannot become \(status.rawValue).")
+        guard order.status.next.contains(requested) else {
+            throw AppError(.conflict, "An order that is \(order.status.rawValue) cannot become \(requested.rawValue).")
         }
+        var status = requested
+        if requested == .cancelled, try Self.isPaid(db, orderID: order.id) { status = .refundPending }
         try db.execute(
             sql: "UPDATE \"order\" SET status = ?, updatedAt = ? WHERE id = ? AND status = ?",
             arguments: [status.rawValue, now, order.id, order.status.rawValue]
         )
         guard db.changesCount == 1 else { throw AppError(.conflict, "The order changed meanwhile; reload and try again.") }
-        var released: [Reservation] = []
-        if status == .cancelled {
+        var settlement = StockSettlement()
+        if requested == .cancelled {
             for line in order.lines where line.reservationId == nil {
                 try db.execute(sql: "UPDATE product SET stock = stock + ? WHERE id = ?", arguments: [line.quantity, line.productId])
             }
-            // Remember each reservation's status before releasing it: sold units go back differently.
-            released = try Row.fetchAll(
-                db,
-                sql: "SELECT * FROM reservation WHERE orderId = ? AND status IN ('ordered', 'confirmed')",
-                arguments: [order.id]
-            ).map(FlashSaleService.reservation(from:))
             try VoucherService.release(db, orderID: order.id)
-            try db.execute(
-                sql: """
-                    UPDATE reservation SET status = 'released', releasedReason = 'order cancelled', updatedAt = ?
-                    WHERE orderId = ? AND status IN ('ordered', 'confirmed')
-                    """,
-                arguments: [now, order.id]
-            )
+            settlement.released = try FlashSaleService.releaseReservations(db, orderID: order.id, now: now)
+            try LoyaltyService.refund(db, order: order, now: now)
         }
         order.status = status
         order.updatedAt = now
-        if status == .cancelled { try LoyaltyService.refund(db, order: order, now: now) }
         if status == .delivered { try LoyaltyService.earn(db, order: order, now: now) }
         if status == .refunded { try LoyaltyService.reverseEarning(db, order: order, now: now) }
         try db.execute(
             sql: "INSERT INTO orderStatusHistory (orderId, status, changedBy, note, createdAt) VALUES (?, ?, ?, ?, ?)",
             arguments: [order.id, status.rawValue, actorID, note, now]
         )
-        let customer = try UserRecord.fetchOne(db, key: order.userId)!.user
+        guard let customer = try UserRecord.fetchOne(db, key: order.userId)?.user else { throw AppError.notFound("The order's customer") }
         try announce(db, order: order, to: customer, template: .orderStatus)
-        return (order, released)
+        return (order, settlement)
+    }
+
+    /// Whether the provider's webhook confirmed a payment for the order.
+    static func isPaid(_ db: Database, orderID: String) throws -> Bool {
+        try Bool.fetchOne(
+            db,
+            sql: "SELECT EXISTS (SELECT 1 FROM paymentEvent WHERE orderId = ? AND type = 'payment.succeeded' AND outcome = 'applied')",
+            arguments: [orderID]
+        ) ?? false
+    }
+
+    /// A payment arrived for an order that was already cancelled (it was left unpaid too long, or the shopper
+    /// cancelled it first): the money must go back, so the order becomes `refund_pending` for the admin.
+    /// Stock and units stay where the cancellation put them.
+    func flagPaymentAfterCancellation(_ db: Database, orderID: String, eventID: String, now: Date) throws {
+        try db.execute(
+            sql: "UPDATE \"order\" SET status = 'refund_pending', updatedAt = ? WHERE id = ? AND status = 'cancelled'",
+            arguments: [now, orderID]
+        )
+        guard db.changesCount == 1 else { return }
+        try db.execute(
+            sql: "INSERT INTO orderStatusHistory (orderId, status, changedBy, note, createdAt) VALUES (?, 'refund_pending', NULL, ?, ?)",
+            arguments: [orderID, "payment \(eventID) arrived after the order was cancelled", now]
+        )
+        var order = try Self.fetch(db, id: orderID)
+        order.updatedAt = now
+        guard let customer = try UserRecord.fetchOne(db, key: order.userId)?.user else { return }
+        try announce(db, order: order, to: customer, template: .orderStatus)
     }
 
     public func order(id: String, for identity: Identity) async throws -> Order {
-        let order = try await database.read { db in try Self.fetch(db, id: id) }
+        let order = try await database.read { db in
+            var order = try Self.fetch(db, id: id)
+            order.history = try Self.history(db, orderID: order.id)
+            return order
+        }
         guard order.userId == identity.user.id || identity.user.role == .admin else { throw AppError.notFound("The order") }
         return order
     }

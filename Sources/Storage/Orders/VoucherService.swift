@@ -124,11 +124,18 @@ public final class VoucherService: Sendable {
                         draft.maxDiscount, draft.startsAt, draft.endsAt, draft.usageLimit, draft.perUserLimit, draft.isActive ?? true, now, now,
                     ]
                 )
-                return try Self.voucher(from: Row.fetchOne(db, sql: "SELECT * FROM voucher WHERE id = ?", arguments: [id])!)
+                return try Self.fetchVoucher(db, id: id)
             }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw AppError(.conflict, "A voucher with this code exists.", fields: ["code": "is already used"])
         }
+    }
+
+    static func fetchVoucher(_ db: Database, id: String) throws -> Voucher {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM voucher WHERE id = ?", arguments: [id]) else {
+            throw AppError.notFound("The voucher")
+        }
+        return voucher(from: row)
     }
 
     /// Switches a voucher on or off (a used voucher keeps its history).
@@ -137,7 +144,7 @@ public final class VoucherService: Sendable {
         return try await database.write { db in
             try db.execute(sql: "UPDATE voucher SET isActive = ?, updatedAt = ? WHERE id = ?", arguments: [isActive, now, id])
             guard db.changesCount == 1 else { throw AppError.notFound("The voucher") }
-            return try Self.voucher(from: Row.fetchOne(db, sql: "SELECT * FROM voucher WHERE id = ?", arguments: [id])!)
+            return try Self.fetchVoucher(db, id: id)
         }
     }
 

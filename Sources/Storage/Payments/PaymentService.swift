@@ -23,21 +23,23 @@ public struct PaymentEvent: Codable, Sendable, Equatable {
 /// Webhooks are verified (HMAC over the raw body with a timestamp), recorded by event id in the same
 /// transaction as their effect — so a replayed or duplicated event changes nothing, also after a restart —
 /// and act only on a real state change: `succeeded` confirms a pending order and sells its flash-sale
-/// units; `failed` cancels it (stock, voucher and reservations go back); anything arriving for an order that
-/// is no longer pending is recorded and ignored.
+/// units; `failed` cancels it (stock, voucher and reservations go back); a success for an order already
+/// cancelled is `flagged` (the order becomes `refund_pending` for the admin); anything else arriving for an
+/// order that is no longer pending is recorded and ignored.
 public final class PaymentService: Sendable {
     let database: AppDatabase
     let clock: any AppClock
     let orders: OrderService
     let signature: WebhookSignature
-    let provider: any PaymentProvider
+    /// Nil when the shop takes no online payments (`PAYMENT_PROVIDER=none`): only cash on delivery.
+    let provider: (any PaymentProvider)?
 
     public init(
         database: AppDatabase,
         clock: any AppClock,
         orders: OrderService,
         webhookSecret: String,
-        provider: any PaymentProvider = SimulatedPaymentProvider(publicBaseURL: "http://127.0.0.1:8080")
+        provider: (any PaymentProvider)? = nil
     ) {
         self.database = database
         self.clock = clock
@@ -63,23 +65,22 @@ public final class PaymentService: Sendable {
         let order = try await orders.order(id: orderID, for: identity)
         guard order.paymentMethod != .cod else { throw AppError(.conflict, "Cash-on-delivery orders are paid on delivery.") }
         guard order.status == .pending else { throw AppError(.conflict, "This order is \(order.status.rawValue) and cannot be paid now.") }
+        guard let provider else { throw AppError(.conflict, "This shop takes no online payments.") }
         return provider.checkoutURL(for: order)
     }
 
-    /// The simulated gateway's decision, delivered the way a real provider does: as a signed webhook.
+    /// The shopper's decision on the provider's page, where the provider lets the shop host it (the simulated
+    /// gateway), delivered the way a real provider does: as a signed webhook. The event comes only from the
+    /// provider's ``PaymentProvider/decision(for:approved:)``; without such a provider there is no such page (404).
     public func simulateGateway(orderID: String, approve: Bool, by identity: Identity) async throws -> String {
+        guard let provider else { throw AppError.notFound("The payment page") }
         let order = try await orders.order(id: orderID, for: identity)
-        let event = PaymentEvent(
-            id: "evt_\(UUID().uuidString.lowercased())",
-            type: approve ? .succeeded : .failed,
-            orderId: order.id,
-            amount: order.total
-        )
+        guard let event = provider.decision(for: order, approved: approve) else { throw AppError.notFound("The payment page") }
         let body = try JSONEncoder.jobs.encode(event)
         return try await handleWebhook(body: body, signatureHeader: signature.header(for: body, at: clock.now()))
     }
 
-    /// Verifies and applies one webhook delivery; returns what happened (`applied`, `duplicate`, `ignored`).
+    /// Verifies and applies one webhook delivery; returns what happened (`applied`, `flagged`, `duplicate`, `ignored`).
     @discardableResult
     public func handleWebhook(body: Data, signatureHeader: String?) async throws -> String {
         let now = clock.now()
@@ -90,49 +91,65 @@ public final class PaymentService: Sendable {
         } catch {
             throw AppError.validation("The webhook body is not a payment event.")
         }
-        let (outcome, order, released) = try await database.write { db -> (String, Order?, [Reservation]) in
+        let (outcome, settlement) = try await database.write { db -> (String, StockSettlement) in
             guard try Int.fetchOne(db, sql: "SELECT 1 FROM paymentEvent WHERE id = ?", arguments: [event.id]) == nil else {
-                return ("duplicate", nil, [])
+                return ("duplicate", StockSettlement())
             }
             var outcome = "ignored"
-            var result: (Order, [Reservation])?
-            if let current = try? OrderService.fetch(db, id: event.orderId), current.status == .pending, current.paymentMethod != .cod {
-                if event.type == .succeeded, event.amount == current.total {
-                    result = try self.orders.applyTransition(
+            var settlement = StockSettlement()
+            let current = try Row.fetchOne(db, sql: "SELECT status, paymentMethod, total FROM \"order\" WHERE id = ?", arguments: [event.orderId])
+            let status = current.flatMap { OrderStatus(rawValue: $0["status"]) }
+            let online = current.map { ($0["paymentMethod"] as String) != PaymentMethod.cod.rawValue } ?? false
+            let total: Int? = current?["total"]
+            if online, status == .pending {
+                if event.type == .succeeded, event.amount == total {
+                    // The order is confirmed and its flash-sale units sold in this one transaction.
+                    _ = try self.orders.applyTransition(
                         db,
-                        orderID: current.id,
+                        orderID: event.orderId,
                         to: .confirmed,
                         actorID: nil,
                         note: "payment \(event.id)",
                         now: now
                     )
+                    settlement.confirmed = try FlashSaleService.confirmReservations(db, orderID: event.orderId, now: now)
                     outcome = "applied"
                 } else if event.type == .failed {
-                    result = try self.orders.applyTransition(db, orderID: current.id, to: .cancelled, actorID: nil, note: "payment failed", now: now)
+                    settlement = try self.orders.applyTransition(
+                        db,
+                        orderID: event.orderId,
+                        to: .cancelled,
+                        actorID: nil,
+                        note: "payment failed",
+                        now: now
+                    ).1
                     outcome = "applied"
                 }
+            } else if online, status == .cancelled, event.type == .succeeded {
+                // Money for an order that no longer stands: never silently ignored.
+                try self.orders.flagPaymentAfterCancellation(db, orderID: event.orderId, eventID: event.id, now: now)
+                outcome = "flagged"
             }
             try db.execute(
                 sql: "INSERT INTO paymentEvent (id, orderId, type, amount, outcome, receivedAt) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [event.id, event.orderId, event.type.rawValue, event.amount, outcome, now]
             )
-            return (outcome, result?.0, result?.1 ?? [])
+            return (outcome, settlement)
         }
-        try await orders.flashSales.returnToLedger(released)
-        if let order, order.status == .confirmed {
-            for line in order.lines { if let id = line.reservationId { _ = try await orders.flashSales.confirm(reservationID: id) } }
-        }
+        await orders.flashSales.settle(settlement)
         return outcome
     }
 
     /// Cancels an order still unpaid when its payment window closed (run by ``UnpaidOrderJobHandler``).
     func cancelIfUnpaid(orderID: String) async throws {
         let now = clock.now()
-        let released = try await database.write { db -> [Reservation] in
-            guard let order = try? OrderService.fetch(db, id: orderID), order.status == .pending, order.paymentMethod != .cod else { return [] }
+        let settlement = try await database.write { db -> StockSettlement in
+            guard let order = try? OrderService.fetch(db, id: orderID), order.status == .pending, order.paymentMethod != .cod else {
+                return StockSettlement()
+            }
             return try self.orders.applyTransition(db, orderID: orderID, to: .cancelled, actorID: nil, note: "not paid in time", now: now).1
         }
-        try await orders.flashSales.returnToLedger(released)
+        await orders.flashSales.settle(settlement)
     }
 }
 

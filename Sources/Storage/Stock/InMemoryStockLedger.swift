@@ -10,15 +10,16 @@ import Synchronization
 /// change only by CAS.)
 public final class InMemoryStockLedger: StockLedger {
     final class Item: Sendable {
-        let quantity: Int
-        let perUserLimit: Int
+        /// Both may change in place (``redefine(_:quantity:perUserLimit:)``); the counts below never reset.
+        let quantity: ManagedAtomic<Int>
+        let perUserLimit: ManagedAtomic<Int>
         let remaining: ManagedAtomic<Int>
         let confirmed: ManagedAtomic<Int>
         let users: Mutex<[String: ManagedAtomic<Int>]>
 
         init(_ state: StockItemState) {
-            quantity = state.quantity
-            perUserLimit = state.perUserLimit
+            quantity = ManagedAtomic(state.quantity)
+            perUserLimit = ManagedAtomic(state.perUserLimit)
             remaining = ManagedAtomic(state.quantity - state.held - state.confirmed)
             confirmed = ManagedAtomic(state.confirmed)
             users = Mutex(state.perUser.mapValues { ManagedAtomic($0) })
@@ -50,13 +51,28 @@ public final class InMemoryStockLedger: StockLedger {
         }
     }
 
+    public func insertMissing(_ states: [StockItemState]) async throws {
+        items.withLock { items in
+            for state in states where items[state.key] == nil { items[state.key] = Item(state) }
+        }
+    }
+
+    public func redefine(_ key: SaleItemKey, quantity: Int, perUserLimit: Int) async throws -> Bool {
+        guard let item = item(key) else { return false }
+        item.perUserLimit.store(perUserLimit, ordering: .releasing)
+        let previous = item.quantity.exchange(quantity, ordering: .acquiringAndReleasing)
+        if quantity != previous { item.remaining.wrappingIncrement(by: quantity - previous, ordering: .acquiringAndReleasing) }
+        return true
+    }
+
     public func reserve(_ key: SaleItemKey, userID: String, quantity: Int) async throws -> StockDecision {
         guard quantity > 0, let item = item(key) else { return .unknownItem }
         let user = item.counter(for: userID)
         // 1. The user's count, never past the limit.
+        let limit = item.perUserLimit.load(ordering: .acquiring)
         var current = user.load(ordering: .relaxed)
         repeat {
-            guard current + quantity <= item.perUserLimit else { return .limitExceeded }
+            guard current + quantity <= limit else { return .limitExceeded }
             let (exchanged, original) = user.compareExchange(expected: current, desired: current + quantity, ordering: .acquiringAndReleasing)
             if exchanged { break }
             current = original
@@ -96,11 +112,23 @@ public final class InMemoryStockLedger: StockLedger {
         item.remaining.wrappingIncrement(by: quantity, ordering: .acquiringAndReleasing)
     }
 
+    public func retire(_ key: SaleItemKey) async throws -> Bool {
+        guard let item = item(key) else { return true }
+        guard item.confirmed.load(ordering: .acquiring) == 0 else { return false }
+        return item.remaining.compareExchange(expected: item.quantity.load(ordering: .acquiring), desired: 0, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    public func unretire(_ key: SaleItemKey) async throws {
+        guard let item = item(key) else { return }
+        _ = item.remaining.compareExchange(expected: 0, desired: item.quantity.load(ordering: .acquiring), ordering: .acquiringAndReleasing)
+    }
+
     public func level(_ key: SaleItemKey) async throws -> StockLevel? {
         guard let item = item(key) else { return nil }
+        let quantity = item.quantity.load(ordering: .acquiring)
         let remaining = item.remaining.load(ordering: .acquiring)
         let confirmed = item.confirmed.load(ordering: .acquiring)
-        return StockLevel(quantity: item.quantity, held: item.quantity - remaining - confirmed, confirmed: confirmed, remaining: remaining)
+        return StockLevel(quantity: quantity, held: quantity - remaining - confirmed, confirmed: confirmed, remaining: remaining)
     }
 
     public func taken(_ key: SaleItemKey, userID: String) async throws -> Int {

@@ -67,6 +67,13 @@ public protocol StockLedger: Sendable {
     func load(_ items: [StockItemState]) async throws
     /// Adds or replaces some items and leaves the others alone (a sale created, or changed before it starts).
     func upsert(_ items: [StockItemState]) async throws
+    /// Adds the items that are not in the ledger yet and leaves every known item as it is (a sale another process
+    /// created): a concurrent in-process load of the same item, with reservations already taken, is never reset.
+    func insertMissing(_ items: [StockItemState]) async throws
+    /// Changes a known item's quantity and per-user limit in place (a sale edited by another process), keeping its
+    /// held, confirmed and per-user counts — units in flight are never reset; `remaining` moves by the change in
+    /// quantity. Returns false, changing nothing, when the item is not in the ledger.
+    func redefine(_ key: SaleItemKey, quantity: Int, perUserLimit: Int) async throws -> Bool
     /// Takes `quantity` units for `userID` if the user stays within the item's per-user limit and that many remain.
     func reserve(_ key: SaleItemKey, userID: String, quantity: Int) async throws -> StockDecision
     /// Gives held units back (released, expired, or a failed write undone).
@@ -75,6 +82,12 @@ public protocol StockLedger: Sendable {
     func confirm(_ key: SaleItemKey, quantity: Int) async throws
     /// Gives confirmed units back (an order cancelled or refunded after payment).
     func returnConfirmed(_ key: SaleItemKey, userID: String, quantity: Int) async throws
+    /// Takes every unit of an item in one atomic step, only while none is held or sold (a sale's items are
+    /// about to be replaced): from then on every reservation of it is sold out, also one already in flight.
+    /// Returns false, changing nothing, when units are taken; true for an item the ledger does not know.
+    func retire(_ key: SaleItemKey) async throws -> Bool
+    /// Undoes ``retire(_:)`` when the change it prepared did not happen.
+    func unretire(_ key: SaleItemKey) async throws
     func level(_ key: SaleItemKey) async throws -> StockLevel?
     /// Units the user holds or bought of an item.
     func taken(_ key: SaleItemKey, userID: String) async throws -> Int

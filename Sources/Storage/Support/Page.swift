@@ -17,6 +17,14 @@ public struct PageRequest: Sendable, Equatable {
         self.limit = limit
     }
 
+    /// Page 1 of 20, the default slice.
+    public static let first = PageRequest(checkedPage: 1, limit: 20)
+
+    private init(checkedPage page: Int, limit: Int) {
+        self.page = page
+        self.limit = limit
+    }
+
     public var offset: Int { (page - 1) * limit }
 }
 

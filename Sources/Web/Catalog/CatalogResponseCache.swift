@@ -6,18 +6,32 @@ import Synchronization
 /// was read at. An entry is served only while the catalogue is still at that version, so an admin's write
 /// is visible to the very next read — no timers, no stale window. Answers carry an `ETag`; a matching
 /// `If-None-Match` gets 304 with no body.
+///
+/// The cache is bounded by the bytes it holds (`maxBytes`), not by a count of entries: when a new answer would
+/// pass the bound, answers of older catalogue versions go first (they can never be served again), then the
+/// least recently used ones. An answer larger than the whole bound is served but not kept. Callers key entries
+/// only by the parameters their route reads, so made-up query parameters cannot multiply entries.
 public final class CatalogResponseCache: Sendable {
     struct Entry: Sendable {
         let version: Int
         let body: ByteBuffer
         let etag: String
+        let cost: Int
+        var lastUsed: UInt64
     }
 
-    private let entries = Mutex<[String: Entry]>([:])
-    private let capacity: Int
+    private struct State {
+        var entries: [String: Entry] = [:]
+        var bytes = 0
+        var tick: UInt64 = 0
+    }
 
-    public init(capacity: Int = 2000) {
-        self.capacity = capacity
+    private let state = Mutex(State())
+    /// Most bytes of answers (and their keys) kept at once.
+    public let maxBytes: Int
+
+    public init(maxBytes: Int = 8 * 1024 * 1024) {
+        self.maxBytes = maxBytes
     }
 
     /// The cached answer for `key` at `version`, or the freshly loaded one (then cached).
@@ -27,30 +41,62 @@ public final class CatalogResponseCache: Sendable {
         currentVersion: Int,
         load: () async throws -> (version: Int, body: any Encodable)
     ) async throws -> Response {
-        if let entry = entries.withLock({ $0[key] }), entry.version == currentVersion {
-            return Self.response(entry, request: request)
+        let hit = state.withLock { state -> Entry? in
+            guard var entry = state.entries[key], entry.version == currentVersion else { return nil }
+            state.tick += 1
+            entry.lastUsed = state.tick
+            state.entries[key] = entry
+            return entry
         }
+        if let hit { return Self.response(hit, request: request) }
         let loaded = try await load()
         let data = try JSONCoding.encoder.encode(loaded.body)
-        let entry = Entry(version: loaded.version, body: ByteBuffer(bytes: data), etag: Self.etag(version: loaded.version, data: data))
-        entries.withLock { entries in
-            if entries.count >= capacity {
-                entries = entries.filter { $0.value.version >= loaded.version }
-                if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-            }
-            if (entries[key]?.version ?? .min) <= loaded.version { entries[key] = entry }
-        }
+        let entry = Entry(
+            version: loaded.version,
+            body: ByteBuffer(bytes: data),
+            etag: Self.etag(version: loaded.version, data: data),
+            cost: data.count + key.utf8.count,
+            lastUsed: 0
+        )
+        store(entry, key: key)
         return Self.response(entry, request: request)
     }
 
-    /// Number of cached answers (for tests).
-    var count: Int { entries.withLock { $0.count } }
-
-    /// The cache key of a request: its path and its query items in sorted order.
-    static func key(for request: Request) -> String {
-        let items = request.uri.queryParameters.map { "\($0.key)=\($0.value)" }.sorted()
-        return request.uri.path + "?" + items.joined(separator: "&")
+    private func store(_ entry: Entry, key: String) {
+        guard entry.cost <= maxBytes else { return }
+        state.withLock { state in
+            if let existing = state.entries[key] {
+                guard existing.version <= entry.version else { return }  // never replace a newer answer with an older one
+                state.entries[key] = nil
+                state.bytes -= existing.cost
+            }
+            state.tick += 1
+            var entry = entry
+            entry.lastUsed = state.tick
+            if state.bytes + entry.cost > maxBytes {
+                for (staleKey, stale) in state.entries where stale.version < entry.version {
+                    state.entries[staleKey] = nil
+                    state.bytes -= stale.cost
+                }
+            }
+            if state.bytes + entry.cost > maxBytes {
+                for (oldKey, old) in state.entries.sorted(by: { $0.value.lastUsed < $1.value.lastUsed }) {
+                    guard state.bytes + entry.cost > maxBytes else { break }
+                    state.entries[oldKey] = nil
+                    state.bytes -= old.cost
+                }
+            }
+            state.entries[key] = entry
+            state.bytes += entry.cost
+        }
     }
+
+    /// Number of cached answers (for tests).
+    var count: Int { state.withLock { $0.entries.count } }
+    /// Bytes held (for tests and metrics).
+    var byteCount: Int { state.withLock { $0.bytes } }
+    /// Whether an answer is cached under `key` (for tests).
+    func contains(_ key: String) -> Bool { state.withLock { $0.entries[key] != nil } }
 
     private static func response(_ entry: Entry, request: Request) -> Response {
         var headers: HTTPFields = [.eTag: entry.etag, .cacheControl: "no-cache"]

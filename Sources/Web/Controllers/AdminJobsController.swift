@@ -8,6 +8,7 @@ struct AdminJobsController<Context: AppRequestContextProtocol> {
 
     func addRoutes(to group: RouterGroup<Context>) {
         group.get(use: list)
+        group.get("counts", use: counts)
         group.post(":id/retry", use: retry)
     }
 
@@ -51,8 +52,15 @@ struct AdminJobsController<Context: AppRequestContextProtocol> {
         return PageResponse(page, JobResponse.init)
     }
 
+    /// Every queue's count per status, zeros included.
+    @Sendable func counts(_ request: Request, context: Context) async throws -> ListResponse<JobCount> {
+        ListResponse(items: try await jobs.countsByQueue())
+    }
+
     @Sendable func retry(_ request: Request, context: Context) async throws -> JobResponse {
         guard let id = Int64(try context.parameters.require("id")) else { throw AppError.notFound("The job") }
         return JobResponse(try await jobs.retry(id: id))
     }
 }
+
+extension JobCount: ResponseEncodable {}

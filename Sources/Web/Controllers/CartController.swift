@@ -8,6 +8,9 @@ struct CartController<Context: AppRequestContextProtocol> {
 
     let carts: CartService
     let secureCookies: Bool
+    /// Counts new guest carts per client address, so a script cannot fill the database with carts.
+    let limiter: any RateLimiter
+    let guestCartsPerHour: Int
 
     func addRoutes(to api: RouterGroup<Context>) {
         api.get("cart", use: show)
@@ -40,7 +43,9 @@ struct CartController<Context: AppRequestContextProtocol> {
 
     @Sendable func add(_ request: Request, context: Context) async throws -> Response {
         let input = try await request.decode(as: AddRequest.self, context: context)
-        let cart = try await carts.add(Self.owner(request, context), productID: input.productId, quantity: input.quantity)
+        let owner = Self.owner(request, context)
+        try await checkNewGuestCart(owner, context: context)
+        let cart = try await carts.add(owner, productID: input.productId, quantity: input.quantity)
         var response = try JSONCoding.response(cart)
         if context.identity == nil, let id = cart.id, request.cookies[Self.cookieName]?.value != id {
             response.setCookie(
@@ -48,6 +53,16 @@ struct CartController<Context: AppRequestContextProtocol> {
             )
         }
         return response
+    }
+
+    /// Counts a guest cart about to be started (no cookie, or one naming no cart) against the address's hourly limit.
+    private func checkNewGuestCart(_ owner: CartOwner?, context: Context) async throws {
+        if case .user = owner { return }
+        if case .guest(let id) = owner, try await carts.guestCartExists(id) { return }
+        let key = "cart:new:\(context.clientAddress ?? "unknown")"
+        if case .limited(let retryAfter) = await limiter.attempt(key, limit: guestCartsPerHour, window: 3600) {
+            throw AppError(.rateLimited, "Too many new carts from this address. Try again later.", retryAfter: retryAfter)
+        }
     }
 
     @Sendable func update(_ request: Request, context: Context) async throws -> Response {

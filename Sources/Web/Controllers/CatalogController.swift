@@ -23,7 +23,7 @@ struct CatalogController<Context: AppRequestContextProtocol> {
         if try wantsInactive(request, context) {
             return try JSONCoding.response(ListResponse(items: try await catalog.categories(includeInactive: true).value))
         }
-        return try await cached(request) {
+        return try await cached(request, key: "categories") {
             let categories = try await catalog.categories()
             return (categories.version, ListResponse(items: categories.value))
         }
@@ -35,7 +35,7 @@ struct CatalogController<Context: AppRequestContextProtocol> {
             query.includeInactive = true
             return try JSONCoding.response(PageResponse(try await catalog.listProducts(query).value, ProductResponse.init))
         }
-        return try await cached(request) {
+        return try await cached(request, key: Self.productsKey(query)) {
             let page = try await catalog.listProducts(query)
             return (page.version, PageResponse(page.value, ProductResponse.init))
         }
@@ -46,7 +46,7 @@ struct CatalogController<Context: AppRequestContextProtocol> {
         if try wantsInactive(request, context) {
             return try JSONCoding.response(ProductResponse(try await catalog.product(idOrSlug: id, includeInactive: true).value))
         }
-        return try await cached(request) {
+        return try await cached(request, key: Self.key("product", [id])) {
             let product = try await catalog.product(idOrSlug: id)
             return (product.version, ProductResponse(product.value))
         }
@@ -55,7 +55,7 @@ struct CatalogController<Context: AppRequestContextProtocol> {
     @Sendable func reviews(_ request: Request, context: Context) async throws -> Response {
         let id = try context.parameters.require("id")
         let page = try PageRequest(query: request)
-        return try await cached(request) {
+        return try await cached(request, key: Self.key("reviews", [id, String(page.page), String(page.limit)])) {
             let reviews = try await catalog.reviews(productIdOrSlug: id, page: page)
             return (reviews.version, PageResponse(reviews.value) { $0 })
         }
@@ -79,13 +79,30 @@ struct CatalogController<Context: AppRequestContextProtocol> {
 
     // MARK: - Helpers
 
-    private func cached(_ request: Request, load: () async throws -> (Int, any Encodable)) async throws -> Response {
+    private func cached(_ request: Request, key: String, load: () async throws -> (Int, any Encodable)) async throws -> Response {
         try await cache.response(
             for: request,
-            key: CatalogResponseCache.key(for: request),
+            key: key,
             currentVersion: try await catalog.version(),
             load: { try await load() }
         )
+    }
+
+    /// The cache key of a product list: only the parsed parameters the route reads, so `?page=01`, `?page=1` and
+    /// `?page=1&utm=x` share one entry and made-up parameters cannot fill the cache.
+    static func productsKey(_ query: ProductQuery) -> String {
+        key(
+            "products",
+            [
+                query.search, query.category, query.minPrice.map(String.init), query.maxPrice.map(String.init),
+                query.inStock.map { $0 ? "1" : "0" }, query.tag, query.sort?.rawValue, String(query.page.page), String(query.page.limit),
+            ]
+        )
+    }
+
+    /// A route name and its values, unambiguously (each value quoted and escaped, absent ones as nil).
+    static func key(_ route: String, _ values: [String?]) -> String {
+        "\(route) \(values.map { $0.map { String(reflecting: $0) } ?? "nil" }.joined(separator: ","))"
     }
 
     /// `includeInactive=true` from an admin: an uncached answer that also lists hidden items.

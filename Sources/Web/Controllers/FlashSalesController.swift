@@ -6,8 +6,8 @@ import Storage
 struct FlashSalesController<Context: AppRequestContextProtocol> {
     let sales: FlashSaleService
     let stream: EventStreamResponder
-    /// At most this many stock events per second per stream; changes in between are coalesced.
-    let stockEventsPerSecond: Double
+    /// One stock snapshot per sale per tick, shared by every open stream of the sale.
+    let stockEvents: SaleStockBroadcaster
 
     func addRoutes(to api: RouterGroup<Context>, signedIn: RouterGroup<Context>, admin: RouterGroup<Context>) {
         api.get("flash-sales/time", use: time)
@@ -27,24 +27,6 @@ struct FlashSalesController<Context: AppRequestContextProtocol> {
 
     struct TimeResponse: ResponseEncodable {
         let now: Date
-    }
-
-    struct StockResponse: ResponseEncodable {
-        struct Item: Encodable {
-            let productId: String
-            let quantity: Int
-            let held: Int
-            let confirmed: Int
-            let remaining: Int
-        }
-
-        let items: [Item]
-
-        init(_ sale: FlashSale) {
-            items = sale.items.map {
-                Item(productId: $0.productId, quantity: $0.quantity, held: $0.held, confirmed: $0.confirmed, remaining: $0.remaining)
-            }
-        }
     }
 
     struct ReserveRequest: Decodable {
@@ -98,29 +80,15 @@ struct FlashSalesController<Context: AppRequestContextProtocol> {
     }
 
     @Sendable func stock(_ request: Request, context: Context) async throws -> Response {
-        try JSONCoding.response(StockResponse(try await sales.sale(idOrSlug: try context.parameters.require("id"))))
+        try JSONCoding.response(StockSnapshot(try await sales.sale(idOrSlug: try context.parameters.require("id"))))
     }
 
-    /// `stock` events whenever the sale's counters change, at most `stockEventsPerSecond` per second.
+    /// `stock` events whenever the sale's counters change, coalesced by ``SaleStockBroadcaster``.
     @Sendable func live(_ request: Request, context: Context) async throws -> Response {
+        let slot = try stream.takeSlot(for: context.remoteAddress)
         let sale = try await sales.sale(idOrSlug: try context.parameters.require("id"))
-        let changes = sales.stockChanges.observe(saleID: sale.id)
-        let sales = self.sales
-        let interval = Duration.milliseconds(Int64(1000 / stockEventsPerSecond))
-        let events = AsyncStream<ServerSentEvent> { continuation in
-            let task = Task {
-                var sequence = 0
-                for await _ in changes {
-                    guard let current = try? await sales.sale(idOrSlug: sale.id) else { break }
-                    sequence += 1
-                    continuation.yield(Self.stockEvent(current, sequence: sequence))
-                    try? await Task.sleep(for: interval)  // coalesce: changes meanwhile make one event
-                }
-                continuation.finish()
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
-        return stream.response(opening: [Self.stockEvent(sale, sequence: 0)], live: events)
+        let (opening, events) = stockEvents.subscribe(saleID: sale.id, opening: sale)
+        return stream.response(holding: slot, opening: [opening], live: events)
     }
 
     @Sendable func reserve(_ request: Request, context: Context) async throws -> EditedResponse<Reservation> {
@@ -159,10 +127,6 @@ struct FlashSalesController<Context: AppRequestContextProtocol> {
 
     @Sendable func cancel(_ request: Request, context: Context) async throws -> FlashSale {
         try await sales.cancel(id: try context.parameters.require("id"))
-    }
-
-    static func stockEvent(_ sale: FlashSale, sequence: Int) -> ServerSentEvent {
-        ServerSentEvent(id: String(sequence), event: "stock", json: StockResponse(sale))
     }
 }
 

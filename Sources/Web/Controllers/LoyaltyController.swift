@@ -8,6 +8,7 @@ struct LoyaltyController<Context: AppRequestContextProtocol> {
 
     func addRoutes(to signedIn: RouterGroup<Context>, admin: RouterGroup<Context>) {
         signedIn.get("loyalty", use: summary)
+        admin.get("admin/loyalty/:userId", use: userSummary)
         admin.post("admin/loyalty/:userId/adjust", use: adjust)
     }
 
@@ -18,6 +19,11 @@ struct LoyaltyController<Context: AppRequestContextProtocol> {
 
     @Sendable func summary(_ request: Request, context: Context) async throws -> LoyaltySummary {
         try await loyalty.summary(userID: try context.requireIdentity().user.id)
+    }
+
+    /// Any user's balance, tier and history, for the admin console.
+    @Sendable func userSummary(_ request: Request, context: Context) async throws -> LoyaltySummary {
+        try await loyalty.summary(ofExistingUser: try context.parameters.require("userId"))
     }
 
     @Sendable func adjust(_ request: Request, context: Context) async throws -> LoyaltySummary {

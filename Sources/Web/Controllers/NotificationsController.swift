@@ -18,6 +18,7 @@ struct NotificationsController<Context: AppRequestContextProtocol> {
         signedIn.post("notifications/:id/read", use: read)
         signedIn.delete("notifications/:id", use: delete)
         admin.post("admin/notifications", use: broadcast)
+        admin.get("admin/notifications/:broadcastId", use: broadcastProgress)
     }
 
     struct NotificationResponse: ResponseEncodable {
@@ -88,6 +89,7 @@ struct NotificationsController<Context: AppRequestContextProtocol> {
     /// too much was missed); then an `unread` count; then every new notification and count as it commits.
     @Sendable func live(_ request: Request, context: Context) async throws -> Response {
         let identity = try context.requireIdentity()
+        let slot = try stream.takeSlot(for: context.remoteAddress)
         let userID = identity.user.id
         // Subscribe before reading the replay, so nothing committed in between is lost; duplicates are skipped.
         let events = hub.subscribe(userID: userID, sessionID: identity.sessionID)
@@ -121,25 +123,26 @@ struct NotificationsController<Context: AppRequestContextProtocol> {
             }
             continuation.onTermination = { _ in forward.cancel() }
         }
-        return stream.response(opening: opening, live: live)
+        return stream.response(holding: slot, opening: opening, live: live)
     }
 
     @Sendable func broadcast(_ request: Request, context: Context) async throws -> EditedResponse<BroadcastResponse> {
         let input = try await request.decode(as: BroadcastRequest.self, context: context)
-        let title = input.title.trimmingCharacters(in: .whitespacesAndNewlines)
-        let body = input.body.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...200).contains(title.count) else {
-            throw AppError.validation("The title is not valid.", fields: ["title": "must be 1-200 characters"])
-        }
-        guard (1...2000).contains(body.count) else {
-            throw AppError.validation("The message is not valid.", fields: ["body": "must be 1-2000 characters"])
-        }
+        let title = try TextRule.line(200).check(input.title, field: "title")
+        let body = try TextRule.paragraph(2000, required: true).check(input.body, field: "body")
         if let link = input.link, !link.hasPrefix("/") {
             throw AppError.validation("The link must be a path in this shop.", fields: ["link": "must start with /"])
         }
         let job = BroadcastJob(draft: NotificationDraft(type: "broadcast", title: title, body: body, link: input.link))
         try await jobs.enqueue(try job.request())
         return EditedResponse(status: .accepted, response: BroadcastResponse(broadcastId: job.broadcastID))
+    }
+
+    /// How far a broadcast has gone (its job's state, delivered so far, audience), for the console's progress bar.
+    @Sendable func broadcastProgress(_ request: Request, context: Context) async throws -> BroadcastProgress {
+        let id = try context.parameters.require("broadcastId")
+        guard let job = try await jobs.job(kind: BroadcastJob.kind, idempotencyKey: id) else { throw AppError.notFound("The broadcast") }
+        return try await notifications.broadcastProgress(of: job)
     }
 
     static func event(for notification: UserNotification) -> ServerSentEvent {
@@ -155,3 +158,5 @@ struct NotificationsController<Context: AppRequestContextProtocol> {
         return id
     }
 }
+
+extension BroadcastProgress: ResponseEncodable {}

@@ -4,10 +4,12 @@ import Storage
 /// Finds out who is calling: an `Authorization: Bearer` access token (API clients) or the
 /// `klelite_access` cookie (browsers). A valid token whose session is still open and whose user is not
 /// disabled sets `context.identity`; otherwise the request goes on anonymous, and routes that need a
-/// user answer 401. A Bearer token that is present but not valid is refused at once.
+/// user answer 401. A Bearer token that is present but not valid is refused at once, except on the routes
+/// that renew or end a session (`/auth/refresh`, `/auth/logout`): an expired token is why a client calls them.
 public struct AuthenticationMiddleware<Context: AppRequestContextProtocol>: RouterMiddleware {
     let accounts: AccountService
     let tokens: AccessTokens
+    static var sessionRenewalPaths: Set<String> { ["/api/v1/auth/refresh", "/api/v1/auth/logout"] }
 
     public init(accounts: AccountService, tokens: AccessTokens) {
         self.accounts = accounts
@@ -21,7 +23,8 @@ public struct AuthenticationMiddleware<Context: AppRequestContextProtocol>: Rout
     ) async throws -> Response {
         var context = context
         if let bearer = Self.bearerToken(request) {
-            guard let identity = try await identity(for: bearer) else {
+            let identity = try await identity(for: bearer)
+            if identity == nil, !Self.sessionRenewalPaths.contains(request.uri.path) {
                 throw AppError(.unauthorized, "The access token is invalid or has expired.")
             }
             context.identity = identity

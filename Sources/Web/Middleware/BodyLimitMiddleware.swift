@@ -40,6 +40,7 @@ public struct BodyLimitMiddleware<Context: AppRequestContextProtocol>: RouterMid
 public protocol AppRequestContextProtocol: RequestContext {
     var maxUploadSize: Int { get set }
     var remoteAddress: String? { get }
+    var clientAddress: String? { get set }
     var identity: Identity? { get set }
 }
 

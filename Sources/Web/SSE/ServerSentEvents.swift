@@ -38,13 +38,15 @@ struct ServerSentEvent: Sendable, Equatable {
 /// The first bytes (a `retry:` hint and a comment) go out at once so that proxies and browsers see the
 /// stream open; a `: ping` comment follows every `heartbeat` seconds of quiet so idle timeouts never cut
 /// it. The stream ends when its source ends (sign-out, or a client too slow to keep up), when the client
-/// goes away, or on graceful shutdown — an open stream never holds shutdown up.
+/// goes away, or on graceful shutdown — an open stream never holds shutdown up. Each client address may hold
+/// at most `slots.limit` streams at once (429 beyond).
 struct EventStreamResponder: Sendable {
     let clock: any AppClock
     let heartbeat: TimeInterval
+    let slots: StreamSlots
 
     enum Item: Sendable {
-        case event(ServerSentEvent)
+        case bytes(ByteBuffer)
         case heartbeat
     }
 
@@ -54,41 +56,69 @@ struct EventStreamResponder: Sendable {
         HTTPField.Name("X-Accel-Buffering")!: "no",
     ]
 
+    /// Takes one of the caller's stream slots (429 beyond the cap). Take it before subscribing to anything, so a
+    /// refused request leaves no subscription behind.
+    func takeSlot(for client: String?) throws -> StreamSlots.Slot {
+        try slots.take(for: client)
+    }
+
     /// - Parameters:
+    ///   - slot: the caller's slot, held until the stream ends.
     ///   - opening: events written first (a replay), after the connection comment.
     ///   - live: the source of later events; the stream ends when it does.
-    func response(opening: [ServerSentEvent], live: AsyncStream<ServerSentEvent>) -> Response {
+    func response(holding slot: StreamSlots.Slot, opening: [ServerSentEvent], live: AsyncStream<ServerSentEvent>) -> Response {
+        response(holding: slot, opening: opening.map { ByteBuffer(string: $0.encoded) }, live: live) { ByteBuffer(string: $0.encoded) }
+    }
+
+    /// The same, for events already in their wire form (one encoding shared by every stream of a broadcast).
+    func response(holding slot: StreamSlots.Slot, opening: [ByteBuffer], live: AsyncStream<ByteBuffer>) -> Response {
+        response(holding: slot, opening: opening, live: live) { $0 }
+    }
+
+    private func response<Event: Sendable>(
+        holding slot: StreamSlots.Slot,
+        opening: [ByteBuffer],
+        live: AsyncStream<Event>,
+        encode: @escaping @Sendable (Event) -> ByteBuffer
+    ) -> Response {
         Response(
             status: .ok,
             headers: Self.headers,
             body: ResponseBody { writer in
+                // The slot is freed when this body ends (or, if it never runs, when the response is dropped).
+                defer { withExtendedLifetime(slot) {} }
                 try await writer.write(ByteBuffer(string: "retry: 5000\n: connected\n\n"))
-                for event in opening { try await writer.write(ByteBuffer(string: event.encoded)) }
-                try await self.pump(live, into: &writer)
+                for event in opening { try await writer.write(event) }
+                try await self.pump(live, encode: encode, into: &writer)
                 try await writer.finish(nil)
             }
         )
     }
 
-    private func pump(_ live: AsyncStream<ServerSentEvent>, into writer: inout some ResponseBodyWriter) async throws {
+    private func pump<Event: Sendable>(
+        _ live: AsyncStream<Event>,
+        encode: @escaping @Sendable (Event) -> ByteBuffer,
+        into writer: inout some ResponseBodyWriter
+    ) async throws {
         let (items, sink) = AsyncStream.makeStream(of: Item.self, bufferingPolicy: .bufferingOldest(64))
         // Graceful shutdown ends the item stream, which ends the response cleanly.
         try await withGracefulShutdownHandler {
-            try await forward(live, heartbeatsInto: sink, draining: items, into: &writer)
+            try await forward(live, encode: encode, into: sink, draining: items, writer: &writer)
         } onGracefulShutdown: {
             sink.finish()
         }
     }
 
-    private func forward(
-        _ live: AsyncStream<ServerSentEvent>,
-        heartbeatsInto sink: AsyncStream<Item>.Continuation,
+    private func forward<Event: Sendable>(
+        _ live: AsyncStream<Event>,
+        encode: @escaping @Sendable (Event) -> ByteBuffer,
+        into sink: AsyncStream<Item>.Continuation,
         draining items: AsyncStream<Item>,
-        into writer: inout some ResponseBodyWriter
+        writer: inout some ResponseBodyWriter
     ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                for await event in live { if case .dropped = sink.yield(.event(event)) { break } }
+                for await event in live { if case .dropped = sink.yield(.bytes(encode(event))) { break } }
                 sink.finish()
             }
             group.addTask {
@@ -99,7 +129,7 @@ struct EventStreamResponder: Sendable {
             }
             for await item in items {
                 switch item {
-                case .event(let event): try await writer.write(ByteBuffer(string: event.encoded))
+                case .bytes(let bytes): try await writer.write(bytes)
                 case .heartbeat: try await writer.write(ByteBuffer(string: ": ping\n\n"))
                 }
             }

@@ -1,0 +1,104 @@
+import Foundation
+import GRDB
+
+/// The admin dashboard's figures, read in one snapshot: today's orders and revenue, orders waiting for action,
+/// products running low, open flash sales with their live remaining units, and jobs that gave up.
+public struct AdminStats: Sendable, Equatable, Codable {
+    public struct Today: Sendable, Equatable, Codable {
+        /// Local midnight (in the server's time zone) the figures count from.
+        public var since: Date
+        public var orders: Int
+        /// Sum of the totals of today's orders that were not cancelled or refunded.
+        public var revenue: Int
+    }
+
+    public struct LowStockProduct: Sendable, Equatable, Codable {
+        public var id: String
+        public var slug: String
+        public var name: String
+        public var stock: Int
+    }
+
+    public struct ActiveSale: Sendable, Equatable, Codable {
+        public var id: String
+        public var slug: String
+        public var name: String
+        public var endsAt: Date
+        public var quantity: Int
+        public var remaining: Int
+    }
+
+    public var today: Today
+    /// Orders in `pending`: placed, not yet confirmed by the shop or paid.
+    public var pendingOrders: Int
+    /// Products on sale whose stock is at or below this.
+    public var lowStockThreshold: Int
+    public var lowStock: [LowStockProduct]
+    public var activeSales: [ActiveSale]
+    public var deadJobs: Int
+}
+
+/// Computes ``AdminStats``; read-only, so it may read every owner's tables.
+public struct AdminStatsService: Sendable {
+    let database: AppDatabase
+    let clock: any AppClock
+    let flashSales: FlashSaleService
+    let timeZone: TimeZone
+    let lowStockThreshold: Int
+
+    public init(database: AppDatabase, clock: any AppClock, flashSales: FlashSaleService, timeZone: TimeZone = .current, lowStockThreshold: Int = 5) {
+        self.database = database
+        self.clock = clock
+        self.flashSales = flashSales
+        self.timeZone = timeZone
+        self.lowStockThreshold = lowStockThreshold
+    }
+
+    public func stats() async throws -> AdminStats {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let since = calendar.startOfDay(for: clock.now())
+        let threshold = lowStockThreshold
+        var stats = try await database.read { db -> AdminStats in
+            let today = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) AS orders,
+                        COALESCE(SUM(CASE WHEN status IN ('cancelled', 'refunded') THEN 0 ELSE total END), 0) AS revenue
+                    FROM "order" WHERE createdAt >= ?
+                    """,
+                arguments: [since]
+            )
+            let pending = try Int.fetchOne(db, sql: #"SELECT COUNT(*) FROM "order" WHERE status = 'pending'"#) ?? 0
+            let lowStock = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, slug, name, stock FROM product WHERE deletedAt IS NULL AND isActive AND stock <= ?
+                    ORDER BY stock, name LIMIT 50
+                    """,
+                arguments: [threshold]
+            ).map { AdminStats.LowStockProduct(id: $0["id"], slug: $0["slug"], name: $0["name"], stock: $0["stock"]) }
+            let dead = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE status = 'dead'") ?? 0
+            return AdminStats(
+                today: .init(since: since, orders: today?["orders"] ?? 0, revenue: today?["revenue"] ?? 0),
+                pendingOrders: pending,
+                lowStockThreshold: threshold,
+                lowStock: lowStock,
+                activeSales: [],
+                deadJobs: dead
+            )
+        }
+        // Remaining units come from the ledger's live counters, not from the rows.
+        stats.activeSales = try await flashSales.list(status: .active).map { sale in
+            AdminStats.ActiveSale(
+                id: sale.id,
+                slug: sale.slug,
+                name: sale.name,
+                endsAt: sale.endsAt,
+                quantity: sale.items.reduce(0) { $0 + $1.quantity },
+                remaining: sale.items.reduce(0) { $0 + max(0, $1.remaining) }
+            )
+        }
+        return stats
+    }
+}

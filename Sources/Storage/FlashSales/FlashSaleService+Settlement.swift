@@ -1,0 +1,120 @@
+import Foundation
+import GRDB
+
+/// What one committed transaction did to reservations, returned as a value so that the ledger follows the
+/// commit in one place (``FlashSaleService/settle(_:)``) and never runs ahead of, or behind, SQLite.
+public struct StockSettlement: Sendable, Equatable {
+    /// Reservations sold in the transaction: their units move from held to confirmed.
+    public var confirmed: [Reservation]
+    /// Reservations released in the transaction, each with its status from before: held units go back to
+    /// the sale, sold ones leave the confirmed count.
+    public var released: [Reservation]
+
+    public init(confirmed: [Reservation] = [], released: [Reservation] = []) {
+        self.confirmed = confirmed
+        self.released = released
+    }
+
+    public var isEmpty: Bool { confirmed.isEmpty && released.isEmpty }
+}
+
+/// Flash-sale units are physical cakes: a sale sets its quantity aside from the product's stock when it is
+/// created, an order line from a reservation consumes a unit of the sale, and whatever a closing sale did
+/// not sell (and every unit released after it closed) goes back to the product's stock. So
+/// `product.stock + units of open sales + units held in closed sales + units in open orders` never changes
+/// except by delivery or an admin's stock edit.
+extension FlashSaleService {
+    /// Sells an order's reservations inside the caller's transaction (cash on delivery at checkout, or the
+    /// payment that confirms the order); returns them for ``settle(_:)``.
+    static func confirmReservations(_ db: Database, orderID: String, now: Date) throws -> [Reservation] {
+        try Row.fetchAll(
+            db,
+            sql: "UPDATE reservation SET status = 'confirmed', updatedAt = ? WHERE orderId = ? AND status IN ('reserved', 'ordered') RETURNING *",
+            arguments: [now, orderID]
+        ).map(reservation(from:))
+    }
+
+    /// Releases an order's reservations inside the caller's transaction (the order was cancelled or its payment
+    /// failed); returns them with their status from before, for ``settle(_:)``.
+    static func releaseReservations(_ db: Database, orderID: String, now: Date) throws -> [Reservation] {
+        let released = try Row.fetchAll(
+            db,
+            sql: "SELECT * FROM reservation WHERE orderId = ? AND status IN ('reserved', 'ordered', 'confirmed')",
+            arguments: [orderID]
+        ).map(reservation(from:))
+        try db.execute(
+            sql: """
+                UPDATE reservation SET status = 'released', releasedReason = 'order cancelled', updatedAt = ?
+                WHERE orderId = ? AND status IN ('reserved', 'ordered', 'confirmed')
+                """,
+            arguments: [now, orderID]
+        )
+        try returnUnitsOfClosedSales(db, released)
+        return released
+    }
+
+    /// A unit released after its sale closed has no sale to go back to: it returns to the product's stock.
+    static func returnUnitsOfClosedSales(_ db: Database, _ released: [Reservation]) throws {
+        for reservation in released {
+            try db.execute(
+                sql: """
+                    UPDATE product SET stock = stock + ? WHERE id = ?
+                        AND EXISTS (SELECT 1 FROM flashSale WHERE id = ? AND status IN ('ended', 'cancelled'))
+                    """,
+                arguments: [reservation.quantity, reservation.productId, reservation.saleId]
+            )
+        }
+    }
+
+    /// Gives the units of a closing sale that are neither held, ordered nor sold back to the products' stock.
+    /// Run in the transaction that ends or cancels the sale (after releasing what it releases).
+    static func returnUnsoldUnits(_ db: Database, saleID: String) throws {
+        try db.execute(
+            sql: """
+                UPDATE product SET stock = stock + (
+                    SELECT item.quantity - COALESCE((SELECT SUM(r.quantity) FROM reservation r WHERE r.saleId = item.saleId
+                        AND r.productId = item.productId AND r.status IN ('reserved', 'ordered', 'confirmed')), 0)
+                    FROM flashSaleItem item WHERE item.saleId = ? AND item.productId = product.id)
+                WHERE id IN (SELECT productId FROM flashSaleItem WHERE saleId = ?)
+                """,
+            arguments: [saleID, saleID]
+        )
+    }
+
+    /// Takes a sale's units from the products' stock (a conditional update: never below zero); 409 naming
+    /// each item that is short.
+    static func setAside(_ db: Database, _ items: [FlashSaleDraft.Item]) throws {
+        var shortages: [String: String] = [:]
+        for (index, item) in items.enumerated() {
+            try db.execute(
+                sql: "UPDATE product SET stock = stock - ? WHERE id = ? AND stock >= ?",
+                arguments: [item.quantity, item.productId, item.quantity]
+            )
+            if db.changesCount == 0 {
+                let stock = try Int.fetchOne(db, sql: "SELECT stock FROM product WHERE id = ?", arguments: [item.productId]) ?? 0
+                shortages["items[\(index)].quantity"] = "only \(stock) in stock"
+            }
+        }
+        guard shortages.isEmpty else {
+            throw AppError(.conflict, "The products do not have that many units in stock to set aside for the sale.", fields: shortages)
+        }
+    }
+
+    /// Makes the ledger follow a committed transaction. It does not throw: the work is committed, and a
+    /// caller must never be told that committed work failed. (SQLite stays the truth the ledger is rebuilt
+    /// from at start-up.)
+    public func settle(_ settlement: StockSettlement) async {
+        for reservation in settlement.confirmed {
+            try? await ledger.confirm(SaleItemKey(saleID: reservation.saleId, productID: reservation.productId), quantity: reservation.quantity)
+        }
+        for reservation in settlement.released {
+            let key = SaleItemKey(saleID: reservation.saleId, productID: reservation.productId)
+            if reservation.status == .confirmed {
+                try? await ledger.returnConfirmed(key, userID: reservation.userId, quantity: reservation.quantity)
+            } else {
+                try? await ledger.release(key, userID: reservation.userId, quantity: reservation.quantity)
+            }
+        }
+        for sale in Set((settlement.confirmed + settlement.released).map(\.saleId)) { stockChanges.changed(saleID: sale) }
+    }
+}

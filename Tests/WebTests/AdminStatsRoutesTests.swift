@@ -1,0 +1,74 @@
+import Foundation
+import GRDB
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import Storage
+@testable import Web
+
+@Suite struct AdminStatsRoutesTests {
+    private func insertOrder(_ db: Database, userID: String, status: String, total: Int, at date: Date) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO "order" (id, code, userId, status, paymentMethod, subtotal, discount, shippingFee, total, recipientName,
+                    recipientPhone, addressLine, ward, district, city, createdAt, updatedAt)
+                VALUES (?, ?, ?, ?, 'cod', ?, 0, 0, ?, 'Lan', '0900000000', '1 Lê Lợi', 'Bến Nghé', 'Quận 1', 'HCM', ?, ?)
+                """,
+            arguments: [UUID().uuidString, UUID().uuidString, userID, status, total, total, date, date]
+        )
+    }
+
+    @Test func theDashboardFiguresCountTodayPendingLowStockActiveSalesAndDeadJobs() async throws {
+        let shop = try TestShop()
+        _ = try shop.database.seedDemoData(now: shop.clock.now())
+        try await shop.createAdmin()
+        let croissant = try await shop.catalog.product(idOrSlug: "croissant-bo-phap").value
+        let sale = try await shop.flashSales.create(
+            FlashSaleDraft(
+                name: "Giờ vàng",
+                startsAt: shop.clock.now(),
+                endsAt: shop.clock.now().addingTimeInterval(3600),
+                items: [.init(productId: croissant.id, salePrice: 30_000, quantity: 4, perUserLimit: 2)]
+            )
+        )
+        let lan = try await shop.accounts.register(email: "lan@example.vn", password: "banhmi2024", name: "Lan", phone: nil)
+        _ = try await shop.flashSales.reserve(by: Identity(user: lan, sessionID: "s"), saleID: sale.id, productID: croissant.id, quantity: 1)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .current
+        let midnight = calendar.startOfDay(for: shop.clock.now())
+        try await shop.database.write { db in
+            try self.insertOrder(db, userID: lan.id, status: "pending", total: 100_000, at: midnight.addingTimeInterval(60))
+            try self.insertOrder(db, userID: lan.id, status: "delivered", total: 40_000, at: midnight.addingTimeInterval(120))
+            try self.insertOrder(db, userID: lan.id, status: "cancelled", total: 50_000, at: midnight.addingTimeInterval(180))
+            try self.insertOrder(db, userID: lan.id, status: "pending", total: 70_000, at: midnight.addingTimeInterval(-60))
+            try db.execute(sql: "UPDATE product SET stock = 2 WHERE id = ?", arguments: [croissant.id])
+            try db.execute(
+                sql: """
+                    INSERT INTO job (queue, kind, payload, status, attempts, maxAttempts, runAt, lastError, createdAt, updatedAt)
+                    VALUES ('email', 'email.send', '{}', 'dead', 5, 5, ?, 'smtp down', ?, ?)
+                    """,
+                arguments: [midnight, midnight, midnight]
+            )
+        }
+        try await shop.app.test(.router) { client in
+            let customer = Browser(client)
+            try await customer.login("lan@example.vn", "banhmi2024")
+            #expect(try await customer.send(.get, "/api/v1/admin/stats").status == .forbidden)
+            let admin = Browser(client)
+            try await admin.login("boss@klelite.vn", "bakery2024")
+            let response = try await admin.send(.get, "/api/v1/admin/stats")
+            #expect(response.status == .ok)
+            let stats = try JSONCoding.decoder.decode(AdminStats.self, from: Data(buffer: response.body))
+            #expect(stats.today.orders == 3 && stats.today.revenue == 140_000)
+            #expect(stats.pendingOrders == 2)
+            #expect(stats.lowStock.contains { $0.slug == "croissant-bo-phap" && $0.stock == 2 })
+            #expect(stats.lowStock.allSatisfy { $0.stock <= stats.lowStockThreshold })
+            #expect(stats.lowStock.map(\.stock) == stats.lowStock.map(\.stock).sorted())
+            #expect(stats.activeSales.map(\.id) == [sale.id])
+            #expect(stats.activeSales.first?.quantity == 4 && stats.activeSales.first?.remaining == 3)
+            #expect(stats.deadJobs == 1)
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@testable import Web
+
+/// `TRUSTED_PROXIES` and `X-Forwarded-For`: the client's address is believed only from a trusted proxy.
+@Suite struct ClientAddressTests {
+    @Test func networksParseAndMatchIPv4AndIPv6() throws {
+        let private10 = try #require(IPNetwork("10.0.0.0/8"))
+        #expect(private10.contains("10.200.3.4") && !private10.contains("11.0.0.1"))
+        #expect(private10.contains("::ffff:10.1.2.3"))
+        let host = try #require(IPNetwork("192.0.2.7"))
+        #expect(host.contains("192.0.2.7") && !host.contains("192.0.2.8"))
+        let unique = try #require(IPNetwork("fd00::/8"))
+        #expect(unique.contains("fd12:3456::1") && !unique.contains("fe80::1") && !unique.contains("10.0.0.1"))
+        #expect(IPNetwork("::1/128")?.contains("::1") == true)
+        for bad in ["10.0.0.0/33", "300.1.1.1", "shop.example", "10.0.0.0/x", "", "fd00::/129"] {
+            #expect(IPNetwork(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func forwardedForIsReadFromTheRightPastTrustedProxiesOnly() throws {
+        let middleware = ClientAddressMiddleware<AppRequestContext>(trustedProxies: [try #require(IPNetwork("10.0.0.0/8"))])
+        // Behind two proxies of ours: the first address that is not ours is the client.
+        #expect(middleware.clientAddress(peer: "10.0.0.2", forwardedFor: ["198.51.100.4, 203.0.113.9, 10.0.0.7"]) == "203.0.113.9")
+        #expect(middleware.clientAddress(peer: "10.0.0.2", forwardedFor: ["198.51.100.4", "203.0.113.9"]) == "203.0.113.9")
+        // From a peer we do not trust, the header is whatever the client wanted it to be: ignored.
+        #expect(middleware.clientAddress(peer: "203.0.113.9", forwardedFor: ["10.0.0.1"]) == "203.0.113.9")
+        // A trusted proxy that sent nothing readable: the proxy itself.
+        #expect(middleware.clientAddress(peer: "10.0.0.2", forwardedFor: []) == "10.0.0.2")
+        #expect(middleware.clientAddress(peer: "10.0.0.2", forwardedFor: ["not-an-address"]) == "10.0.0.2")
+        #expect(middleware.clientAddress(peer: nil, forwardedFor: ["198.51.100.4"]) == nil)
+        let none = ClientAddressMiddleware<AppRequestContext>(trustedProxies: [])
+        #expect(none.clientAddress(peer: "127.0.0.1", forwardedFor: ["198.51.100.4"]) == "127.0.0.1")
+    }
+
+    /// Over a real socket from 127.0.0.1, configured as a trusted proxy: sign-in attempts are counted per
+    /// forwarded client, so one client's lock-out is not every client's.
+    @Test func throttlingCountsTheForwardedClientBehindATrustedProxy() async throws {
+        let shop = try TestShop(authRatePerMinute: 3) { $0.trustedProxies = ["127.0.0.0/8", "::1"].compactMap(IPNetwork.init) }
+        try await shop.app.test(.live) { client in
+            func login(from address: String) async throws -> HTTPResponse.Status {
+                try await client.execute(
+                    uri: "/api/v1/auth/login",
+                    method: .post,
+                    headers: [.contentType: "application/json", .xForwardedFor: address],
+                    body: ByteBuffer(string: #"{"email":"who@example.vn","password":"wrong2024"}"#)
+                ).status
+            }
+            var statuses: [HTTPResponse.Status] = []
+            for _ in 0..<4 { statuses.append(try await login(from: "198.51.100.4")) }
+            statuses.append(try await login(from: "203.0.113.9"))
+            #expect(statuses == [.unauthorized, .unauthorized, .unauthorized, .tooManyRequests, .unauthorized])
+        }
+    }
+}

@@ -1,0 +1,135 @@
+"""One ledger per shop (issue 18): with STOCK_BACKEND=memory one `serve` owns a DATA_DIR. A second one is refused
+with a clear line, kill -9 leaves no stale lock, a rolling restart hands over without overlap, CLI commands still
+run beside the server, and a sale the CLI creates reaches the live server's ledger without a restart."""
+import subprocess
+import time
+
+import requests
+
+from conftest import BIN, ROOT, Server, base_env, free_port, run_cli
+
+ENV = dict(AUTH_RATE_PER_MINUTE="10000", RESERVE_RATE_PER_MINUTE="10000")
+
+
+def wait_ready(server: Server, timeout: float) -> float:
+    """Polls /readyz until it answers 200; returns the monotonic time it first did."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert server.process.poll() is None, server.output()
+        try:
+            if requests.get(server.url("/readyz"), timeout=0.5).status_code == 200:
+                return time.monotonic()
+        except requests.RequestException:
+            pass
+        time.sleep(0.02)
+    raise AssertionError(f"not ready within {timeout}s:\n{server.output()}")
+
+
+def launch(data_dir, env=None, port=None) -> Server:
+    """Starts `klelite serve` without waiting for it."""
+    server = Server(data_dir, env=env or base_env(**ENV))
+    if port is not None:
+        server.port = port
+        server.base_url = f"http://127.0.0.1:{port}"
+        server.log_path = data_dir.parent / f"server-{port}-next.log"
+    server.data_dir.mkdir(parents=True, exist_ok=True)
+    server.log = open(server.log_path, "ab")
+    server.process = subprocess.Popen(
+        [BIN, "serve", "--data-dir", str(server.data_dir), "--port", str(server.port)],
+        cwd=ROOT, env=server.env, stdout=server.log, stderr=subprocess.STDOUT,
+    )
+    return server
+
+
+def test_a_second_server_on_the_same_data_dir_is_refused_naming_the_holder(data_dir):
+    first = Server(data_dir, env=base_env(**ENV)).start()
+    try:
+        second = subprocess.run(
+            [BIN, "serve", "--data-dir", str(data_dir), "--port", str(free_port())],
+            cwd=ROOT, env=base_env(**ENV), capture_output=True, text=True, timeout=20,
+        )
+        assert second.returncode != 0
+        lines = [line for line in second.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1, second.stderr
+        assert f"PID {first.process.pid}" in lines[0] and "STOCK_BACKEND=redis" in lines[0], lines[0]
+        # The first one still serves.
+        assert requests.get(first.url("/readyz"), timeout=5).status_code == 200
+    finally:
+        first.stop()
+
+
+def test_cli_commands_run_beside_a_live_server(data_dir, tmp_path):
+    server = Server(data_dir, env=base_env(**ENV)).start()
+    try:
+        for args in (["migrate"], ["seed-demo"], ["create-admin", "--email", "boss@klelite.vn", "--password", "bakery2024"],
+                     ["backup", "--to", str(tmp_path / "shop.sqlite")]):
+            result = run_cli(*args, data_dir=data_dir, env=base_env(**ENV))
+            assert result.returncode == 0, (args, result.stderr)
+        assert requests.get(server.url("/api/v1/products/croissant-bo-phap"), timeout=5).status_code == 200
+    finally:
+        server.stop()
+
+
+def test_kill_9_leaves_no_stale_lock(data_dir):
+    first = Server(data_dir, env=base_env(**ENV)).start()
+    first.kill()
+    second = Server(data_dir, env=base_env(**ENV)).start(timeout=15)
+    try:
+        assert requests.get(second.url("/readyz"), timeout=5).status_code == 200
+    finally:
+        second.stop()
+
+
+def test_rolling_restart_hands_over_within_a_second_without_overlap(data_dir):
+    first = Server(data_dir, env=base_env(**ENV)).start()
+    second = launch(data_dir, env=base_env(DATA_DIR_LOCK_WAIT_SECONDS="60", **ENV), port=first.port)
+    try:
+        deadline = time.monotonic() + 20
+        while "waiting for it to stop" not in second.output():
+            assert time.monotonic() < deadline and second.process.poll() is None, second.output()
+            time.sleep(0.05)
+        # The newcomer waits and sells nothing while the old server still owns the data folder.
+        assert requests.get(first.url("/readyz"), timeout=5).status_code == 200
+        code, _ = first.terminate()
+        exited = time.monotonic()
+        assert code == 0, first.output()
+        ready = wait_ready(second, timeout=10)
+        assert ready - exited < 1.0, f"took {ready - exited:.2f}s after the first exited"
+    finally:
+        first.stop()
+        second.stop()
+
+
+def test_a_sale_created_by_the_cli_is_reservable_within_two_seconds(data_dir):
+    run_cli("seed-demo", "--catalog-only", data_dir=data_dir, env=base_env(**ENV))
+    server = Server(data_dir, env=base_env(**ENV)).start()
+    try:
+        token = requests.post(server.url("/api/v1/auth/register"), timeout=10, json={
+            "email": "lan@example.vn", "password": "banhmi2024", "name": "Lan"}).json()["accessToken"]
+        created = run_cli("seed-demo", "--catalog-only", "--flash-sale", data_dir=data_dir, env=base_env(**ENV))
+        assert created.returncode == 0, created.stderr
+        committed = time.monotonic()
+        sales = requests.get(server.url("/api/v1/flash-sales?status=active"), timeout=5).json()["items"]
+        assert len(sales) == 1, sales
+        sale, product = sales[0]["id"], sales[0]["items"][0]["productId"]
+        while True:
+            response = requests.post(server.url(f"/api/v1/flash-sales/{sale}/reserve"), timeout=5,
+                                     headers={"Authorization": f"Bearer {token}"}, json={"productId": product, "quantity": 1})
+            if response.status_code == 201:
+                break
+            assert response.json()["error"]["code"] == "not_active", response.text
+            assert time.monotonic() - committed < 2.0, "the server's ledger never heard of the sale"
+            time.sleep(0.05)
+        stock = requests.get(server.url(f"/api/v1/flash-sales/{sale}/stock"), timeout=5).json()["items"]
+        assert next(item for item in stock if item["productId"] == product)["held"] == 1
+    finally:
+        server.stop()
+
+
+def test_redis_stock_backend_is_refused_at_start_up(data_dir):
+    result = subprocess.run(
+        [BIN, "serve", "--data-dir", str(data_dir), "--port", str(free_port())],
+        cwd=ROOT, env=base_env(STOCK_BACKEND="redis"), capture_output=True, text=True, timeout=20,
+    )
+    assert result.returncode == 78, result.stderr
+    assert "STOCK_BACKEND" in result.stderr and "cluster mode" in result.stderr

@@ -1,0 +1,125 @@
+// Orders: the list filtered by status, dates, code or email; the detail with lines, address, payment and the
+// history timeline; status changes offering only the allowed transitions (refund-pending included); a
+// printable packing slip.
+import { api, badge, confirmAction, el, field, heading, input, money, run, select, toast, when } from "./core.js";
+import { dataTable } from "./table.js";
+
+/** The transitions the API allows (OrderStatus.next on the server); others would answer 409. */
+const NEXT = {
+  pending: ["confirmed", "cancelled"],
+  confirmed: ["preparing", "cancelled"],
+  preparing: ["shipping", "cancelled"],
+  shipping: ["delivered"],
+  delivered: ["refunded"],
+  refund_pending: ["refunded"],
+  cancelled: [],
+  refunded: [],
+};
+const LABEL = {
+  pending: "chờ xác nhận", confirmed: "đã xác nhận", preparing: "đang chuẩn bị", shipping: "đang giao",
+  delivered: "đã giao", cancelled: "đã huỷ", refund_pending: "chờ hoàn tiền", refunded: "đã hoàn tiền",
+};
+const TONE = { delivered: "ok", cancelled: "bad", refunded: "bad", refund_pending: "warn", pending: "warn" };
+const METHOD = { cod: "Tiền mặt khi nhận (COD)", card: "Thẻ", bank_transfer: "Chuyển khoản" };
+const DESTRUCTIVE = new Set(["cancelled", "refunded"]);
+
+const statusBadge = (status) => badge(LABEL[status] ?? status, TONE[status]);
+
+export async function render(root, [id], query) {
+  if (id) return detail(root, id);
+  return list(root, query);
+}
+
+async function list(root, query) {
+  const status = select("status", [["", "Mọi trạng thái"], ...Object.entries(LABEL)], query.get("status") ?? "");
+  const from = input("from", { type: "date", value: query.get("from") ?? "" });
+  const to = input("to", { type: "date", value: query.get("to") ?? "" });
+  const search = input("q", { type: "search", placeholder: "KL-… hoặc email", value: query.get("q") ?? "" });
+  const table = dataTable({
+    caption: "Đơn hàng, mới nhất trước",
+    fetchPage: ({ page, limit }) => {
+      const params = new URLSearchParams({ page, limit });
+      if (status.value) params.set("status", status.value);
+      if (from.value) params.set("from", from.value);
+      // "Đến ngày" includes that day: the API's `to` is exclusive.
+      if (to.value) params.set("to", new Date(new Date(`${to.value}T00:00:00Z`).getTime() + 86_400_000).toISOString().slice(0, 10));
+      if (search.value.trim()) params.set("q", search.value.trim());
+      return api("GET", `/admin/orders?${params}`);
+    },
+    columns: [
+      { key: "code", label: "Mã", render: (o) => el("a", { href: `#/orders/${o.id}`, textContent: o.code }) },
+      { key: "createdAt", label: "Đặt lúc", render: (o) => when(o.createdAt) },
+      { key: "customer", label: "Người nhận", value: (o) => o.address.name, render: (o) => o.address.name },
+      { key: "status", label: "Trạng thái", render: (o) => statusBadge(o.status) },
+      { key: "paymentMethod", label: "Thanh toán", render: (o) => METHOD[o.paymentMethod] ?? o.paymentMethod },
+      { key: "total", label: "Tổng", num: true, render: (o) => money(o.total) },
+    ],
+  });
+  const form = el("form", { className: "toolbar", role: "search" },
+    field("Trạng thái", status), field("Từ ngày", from), field("Đến ngày", to), field("Mã hoặc email", search),
+    el("button", { type: "submit", textContent: "Lọc" }));
+  form.addEventListener("submit", (event) => { event.preventDefault(); table.firstPage(); });
+  root.append(heading("Đơn hàng"), form, table.node);
+  await table.refresh();
+}
+
+async function detail(root, id) {
+  const order = await api("GET", `/orders/${encodeURIComponent(id)}`);
+  const lines = el("table", {},
+    el("caption", { className: "muted", textContent: "Hàng trong đơn" }),
+    el("thead", {}, el("tr", {}, ...["Sản phẩm", "Đơn giá", "SL", "Thành tiền"].map((t, i) => el("th", { scope: "col", className: i ? "num" : "", textContent: t })))),
+    el("tbody", {}, ...order.lines.map((line) => el("tr", {},
+      el("td", {}, line.name, line.reservationId ? " " : "", line.reservationId ? badge("flash sale") : ""),
+      el("td", { className: "num", textContent: money(line.unitPrice) }),
+      el("td", { className: "num", textContent: String(line.quantity) }),
+      el("td", { className: "num", textContent: money(line.lineTotal) })))),
+    el("tfoot", {}, ...[
+      ["Tạm tính", order.subtotal],
+      ...(order.discount ? [["Giảm giá" + (order.voucherCode ? ` (${order.voucherCode})` : ""), -order.discount]] : []),
+      ...(order.pointsRedeemed ? [[`Điểm đã dùng (${order.pointsRedeemed})`, -order.pointsRedeemed * 10]] : []),
+      ["Phí giao hàng", order.shippingFee], ["Tổng cộng", order.total],
+    ].map(([label, amount]) => el("tr", {}, el("th", { scope: "row", colSpan: 3, textContent: label }), el("td", { className: "num", textContent: money(amount) })))));
+  const a = order.address;
+  const timeline = el("ol", { className: "timeline", id: "order-timeline" }, ...(order.history ?? []).map((step) => el("li", {},
+    statusBadge(step.status), " ", el("span", { className: "muted", textContent: when(step.at) }),
+    step.note ? el("div", { textContent: step.note }) : "")));
+  const note = input("note", { maxLength: 500, placeholder: "Ghi chú (tuỳ chọn)" });
+  const moves = el("div", { className: "actions no-print", id: "status-actions" });
+  for (const next of NEXT[order.status] ?? []) {
+    const button = el("button", { type: "button", className: DESTRUCTIVE.has(next) ? "danger" : "", textContent: `→ ${LABEL[next]}` });
+    button.dataset.status = next;
+    button.addEventListener("click", () => run(button, async () => {
+      if (DESTRUCTIVE.has(next) && !confirmAction(`Chuyển đơn ${order.code} sang "${LABEL[next]}"? Không thể hoàn tác.`)) return;
+      await api("PATCH", `/admin/orders/${order.id}/status`, { status: next, note: note.value.trim() || null });
+      toast(`Đơn ${order.code}: ${LABEL[next]}.`);
+      const container = root;
+      container.replaceChildren();
+      await detail(container, order.id);
+    }));
+    moves.append(button);
+  }
+  if (moves.children.length === 0) moves.append(el("span", { className: "muted", textContent: "Đơn đã ở trạng thái cuối." }));
+  const print = el("button", { type: "button", className: "secondary no-print", textContent: "In phiếu đóng gói" });
+  print.addEventListener("click", () => window.print());
+  root.append(
+    heading(`Đơn ${order.code}`),
+    el("p", {}, statusBadge(order.status), " ", el("span", { className: "muted", textContent: `đặt lúc ${when(order.createdAt)}` })),
+    el("div", { className: "two" },
+      el("section", { className: "panel" }, el("h2", { textContent: "Giao đến" }),
+        el("dl", { className: "facts" },
+          el("dt", { textContent: "Người nhận" }), el("dd", { textContent: a.name }),
+          el("dt", { textContent: "Điện thoại" }), el("dd", { textContent: a.phone }),
+          el("dt", { textContent: "Địa chỉ" }), el("dd", { textContent: [a.line, a.ward, a.district, a.city].filter(Boolean).join(", ") }),
+          el("dt", { textContent: "Ghi chú" }), el("dd", { textContent: order.note || "—" }))),
+      el("section", { className: "panel" }, el("h2", { textContent: "Thanh toán" }),
+        el("dl", { className: "facts" },
+          el("dt", { textContent: "Phương thức" }), el("dd", { textContent: METHOD[order.paymentMethod] ?? order.paymentMethod }),
+          el("dt", { textContent: "Tổng" }), el("dd", { textContent: money(order.total) }),
+          el("dt", { textContent: "Mã khách" }), el("dd", { textContent: order.userId })))),
+    el("div", { className: "table-wrap" }, lines),
+    el("div", { className: "two" },
+      el("section", { className: "panel no-print" }, el("h2", { textContent: "Chuyển trạng thái" }), field("Ghi chú cho lần chuyển", note), moves),
+      el("section", { className: "panel" }, el("h2", { textContent: "Lịch sử" }), timeline)),
+    el("p", { className: "actions no-print" }, print, el("a", { href: "#/orders", textContent: "Về danh sách" })),
+  );
+}

@@ -1,0 +1,188 @@
+// Products: the list (search, category and visibility filters, hidden ones included), create and edit with
+// the API's field errors, pictures (upload with preview, reorder, remove), hide/restore and delete.
+import { api, badge, clearErrors, confirmAction, el, field, heading, input, integer, money, run, select, showErrors, toast, upload } from "./core.js";
+import { dataTable } from "./table.js";
+
+export async function render(root, [id]) {
+  if (id === "new") return editor(root, null);
+  if (id) return editor(root, await api("GET", `/products/${encodeURIComponent(id)}?includeInactive=true`));
+  return list(root);
+}
+
+async function categories() {
+  return (await api("GET", "/categories?includeInactive=true")).items;
+}
+
+async function list(root) {
+  const cats = await categories();
+  const search = input("q", { type: "search", placeholder: "Tên, mô tả…" });
+  const category = select("category", [["", "Tất cả danh mục"], ...cats.map((c) => [c.slug, c.name])], "");
+  const visibility = select("visibility", [["all", "Tất cả (kể cả đang ẩn)"], ["live", "Chỉ đang bán"]], "all");
+  const table = dataTable({
+    caption: "Sản phẩm",
+    fetchPage: ({ page, limit, sort }) => {
+      const query = new URLSearchParams({ page, limit });
+      if (visibility.value === "all") query.set("includeInactive", "true");
+      if (search.value.trim()) query.set("q", search.value.trim());
+      if (category.value) query.set("category", category.value);
+      if (sort) query.set("sort", sort);
+      return api("GET", `/products?${query}`);
+    },
+    columns: [
+      { key: "image", label: "Ảnh", sortable: false, render: (p) => (p.images[0] ? el("img", { src: p.images[0], alt: "", width: 48, height: 48 }) : "") },
+      { key: "name", label: "Tên", serverSort: () => "name", render: (p) => el("a", { href: `#/products/${p.id}`, textContent: p.name }) },
+      { key: "price", label: "Giá", num: true, serverSort: (desc) => (desc ? "-price" : "price"), render: (p) => money(p.price) },
+      { key: "stock", label: "Tồn kho", num: true, render: (p) => badge(String(p.stock), p.stock === 0 ? "bad" : p.stock <= 5 ? "warn" : "") },
+      { key: "category", label: "Danh mục", value: (p) => p.category?.name ?? "", render: (p) => p.category?.name ?? "—" },
+      { key: "isActive", label: "Trạng thái", value: (p) => (p.isActive ? 1 : 0), render: (p) => (p.isActive ? badge("đang bán", "ok") : badge("đang ẩn", "warn")) },
+      { key: "actions", label: "", sortable: false, render: (p) => visibilityButton(p, () => table.refresh()) },
+    ],
+  });
+  const form = el("form", { className: "toolbar", role: "search" },
+    field("Tìm", search), field("Danh mục", category), field("Hiển thị", visibility),
+    el("button", { type: "submit", textContent: "Lọc" }),
+    el("a", { className: "button secondary", href: "#/products/new", textContent: "+ Sản phẩm mới" }));
+  form.addEventListener("submit", (event) => { event.preventDefault(); table.firstPage(); });
+  root.append(heading("Sản phẩm"), form, table.node);
+  await table.refresh();
+}
+
+function visibilityButton(product, after) {
+  const button = el("button", { type: "button", className: "secondary", textContent: product.isActive ? "Ẩn" : "Hiện lại" });
+  button.addEventListener("click", () => run(button, async () => {
+    if (product.isActive && !confirmAction(`Ẩn "${product.name}" khỏi cửa hàng?`)) return;
+    await api("PATCH", `/products/${product.id}`, { isActive: !product.isActive });
+    toast(product.isActive ? "Đã ẩn sản phẩm." : "Sản phẩm đã hiện lại.");
+    await after();
+  }));
+  return button;
+}
+
+const list_ = (text) => text.split(",").map((part) => part.trim()).filter(Boolean);
+
+async function editor(root, product) {
+  const cats = await categories();
+  const form = el("form", { className: "grid panel", id: "product-form", noValidate: true });
+  const value = (name, fallback = "") => product?.[name] ?? fallback;
+  form.append(
+    field("Tên", input("name", { required: true, value: value("name") })),
+    field("Slug", input("slug", { value: value("slug") }), "Để trống để tạo từ tên."),
+    field("Giá (₫)", input("price", { type: "number", min: 0, step: 1, required: true, value: value("price") })),
+    field("Giá gốc (₫)", input("compareAtPrice", { type: "number", min: 0, step: 1, value: value("compareAtPrice") })),
+    field("Tồn kho", input("stock", { type: "number", min: 0, step: 1, value: value("stock", 0) })),
+    field("Danh mục", select("categoryId", [["", "— Không —"], ...cats.map((c) => [c.id, c.isActive ? c.name : `${c.name} (tắt)`])], product?.category?.id ?? "")),
+    field("Khối lượng (g)", input("weightGrams", { type: "number", min: 1, step: 1, value: value("weightGrams") })),
+    field("Thẻ", input("tags", { value: (product?.tags ?? []).join(", ") }), "Cách nhau bằng dấu phẩy."),
+    field("Dị ứng", input("allergens", { value: (product?.allergens ?? []).join(", ") }), "Cách nhau bằng dấu phẩy."),
+    el("div", { className: "wide" }, field("Mô tả", el("textarea", { name: "description", rows: 4, value: value("description") }))),
+    el("div", { className: "wide" }, field("Thành phần", el("textarea", { name: "ingredients", rows: 2, value: value("ingredients") }))),
+    el("label", { className: "field check" }, el("input", { type: "checkbox", name: "isActive", checked: product ? product.isActive : true }), "Đang bán (hiện trên cửa hàng)"),
+    el("div", { className: "actions wide" }, el("button", { type: "submit", textContent: product ? "Lưu" : "Tạo sản phẩm" }),
+      el("a", { className: "button secondary", href: "#/products", textContent: "Về danh sách" })),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    const body = {
+      name: data.get("name"),
+      price: integer(data.get("price")),
+      stock: integer(data.get("stock")),
+      compareAtPrice: integer(data.get("compareAtPrice")) ?? null,
+      categoryId: data.get("categoryId") || null,
+      weightGrams: integer(data.get("weightGrams")) ?? null,
+      tags: list_(data.get("tags")),
+      allergens: list_(data.get("allergens")),
+      description: data.get("description"),
+      ingredients: data.get("ingredients"),
+      isActive: data.get("isActive") === "on",
+    };
+    if (data.get("slug")) body.slug = data.get("slug");
+    const button = form.querySelector('button[type="submit"]');
+    button.disabled = true;
+    try {
+      clearErrors(form);
+      const saved = product ? await api("PATCH", `/products/${product.id}`, body) : await api("POST", "/products", body);
+      toast(product ? "Đã lưu sản phẩm." : "Đã tạo sản phẩm. Thêm ảnh bên dưới.");
+      if (!product) window.location.hash = `#/products/${saved.id}`;
+      else Object.assign(product, saved);
+    } catch (error) {
+      showErrors(form, error);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  root.append(heading(product ? `Sửa: ${product.name}` : "Sản phẩm mới"), form);
+  if (product) {
+    root.append(pictures(product));
+    const remove = el("button", { type: "button", className: "danger", textContent: "Xoá sản phẩm" });
+    remove.addEventListener("click", () => run(remove, async () => {
+      if (!confirmAction(`Xoá vĩnh viễn "${product.name}"?`)) return;
+      await api("DELETE", `/products/${product.id}`);
+      toast("Đã xoá sản phẩm.");
+      window.location.hash = "#/products";
+    }));
+    root.append(el("p", { className: "actions" }, remove, " ",
+      el("a", { href: `/product.html#${encodeURIComponent(product.slug)}`, target: "_blank", textContent: "Xem trên cửa hàng ↗" })));
+  }
+}
+
+/** The product's pictures in order: move left/right, remove, and upload a new one after seeing it. */
+function pictures(product) {
+  const section = el("section", { className: "panel", id: "pictures" }, el("h2", { textContent: "Ảnh" }));
+  const thumbs = el("ul", { className: "thumbs" });
+  const save = async (images) => {
+    const saved = await api("PATCH", `/products/${product.id}`, { images });
+    product.images = saved.images;
+    draw();
+  };
+  const draw = () => {
+    thumbs.replaceChildren(...product.images.map((src, index) => {
+      const left = el("button", { type: "button", className: "secondary", textContent: "←", ariaLabel: `Đưa ảnh ${index + 1} lên trước`, disabled: index === 0 });
+      const right = el("button", { type: "button", className: "secondary", textContent: "→", ariaLabel: `Đưa ảnh ${index + 1} ra sau`, disabled: index === product.images.length - 1 });
+      const drop = el("button", { type: "button", className: "danger", textContent: "✕", ariaLabel: `Bỏ ảnh ${index + 1}` });
+      const swap = (other) => { const images = [...product.images]; [images[index], images[other]] = [images[other], images[index]]; return images; };
+      left.addEventListener("click", () => run(left, () => save(swap(index - 1))));
+      right.addEventListener("click", () => run(right, () => save(swap(index + 1))));
+      drop.addEventListener("click", () => run(drop, async () => {
+        if (confirmAction("Bỏ ảnh này khỏi sản phẩm?")) await save(product.images.filter((_, i) => i !== index));
+      }));
+      return el("li", {}, el("img", { src, alt: `Ảnh ${index + 1} của ${product.name}` }), el("span", { className: "actions" }, left, right, drop));
+    }));
+    if (product.images.length === 0) thumbs.append(el("li", { className: "muted", textContent: "Chưa có ảnh." }));
+  };
+  draw();
+  const file = el("input", { type: "file", name: "image", accept: "image/png,image/jpeg,image/webp" });
+  const preview = el("img", { alt: "Ảnh sắp tải lên", hidden: true, width: 160, height: 160, id: "upload-preview" });
+  const send = el("button", { type: "submit", textContent: "Tải ảnh lên", disabled: true });
+  const form = el("form", { className: "toolbar", id: "upload-form" }, field("Ảnh mới (PNG, JPEG, WebP; tối đa 5 MB)", file), preview, send);
+  file.addEventListener("change", () => {
+    const chosen = file.files[0];
+    preview.hidden = !chosen;
+    send.disabled = !chosen;
+    // A data: URL (the page's Content-Security-Policy allows data: pictures, not blob:).
+    if (chosen) {
+      const reader = new FileReader();
+      reader.addEventListener("load", () => { preview.src = reader.result; });
+      reader.readAsDataURL(chosen);
+    }
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    send.disabled = true;
+    try {
+      clearErrors(form);
+      const saved = await upload(`/products/${product.id}/images`, file.files[0]);
+      product.images = saved.images;
+      draw();
+      form.reset();
+      preview.hidden = true;
+      toast("Đã tải ảnh lên.");
+    } catch (error) {
+      showErrors(form, { ...error, fields: { image: error.message } , message: "" });
+    } finally {
+      send.disabled = !file.files[0];
+    }
+  });
+  section.append(thumbs, form);
+  return section;
+}
