@@ -192,3 +192,85 @@ private func withLedger(_ items: [StockItemState], _ body: (RedisStockLedger, Re
         }
     }
 }
+
+/// The steps of a sale changed while it is loaded: retire, unretire, insertMissing, redefine.
+extension RedisStockLedgerTests {
+    @Test func retireIsRefusedWhileAUnitIsHeldOrConfirmed() async throws {
+        try await withLedger([item(quantity: 3, limit: 3)]) { (ledger, _, _) async throws in
+            #expect(try await ledger.reserve(key, userID: "a", quantity: 1) == .taken)
+            #expect(try await ledger.retire(key) == false)
+            #expect(try await ledger.level(key) == StockLevel(quantity: 3, held: 1, confirmed: 0, remaining: 2))
+            try await ledger.confirm(key, quantity: 1)
+            #expect(try await ledger.retire(key) == false)
+            #expect(try await ledger.level(key) == StockLevel(quantity: 3, held: 0, confirmed: 1, remaining: 2))
+            #expect(try await ledger.reserve(key, userID: "b", quantity: 2) == .taken)
+            let unknown = SaleItemKey(saleID: "sale", productID: "none")
+            #expect(try await ledger.retire(unknown))
+            try await ledger.unretire(unknown)
+            #expect(try await ledger.level(unknown) == nil)
+        }
+    }
+
+    @Test func retireThenUnretireRestoresTheStock() async throws {
+        let single = SaleItemKey(saleID: "sale", productID: "single")
+        try await withLedger([item(quantity: 3, limit: 3), item(single, quantity: 1, limit: 1)]) { (ledger, _, _) async throws in
+            #expect(try await ledger.retire(key))
+            #expect(try await ledger.level(key)?.remaining == 0)
+            #expect(try await ledger.reserve(key, userID: "a", quantity: 1) == .soldOut)
+            #expect(try await ledger.retire(key) == false)  // already retired
+            try await ledger.unretire(key)
+            #expect(try await ledger.level(key) == StockLevel(quantity: 3, held: 0, confirmed: 0, remaining: 3))
+            #expect(try await ledger.reserve(key, userID: "a", quantity: 3) == .taken)
+            // A sold-out item (its units held) is not a retired one: unretire leaves it alone.
+            #expect(try await ledger.reserve(single, userID: "a", quantity: 1) == .taken)
+            try await ledger.unretire(single)
+            #expect(try await ledger.level(single) == StockLevel(quantity: 1, held: 1, confirmed: 0, remaining: 0))
+            #expect(try await ledger.reserve(single, userID: "b", quantity: 1) == .soldOut)
+        }
+    }
+
+    @Test func insertMissingNeverReplacesAKnownItem() async throws {
+        let added = SaleItemKey(saleID: "sale", productID: "added")
+        try await withLedger([item(quantity: 3, limit: 3)]) { (ledger, _, _) async throws in
+            #expect(try await ledger.reserve(key, userID: "a", quantity: 2) == .taken)
+            try await ledger.insertMissing([item(quantity: 10, limit: 9), item(added, quantity: 5, limit: 2, held: 1, perUser: ["b": 1])])
+            #expect(try await ledger.level(key) == StockLevel(quantity: 3, held: 2, confirmed: 0, remaining: 1))
+            #expect(try await ledger.taken(key, userID: "a") == 2)
+            #expect(try await ledger.reserve(key, userID: "c", quantity: 2) == .soldOut)  // the old quantity and limit
+            #expect(try await ledger.level(added) == StockLevel(quantity: 5, held: 1, confirmed: 0, remaining: 4))
+            #expect(try await ledger.taken(added, userID: "b") == 1)
+            try await ledger.load([])  // the inserted item joined the index, so a reload drops it
+            #expect(try await ledger.level(added) == nil)
+        }
+    }
+
+    @Test func redefineKeepsCountsAndRefusesShrinkingBelowWhatIsTaken() async throws {
+        try await withLedger([item(quantity: 5, limit: 2)]) { (ledger, _, _) async throws in
+            #expect(try await ledger.reserve(key, userID: "a", quantity: 2) == .taken)
+            try await ledger.confirm(key, quantity: 1)
+            #expect(try await ledger.redefine(key, quantity: 8, perUserLimit: 3))
+            #expect(try await ledger.level(key) == StockLevel(quantity: 8, held: 1, confirmed: 1, remaining: 6))
+            #expect(try await ledger.taken(key, userID: "a") == 2)
+            #expect(try await ledger.reserve(key, userID: "a", quantity: 1) == .taken)  // the new limit
+            #expect(try await ledger.reserve(key, userID: "a", quantity: 1) == .limitExceeded)
+            #expect(try await ledger.redefine(key, quantity: 2, perUserLimit: 9) == false)  // 2 held + 1 confirmed
+            #expect(try await ledger.level(key) == StockLevel(quantity: 8, held: 2, confirmed: 1, remaining: 5))
+            #expect(try await ledger.reserve(key, userID: "b", quantity: 4) == .limitExceeded)  // the limit is still 3
+            #expect(try await ledger.redefine(key, quantity: 3, perUserLimit: 3))
+            #expect(try await ledger.level(key) == StockLevel(quantity: 3, held: 2, confirmed: 1, remaining: 0))
+            #expect(try await ledger.reserve(key, userID: "b", quantity: 1) == .soldOut)
+            #expect(try await ledger.redefine(SaleItemKey(saleID: "sale", productID: "none"), quantity: 1, perUserLimit: 1) == false)
+        }
+    }
+
+    @Test func aRetiredItemStaysRetiredWhenRedefined() async throws {
+        try await withLedger([item(quantity: 4, limit: 2)]) { (ledger, _, _) async throws in
+            #expect(try await ledger.retire(key))
+            #expect(try await ledger.redefine(key, quantity: 2, perUserLimit: 1))
+            #expect(try await ledger.level(key)?.remaining == 0)
+            #expect(try await ledger.reserve(key, userID: "a", quantity: 1) == .soldOut)
+            try await ledger.unretire(key)
+            #expect(try await ledger.level(key) == StockLevel(quantity: 2, held: 0, confirmed: 0, remaining: 2))
+        }
+    }
+}

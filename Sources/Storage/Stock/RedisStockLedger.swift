@@ -30,6 +30,40 @@ public final class RedisStockLedger: StockLedger {
         try await write(items, replacing: false)
     }
 
+    public func insertMissing(_ items: [StockItemState]) async throws {
+        guard !items.isEmpty else { return }
+        _ = try await client.evaluate(RedisStockScripts.insertMissing, keys: ["\(namespace):items"], arguments: [try payload(items)])
+    }
+
+    /// Also refused (false, nothing changed) when `quantity` is below the units already held plus confirmed.
+    public func redefine(_ key: SaleItemKey, quantity: Int, perUserLimit: Int) async throws -> Bool {
+        let reply = try await client.evaluate(RedisStockScripts.redefine, keys: keys(key), arguments: [String(quantity), String(perUserLimit)])
+        switch reply.string {
+        case "done": return true
+        case "unknown": return false
+        case "refused":
+            logger.warning("stock ledger redefine refused", metadata: ["item": "\(key)", "quantity": "\(quantity)"])
+            Counter(label: "klelite_stock_ledger_refused_total", dimensions: [("operation", "redefine")]).increment()
+            return false
+        default: throw RedisError.unexpectedReply("redefine answered \(reply)")
+        }
+    }
+
+    public func retire(_ key: SaleItemKey) async throws -> Bool {
+        let reply = try await client.evaluate(RedisStockScripts.retire, keys: keys(key), arguments: [])
+        switch reply.string {
+        case "retired", "unknown": return true
+        case "taken": return false
+        default: throw RedisError.unexpectedReply("retire answered \(reply)")
+        }
+    }
+
+    public func unretire(_ key: SaleItemKey) async throws {
+        let reply = try await client.evaluate(RedisStockScripts.unretire, keys: keys(key), arguments: [])
+        if reply.string == "unknown" { return }  // retire answers true for an unknown item; nothing to undo
+        try check(reply, "unretire", key, 0)
+    }
+
     public func reserve(_ key: SaleItemKey, userID: String, quantity: Int) async throws -> StockDecision {
         guard quantity > 0 else { return .unknownItem }
         let reply = try await client.evaluate(RedisStockScripts.reserve, keys: keys(key), arguments: [userID, String(quantity)])
@@ -121,6 +155,11 @@ public final class RedisStockLedger: StockLedger {
     }
 
     private func write(_ items: [StockItemState], replacing: Bool) async throws {
+        _ = try await client.evaluate(RedisStockScripts.load, keys: ["\(namespace):items"], arguments: [replacing ? "1" : "0", try payload(items)])
+    }
+
+    /// The JSON the load and insert scripts read.
+    private func payload(_ items: [StockItemState]) throws -> String {
         let payload = items.map { state in
             let item = itemKey(state.key)
             return LoadItem(
@@ -133,7 +172,6 @@ public final class RedisStockLedger: StockLedger {
                 perUser: state.perUser.sorted { $0.key < $1.key }.map { [.user($0.key), .units($0.value)] }
             )
         }
-        let json = String(decoding: try JSONEncoder().encode(payload), as: UTF8.self)
-        _ = try await client.evaluate(RedisStockScripts.load, keys: ["\(namespace):items"], arguments: [replacing ? "1" : "0", json])
+        return String(decoding: try JSONEncoder().encode(payload), as: UTF8.self)
     }
 }

@@ -85,4 +85,69 @@ enum RedisStockScripts {
         return 'done'
         """
     )
+
+    /// KEYS[1]: the index. ARGV: the same JSON as ``load``. Writes only the items whose hash does not exist yet and
+    /// adds them to the index; a known item (its counts possibly already taken by a reservation) is never touched.
+    static let insertMissing = RedisScript(
+        """
+        local items = cjson.decode(ARGV[1])
+        local created = 0
+        for _, item in ipairs(items) do
+          if redis.call('EXISTS', item.key) == 0 then
+            redis.call('DEL', item.users)
+            redis.call('HSET', item.key, 'quantity', item.quantity, 'limit', item.limit,
+              'remaining', item.remaining, 'confirmed', item.confirmed)
+            for _, pair in ipairs(item.perUser) do
+              if pair[2] > 0 then redis.call('HSET', item.users, pair[1], pair[2]) end
+            end
+            redis.call('SADD', KEYS[1], item.key)
+            created = created + 1
+          end
+        end
+        return created
+        """
+    )
+
+    /// ARGV: quantity, per-user limit. Changes both in place, keeping confirmed and per-user counts; `remaining`
+    /// moves by the change in quantity, so held units stay held. Refused when the new quantity is below the units
+    /// already held plus confirmed. A retired item (a quantity but nothing remaining, confirmed or taken by any user) stays retired:
+    /// only its quantity changes, and ``unretire`` later restores the new one.
+    static let redefine = RedisScript(
+        """
+        local item = redis.call('HMGET', KEYS[1], 'quantity', 'remaining', 'confirmed')
+        if not item[1] then return 'unknown' end
+        local before, remaining, confirmed = tonumber(item[1]), tonumber(item[2]), tonumber(item[3])
+        local quantity = tonumber(ARGV[1])
+        if before > 0 and remaining == 0 and confirmed == 0 and redis.call('HLEN', KEYS[2]) == 0 then
+          redis.call('HSET', KEYS[1], 'quantity', quantity, 'limit', ARGV[2])
+          return 'done'
+        end
+        if quantity < before - remaining then return 'refused' end
+        redis.call('HSET', KEYS[1], 'quantity', quantity, 'limit', ARGV[2], 'remaining', remaining + quantity - before)
+        return 'done'
+        """
+    )
+
+    /// Takes every unit only while none is held or confirmed (`remaining == quantity`, `confirmed == 0`).
+    static let retire = RedisScript(
+        """
+        local item = redis.call('HMGET', KEYS[1], 'quantity', 'remaining', 'confirmed')
+        if not item[1] then return 'unknown' end
+        if tonumber(item[3]) ~= 0 or tonumber(item[2]) ~= tonumber(item[1]) then return 'taken' end
+        redis.call('HSET', KEYS[1], 'remaining', 0)
+        return 'retired'
+        """
+    )
+
+    /// Restores `remaining = quantity` of a retired item: nothing remaining, nothing confirmed, no user holding any
+    /// unit (a sold-out item, whose units are held, is refused and left alone).
+    static let unretire = RedisScript(
+        """
+        local item = redis.call('HMGET', KEYS[1], 'quantity', 'remaining', 'confirmed')
+        if not item[1] then return 'unknown' end
+        if tonumber(item[2]) ~= 0 or tonumber(item[3]) ~= 0 or redis.call('HLEN', KEYS[2]) ~= 0 then return 'refused' end
+        redis.call('HSET', KEYS[1], 'remaining', item[1])
+        return 'done'
+        """
+    )
 }
