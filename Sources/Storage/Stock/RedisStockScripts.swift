@@ -1,0 +1,153 @@
+/// The Lua scripts of ``RedisStockLedger``: each ledger operation is exactly one script, so Redis runs its
+/// checks and its writes as one atomic step (no decrement-then-rollback, no window between check and take).
+///
+/// Keys: `KEYS[1]` is an item's hash (`quantity`, `limit`, `remaining`, `confirmed`); `KEYS[2]` is the item's
+/// per-user hash (user id → units held or bought). `held` is never stored: it is `quantity − remaining − confirmed`.
+/// Guarded steps answer `refused` and change nothing instead of pushing a counter past its bound.
+enum RedisStockScripts {
+    /// ARGV: replace ("1" drops every item listed in the index `KEYS[1]` first), then a JSON array of
+    /// `{key, users, quantity, limit, remaining, confirmed, perUser: [[user, units], …]}`.
+    static let load = RedisScript(
+        """
+        if ARGV[1] == '1' then
+          for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do redis.call('DEL', key, key .. ':users') end
+          redis.call('DEL', KEYS[1])
+        end
+        local items = cjson.decode(ARGV[2])
+        for _, item in ipairs(items) do
+          redis.call('DEL', item.key, item.users)
+          redis.call('HSET', item.key, 'quantity', item.quantity, 'limit', item.limit,
+            'remaining', item.remaining, 'confirmed', item.confirmed)
+          for _, pair in ipairs(item.perUser) do
+            if pair[2] > 0 then redis.call('HSET', item.users, pair[1], pair[2]) end
+          end
+          redis.call('SADD', KEYS[1], item.key)
+        end
+        return #items
+        """
+    )
+
+    /// ARGV: user, quantity. The per-user limit first, then the stock; both taken or neither.
+    static let reserve = RedisScript(
+        """
+        local item = redis.call('HMGET', KEYS[1], 'limit', 'remaining')
+        if not item[1] then return 'unknown' end
+        local quantity = tonumber(ARGV[2])
+        local taken = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+        if taken + quantity > tonumber(item[1]) then return 'limit' end
+        if tonumber(item[2]) < quantity then return 'soldout' end
+        redis.call('HINCRBY', KEYS[1], 'remaining', -quantity)
+        redis.call('HINCRBY', KEYS[2], ARGV[1], quantity)
+        return 'taken'
+        """
+    )
+
+    /// ARGV: user, quantity. Gives held units back; refused if the item or the user holds fewer
+    /// (a second release of the same units, or a release after they were confirmed).
+    static let release = RedisScript(
+        """
+        local item = redis.call('HMGET', KEYS[1], 'quantity', 'remaining', 'confirmed')
+        if not item[1] then return 'unknown' end
+        local quantity = tonumber(ARGV[2])
+        local held = tonumber(item[1]) - tonumber(item[2]) - tonumber(item[3])
+        local taken = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+        if held < quantity or taken < quantity then return 'refused' end
+        redis.call('HINCRBY', KEYS[1], 'remaining', quantity)
+        if taken == quantity then redis.call('HDEL', KEYS[2], ARGV[1]) else redis.call('HINCRBY', KEYS[2], ARGV[1], -quantity) end
+        return 'done'
+        """
+    )
+
+    /// ARGV: quantity. Moves held units to confirmed; refused if fewer are held (e.g. they were released).
+    static let confirm = RedisScript(
+        """
+        local item = redis.call('HMGET', KEYS[1], 'quantity', 'remaining', 'confirmed')
+        if not item[1] then return 'unknown' end
+        local quantity = tonumber(ARGV[1])
+        local held = tonumber(item[1]) - tonumber(item[2]) - tonumber(item[3])
+        if held < quantity then return 'refused' end
+        redis.call('HINCRBY', KEYS[1], 'confirmed', quantity)
+        return 'done'
+        """
+    )
+
+    /// ARGV: user, quantity. Gives confirmed units back to the stock and to the user's limit.
+    static let returnConfirmed = RedisScript(
+        """
+        local item = redis.call('HMGET', KEYS[1], 'confirmed')
+        if not item[1] then return 'unknown' end
+        local quantity = tonumber(ARGV[2])
+        local taken = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+        if tonumber(item[1]) < quantity or taken < quantity then return 'refused' end
+        redis.call('HINCRBY', KEYS[1], 'confirmed', -quantity)
+        redis.call('HINCRBY', KEYS[1], 'remaining', quantity)
+        if taken == quantity then redis.call('HDEL', KEYS[2], ARGV[1]) else redis.call('HINCRBY', KEYS[2], ARGV[1], -quantity) end
+        return 'done'
+        """
+    )
+
+    /// KEYS[1]: the index. ARGV: the same JSON as ``load``. Writes only the items whose hash does not exist yet and
+    /// adds them to the index; a known item (its counts possibly already taken by a reservation) is never touched.
+    static let insertMissing = RedisScript(
+        """
+        local items = cjson.decode(ARGV[1])
+        local created = 0
+        for _, item in ipairs(items) do
+          if redis.call('EXISTS', item.key) == 0 then
+            redis.call('DEL', item.users)
+            redis.call('HSET', item.key, 'quantity', item.quantity, 'limit', item.limit,
+              'remaining', item.remaining, 'confirmed', item.confirmed)
+            for _, pair in ipairs(item.perUser) do
+              if pair[2] > 0 then redis.call('HSET', item.users, pair[1], pair[2]) end
+            end
+            redis.call('SADD', KEYS[1], item.key)
+            created = created + 1
+          end
+        end
+        return created
+        """
+    )
+
+    /// ARGV: quantity, per-user limit. Changes both in place, keeping confirmed and per-user counts; `remaining`
+    /// moves by the change in quantity, so held units stay held. Refused when the new quantity is below the units
+    /// already held plus confirmed. A retired item (a quantity but nothing remaining, confirmed or taken by any user) stays retired:
+    /// only its quantity changes, and ``unretire`` later restores the new one.
+    static let redefine = RedisScript(
+        """
+        local item = redis.call('HMGET', KEYS[1], 'quantity', 'remaining', 'confirmed')
+        if not item[1] then return 'unknown' end
+        local before, remaining, confirmed = tonumber(item[1]), tonumber(item[2]), tonumber(item[3])
+        local quantity = tonumber(ARGV[1])
+        if before > 0 and remaining == 0 and confirmed == 0 and redis.call('HLEN', KEYS[2]) == 0 then
+          redis.call('HSET', KEYS[1], 'quantity', quantity, 'limit', ARGV[2])
+          return 'done'
+        end
+        if quantity < before - remaining then return 'refused' end
+        redis.call('HSET', KEYS[1], 'quantity', quantity, 'limit', ARGV[2], 'remaining', remaining + quantity - before)
+        return 'done'
+        """
+    )
+
+    /// Takes every unit only while none is held or confirmed (`remaining == quantity`, `confirmed == 0`).
+    static let retire = RedisScript(
+        """
+        local item = redis.call('HMGET', KEYS[1], 'quantity', 'remaining', 'confirmed')
+        if not item[1] then return 'unknown' end
+        if tonumber(item[3]) ~= 0 or tonumber(item[2]) ~= tonumber(item[1]) then return 'taken' end
+        redis.call('HSET', KEYS[1], 'remaining', 0)
+        return 'retired'
+        """
+    )
+
+    /// Restores `remaining = quantity` of a retired item: nothing remaining, nothing confirmed, no user holding any
+    /// unit (a sold-out item, whose units are held, is refused and left alone).
+    static let unretire = RedisScript(
+        """
+        local item = redis.call('HMGET', KEYS[1], 'quantity', 'remaining', 'confirmed')
+        if not item[1] then return 'unknown' end
+        if tonumber(item[2]) ~= 0 or tonumber(item[3]) ~= 0 or redis.call('HLEN', KEYS[2]) ~= 0 then return 'refused' end
+        redis.call('HSET', KEYS[1], 'remaining', item[1])
+        return 'done'
+        """
+    )
+}
