@@ -115,7 +115,8 @@ public final class InMemoryStockLedger: StockLedger {
     public func retire(_ key: SaleItemKey) async throws -> Bool {
         guard let item = item(key) else { return true }
         guard item.confirmed.load(ordering: .acquiring) == 0 else { return false }
-        return item.remaining.compareExchange(expected: item.quantity.load(ordering: .acquiring), desired: 0, ordering: .acquiringAndReleasing).exchanged
+        let quantity = item.quantity.load(ordering: .acquiring)
+        return item.remaining.compareExchange(expected: quantity, desired: 0, ordering: .acquiringAndReleasing).exchanged
     }
 
     public func unretire(_ key: SaleItemKey) async throws {
