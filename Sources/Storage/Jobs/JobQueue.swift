@@ -75,7 +75,9 @@ public final class JobQueue: Sendable {
         try job.insert(db)
         let signal = self.signal(for: request.queue)
         db.afterNextTransaction { _ in signal.notify() }
-        return job.id!
+        // SQLite assigns the row id on insert; a job without one would be a broken database, not bad input.
+        guard let id = job.id else { throw AppError(.internalError, "The job was not stored.") }
+        return id
     }
 
     /// Adds a job in a transaction of its own.

@@ -293,7 +293,8 @@ public struct PointsExpiryJobHandler: JobHandler {
     /// Queues the run for the day after `date` (idempotent per day, so start-up can call it every time).
     public static func schedule(_ jobs: JobQueue, after date: Date) async throws {
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+        // The shop's day (Vietnam, UTC+7 without daylight saving time).
+        calendar.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh") ?? TimeZone(secondsFromGMT: 7 * 3600) ?? .gmt
         let next = calendar.startOfDay(for: date.addingTimeInterval(24 * 3600))
         let day = String(Int(next.timeIntervalSince1970) / 86400)
         try await jobs.enqueue(
