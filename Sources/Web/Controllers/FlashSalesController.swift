@@ -85,7 +85,7 @@ struct FlashSalesController<Context: AppRequestContextProtocol> {
 
     /// `stock` events whenever the sale's counters change, coalesced by ``SaleStockBroadcaster``.
     @Sendable func live(_ request: Request, context: Context) async throws -> Response {
-        let slot = try stream.takeSlot(for: context.remoteAddress)
+        let slot = try stream.takeSlot(for: context.clientAddress)
         let sale = try await sales.sale(idOrSlug: try context.parameters.require("id"))
         let (opening, events) = stockEvents.subscribe(saleID: sale.id, opening: sale)
         return stream.response(holding: slot, opening: [opening], live: events)

@@ -89,7 +89,7 @@ struct NotificationsController<Context: AppRequestContextProtocol> {
     /// too much was missed); then an `unread` count; then every new notification and count as it commits.
     @Sendable func live(_ request: Request, context: Context) async throws -> Response {
         let identity = try context.requireIdentity()
-        let slot = try stream.takeSlot(for: context.remoteAddress)
+        let slot = try stream.takeSlot(for: context.clientAddress)
         let userID = identity.user.id
         // Subscribe before reading the replay, so nothing committed in between is lost; duplicates are skipped.
         let events = hub.subscribe(userID: userID, sessionID: identity.sessionID)
