@@ -19,16 +19,14 @@ struct SecretStore: Sendable {
     /// (and saving) any that the file does not hold yet.
     func resolve(configuredJWT: String?, configuredWebhook: String?) throws -> Secrets {
         var stored = try read()
-        var changed = false
-        for name in ["JWT_SECRET", "PAYMENT_WEBHOOK_SECRET"] where stored[name] == nil {
-            stored[name] = Self.generate()
-            changed = true
+        let jwt = stored["JWT_SECRET"] ?? Self.generate()
+        let webhook = stored["PAYMENT_WEBHOOK_SECRET"] ?? Self.generate()
+        if stored["JWT_SECRET"] == nil || stored["PAYMENT_WEBHOOK_SECRET"] == nil {
+            stored["JWT_SECRET"] = jwt
+            stored["PAYMENT_WEBHOOK_SECRET"] = webhook
+            try write(stored)
         }
-        if changed { try write(stored) }
-        return Secrets(
-            jwtSecret: configuredJWT ?? stored["JWT_SECRET"]!,
-            paymentWebhookSecret: configuredWebhook ?? stored["PAYMENT_WEBHOOK_SECRET"]!
-        )
+        return Secrets(jwtSecret: configuredJWT ?? jwt, paymentWebhookSecret: configuredWebhook ?? webhook)
     }
 
     /// 48 random bytes, hex-encoded (96 characters): well above jwt-kit's 32-byte minimum for HS256.
@@ -52,7 +50,7 @@ struct SecretStore: Sendable {
     private func write(_ values: [String: String]) throws {
         let directory = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let text = values.keys.sorted().map { "\($0)=\(values[$0]!)\n" }.joined()
+        let text = values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)\n" }.joined()
         let temporary = path + ".tmp"
         guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary])
