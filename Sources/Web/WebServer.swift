@@ -3,69 +3,12 @@ import Hummingbird
 import Logging
 import Storage
 
-/// Everything the HTTP layer needs, handed in by the composition root.
-public struct WebDependencies: Sendable {
-    public var database: AppDatabase
-    public var clock: any AppClock
-    public var accounts: AccountService
-    public var catalog: CatalogService
-    public var jobs: JobQueue
-    public var notifications: NotificationService
-    public var hub: any NotificationHub
-    public var flashSales: FlashSaleService
-    public var carts: CartService
-    public var orders: OrderService
-    public var vouchers: VoucherService
-    public var payments: PaymentService
-    public var loyalty: LoyaltyService
-    public var accessTokens: AccessTokens
-    /// Counts attempts on throttled routes (in memory, or shared through Redis in cluster mode).
-    public var rateLimiter: any RateLimiter
-    public var settings: WebSettings
-    /// Renders the Prometheus exposition for `GET /metrics`.
-    public var metricsText: @Sendable () -> String
-
-    public init(
-        database: AppDatabase,
-        clock: any AppClock,
-        accounts: AccountService,
-        catalog: CatalogService,
-        jobs: JobQueue,
-        notifications: NotificationService,
-        hub: any NotificationHub,
-        flashSales: FlashSaleService,
-        carts: CartService,
-        orders: OrderService,
-        vouchers: VoucherService,
-        payments: PaymentService,
-        loyalty: LoyaltyService,
-        accessTokens: AccessTokens,
-        rateLimiter: any RateLimiter,
-        settings: WebSettings,
-        metricsText: @escaping @Sendable () -> String = { "" }
-    ) {
-        self.database = database
-        self.clock = clock
-        self.accounts = accounts
-        self.catalog = catalog
-        self.jobs = jobs
-        self.notifications = notifications
-        self.hub = hub
-        self.flashSales = flashSales
-        self.carts = carts
-        self.orders = orders
-        self.vouchers = vouchers
-        self.payments = payments
-        self.loyalty = loyalty
-        self.accessTokens = accessTokens
-        self.rateLimiter = rateLimiter
-        self.settings = settings
-        self.metricsText = metricsText
-    }
-}
-
 /// HTTP-level settings derived from the appliance configuration.
 public struct WebSettings: Sendable {
+    /// Signs and verifies the access tokens (JWT): at least 32 bytes.
+    public var accessTokenSecret: String
+    /// Renders the Prometheus exposition for `GET /metrics`.
+    public var metricsText: @Sendable () -> String
     /// Folder of the storefront's HTML, CSS, ES modules and images (used when `embeddedSite` is nil).
     public var staticDirectory: String
     /// Folder of uploaded product pictures, served under `/uploads/`.
@@ -101,6 +44,8 @@ public struct WebSettings: Sendable {
     public var maxStreamsPerClient: Int
 
     public init(
+        accessTokenSecret: String,
+        metricsText: @escaping @Sendable () -> String = { "" },
         staticDirectory: String = "static",
         uploadsDirectory: String = "data/uploads",
         openAPIPath: String = "openapi.yaml",
@@ -118,6 +63,8 @@ public struct WebSettings: Sendable {
         guestCartsPerHour: Int = 30,
         maxStreamsPerClient: Int = 16
     ) {
+        self.accessTokenSecret = accessTokenSecret
+        self.metricsText = metricsText
         self.staticDirectory = staticDirectory
         self.uploadsDirectory = uploadsDirectory
         self.openAPIPath = openAPIPath
@@ -159,8 +106,7 @@ public struct WebSettings: Sendable {
 
 /// Builds the shop's router: middleware in order from the outside in, then every route collection,
 /// then static files last (they answer only what no route did).
-public func buildRouter(_ dependencies: WebDependencies, logger: Logger) -> Router<AppRequestContext> {
-    let settings = dependencies.settings
+public func buildRouter(_ shop: Shop, settings: WebSettings, logger: Logger) -> Router<AppRequestContext> {
     let staticCacheControl = CacheControl([
         (.textHtml, [.noCache]),
         (.textCss, [.public, .maxAge(3600)]),
@@ -199,56 +145,57 @@ public func buildRouter(_ dependencies: WebDependencies, logger: Logger) -> Rout
             logger: logger
         )
     }
-    let authentication = AuthenticationMiddleware<AppRequestContext>(accounts: dependencies.accounts, tokens: dependencies.accessTokens)
+    let accessTokens = AccessTokens(secret: settings.accessTokenSecret, clock: shop.clock)
+    let authentication = AuthenticationMiddleware<AppRequestContext>(accounts: shop.accounts, tokens: accessTokens)
     let openAPIPath = settings.openAPIPath
     let embeddedSpec = settings.embeddedSite?.openAPI
     OpsController<AppRequestContext>(
-        database: dependencies.database,
-        metricsText: dependencies.metricsText,
+        database: shop.database,
+        metricsText: settings.metricsText,
         openAPI: { embeddedSpec ?? FileManager.default.contents(atPath: openAPIPath).map { ByteBuffer(bytes: $0) } },
         metricsAccess: MetricsAccess(open: settings.metricsOpen, token: settings.metricsToken, authentication: authentication)
     ).addRoutes(to: router)
 
     let api = router.group("api/v1").add(middleware: authentication)
     AuthController(
-        accounts: dependencies.accounts,
-        carts: dependencies.carts,
-        tokens: dependencies.accessTokens,
-        hub: dependencies.hub,
+        accounts: shop.accounts,
+        carts: shop.carts,
+        tokens: accessTokens,
+        hub: shop.hub,
         cookies: SessionCookies(secure: settings.secureTransport),
-        throttle: AuthThrottle(limiter: dependencies.rateLimiter, perMinute: settings.authRatePerMinute),
+        throttle: AuthThrottle(limiter: shop.rateLimiter, perMinute: settings.authRatePerMinute),
         ownOrigins: settings.ownOrigins
     ).addRoutes(to: api.group("auth"))
-    AdminUsersController(accounts: dependencies.accounts, hub: dependencies.hub)
+    AdminUsersController(accounts: shop.accounts, hub: shop.hub)
         .addRoutes(to: api.group("admin/users").add(middleware: RequireRoleMiddleware(.admin)))
-    AdminJobsController(jobs: dependencies.jobs)
+    AdminJobsController(jobs: shop.jobs)
         .addRoutes(to: api.group("admin/jobs").add(middleware: RequireRoleMiddleware(.admin)))
-    AdminStatsController(stats: AdminStatsService(database: dependencies.database, clock: dependencies.clock, flashSales: dependencies.flashSales))
+    AdminStatsController(stats: shop.stats)
         .addRoutes(to: api.group("admin/stats").add(middleware: RequireRoleMiddleware(.admin)))
-    CatalogController(catalog: dependencies.catalog, cache: CatalogResponseCache()).addRoutes(to: api)
+    CatalogController(catalog: shop.catalog, cache: CatalogResponseCache()).addRoutes(to: api)
     let admin = api.group().add(middleware: RequireRoleMiddleware(.admin))
-    AdminCatalogController(catalog: dependencies.catalog).addRoutes(to: admin)
+    AdminCatalogController(catalog: shop.catalog).addRoutes(to: admin)
     let signedIn = api.group().add(middleware: RequireRoleMiddleware())
     let stream = EventStreamResponder(
-        clock: dependencies.clock,
+        clock: shop.clock,
         heartbeat: settings.streamHeartbeat,
         slots: StreamSlots(limit: settings.maxStreamsPerClient)
     )
-    NotificationsController(notifications: dependencies.notifications, hub: dependencies.hub, jobs: dependencies.jobs, stream: stream)
+    NotificationsController(notifications: shop.notifications, hub: shop.hub, jobs: shop.jobs, stream: stream)
         .addRoutes(to: signedIn, admin: admin)
-    let sales = dependencies.flashSales
+    let sales = shop.flashSales
     let stockEvents = SaleStockBroadcaster(signals: sales.stockChanges, eventsPerSecond: 10) { try await sales.sale(idOrSlug: $0) }
     FlashSalesController(sales: sales, stream: stream, stockEvents: stockEvents)
         .addRoutes(to: api, signedIn: signedIn, admin: admin)
     CartController(
-        carts: dependencies.carts,
+        carts: shop.carts,
         secureCookies: settings.secureTransport,
-        limiter: dependencies.rateLimiter,
+        limiter: shop.rateLimiter,
         guestCartsPerHour: settings.guestCartsPerHour
     ).addRoutes(to: api)
-    OrdersController(orders: dependencies.orders).addRoutes(to: signedIn, admin: admin)
-    VouchersController(vouchers: dependencies.vouchers, carts: dependencies.carts).addRoutes(to: signedIn, admin: admin)
-    PaymentsController(payments: dependencies.payments).addRoutes(to: api, signedIn: signedIn)
-    LoyaltyController(loyalty: dependencies.loyalty).addRoutes(to: signedIn, admin: admin)
+    OrdersController(orders: shop.orders).addRoutes(to: signedIn, admin: admin)
+    VouchersController(vouchers: shop.vouchers, carts: shop.carts).addRoutes(to: signedIn, admin: admin)
+    PaymentsController(payments: shop.payments).addRoutes(to: api, signedIn: signedIn)
+    LoyaltyController(loyalty: shop.loyalty).addRoutes(to: signedIn, admin: admin)
     return router
 }

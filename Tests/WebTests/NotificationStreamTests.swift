@@ -23,7 +23,7 @@ func eventually(_ what: String, _ condition: () async throws -> Bool) async thro
     }
 
     @Test func theStreamCarriesCommittedEventsAndHeartbeatsAndEndsWithItsSession() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.app.test(.live) { client in
             let browser = Browser(client)
             let user = try userID(try await browser.register())
@@ -64,7 +64,7 @@ func eventually(_ what: String, _ condition: () async throws -> Bool) async thro
     }
 
     @Test func reconnectingWithLastEventIDReplaysExactlyWhatWasMissed() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.app.test(.live) { client in
             let browser = Browser(client)
             let user = try userID(try await browser.register())
@@ -85,7 +85,7 @@ func eventually(_ what: String, _ condition: () async throws -> Bool) async thro
     }
 
     @Test func aTooOldLastEventIDGetsOneResync() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.app.test(.live) { client in
             let browser = Browser(client)
             let user = try userID(try await browser.register())
@@ -104,7 +104,7 @@ func eventually(_ what: String, _ condition: () async throws -> Bool) async thro
     }
 
     @Test func notificationRoutesListCountReadAndBroadcast() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.createAdmin()
         try await shop.app.test(.router) { client in
             let customer = Browser(client)

@@ -161,7 +161,7 @@ public final class OrderService: Sendable {
                 try self.jobs.enqueue(
                     db,
                     try JobRequest(
-                        queue: EmailJob.queue,
+                        queue: JobQueue.maintenance,
                         kind: UnpaidOrderJob.kind,
                         payload: UnpaidOrderJob(orderID: order.id),
                         idempotencyKey: "unpaid-\(order.id)",
