@@ -7,10 +7,15 @@ import Storage
 struct PaymentsController<Context: AppRequestContextProtocol> {
     let payments: PaymentService
 
-    func addRoutes(to api: RouterGroup<Context>, signedIn: RouterGroup<Context>) {
-        signedIn.post("payments/:orderId/checkout", use: checkout)
-        signedIn.post("payments/simulated/:orderId", use: simulated)
-        api.post("payments/webhook", use: webhook)
+    /// Mounted at `payments`: the provider's signed webhook (no session; the signature is the credential).
+    func addPublicRoutes(to group: RouterGroup<Context>) {
+        group.post("webhook", use: webhook)
+    }
+
+    /// Mounted at `payments`, signed in: starting a payment, and the simulated gateway's decision.
+    func addSignedInRoutes(to group: RouterGroup<Context>) {
+        group.post(":orderId/checkout", use: checkout)
+        group.post("simulated/:orderId", use: simulated)
     }
 
     struct CheckoutResponse: ResponseEncodable {
@@ -46,7 +51,7 @@ struct PaymentsController<Context: AppRequestContextProtocol> {
         let body = try await request.collectBody(upTo: 64 * 1024)
         let outcome = try await payments.handleWebhook(
             body: Data(buffer: body),
-            signatureHeader: request.headers[HTTPField.Name("Klelite-Signature")!]
+            signatureHeader: request.headers[.kleliteSignature]
         )
         return WebhookResponse(outcome: outcome)
     }

@@ -35,13 +35,3 @@ public struct BodyLimitMiddleware<Context: AppRequestContextProtocol>: RouterMid
         return try await next(request, context)
     }
 }
-
-/// What the shop's middleware needs to read and set on a context.
-public protocol AppRequestContextProtocol: RequestContext {
-    var maxUploadSize: Int { get set }
-    var remoteAddress: String? { get }
-    var clientAddress: String? { get set }
-    var identity: Identity? { get set }
-}
-
-extension AppRequestContext: AppRequestContextProtocol {}
