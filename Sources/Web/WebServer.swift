@@ -65,7 +65,7 @@ public func buildRouter(_ shop: Shop, settings: WebSettings, logger: Logger) -> 
     let admin = api.group().add(middleware: RequireRoleMiddleware(.admin))
     let stream = EventStreamResponder(clock: shop.clock, heartbeat: settings.streamHeartbeat, slots: StreamSlots(limit: settings.maxStreamsPerClient))
 
-    let auth = AuthController(
+    let auth = AuthController<AppRequestContext>(
         accounts: shop.accounts,
         carts: shop.carts,
         tokens: accessTokens,
@@ -77,8 +77,8 @@ public func buildRouter(_ shop: Shop, settings: WebSettings, logger: Logger) -> 
     auth.addPublicRoutes(to: api.group("auth"))
     auth.addSignedInRoutes(to: signedIn.group("auth"))
 
-    let catalog = CatalogController(catalog: shop.catalog, cache: CatalogResponseCache())
-    let catalogAdmin = AdminCatalogController(catalog: shop.catalog)
+    let catalog = CatalogController<AppRequestContext>(catalog: shop.catalog, cache: CatalogResponseCache())
+    let catalogAdmin = AdminCatalogController<AppRequestContext>(catalog: shop.catalog)
     catalog.addPublicCategoryRoutes(to: api.group("categories"))
     catalogAdmin.addCategoryRoutes(to: admin.group("categories"))
     catalog.addPublicProductRoutes(to: api.group("products"))
@@ -89,31 +89,31 @@ public func buildRouter(_ shop: Shop, settings: WebSettings, logger: Logger) -> 
     CartController(carts: shop.carts, secureCookies: settings.secureTransport, limiter: shop.rateLimiter, guestCartsPerHour: settings.guestCartsPerHour)
         .addRoutes(to: api.group("cart"))
 
-    let orders = OrdersController(orders: shop.orders)
+    let orders = OrdersController<AppRequestContext>(orders: shop.orders)
     orders.addSignedInRoutes(to: signedIn.group("orders"))
     orders.addAdminRoutes(to: admin.group("admin/orders"))
 
-    let vouchers = VouchersController(vouchers: shop.vouchers, carts: shop.carts)
+    let vouchers = VouchersController<AppRequestContext>(vouchers: shop.vouchers, carts: shop.carts)
     vouchers.addSignedInRoutes(to: signedIn.group("vouchers"))
     vouchers.addAdminRoutes(to: admin.group("admin/vouchers"))
 
-    let payments = PaymentsController(payments: shop.payments)
+    let payments = PaymentsController<AppRequestContext>(payments: shop.payments)
     payments.addPublicRoutes(to: api.group("payments"))
     payments.addSignedInRoutes(to: signedIn.group("payments"))
 
-    let loyalty = LoyaltyController(loyalty: shop.loyalty)
+    let loyalty = LoyaltyController<AppRequestContext>(loyalty: shop.loyalty)
     loyalty.addSignedInRoutes(to: signedIn.group("loyalty"))
     loyalty.addAdminRoutes(to: admin.group("admin/loyalty"))
 
     let sales = shop.flashSales
     let stockEvents = SaleStockBroadcaster(signals: sales.stockChanges, eventsPerSecond: 10) { try await sales.sale(idOrSlug: $0) }
-    let flashSales = FlashSalesController(sales: sales, stream: stream, stockEvents: stockEvents)
+    let flashSales = FlashSalesController<AppRequestContext>(sales: sales, stream: stream, stockEvents: stockEvents)
     flashSales.addPublicRoutes(to: api.group("flash-sales"))
     flashSales.addSignedInRoutes(to: signedIn.group("flash-sales"))
     flashSales.addAdminReservationRoutes(to: admin.group("flash-sales"))
     flashSales.addAdminRoutes(to: admin.group("admin/flash-sales"))
 
-    let notifications = NotificationsController(notifications: shop.notifications, hub: shop.hub, jobs: shop.jobs, stream: stream)
+    let notifications = NotificationsController<AppRequestContext>(notifications: shop.notifications, hub: shop.hub, jobs: shop.jobs, stream: stream)
     notifications.addSignedInRoutes(to: signedIn.group("notifications"))
     notifications.addAdminRoutes(to: admin.group("admin/notifications"))
 

@@ -25,7 +25,7 @@ struct CatalogController<Context: AppRequestContextProtocol> {
         group.post(":id/reviews", use: addReview)
     }
 
-    /// Mounted at `reviews`, signed in: deleting one's own review (or, as admin, anyone's).
+    /// Mounted at `reviews`, signed in: deleting a review.
     func addSignedInReviewRoutes(to group: RouterGroup<Context>) {
         group.delete(":id", use: deleteReview)
     }
