@@ -3,14 +3,20 @@ import HTTPTypes
 import Hummingbird
 import Storage
 
-/// `/api/v1/payments`: start paying an order, the provider's signed webhook, and the simulated gateway.
+/// `/api/v1/payments`: the accepted methods, start paying an order, the provider's signed webhook, and the
+/// simulated gateway.
 struct PaymentsController<Context: AppRequestContextProtocol> {
     let payments: PaymentService
 
     func addRoutes(to api: RouterGroup<Context>, signedIn: RouterGroup<Context>) {
+        api.get("payments/methods", use: methods)
         signedIn.post("payments/:orderId/checkout", use: checkout)
         signedIn.post("payments/simulated/:orderId", use: simulated)
         api.post("payments/webhook", use: webhook)
+    }
+
+    struct MethodsResponse: ResponseEncodable {
+        let methods: [PaymentMethod]
     }
 
     struct CheckoutResponse: ResponseEncodable {
@@ -23,6 +29,11 @@ struct PaymentsController<Context: AppRequestContextProtocol> {
 
     struct WebhookResponse: ResponseEncodable {
         let outcome: String
+    }
+
+    /// Public: the checkout page offers only what the shop takes (`PAYMENT_PROVIDER=none` means cash on delivery).
+    @Sendable func methods(_ request: Request, context: Context) async throws -> MethodsResponse {
+        MethodsResponse(methods: payments.acceptedMethods)
     }
 
     @Sendable func checkout(_ request: Request, context: Context) async throws -> CheckoutResponse {
