@@ -78,8 +78,16 @@ func makeTestApplication(flags: [String: String] = [:]) async throws -> some App
         }
     }
 
-    @Test func tlsTurnsOnStrictTransportSecurityOnlyWhenConfigured() async throws {
-        try await makeTestApplication().test(.router) { client in
+    /// HSTS on every response once shoppers arrive over https (`PUBLIC_URL`), and never over plain http, where a
+    /// browser that remembered it could no longer reach the shop.
+    @Test func strictTransportSecurityIsSentExactlyWhenTheShopIsServedOverHTTPS() async throws {
+        try await makeTestApplication(flags: ["PUBLIC_URL": "https://shop.klelite.vn"]).test(.router) { client in
+            for uri in ["/healthz", "/", "/api/v1/nothing-here"] {
+                let response = try await client.execute(uri: uri, method: .get)
+                #expect(response.headers[.strictTransportSecurity] == "max-age=31536000; includeSubDomains", "\(uri)")
+            }
+        }
+        try await makeTestApplication(flags: ["PUBLIC_URL": "http://shop.klelite.vn"]).test(.router) { client in
             let response = try await client.execute(uri: "/healthz", method: .get)
             #expect(response.headers[.strictTransportSecurity] == nil)
         }

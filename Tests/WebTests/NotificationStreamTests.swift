@@ -2,19 +2,11 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import TestSupport
 import Testing
 
 @testable import Storage
 @testable import Web
-
-/// Polls a condition that asynchronous work will make true, for at most ten seconds of real time.
-func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
-    for _ in 0..<2000 {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(5))
-    }
-    Issue.record("timed out waiting for: \(what)")
-}
 
 /// Streams go through the `.live` transport (the router transport would wait for the whole body).
 @Suite struct NotificationStreamTests {
