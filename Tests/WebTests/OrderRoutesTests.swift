@@ -110,6 +110,21 @@ import Testing
     }
 }
 
+extension PaymentProviderRoutesTests {
+    /// The checkout page asks which methods to offer, before anyone signs in: only cash on delivery without a
+    /// provider, all three with one.
+    @Test(arguments: [false, true])
+    func checkoutPagesLearnTheAcceptedPaymentMethodsWithoutSigningIn(onlinePayments: Bool) async throws {
+        let shop = try TestShop(onlinePayments: onlinePayments)
+        try await shop.app.test(.router) { client in
+            let response = try await Browser(client).send(.get, "/api/v1/payments/methods")
+            #expect(response.status == .ok)
+            let methods = try #require(try response.json()["methods"] as? [String])
+            #expect(methods == (onlinePayments ? ["cod", "card", "bank_transfer"] : ["cod"]))
+        }
+    }
+}
+
 @Suite struct VoucherRoutesTests {
     @Test func adminsManageVouchersAndShoppersPreviewThem() async throws {
         let shop = try ShopFixture()

@@ -2,7 +2,7 @@
 // and the catalogue with categories, search, price and stock filters, sorting and paging.
 import { api, serverSkew } from "/js/api.js";
 import { duration, element, productCard } from "/js/format.js";
-import { t } from "/js/i18n.js";
+import { explain, t } from "/js/i18n.js";
 import "/js/layout.js";
 
 const grid = document.getElementById("products");
@@ -59,7 +59,7 @@ async function showProducts() {
     }));
     if (page.items.length === 0) grid.append(element("p", { textContent: t("home.none") }));
   } catch (error) {
-    grid.replaceChildren(element("p", { textContent: error.message }));
+    grid.replaceChildren(element("p", { textContent: explain(error) }));
   }
 }
 

@@ -3,12 +3,15 @@ import HTTPTypes
 import Hummingbird
 import Storage
 
-/// `/api/v1/payments`: start paying an order, the provider's signed webhook, and the simulated gateway.
+/// `/api/v1/payments`: the accepted methods, start paying an order, the provider's signed webhook, and the
+/// simulated gateway.
 struct PaymentsController<Context: AppRequestContextProtocol> {
     let payments: PaymentService
 
-    /// Mounted at `payments`: the provider's signed webhook (no session; the signature is the credential).
+    /// Mounted at `payments`: the accepted methods, and the provider's signed webhook (no session: the signature is
+    /// the credential).
     func addPublicRoutes(to group: RouterGroup<Context>) {
+        group.get("methods", use: methods)
         group.post("webhook", use: webhook)
     }
 
@@ -16,6 +19,10 @@ struct PaymentsController<Context: AppRequestContextProtocol> {
     func addSignedInRoutes(to group: RouterGroup<Context>) {
         group.post(":orderId/checkout", use: checkout)
         group.post("simulated/:orderId", use: simulated)
+    }
+
+    struct MethodsResponse: ResponseEncodable {
+        let methods: [PaymentMethod]
     }
 
     struct CheckoutResponse: ResponseEncodable {
@@ -28,6 +35,11 @@ struct PaymentsController<Context: AppRequestContextProtocol> {
 
     struct WebhookResponse: ResponseEncodable {
         let outcome: String
+    }
+
+    /// Public: the checkout page offers only what the shop takes (`PAYMENT_PROVIDER=none` means cash on delivery).
+    @Sendable func methods(_ request: Request, context: Context) async throws -> MethodsResponse {
+        MethodsResponse(methods: payments.acceptedMethods)
     }
 
     @Sendable func checkout(_ request: Request, context: Context) async throws -> CheckoutResponse {
