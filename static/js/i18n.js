@@ -145,6 +145,27 @@ const TEXT = {
   "status.cancelled": ["Đã huỷ", "Cancelled"],
   "status.refund_pending": ["Chờ hoàn tiền", "Refund pending"],
   "status.refunded": ["Đã hoàn tiền", "Refunded"],
+  "timeline.pending": ["Đơn hàng đã được đặt.", "Order placed."],
+  "timeline.confirmed": ["Tiệm đã xác nhận đơn hàng.", "The bakery confirmed the order."],
+  "timeline.preparing": ["Tiệm đang làm bánh cho đơn này.", "The bakery is preparing the order."],
+  "timeline.shipping": ["Đơn hàng đang trên đường giao.", "The order is on its way."],
+  "timeline.delivered": ["Đơn hàng đã giao đến người nhận.", "The order was delivered."],
+  "timeline.cancelled": ["Đơn hàng đã bị huỷ.", "The order was cancelled."],
+  "timeline.refund_pending": ["Tiệm sẽ hoàn lại tiền đã thanh toán.", "The bakery will refund the payment."],
+  "timeline.refunded": ["Tiền đã được hoàn lại.", "The payment was refunded."],
+  "timeline.paid": ["Đã nhận thanh toán.", "Payment received."],
+  "timeline.paymentFailed": ["Thanh toán không thành công.", "The payment failed."],
+  "timeline.unpaid": ["Không thanh toán kịp hạn.", "Not paid in time."],
+  "timeline.paidAfterCancel": ["Tiền thanh toán đến sau khi đơn đã huỷ.", "The payment arrived after the order was cancelled."],
+  "timeline.shopNote": ["Ghi chú của tiệm: {note}", "Note from the bakery: {note}"],
+  "saleStatus.scheduled": ["Sắp diễn ra", "Scheduled"],
+  "saleStatus.active": ["Đang diễn ra", "On now"],
+  "saleStatus.ended": ["Đã kết thúc", "Ended"],
+  "saleStatus.cancelled": ["Đã huỷ", "Cancelled"],
+  "jobStatus.queued": ["Đang chờ", "Queued"],
+  "jobStatus.running": ["Đang chạy", "Running"],
+  "jobStatus.completed": ["Đã xong", "Done"],
+  "jobStatus.dead": ["Hỏng", "Failed"],
   "notes.title": ["Thông báo", "Notifications"],
   "notes.none": ["Không có thông báo.", "No notifications."],
   "notes.readAll": ["Đánh dấu đã đọc tất cả", "Mark all as read"],
@@ -219,6 +240,19 @@ export function translate(root = document) {
   for (const node of root.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
   for (const node of root.querySelectorAll("[data-i18n-placeholder]")) node.placeholder = t(node.dataset.i18nPlaceholder);
   for (const node of root.querySelectorAll("[data-i18n-label]")) node.setAttribute("aria-label", t(node.dataset.i18nLabel));
+}
+
+/** What one step of an order's history means, in words: the status's sentence, then its note. The shop's own
+ * notes (typed by the admin) are quoted; the server's fixed notes about payments are translated. */
+export function historyText(step) {
+  const lines = [t(`timeline.${step.status}`)];
+  const note = (step.note ?? "").trim();
+  if (/^payment \S+ arrived after the order was cancelled$/.test(note)) lines.push(t("timeline.paidAfterCancel"));
+  else if (note === "payment failed") lines.push(t("timeline.paymentFailed"));
+  else if (note === "not paid in time") lines.push(t("timeline.unpaid"));
+  else if (/^payment \S+$/.test(note)) lines.push(t("timeline.paid"));
+  else if (note) lines.push(t("timeline.shopNote", { note }));
+  return lines;
 }
 
 /** Dates and times in the shopper's language. */

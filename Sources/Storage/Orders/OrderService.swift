@@ -296,8 +296,8 @@ public final class OrderService: Sendable {
         }
     }
 
-    /// Orders newest first: a user's own, or (admin) everyone's, filtered.
-    public func list(_ filter: Filter, page: PageRequest) async throws -> Page<Order> {
+    /// Orders, newest first unless `sort` says otherwise: a user's own, or (admin) everyone's, filtered.
+    public func list(_ filter: Filter, sort: ListSort<OrderSortKey> = .newestOrders, page: PageRequest) async throws -> Page<Order> {
         try await database.read { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
@@ -329,7 +329,7 @@ public final class OrderService: Sendable {
             pageArguments += [page.limit, page.offset]
             let ids = try String.fetchAll(
                 db,
-                sql: "SELECT \"order\".id \(from) \(whereClause) ORDER BY \"order\".createdAt DESC, \"order\".id LIMIT ? OFFSET ?",
+                sql: "SELECT \"order\".id \(from) \(whereClause) \(sort.orderBy) LIMIT ? OFFSET ?",
                 arguments: pageArguments
             )
             return Page(items: try ids.map { try Self.fetch(db, id: $0) }, request: page, total: total)

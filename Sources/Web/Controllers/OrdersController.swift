@@ -53,7 +53,7 @@ struct OrdersController<Context: AppRequestContextProtocol> {
         return PageResponse(page) { $0 }
     }
 
-    /// `status`, `from` and `to` (ISO-8601 dates or times; `to` exclusive), `q` (order code or email).
+    /// `status`, `from` and `to` (ISO-8601 dates or times; `to` exclusive), `q` (order code or email), `sort` (`-createdAt` default).
     @Sendable func all(_ request: Request, context: Context) async throws -> PageResponse<Order> {
         let filter = OrderService.Filter(
             status: try request.choiceQuery("status", as: OrderStatus.self),
@@ -61,7 +61,8 @@ struct OrdersController<Context: AppRequestContextProtocol> {
             to: try Self.date(request, "to"),
             search: request.textQuery("q")
         )
-        return PageResponse(try await orders.list(filter, page: try PageRequest(query: request))) { $0 }
+        let sort = try request.sortQuery(as: OrderSortKey.self) ?? .newestOrders
+        return PageResponse(try await orders.list(filter, sort: sort, page: try PageRequest(query: request))) { $0 }
     }
 
     static func date(_ request: Request, _ name: String) throws(AppError) -> Date? {
