@@ -115,7 +115,7 @@ extension PaymentProviderRoutesTests {
     /// provider, all three with one.
     @Test(arguments: [false, true])
     func checkoutPagesLearnTheAcceptedPaymentMethodsWithoutSigningIn(onlinePayments: Bool) async throws {
-        let shop = try TestShop(onlinePayments: onlinePayments)
+        let shop = try ShopFixture(onlinePayments: onlinePayments)
         try await shop.app.test(.router) { client in
             let response = try await Browser(client).send(.get, "/api/v1/payments/methods")
             #expect(response.status == .ok)
