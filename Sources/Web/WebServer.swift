@@ -223,17 +223,19 @@ public func buildRouter(_ dependencies: WebDependencies, logger: Logger) -> Rout
         .addRoutes(to: api.group("admin/users").add(middleware: RequireRoleMiddleware(.admin)))
     AdminJobsController(jobs: dependencies.jobs)
         .addRoutes(to: api.group("admin/jobs").add(middleware: RequireRoleMiddleware(.admin)))
-    AdminStatsController(stats: AdminStatsService(database: dependencies.database, clock: dependencies.clock, flashSales: dependencies.flashSales))
-        .addRoutes(to: api.group("admin/stats").add(middleware: RequireRoleMiddleware(.admin)))
-    CatalogController(catalog: dependencies.catalog, cache: CatalogResponseCache()).addRoutes(to: api)
-    let admin = api.group().add(middleware: RequireRoleMiddleware(.admin))
-    AdminCatalogController(catalog: dependencies.catalog).addRoutes(to: admin)
-    let signedIn = api.group().add(middleware: RequireRoleMiddleware())
     let stream = EventStreamResponder(
         clock: dependencies.clock,
         heartbeat: settings.streamHeartbeat,
         slots: StreamSlots(limit: settings.maxStreamsPerClient)
     )
+    AdminStatsController(
+        stats: AdminStatsService(database: dependencies.database, clock: dependencies.clock, flashSales: dependencies.flashSales),
+        stream: stream
+    ).addRoutes(to: api.group("admin/stats").add(middleware: RequireRoleMiddleware(.admin)))
+    CatalogController(catalog: dependencies.catalog, cache: CatalogResponseCache()).addRoutes(to: api)
+    let admin = api.group().add(middleware: RequireRoleMiddleware(.admin))
+    AdminCatalogController(catalog: dependencies.catalog).addRoutes(to: admin)
+    let signedIn = api.group().add(middleware: RequireRoleMiddleware())
     NotificationsController(notifications: dependencies.notifications, hub: dependencies.hub, jobs: dependencies.jobs, stream: stream)
         .addRoutes(to: signedIn, admin: admin)
     let sales = dependencies.flashSales
