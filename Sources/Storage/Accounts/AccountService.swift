@@ -77,7 +77,7 @@ public final class AccountService: Sendable {
             email: email,
             name: name,
             phone: phone,
-            role: UserRole.customer.rawValue,
+            role: .customer,
             passwordHash: passwordHash,
             isDisabled: false,
             createdAt: now,
