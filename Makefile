@@ -34,8 +34,6 @@ build: deps
 	$(SWIFT) build --scratch-path $(DEBUG_DIR) --product klelite
 
 run: build-release
-	$(RELEASE_BIN) migrate --data-dir $(DATA_DIR)
-	$(RELEASE_BIN) seed-demo --only-if-empty --data-dir $(DATA_DIR)
 	@PAYMENT_PROVIDER=$(PAYMENT_PROVIDER) scripts/run-demo.sh $(RELEASE_BIN) $(DATA_DIR)
 
 demo-rush:

@@ -84,10 +84,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // `eventually`, the one polling helper every test target shares.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "StorageTests",
             dependencies: [
                 "Storage",
+                "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
@@ -95,6 +98,7 @@ let package = Package(
             name: "WebTests",
             dependencies: [
                 "Web",
+                "TestSupport",
                 "Storage",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -105,6 +109,7 @@ let package = Package(
             name: "ApplianceTests",
             dependencies: [
                 "Appliance",
+                "TestSupport",
                 "SiteFiles",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
