@@ -40,7 +40,7 @@ def table(results):
         add(("2", "middleware stack: our `GET /healthz` vs a bare route", f"{_n(healthz)} req/s, p99 {_n(_ms(http['healthz']['p99_us']), 1)} ms",
              f"plain route {_n(plain)} req/s, p99 {_n(_ms(http['plain']['p99_us']), 1)} ms", f"{healthz / plain:.2f}×", "≥ 0.8×",
              _met(healthz / plain >= 0.8)))
-        notes.append(f"Rows 1-2: 10 s each, `{http['plain']['command']}` and the same for `/json`, `/healthz`, the catalogue;"
+        notes.append(f"Rows 1-2: {results['options']['seconds']} s each, `{http['plain']['command']}` and the same for `/json`, `/healthz`, the catalogue;"
                      f" errors/non-2xx: " + ", ".join(f"{k} {http[k]['errors']}/{http[k].get('non2xx', 0)}"
                                                       for k in ("plain", "json", "healthz", "products")) + ".")
     else:

@@ -103,7 +103,7 @@ def redis_rush_row(work, seconds, attempts):
         except RuntimeError as error:
             log = os.path.join(work, "shop-redis")
             lines = [line for name in os.listdir(log) if name.startswith("server-") for line in open(os.path.join(log, name))]
-            return {"skipped": f"klelite serve with STOCK_BACKEND=redis did not start ({error}): {lines[-1].strip() if lines else ''}"}
+            return {"skipped": f"`klelite serve` with STOCK_BACKEND=redis exits at start-up: {lines[-1].strip() if lines else error}"}
         return rush_row(shop, seconds, attempts)
     finally:
         if shop:
