@@ -84,10 +84,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // `eventually`, the one polling helper every test target shares.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "StorageTests",
             dependencies: [
                 "Storage",
+                "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
@@ -95,6 +98,7 @@ let package = Package(
             name: "WebTests",
             dependencies: [
                 "Web",
+                "TestSupport",
                 "Storage",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -105,6 +109,7 @@ let package = Package(
             name: "ApplianceTests",
             dependencies: [
                 "Appliance",
+                "TestSupport",
                 "SiteFiles",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -112,3 +117,20 @@ let package = Package(
         ),
     ]
 )
+
+// `make bench` only (bench/run.sh sets KLELITE_BENCH=1): the in-process benchmark harness. CI, `make test` and
+// `make run` never declare it, so they never build it.
+if Context.environment["KLELITE_BENCH"] == "1" {
+    package.products.append(.executable(name: "klelite-bench", targets: ["KLeLiteBench"]))
+    package.targets.append(
+        .executableTarget(
+            name: "KLeLiteBench",
+            dependencies: [
+                "Storage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "bench/Harness"
+        )
+    )
+}

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from browser import DESKTOP, PHONE, assert_accessible, open_page, screenshot
-from conftest import Server, base_env, run_cli
+from conftest import Server, base_env, eventually, run_cli
 
 ENV = dict(AUTH_RATE_PER_MINUTE="10000", RESERVE_RATE_PER_MINUTE="1000")
 ADMIN = {"email": "boss@klelite.vn", "password": "bakery2024"}
@@ -60,9 +60,11 @@ class Shopper:
 
 
 def watched(page):
-    """Keeps each console error with the URL it is about, for `assert_clean`."""
+    """Keeps each console error with the URL it is about, and every uncaught script error, for `assert_clean`."""
     page.console_log = []
+    page.page_errors = []
     page.on("console", lambda message: message.type == "error" and page.console_log.append((message.text, message.location.get("url", ""))))
+    page.on("pageerror", lambda error: page.page_errors.append(str(error)))
     return page
 
 
@@ -75,6 +77,7 @@ def assert_clean(page, expected_statuses=()):
         if not url.endswith("/favicon.ico") and not any(f"status of {status} " in text for status in expected_statuses)
     ]
     assert not unexpected, f"console errors: {unexpected}"
+    assert not page.page_errors, f"script errors: {page.page_errors}"
     assert not page.problems.failed_requests, f"failed requests: {page.problems.failed_requests}"
 
 
@@ -110,11 +113,33 @@ def look(page, name: str, expected_statuses=()):
     assert_clean(page, expected_statuses)
 
 
-def test_dashboard_shows_the_days_figures(browser, shop):
+RAW_CODES = re.compile(r"\b(pending|confirmed|preparing|shipping|delivered|cancelled|refunded|refund_pending|scheduled|active|ended|queued|running|completed|dead)\b")
+
+
+def test_dashboard_shows_the_days_figures_from_the_stats_api(browser, shop):
     page = admin_page(browser, shop)
+    admin_calls = []
+    page.on("request", lambda request: "/api/v1/admin/" in request.url and admin_calls.append(request.url.split("/api/v1", 1)[1]))
     goto(page, "#/", "#stat-orders-today b")
     assert page.locator("#admin-nav").is_visible()
-    assert re.fullmatch(r"\d+", page.text_content("#stat-orders-today b"))
+    # One read of the stats endpoint draws the whole dashboard (no paging through orders and products).
+    assert admin_calls == ["/admin/stats"]
+    admin = requests.Session()
+    admin.post(shop.url("/api/v1/auth/login"), json=ADMIN)
+    stats = admin.get(shop.url("/api/v1/admin/stats")).json()
+    assert page.text_content("#stat-orders-today b") == str(stats["today"]["orders"])
+    assert page.text_content("#stat-waiting b") == str(sum(entry["count"] for entry in stats["waitingOrders"]))
+    assert page.text_content("#stat-dead-jobs b") == str(stats["deadJobs"])
+    for entry in stats["waitingOrders"]:
+        assert page.text_content(f"#waiting-{entry['status']}") == str(entry["count"])
+    # The seeded shop has a running and an upcoming sale, both listed with their remaining units.
+    assert stats["activeSales"] and stats["nextSales"]
+    for sale in stats["activeSales"] + stats["nextSales"]:
+        assert page.text_content(f"#dash-sale-{sale['id']} .remaining") == str(sale["remaining"])
+    # Chips read as words, never as status codes.
+    chips = page.eval_on_selector_all("#dashboard .badge", "chips => chips.map(c => c.textContent)")
+    assert chips and not [chip for chip in chips if RAW_CODES.fullmatch(chip)], chips
+    assert "Chờ xác nhận" in chips and "Đang diễn ra" in chips and "Sắp diễn ra" in chips
     look(page, "dashboard")
     page.context.close()
 
@@ -192,7 +217,8 @@ def test_admin_creates_a_flash_sale_and_watches_the_counter_move_while_a_shopper
     row = f"#live-{croissant['id']}"
     assert page.text_content(f"{row} .remaining") == "5"
 
-    page.wait_for_selector("#sale-status .badge:text-is('active')", timeout=15_000)
+    page.wait_for_selector("#sale-status .badge[data-status=active]", timeout=15_000)
+    assert page.text_content("#sale-status .badge") == "Đang diễn ra"
     shopper = Shopper(shop)
     for _ in range(30):  # the server's scheduler may open the sale a moment after the page's clock
         reserved = shopper.send("POST", f"/api/v1/flash-sales/{sale_id}/reserve", {"productId": croissant["id"], "quantity": 2})
@@ -226,19 +252,26 @@ def test_admin_moves_an_order_through_its_statuses_and_the_shopper_sees_the_time
     page.click(f"a:text-is('{order['code']}')")
     page.wait_for_selector("#status-actions")
     offers = {"confirmed": ["confirmed", "cancelled"], "preparing": ["preparing", "cancelled"], "shipping": ["shipping", "cancelled"], "delivered": ["delivered"]}
+    notes = {"confirmed": "Đã gọi chị Lan", "preparing": "", "shipping": "Anh Tư giao", "delivered": "Khách đã nhận đủ"}
     for step, (status, offered) in enumerate(offers.items(), start=2):
         # Only the transitions the API allows are offered.
         assert page.eval_on_selector_all("#status-actions button", "buttons => buttons.map(b => b.dataset.status)") == offered
-        page.fill("input[name=note]", f"bước {status}")
+        page.fill("input[name=note]", notes[status])
         page.click(f"#status-actions button[data-status={status}]")
         page.wait_for_selector(f"#order-timeline li:nth-child({step})")
+    # Each step reads as a sentence in the admin's language, with the shop's note quoted after it; no status codes.
+    steps = page.eval_on_selector_all("#order-timeline li", "items => items.map(li => li.innerText)")
+    assert "Tiệm đã xác nhận đơn hàng." in steps[1] and "Ghi chú của tiệm: Đã gọi chị Lan" in steps[1]
+    assert "Tiệm đang làm bánh cho đơn này." in steps[2] and "Ghi chú" not in steps[2]
+    assert not [step for step in steps if RAW_CODES.search(step)], steps
     assert page.eval_on_selector_all("#status-actions button", "buttons => buttons.map(b => b.dataset.status)") == ["refunded"]
     look(page, "order-detail")
     page.context.close()
 
     # The shopper's order page, open all along, shows the whole timeline (it refreshes on each notification).
     mine.wait_for_selector("#timeline li:nth-child(5)", timeout=10_000)
-    assert "bước delivered" in mine.text_content("#timeline li:nth-child(5)")
+    delivered = mine.text_content("#timeline li:nth-child(5)")
+    assert "Đã giao" in delivered and "Đơn hàng đã giao đến người nhận." in delivered and "Khách đã nhận đủ" in delivered
     mine.set_viewport_size(PHONE)
     screenshot(mine, "admin-shopper-timeline-360")
     assert_clean(mine)
@@ -274,13 +307,12 @@ def test_admin_retries_a_dead_job(browser, shop):
     page.context.close()
     admin = requests.Session()
     admin.post(shop.url("/api/v1/auth/login"), json=ADMIN)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+
+    def status():
         jobs = admin.get(shop.url("/api/v1/admin/jobs?queue=notifications&limit=100")).json()["items"]
-        if next(job for job in jobs if job["id"] == job_id)["status"] == "completed":
-            break
-        time.sleep(0.1)
-    assert next(job for job in jobs if job["id"] == job_id)["status"] == "completed"
+        return next(job for job in jobs if job["id"] == job_id)["status"]
+
+    eventually(lambda: status() == "completed", f"the retried job {job_id} completed")
 
 
 def test_admin_broadcasts_and_a_signed_in_shopper_receives_it_as_a_toast(browser, shop):
@@ -322,6 +354,33 @@ def test_other_screens_render_cleanly(browser, shop):
     page.click("#adjust-form button[type=submit]")
     page.wait_for_selector("td:text-is('Bánh giao trễ')")
     assert page.text_content("#loyalty-summary .stat b") == "150"
+    assert_clean(page)
+    page.context.close()
+
+
+def test_lists_sort_through_the_api_across_every_page(browser, shop):
+    admin = requests.Session()
+    admin.post(shop.url("/api/v1/auth/login"), json=ADMIN)
+    page = admin_page(browser, shop)
+    for route, column, key, cell in [
+        ("#/orders", "total", lambda o: o["code"], "td:first-child a"),
+        ("#/users", "email", lambda u: u["email"], "td:first-child"),
+        ("#/jobs?status=", "kind", lambda j: str(j["id"]), "td:first-child"),
+        ("#/products", "stock", lambda p: p["name"], "td:nth-child(2) a"),
+    ]:
+        goto(page, route, f"th button[data-sort={column}]")
+        api_path = {"#/orders": "/admin/orders", "#/users": "/admin/users", "#/jobs?status=": "/admin/jobs", "#/products": "/products"}[route]
+        for sort in (column, f"-{column}"):
+            with page.expect_response(lambda response: f"{api_path}?" in response.url and f"sort={sort}&" in response.url + "&") as answer:
+                page.click(f"th button[data-sort={column}]")
+            assert answer.value.status == 200
+            page.wait_for_selector(f"th[aria-sort={'descending' if sort.startswith('-') else 'ascending'}] button[data-sort={column}]")
+            extra = "&includeInactive=true" if api_path == "/products" else ""
+            expected = [key(item) for item in admin.get(shop.url(f"/api/v1{api_path}?sort={sort}&page=1&limit=20{extra}")).json()["items"]]
+            shown = page.eval_on_selector_all(f"table:has(th button[data-sort={column}]) tbody tr {cell}", "cells => cells.map(c => c.textContent)")
+            assert shown == expected, (route, sort)
+    # A column the API cannot sort by has no sort button: sorting only the page shown would mislead.
+    assert page.locator("th:has-text('Danh mục') button").count() == 0
     assert_clean(page)
     page.context.close()
 

@@ -2,27 +2,24 @@
 with a clear line, kill -9 leaves no stale lock, a rolling restart hands over without overlap, CLI commands still
 run beside the server, and a sale the CLI creates reaches the live server's ledger without a restart."""
 import subprocess
-import time
 
 import requests
 
-from conftest import BIN, ROOT, Server, base_env, free_port, run_cli
+from conftest import BIN, ROOT, Server, base_env, eventually, free_port, run_cli
 
 ENV = dict(AUTH_RATE_PER_MINUTE="10000", RESERVE_RATE_PER_MINUTE="10000")
 
 
-def wait_ready(server: Server, timeout: float) -> float:
-    """Polls /readyz until it answers 200; returns the monotonic time it first did."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def wait_ready(server: Server, timeout: float):
+    """Polls /readyz until it answers 200."""
+    def ready():
         assert server.process.poll() is None, server.output()
         try:
-            if requests.get(server.url("/readyz"), timeout=0.5).status_code == 200:
-                return time.monotonic()
+            return requests.get(server.url("/readyz"), timeout=0.5).status_code == 200
         except requests.RequestException:
-            pass
-        time.sleep(0.02)
-    raise AssertionError(f"not ready within {timeout}s:\n{server.output()}")
+            return False
+
+    eventually(ready, f"{server.base_url}/readyz", timeout=timeout, interval=0.02)
 
 
 def launch(data_dir, env=None, port=None) -> Server:
@@ -82,27 +79,23 @@ def test_kill_9_leaves_no_stale_lock(data_dir):
         second.stop()
 
 
-def test_rolling_restart_hands_over_within_a_second_without_overlap(data_dir):
+def test_rolling_restart_hands_over_without_overlap(data_dir):
     first = Server(data_dir, env=base_env(**ENV)).start()
     second = launch(data_dir, env=base_env(DATA_DIR_LOCK_WAIT_SECONDS="60", **ENV), port=first.port)
     try:
-        deadline = time.monotonic() + 20
-        while "waiting for it to stop" not in second.output():
-            assert time.monotonic() < deadline and second.process.poll() is None, second.output()
-            time.sleep(0.05)
+        eventually(lambda: second.process.poll() is None and "waiting for it to stop" in second.output(), "the newcomer waits")
+        assert second.process.poll() is None, second.output()
         # The newcomer waits and sells nothing while the old server still owns the data folder.
         assert requests.get(first.url("/readyz"), timeout=5).status_code == 200
         code, _ = first.terminate()
-        exited = time.monotonic()
         assert code == 0, first.output()
-        ready = wait_ready(second, timeout=10)
-        assert ready - exited < 1.0, f"took {ready - exited:.2f}s after the first exited"
+        wait_ready(second, timeout=30)  # how soon after is measured in bench/
     finally:
         first.stop()
         second.stop()
 
 
-def test_a_sale_created_by_the_cli_is_reservable_within_two_seconds(data_dir):
+def test_a_sale_created_by_the_cli_becomes_reservable_without_a_restart(data_dir):
     run_cli("seed-demo", "--catalog-only", data_dir=data_dir, env=base_env(**ENV))
     server = Server(data_dir, env=base_env(**ENV)).start()
     try:
@@ -110,22 +103,40 @@ def test_a_sale_created_by_the_cli_is_reservable_within_two_seconds(data_dir):
             "email": "lan@example.vn", "password": "banhmi2024", "name": "Lan"}).json()["accessToken"]
         created = run_cli("seed-demo", "--catalog-only", "--flash-sale", data_dir=data_dir, env=base_env(**ENV))
         assert created.returncode == 0, created.stderr
-        committed = time.monotonic()
         sales = requests.get(server.url("/api/v1/flash-sales?status=active"), timeout=5).json()["items"]
         assert len(sales) == 1, sales
         sale, product = sales[0]["id"], sales[0]["items"][0]["productId"]
-        while True:
+        def reserved():
             response = requests.post(server.url(f"/api/v1/flash-sales/{sale}/reserve"), timeout=5,
                                      headers={"Authorization": f"Bearer {token}"}, json={"productId": product, "quantity": 1})
-            if response.status_code == 201:
-                break
-            assert response.json()["error"]["code"] == "not_active", response.text
-            assert time.monotonic() - committed < 2.0, "the server's ledger never heard of the sale"
-            time.sleep(0.05)
+            if response.status_code != 201:
+                assert response.json()["error"]["code"] == "not_active", response.text
+            return response.status_code == 201
+
+        # The server picks it up from the database (DESIGN: within a second; the timing is bench/'s to measure).
+        eventually(reserved, "the server's ledger heard of the sale")
         stock = requests.get(server.url(f"/api/v1/flash-sales/{sale}/stock"), timeout=5).json()["items"]
         assert next(item for item in stock if item["productId"] == product)["held"] == 1
     finally:
         server.stop()
+
+
+def test_the_full_demo_seed_is_refused_beside_a_live_server(data_dir):
+    """The full demo replays its history on its own clock, which a live server's sale clock would race: while a
+    server holds DATA_DIR, seed-demo writes nothing and says why; once it stops, the same command seeds."""
+    server = Server(data_dir, env=base_env(**ENV)).start()
+    try:
+        refused = run_cli("seed-demo", data_dir=data_dir, env=base_env(**ENV))
+        assert refused.returncode == 75, (refused.returncode, refused.stdout, refused.stderr)
+        assert "seed-demo cannot run beside" in refused.stderr and f"PID {server.process.pid}" in refused.stderr, refused.stderr
+        assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+        assert not (data_dir / "demo-credentials").exists()
+        assert requests.get(server.url("/api/v1/flash-sales"), timeout=5).json()["items"] == []
+        assert requests.get(server.url("/api/v1/products"), timeout=5).json()["total"] == 0
+    finally:
+        server.stop()
+    seeded = run_cli("seed-demo", data_dir=data_dir, env=base_env(**ENV))
+    assert seeded.returncode == 0 and "Demo shop:" in seeded.stdout, seeded.stdout + seeded.stderr
 
 
 def test_redis_stock_backend_is_refused_at_start_up(data_dir):

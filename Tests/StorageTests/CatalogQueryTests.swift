@@ -43,6 +43,9 @@ import Testing
             case .price: items.map(\.price) == items.map(\.price).sorted()
             case .priceDescending: items.map(\.price) == items.map(\.price).sorted(by: >)
             case .name: items.map(\.name) == items.map(\.name).sorted()
+            case .nameDescending: items.map(\.name) == items.map(\.name).sorted(by: >)
+            case .stock: items.map(\.stock) == items.map(\.stock).sorted()
+            case .stockDescending: items.map(\.stock) == items.map(\.stock).sorted(by: >)
             case .newest: items.map(\.createdAt) == items.map(\.createdAt).sorted(by: >)
             case .rating: items.map(\.ratingAverage) == items.map(\.ratingAverage).sorted(by: >)
             }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import Storage
@@ -35,7 +36,7 @@ private func makeQueue(_ database: AppDatabase? = nil, clock: ManualClock = Manu
         let (queue, clock) = try makeQueue()
         let signal = queue.signal(for: "email")
         let woke = Task { await signal.wait(until: clock.now().addingTimeInterval(3600), clock: clock) }
-        while clock.sleeperCount == 0 { await Task.yield() }
+        try await eventually("the worker waits on the clock") { clock.sleeperCount == 1 }
         _ = try? await queue.database.writer.write { db in
             try queue.enqueue(db, JobRequest(queue: "email", kind: "ping", payload: Ping(n: 1)))
             throw CancellationError()

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import Storage
@@ -45,7 +46,7 @@ final class GatedHandler: JobHandler {
 
     func run(_ job: Job) async throws {
         state.withLock { $0.started += 1 }
-        while !state.withLock({ $0.open }) { try await Task.sleep(for: .milliseconds(2)) }
+        try await eventually("the test opens the gate", timeout: .seconds(120)) { state.withLock { $0.open } }
         state.withLock { $0.finished += 1 }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Storage
@@ -10,7 +11,7 @@ import Testing
         let woke = Task {
             try await clock.sleep(until: start.addingTimeInterval(60)); return clock.now()
         }
-        while clock.sleeperCount == 0 { await Task.yield() }
+        try await eventually("the task sleeps on the clock") { clock.sleeperCount == 1 }
         clock.advance(by: 59)
         #expect(clock.sleeperCount == 1)
         clock.advance(by: 1)
@@ -28,7 +29,7 @@ import Testing
     @Test func cancellingASleeperThrowsAndForgetsIt() async throws {
         let clock = ManualClock()
         let sleeper = Task { try await clock.sleep(until: clock.now().addingTimeInterval(3600)) }
-        while clock.sleeperCount == 0 { await Task.yield() }
+        try await eventually("the task sleeps on the clock") { clock.sleeperCount == 1 }
         sleeper.cancel()
         await #expect(throws: CancellationError.self) { try await sleeper.value }
         #expect(clock.sleeperCount == 0)

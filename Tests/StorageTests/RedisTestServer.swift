@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import Storage
@@ -50,11 +51,10 @@ final class RedisTestServer: Sendable {
         process.withLock { $0 = launched }
         var probe = RedisConfiguration(port: port, connectTimeout: .milliseconds(200))
         probe.password = extraArguments.firstIndex(of: "--requirepass").map { extraArguments[$0 + 1] }
-        for _ in 0..<1000 {
-            if let connection = try? RedisConnection.open(probe), (try? connection.send(["PING"])) == .status("PONG") { return }
-            try await Task.sleep(for: .milliseconds(5))
+        try await eventually("redis-server answers on port \(port)") {
+            guard let connection = try? RedisConnection.open(probe) else { return false }
+            return (try? connection.send(["PING"])) == .status("PONG")
         }
-        Issue.record("redis-server did not answer on port \(port)")
     }
 
     /// Kills the server (SIGKILL, as a crash would) and waits for it to exit.

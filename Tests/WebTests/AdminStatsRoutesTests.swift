@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func theDashboardFiguresCountTodayPendingLowStockActiveSalesAndDeadJobs() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         _ = try shop.database.seedDemoData(now: shop.clock.now())
         try await shop.createAdmin()
         let croissant = try await shop.catalog.product(idOrSlug: "croissant-bo-phap").value
@@ -31,6 +31,14 @@ import Testing
                 startsAt: shop.clock.now(),
                 endsAt: shop.clock.now().addingTimeInterval(3600),
                 items: [.init(productId: croissant.id, salePrice: 30_000, quantity: 4, perUserLimit: 2)]
+            )
+        )
+        let later = try await shop.flashSales.create(
+            FlashSaleDraft(
+                name: "Bánh tối",
+                startsAt: shop.clock.now().addingTimeInterval(7200),
+                endsAt: shop.clock.now().addingTimeInterval(9000),
+                items: [.init(productId: croissant.id, salePrice: 25_000, quantity: 3, perUserLimit: 1)]
             )
         )
         let lan = try await shop.accounts.register(email: "lan@example.vn", password: "banhmi2024", name: "Lan", phone: nil)
@@ -43,6 +51,8 @@ import Testing
             try self.insertOrder(db, userID: lan.id, status: "delivered", total: 40_000, at: midnight.addingTimeInterval(120))
             try self.insertOrder(db, userID: lan.id, status: "cancelled", total: 50_000, at: midnight.addingTimeInterval(180))
             try self.insertOrder(db, userID: lan.id, status: "pending", total: 70_000, at: midnight.addingTimeInterval(-60))
+            try self.insertOrder(db, userID: lan.id, status: "preparing", total: 30_000, at: midnight.addingTimeInterval(-90))
+            try self.insertOrder(db, userID: lan.id, status: "refund_pending", total: 30_000, at: midnight.addingTimeInterval(-120))
             try db.execute(sql: "UPDATE product SET stock = 2 WHERE id = ?", arguments: [croissant.id])
             try db.execute(
                 sql: """
@@ -69,6 +79,12 @@ import Testing
             #expect(stats.activeSales.map(\.id) == [sale.id])
             #expect(stats.activeSales.first?.quantity == 4 && stats.activeSales.first?.remaining == 3)
             #expect(stats.deadJobs == 1)
+            #expect(stats.recentDeadJobs.map(\.kind) == ["email.send"] && stats.recentDeadJobs.first?.lastError == "smtp down")
+            #expect(stats.nextSales.map(\.id) == [later.id])
+            #expect(stats.nextSales.first?.quantity == 3 && stats.nextSales.first?.remaining == 3)
+            let waiting = Dictionary(uniqueKeysWithValues: stats.waitingOrders.map { ($0.status, $0.count) })
+            #expect(stats.waitingOrders.map(\.status) == [.pending, .confirmed, .preparing, .shipping, .refundPending])
+            #expect(waiting == [.pending: 2, .confirmed: 0, .preparing: 1, .shipping: 0, .refundPending: 1])
         }
     }
 }

@@ -2,19 +2,11 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import TestSupport
 import Testing
 
 @testable import Storage
 @testable import Web
-
-/// Polls a condition that asynchronous work will make true, for at most ten seconds of real time.
-func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
-    for _ in 0..<2000 {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(5))
-    }
-    Issue.record("timed out waiting for: \(what)")
-}
 
 /// Streams go through the `.live` transport (the router transport would wait for the whole body).
 @Suite struct NotificationStreamTests {
@@ -23,7 +15,7 @@ func eventually(_ what: String, _ condition: () async throws -> Bool) async thro
     }
 
     @Test func theStreamCarriesCommittedEventsAndHeartbeatsAndEndsWithItsSession() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.app.test(.live) { client in
             let browser = Browser(client)
             let user = try userID(try await browser.register())
@@ -64,7 +56,7 @@ func eventually(_ what: String, _ condition: () async throws -> Bool) async thro
     }
 
     @Test func reconnectingWithLastEventIDReplaysExactlyWhatWasMissed() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.app.test(.live) { client in
             let browser = Browser(client)
             let user = try userID(try await browser.register())
@@ -85,7 +77,7 @@ func eventually(_ what: String, _ condition: () async throws -> Bool) async thro
     }
 
     @Test func aTooOldLastEventIDGetsOneResync() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.app.test(.live) { client in
             let browser = Browser(client)
             let user = try userID(try await browser.register())
@@ -104,7 +96,7 @@ func eventually(_ what: String, _ condition: () async throws -> Bool) async thro
     }
 
     @Test func notificationRoutesListCountReadAndBroadcast() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.createAdmin()
         try await shop.app.test(.router) { client in
             let customer = Browser(client)

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import Storage
@@ -65,7 +66,7 @@ import Testing
         #expect(received[0].hasPrefix("id: 1\nevent: stock\n") && received[0].contains(#""remaining":7"#))
         #expect(loads.withLock { $0 } == 1)
         iterators.removeAll()
-        try await eventuallyTrue { broadcaster.subscriberCount(saleID: "s") == 0 && signals.observerCount == 0 }
+        try await eventually("every subscriber and observer let go") { broadcaster.subscriberCount(saleID: "s") == 0 && signals.observerCount == 0 }
     }
 
     @Test func streamsArePerAddressCappedAndSlotsComeBackWhenStreamsEnd() throws {
@@ -79,13 +80,5 @@ import Testing
         held.removeAll()
         _ = other
         #expect(slots.count(for: "10.0.0.1") == 0)
-    }
-
-    private func eventuallyTrue(_ condition: () -> Bool) async throws {
-        for _ in 0..<2000 {
-            if condition() { return }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        Issue.record("condition never became true")
     }
 }

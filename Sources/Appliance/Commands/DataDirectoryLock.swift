@@ -11,8 +11,9 @@ import Darwin
 ///
 /// With `STOCK_BACKEND=memory` each server keeps its own stock ledger, so two servers on one data folder would
 /// each sell a sale in full. The kernel releases an `flock` when its holder dies, so `kill -9` never leaves a
-/// stale lock behind. The file holds the holder's PID, for the message the next process prints. CLI commands
-/// (`migrate`, `backup`, …) never take it: they may run beside a live server.
+/// stale lock behind. The file holds the holder's PID, for the message the next process prints. Most CLI commands
+/// (`migrate`, `backup`, …) never take it: they may run beside a live server. The full `seed-demo` does, because
+/// it walks a clock of its own through the sales it creates.
 final class DataDirectoryLock: Sendable {
     /// Why the lock could not be taken; renders as the one line `serve` prints before exiting.
     struct Busy: Error, Equatable, CustomStringConvertible {

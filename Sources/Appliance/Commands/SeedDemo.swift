@@ -4,8 +4,10 @@ import Logging
 import Storage
 
 /// `klelite seed-demo`: fill the shop with the demo bakery — its catalogue, and (unless `--catalog-only`)
-/// accounts, order history, reviews, vouchers and flash sales. Idempotent, and safe beside a live server: the
-/// server picks new sales up from the database within a second.
+/// accounts, order history, reviews, vouchers and flash sales. Idempotent. The full demo writes its history on a
+/// clock of its own (forty days up to now), so it refuses to run beside a server that holds `DATA_DIR`'s lock: that
+/// server's sale clock would see the demo's sales mid-walk. `--catalog-only` and `--flash-sale` work on real time and
+/// may run beside a live server, which picks new sales up from the database within a second.
 struct SeedDemo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seed-demo",
@@ -33,19 +35,44 @@ struct SeedDemo: AsyncParsableCommand {
         defer { try? database.close() }
         if onlyIfEmpty, try !database.isCatalogEmpty() {
             print("Demo data: the catalogue already has products; nothing added.")
+        } else if catalogOnly {
+            try seedCatalog(database: database)
         } else {
+            let lock = try await claimDataDirectory(configuration)
+            defer { lock.release() }
             try await seed(configuration, database: database, logger: logger)
         }
         if flashSale { try await openDemoFlashSale(configuration, database: database) }
     }
 
-    private func seed(_ configuration: ApplianceConfiguration, database: AppDatabase, logger: Logger) async throws {
-        let now = Date()
+    /// The full demo's claim on `DATA_DIR`, held while it seeds; a running server holds it, so the demo is refused
+    /// with one line and EX_TEMPFAIL (75), before anything is written.
+    private func claimDataDirectory(_ configuration: ApplianceConfiguration) async throws -> DataDirectoryLock {
+        do {
+            return try await DataDirectoryLock.acquire(directory: configuration.dataDirectory)
+        } catch let busy as DataDirectoryLock.Busy {
+            let holder = busy.holderPID.map { "PID \($0)" } ?? "PID unknown"
+            FileHandle.standardError.write(
+                Data(
+                    ("klelite: seed-demo cannot run beside the klelite serve that holds DATA_DIR \(busy.directory) (\(holder)): "
+                        + "the demo's history is written on its own clock and would race the server's sale clock. Stop the server, "
+                        + "run seed-demo, then start it again (--catalog-only and --flash-sale may run beside it).\n").utf8
+                )
+            )
+            throw ExitCode(75)
+        }
+    }
+
+    private func seedCatalog(database: AppDatabase, now: Date = Date()) throws {
         let report = try database.seedDemoData(now: now)
         print(
             "Demo data: \(report.categoriesAdded) categories and \(report.productsAdded) products added; \(try database.productCount()) products in the catalogue."
         )
-        guard !catalogOnly else { return }
+    }
+
+    private func seed(_ configuration: ApplianceConfiguration, database: AppDatabase, logger: Logger) async throws {
+        let now = Date()
+        try seedCatalog(database: database, now: now)
         let credentialsFile = DemoCredentialsFile(dataDirectory: configuration.dataDirectory)
         let credentials = try credentialsFile.loadOrCreate()
         let shop = try await seedDemoShop(configuration: configuration, database: database, credentials: credentials, now: now, logger: logger)
@@ -64,8 +91,8 @@ struct SeedDemo: AsyncParsableCommand {
     private func openDemoFlashSale(_ configuration: ApplianceConfiguration, database: AppDatabase) async throws {
         var logger = Logger(label: "klelite.seed-demo")
         logger.logLevel = .warning
-        let environment = AppEnvironment(database: database, clock: SystemClock(), secrets: Secrets(jwtSecret: "", paymentWebhookSecret: ""))
-        let services = ShopServices(configuration: configuration, environment: environment, logger: logger)
+        // The command verifies no webhook, so the shop it builds needs no webhook secret.
+        let services = try Shop(configuration: configuration, database: database, clock: SystemClock(), paymentWebhookSecret: "", logger: logger)
         var items: [FlashSaleDraft.Item] = []
         for slug in Self.flashSaleProducts {
             guard let product = try? await services.catalog.product(idOrSlug: slug).value, product.stock > 0, product.price >= 2000 else { continue }
@@ -73,7 +100,7 @@ struct SeedDemo: AsyncParsableCommand {
             let salePrice = product.price * 7 / 10 / 1000 * 1000
             items.append(.init(productId: product.id, salePrice: salePrice, quantity: min(5, product.stock), perUserLimit: 2))
         }
-        let now = environment.clock.now()
+        let now = services.clock.now()
         let sale = try await services.flashSales.create(
             FlashSaleDraft(
                 name: "Giờ vàng demo",

@@ -2,8 +2,8 @@ import Foundation
 import GRDB
 
 extension AccountService {
-    /// Users for the admin list, newest first, optionally matching `search` in email or name.
-    public func listUsers(search: String?, page: PageRequest) async throws -> Page<User> {
+    /// Users for the admin list, newest first unless `sort` says otherwise, optionally matching `search` in email or name.
+    public func listUsers(search: String?, sort: ListSort<UserSortKey> = .newestUsers, page: PageRequest) async throws -> Page<User> {
         let term = search?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         return try await database.read { db in
             var request = UserRecord.all()
@@ -18,7 +18,7 @@ extension AccountService {
                 )
             }
             let total = try request.fetchCount(db)
-            let records = try request.order(UserRecord.Columns.createdAt.desc, UserRecord.Columns.id)
+            let records = try request.order(sql: sort.orderBy)
                 .limit(page.limit, offset: page.offset).fetchAll(db)
             return Page(items: records.map(\.user), request: page, total: total)
         }

@@ -69,6 +69,10 @@ public enum ProductSort: String, Sendable, CaseIterable {
     case priceDescending = "-price"
     case newest
     case name
+    case nameDescending = "-name"
+    /// Fewest left first: the admin's restocking view.
+    case stock
+    case stockDescending = "-stock"
     case rating
 }
 

@@ -2,14 +2,14 @@ import Foundation
 import GRDB
 
 extension JobQueue {
-    /// Jobs for the admin, newest first, optionally of one status and queue.
-    public func list(status: JobStatus?, queue: String?, page: PageRequest) async throws -> Page<Job> {
+    /// Jobs for the admin, newest first unless `sort` says otherwise, optionally of one status and queue.
+    public func list(status: JobStatus?, queue: String?, sort: ListSort<JobSortKey> = .newestJobs, page: PageRequest) async throws -> Page<Job> {
         try await database.read { db in
             var request = Job.all()
             if let status { request = request.filter(Column("status") == status.rawValue) }
             if let queue { request = request.filter(Column("queue") == queue) }
             let total = try request.fetchCount(db)
-            let jobs = try request.order(Column("id").desc).limit(page.limit, offset: page.offset).fetchAll(db)
+            let jobs = try request.order(sql: sort.orderBy).limit(page.limit, offset: page.offset).fetchAll(db)
             return Page(items: jobs, request: page, total: total)
         }
     }

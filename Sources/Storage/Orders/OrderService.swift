@@ -43,10 +43,13 @@ public final class OrderService: Sendable {
         self.paymentMethods = paymentMethods
     }
 
+    /// The payment methods checkout accepts, in the order a checkout page lists them.
+    public var acceptedPaymentMethods: [PaymentMethod] { PaymentMethod.allCases.filter(paymentMethods.contains) }
+
     /// Turns the user's cart and held reservations into an order.
     public func place(by identity: Identity, _ request: CheckoutRequest, idempotencyKey: String?) async throws -> Order {
         guard paymentMethods.contains(request.paymentMethod) else {
-            let accepted = PaymentMethod.allCases.filter(paymentMethods.contains).map(\.rawValue).joined(separator: ", ")
+            let accepted = acceptedPaymentMethods.map(\.rawValue).joined(separator: ", ")
             throw AppError.validation(
                 "This shop does not take \(request.paymentMethod.rawValue) payments.",
                 fields: ["paymentMethod": "must be one of \(accepted)"]
@@ -161,7 +164,7 @@ public final class OrderService: Sendable {
                 try self.jobs.enqueue(
                     db,
                     try JobRequest(
-                        queue: EmailJob.queue,
+                        queue: JobQueue.maintenance,
                         kind: UnpaidOrderJob.kind,
                         payload: UnpaidOrderJob(orderID: order.id),
                         idempotencyKey: "unpaid-\(order.id)",
@@ -296,8 +299,8 @@ public final class OrderService: Sendable {
         }
     }
 
-    /// Orders newest first: a user's own, or (admin) everyone's, filtered.
-    public func list(_ filter: Filter, page: PageRequest) async throws -> Page<Order> {
+    /// Orders, newest first unless `sort` says otherwise: a user's own, or (admin) everyone's, filtered.
+    public func list(_ filter: Filter, sort: ListSort<OrderSortKey> = .newestOrders, page: PageRequest) async throws -> Page<Order> {
         try await database.read { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
@@ -329,7 +332,7 @@ public final class OrderService: Sendable {
             pageArguments += [page.limit, page.offset]
             let ids = try String.fetchAll(
                 db,
-                sql: "SELECT \"order\".id \(from) \(whereClause) ORDER BY \"order\".createdAt DESC, \"order\".id LIMIT ? OFFSET ?",
+                sql: "SELECT \"order\".id \(from) \(whereClause) \(sort.orderBy) LIMIT ? OFFSET ?",
                 arguments: pageArguments
             )
             return Page(items: try ids.map { try Self.fetch(db, id: $0) }, request: page, total: total)

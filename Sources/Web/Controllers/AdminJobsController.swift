@@ -47,6 +47,7 @@ struct AdminJobsController<Context: AppRequestContextProtocol> {
         let page = try await jobs.list(
             status: try request.choiceQuery("status", as: JobStatus.self),
             queue: request.textQuery("queue"),
+            sort: try request.sortQuery(as: JobSortKey.self) ?? .newestJobs,
             page: try PageRequest(query: request)
         )
         return PageResponse(page, JobResponse.init)

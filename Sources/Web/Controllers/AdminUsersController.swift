@@ -19,7 +19,8 @@ struct AdminUsersController<Context: AppRequestContextProtocol> {
 
     @Sendable func list(_ request: Request, context: Context) async throws -> PageResponse<UserResponse> {
         let search = request.uri.queryParameters["q"].map(String.init)
-        let page = try await accounts.listUsers(search: search, page: try PageRequest(query: request))
+        let sort = try request.sortQuery(as: UserSortKey.self) ?? .newestUsers
+        let page = try await accounts.listUsers(search: search, sort: sort, page: try PageRequest(query: request))
         return PageResponse(page, UserResponse.init)
     }
 

@@ -7,13 +7,18 @@ import Storage
 struct OrdersController<Context: AppRequestContextProtocol> {
     let orders: OrderService
 
-    func addRoutes(to signedIn: RouterGroup<Context>, admin: RouterGroup<Context>) {
-        signedIn.post("orders", use: place)
-        signedIn.get("orders", use: mine)
-        signedIn.get("orders/:id", use: detail)
-        signedIn.post("orders/:id/cancel", use: cancel)
-        admin.get("admin/orders", use: all)
-        admin.patch("admin/orders/:id/status", use: changeStatus)
+    /// Mounted at `orders`, signed in.
+    func addSignedInRoutes(to group: RouterGroup<Context>) {
+        group.post(use: place)
+        group.get(use: mine)
+        group.get(":id", use: detail)
+        group.post(":id/cancel", use: cancel)
+    }
+
+    /// Mounted at `admin/orders`.
+    func addAdminRoutes(to group: RouterGroup<Context>) {
+        group.get(use: all)
+        group.patch(":id/status", use: changeStatus)
     }
 
     struct PlaceRequest: Decodable {
@@ -43,7 +48,7 @@ struct OrdersController<Context: AppRequestContextProtocol> {
                 voucherCode: input.voucherCode,
                 pointsToRedeem: input.pointsToRedeem ?? 0
             ),
-            idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!]
+            idempotencyKey: request.headers[.idempotencyKey]
         )
         return EditedResponse(status: .created, response: order)
     }
@@ -53,7 +58,7 @@ struct OrdersController<Context: AppRequestContextProtocol> {
         return PageResponse(page) { $0 }
     }
 
-    /// `status`, `from` and `to` (ISO-8601 dates or times; `to` exclusive), `q` (order code or email).
+    /// `status`, `from` and `to` (ISO-8601 dates or times; `to` exclusive), `q` (order code or email), `sort` (`-createdAt` default).
     @Sendable func all(_ request: Request, context: Context) async throws -> PageResponse<Order> {
         let filter = OrderService.Filter(
             status: try request.choiceQuery("status", as: OrderStatus.self),
@@ -61,7 +66,8 @@ struct OrdersController<Context: AppRequestContextProtocol> {
             to: try Self.date(request, "to"),
             search: request.textQuery("q")
         )
-        return PageResponse(try await orders.list(filter, page: try PageRequest(query: request))) { $0 }
+        let sort = try request.sortQuery(as: OrderSortKey.self) ?? .newestOrders
+        return PageResponse(try await orders.list(filter, sort: sort, page: try PageRequest(query: request))) { $0 }
     }
 
     static func date(_ request: Request, _ name: String) throws(AppError) -> Date? {

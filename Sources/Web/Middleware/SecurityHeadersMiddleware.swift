@@ -48,11 +48,3 @@ enum SecurityHeaders {
     static let strictTransportSecurity = HTTPField(name: .strictTransportSecurity, value: "max-age=31536000; includeSubDomains")
     static let contentSecurityPolicy = HTTPField(name: .contentSecurityPolicy, value: contentSecurityPolicyValue)
 }
-
-extension HTTPField.Name {
-    static let xFrameOptions = Self("X-Frame-Options")!
-    static let referrerPolicy = Self("Referrer-Policy")!
-    static let crossOriginOpenerPolicy = Self("Cross-Origin-Opener-Policy")!
-    static let permissionsPolicy = Self("Permissions-Policy")!
-    static let xRequestID = Self("X-Request-Id")!
-}

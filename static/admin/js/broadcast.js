@@ -1,8 +1,6 @@
 // Broadcast: compose a notification for every customer, confirm, and follow its job's progress
 // (queued → running → completed, users reached out of enabled users).
-import { onLeave, api, badge, clearErrors, confirmAction, el, field, heading, input, showErrors, toast, when } from "./core.js";
-
-const TONE = { completed: "ok", dead: "bad", running: "warn" };
+import { onLeave, api, clearErrors, confirmAction, el, field, heading, input, showErrors, statusChip, toast, when } from "./core.js";
 
 export async function render(root) {
   const form = el("form", { className: "grid panel", id: "broadcast-form", noValidate: true },
@@ -21,7 +19,7 @@ export async function render(root) {
       const share = state.recipients ? Math.round((state.delivered / state.recipients) * 100) : 100;
       progress.replaceChildren(
         el("h2", { textContent: "Tiến độ" }),
-        el("p", {}, badge(state.status, TONE[state.status]), " ", el("span", { id: "broadcast-delivered", textContent: `${state.delivered}/${state.recipients}` }), " người đã nhận"),
+        el("p", {}, statusChip("jobStatus", state.status), " ", el("span", { id: "broadcast-delivered", textContent: `${state.delivered}/${state.recipients}` }), " người đã nhận"),
         el("div", { className: "meter", role: "progressbar", ariaValueNow: String(share), ariaValueMin: "0", ariaValueMax: "100", ariaLabel: "Tiến độ gửi" },
           Object.assign(el("i"), { style: `width:${share}%` })),
         el("p", { className: "muted", textContent: `Tạo lúc ${when(state.createdAt)}${state.completedAt ? ` · xong lúc ${when(state.completedAt)}` : ""}` }),

@@ -2,8 +2,9 @@
 // placed next to their field, confirmation of destructive actions, toasts, and dates.
 import { api, ApiError } from "/js/api.js";
 import { element, money } from "/js/format.js";
+import { historyText, t } from "/js/i18n.js";
 
-export { api, ApiError, money };
+export { api, ApiError, historyText, money, t };
 export const el = element;
 
 const leaving = [];
@@ -102,6 +103,21 @@ export function integer(value) {
 
 export function badge(text, tone = "") {
   return el("span", { className: `badge ${tone}`, textContent: text });
+}
+
+/** Colour of each status chip, per kind of status (the i18n key prefix). */
+const TONES = {
+  status: { pending: "warn", delivered: "ok", cancelled: "bad", refund_pending: "warn", refunded: "bad" },
+  saleStatus: { scheduled: "warn", active: "ok", cancelled: "bad" },
+  jobStatus: { running: "warn", completed: "ok", dead: "bad" },
+};
+
+/** A status in words (Vietnamese or English, from the shared i18n module), never the raw code; the code stays in
+ * `data-status` for scripts. `kind` is `status` (orders), `saleStatus` or `jobStatus`. */
+export function statusChip(kind, status) {
+  const chip = badge(t(`${kind}.${status}`), TONES[kind]?.[status] ?? "");
+  chip.dataset.status = status;
+  return chip;
 }
 
 export function heading(text) {

@@ -1,10 +1,9 @@
 // Jobs: counts per queue and status, the job list filtered by status and queue (dead ones first by default)
 // with the last error, and a retry button for dead jobs.
-import { api, badge, el, field, heading, run, select, toast, when } from "./core.js";
+import { api, el, field, heading, run, select, statusChip, t, toast, when } from "./core.js";
 import { dataTable } from "./table.js";
 
 const STATUSES = ["queued", "running", "completed", "dead"];
-const TONE = { dead: "bad", completed: "ok", running: "warn" };
 
 export async function render(root, _, query) {
   const counts = el("div", { className: "table-wrap", id: "job-counts" });
@@ -14,27 +13,28 @@ export async function render(root, _, query) {
     const count = (queue, status) => items.find((c) => c.queue === queue && c.status === status)?.count ?? 0;
     counts.replaceChildren(el("table", {},
       el("caption", { className: "muted", textContent: "Số tác vụ theo hàng đợi và trạng thái" }),
-      el("thead", {}, el("tr", {}, el("th", { scope: "col", textContent: "Hàng đợi" }), ...STATUSES.map((s) => el("th", { scope: "col", className: "num", textContent: s })))),
+      el("thead", {}, el("tr", {}, el("th", { scope: "col", textContent: "Hàng đợi" }), ...STATUSES.map((s) => el("th", { scope: "col", className: "num", textContent: t(`jobStatus.${s}`) })))),
       el("tbody", {}, ...queues.map((queue) => el("tr", {}, el("th", { scope: "row", textContent: queue }),
         ...STATUSES.map((s) => el("td", { className: "num", id: `count-${queue}-${s}`, textContent: String(count(queue, s)) })))))));
   };
-  const status = select("status", [["", "Mọi trạng thái"], ...STATUSES.map((s) => [s, s])], query.get("status") ?? "dead");
+  const status = select("status", [["", "Mọi trạng thái"], ...STATUSES.map((s) => [s, t(`jobStatus.${s}`)])], query.get("status") ?? "dead");
   const queue = select("queue", [["", "Mọi hàng đợi"], ["email", "email"], ["notifications", "notifications"]], query.get("queue") ?? "");
   const table = dataTable({
     caption: "Tác vụ, mới nhất trước",
-    fetchPage: ({ page, limit }) => {
+    fetchPage: ({ page, limit, sort }) => {
       const params = new URLSearchParams({ page, limit });
+      if (sort) params.set("sort", sort);
       if (status.value) params.set("status", status.value);
       if (queue.value) params.set("queue", queue.value);
       return api("GET", `/admin/jobs?${params}`);
     },
     columns: [
-      { key: "id", label: "#", num: true },
-      { key: "queue", label: "Hàng đợi" },
-      { key: "kind", label: "Loại" },
-      { key: "status", label: "Trạng thái", render: (j) => badge(j.status, TONE[j.status]) },
-      { key: "attempts", label: "Lần thử", num: true, render: (j) => `${j.attempts}/${j.maxAttempts}` },
-      { key: "updatedAt", label: "Cập nhật", render: (j) => when(j.updatedAt) },
+      { key: "id", label: "#", num: true, serverSort: true },
+      { key: "queue", label: "Hàng đợi", serverSort: true },
+      { key: "kind", label: "Loại", serverSort: true },
+      { key: "status", label: "Trạng thái", serverSort: true, render: (j) => statusChip("jobStatus", j.status) },
+      { key: "attempts", label: "Lần thử", num: true, serverSort: true, render: (j) => `${j.attempts}/${j.maxAttempts}` },
+      { key: "updatedAt", label: "Cập nhật", serverSort: true, render: (j) => when(j.updatedAt) },
       { key: "lastError", label: "Lỗi gần nhất", render: (j) => (j.lastError ? el("pre", { className: "error", textContent: j.lastError }) : "—") },
       { key: "actions", label: "", sortable: false, render: (j) => (j.status === "dead" ? retry(j) : "") },
     ],

@@ -1,7 +1,7 @@
 // Orders: the list filtered by status, dates, code or email; the detail with lines, address, payment and the
 // history timeline; status changes offering only the allowed transitions (refund-pending included); a
 // printable packing slip.
-import { api, badge, confirmAction, el, field, heading, input, money, run, select, toast, when } from "./core.js";
+import { api, badge, confirmAction, el, field, heading, historyText, input, money, run, select, statusChip, t, toast, when } from "./core.js";
 import { dataTable } from "./table.js";
 
 /** The transitions the API allows (OrderStatus.next on the server); others would answer 409. */
@@ -15,15 +15,12 @@ const NEXT = {
   cancelled: [],
   refunded: [],
 };
-const LABEL = {
-  pending: "chờ xác nhận", confirmed: "đã xác nhận", preparing: "đang chuẩn bị", shipping: "đang giao",
-  delivered: "đã giao", cancelled: "đã huỷ", refund_pending: "chờ hoàn tiền", refunded: "đã hoàn tiền",
-};
-const TONE = { delivered: "ok", cancelled: "bad", refunded: "bad", refund_pending: "warn", pending: "warn" };
+/** A status in words, in the admin's language (the shared i18n table the storefront uses too). */
+const label = (status) => t(`status.${status}`);
 const METHOD = { cod: "Tiền mặt khi nhận (COD)", card: "Thẻ", bank_transfer: "Chuyển khoản" };
 const DESTRUCTIVE = new Set(["cancelled", "refunded"]);
 
-const statusBadge = (status) => badge(LABEL[status] ?? status, TONE[status]);
+const statusBadge = (status) => statusChip("status", status);
 
 export async function render(root, [id], query) {
   if (id) return detail(root, id);
@@ -31,14 +28,15 @@ export async function render(root, [id], query) {
 }
 
 async function list(root, query) {
-  const status = select("status", [["", "Mọi trạng thái"], ...Object.entries(LABEL)], query.get("status") ?? "");
+  const status = select("status", [["", "Mọi trạng thái"], ...Object.keys(NEXT).map((s) => [s, label(s)])], query.get("status") ?? "");
   const from = input("from", { type: "date", value: query.get("from") ?? "" });
   const to = input("to", { type: "date", value: query.get("to") ?? "" });
   const search = input("q", { type: "search", placeholder: "KL-… hoặc email", value: query.get("q") ?? "" });
   const table = dataTable({
     caption: "Đơn hàng, mới nhất trước",
-    fetchPage: ({ page, limit }) => {
+    fetchPage: ({ page, limit, sort }) => {
       const params = new URLSearchParams({ page, limit });
+      if (sort) params.set("sort", sort);
       if (status.value) params.set("status", status.value);
       if (from.value) params.set("from", from.value);
       // "Đến ngày" includes that day: the API's `to` is exclusive.
@@ -47,12 +45,12 @@ async function list(root, query) {
       return api("GET", `/admin/orders?${params}`);
     },
     columns: [
-      { key: "code", label: "Mã", render: (o) => el("a", { href: `#/orders/${o.id}`, textContent: o.code }) },
-      { key: "createdAt", label: "Đặt lúc", render: (o) => when(o.createdAt) },
-      { key: "customer", label: "Người nhận", value: (o) => o.address.name, render: (o) => o.address.name },
-      { key: "status", label: "Trạng thái", render: (o) => statusBadge(o.status) },
-      { key: "paymentMethod", label: "Thanh toán", render: (o) => METHOD[o.paymentMethod] ?? o.paymentMethod },
-      { key: "total", label: "Tổng", num: true, render: (o) => money(o.total) },
+      { key: "code", label: "Mã", serverSort: true, render: (o) => el("a", { href: `#/orders/${o.id}`, textContent: o.code }) },
+      { key: "createdAt", label: "Đặt lúc", serverSort: true, render: (o) => when(o.createdAt) },
+      { key: "customer", label: "Người nhận", serverSort: true, render: (o) => o.address.name },
+      { key: "status", label: "Trạng thái", serverSort: true, render: (o) => statusBadge(o.status) },
+      { key: "paymentMethod", label: "Thanh toán", serverSort: true, render: (o) => METHOD[o.paymentMethod] ?? o.paymentMethod },
+      { key: "total", label: "Tổng", num: true, serverSort: true, render: (o) => money(o.total) },
     ],
   });
   const form = el("form", { className: "toolbar", role: "search" },
@@ -82,16 +80,16 @@ async function detail(root, id) {
   const a = order.address;
   const timeline = el("ol", { className: "timeline", id: "order-timeline" }, ...(order.history ?? []).map((step) => el("li", {},
     statusBadge(step.status), " ", el("span", { className: "muted", textContent: when(step.at) }),
-    step.note ? el("div", { textContent: step.note }) : "")));
+    ...historyText(step).map((line) => el("div", { textContent: line })))));
   const note = input("note", { maxLength: 500, placeholder: "Ghi chú (tuỳ chọn)" });
   const moves = el("div", { className: "actions no-print", id: "status-actions" });
   for (const next of NEXT[order.status] ?? []) {
-    const button = el("button", { type: "button", className: DESTRUCTIVE.has(next) ? "danger" : "", textContent: `→ ${LABEL[next]}` });
+    const button = el("button", { type: "button", className: DESTRUCTIVE.has(next) ? "danger" : "", textContent: `→ ${label(next)}` });
     button.dataset.status = next;
     button.addEventListener("click", () => run(button, async () => {
-      if (DESTRUCTIVE.has(next) && !confirmAction(`Chuyển đơn ${order.code} sang "${LABEL[next]}"? Không thể hoàn tác.`)) return;
+      if (DESTRUCTIVE.has(next) && !confirmAction(`Chuyển đơn ${order.code} sang "${label(next)}"? Không thể hoàn tác.`)) return;
       await api("PATCH", `/admin/orders/${order.id}/status`, { status: next, note: note.value.trim() || null });
-      toast(`Đơn ${order.code}: ${LABEL[next]}.`);
+      toast(`Đơn ${order.code}: ${label(next)}.`);
       const container = root;
       container.replaceChildren();
       await detail(container, order.id);

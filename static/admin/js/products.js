@@ -30,9 +30,9 @@ async function list(root) {
     },
     columns: [
       { key: "image", label: "Ảnh", sortable: false, render: (p) => (p.images[0] ? el("img", { src: p.images[0], alt: "", width: 48, height: 48 }) : "") },
-      { key: "name", label: "Tên", serverSort: () => "name", render: (p) => el("a", { href: `#/products/${p.id}`, textContent: p.name }) },
+      { key: "name", label: "Tên", serverSort: (desc) => (desc ? "-name" : "name"), render: (p) => el("a", { href: `#/products/${p.id}`, textContent: p.name }) },
       { key: "price", label: "Giá", num: true, serverSort: (desc) => (desc ? "-price" : "price"), render: (p) => money(p.price) },
-      { key: "stock", label: "Tồn kho", num: true, render: (p) => badge(String(p.stock), p.stock === 0 ? "bad" : p.stock <= 5 ? "warn" : "") },
+      { key: "stock", label: "Tồn kho", num: true, serverSort: true, render: (p) => badge(String(p.stock), p.stock === 0 ? "bad" : p.stock <= 5 ? "warn" : "") },
       { key: "category", label: "Danh mục", value: (p) => p.category?.name ?? "", render: (p) => p.category?.name ?? "—" },
       { key: "isActive", label: "Trạng thái", value: (p) => (p.isActive ? 1 : 0), render: (p) => (p.isActive ? badge("đang bán", "ok") : badge("đang ẩn", "warn")) },
       { key: "actions", label: "", sortable: false, render: (p) => visibilityButton(p, () => table.refresh()) },

@@ -1,10 +1,10 @@
 // Flash sales: the list; create and edit (items, sale price, quantity checked against stock, per-user limit,
 // window, early-access tier) with a live preview of the countdown; the live view of a sale over its stock
 // stream (taken, held, confirmed, remaining per item, reservations per minute); cancel with confirmation.
-import { onLeave, api, badge, clearErrors, confirmAction, el, field, fieldError, heading, input, integer, localInput, money, run, select, showErrors, toast, when } from "./core.js";
+import {
+  onLeave, api, clearErrors, confirmAction, el, field, fieldError, heading, input, integer, localInput, money, run, select, showErrors, statusChip, t, toast, when,
+} from "./core.js";
 import { dataTable } from "./table.js";
-
-const TONES = { active: "ok", scheduled: "", ended: "warn", cancelled: "bad" };
 
 export async function render(root, [id, mode]) {
   if (id === "new") return editor(root, null);
@@ -35,7 +35,7 @@ async function list(root) {
     load: async () => (await api("GET", "/admin/flash-sales")).items,
     columns: [
       { key: "name", label: "Tên", render: (s) => el("a", { href: `#/sales/${s.id}`, textContent: s.name }) },
-      { key: "status", label: "Trạng thái", render: (s) => badge(s.status, TONES[s.status]) },
+      { key: "status", label: "Trạng thái", value: (s) => t(`saleStatus.${s.status}`), render: (s) => statusChip("saleStatus", s.status) },
       { key: "startsAt", label: "Bắt đầu", render: (s) => when(s.startsAt) },
       { key: "endsAt", label: "Kết thúc", render: (s) => when(s.endsAt) },
       { key: "remaining", label: "Còn / tổng", num: true, value: (s) => s.items.reduce((n, i) => n + i.remaining, 0),
@@ -232,7 +232,7 @@ async function live(root, sale) {
     let shown = sale.status;
     if (sale.status === "scheduled" && now >= startsAt) shown = "active";
     if (["scheduled", "active"].includes(sale.status) && now >= endsAt) shown = "ended";
-    status.replaceChildren(badge(shown, TONES[shown]));
+    status.replaceChildren(statusChip("saleStatus", shown));
     if (shown === "scheduled") clock.textContent = `Bắt đầu sau ${countdown(startsAt - now)}`;
     else if (shown === "active") clock.textContent = `Kết thúc sau ${countdown(endsAt - now)}`;
     else clock.textContent = shown === "cancelled" ? "Đã huỷ." : "Đã kết thúc.";

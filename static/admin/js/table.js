@@ -1,8 +1,9 @@
 // Every admin list: a table with sortable column headers and a pager.
 //
-// Two sources: `fetchPage({page, limit, sort})` asks the API for one page (a column with `serverSort` is
-// sorted by the API across all pages; other columns sort the rows of the page shown), or `load()` returns
-// the whole list (lists the API does not page), which is then sorted and paged here.
+// Two sources: `fetchPage({page, limit, sort})` asks the API for one page, sorted by the API across all pages:
+// only columns with `serverSort` can be sorted (`true` sends `sort=key` or `sort=-key`; a function of
+// `descending` returns the API's own value). Or `load()` returns the whole list (lists the API does not page),
+// which is then sorted and paged here, by any column. Sorting one page alone would mislead, so it never happens.
 import { el } from "./core.js";
 
 export function dataTable({ caption, columns, fetchPage, load, pageSize = 20, empty = "Không có mục nào." }) {
@@ -32,7 +33,7 @@ export function dataTable({ caption, columns, fetchPage, load, pageSize = 20, em
     const row = el("tr");
     for (const column of columns) {
       const th = el("th", { scope: "col", className: column.num ? "num" : "" });
-      if (column.sortable === false) {
+      if (column.sortable === false || (fetchPage && !column.serverSort)) {
         th.textContent = column.label;
       } else {
         const active = state.sort === column.key;
@@ -42,7 +43,7 @@ export function dataTable({ caption, columns, fetchPage, load, pageSize = 20, em
         button.addEventListener("click", () => {
           state.descending = state.sort === column.key ? !state.descending : false;
           state.sort = column.key;
-          state.page = column.serverSort || !fetchPage ? 1 : state.page;
+          state.page = 1;
           refresh();
         });
         th.append(button);
@@ -83,10 +84,12 @@ export function dataTable({ caption, columns, fetchPage, load, pageSize = 20, em
     let rows;
     if (fetchPage) {
       const column = columns.find((c) => c.key === state.sort);
-      const serverSort = column?.serverSort ? column.serverSort(state.descending) : undefined;
+      let serverSort;
+      if (typeof column?.serverSort === "function") serverSort = column.serverSort(state.descending);
+      else if (column?.serverSort) serverSort = `${state.descending ? "-" : ""}${column.key}`;
       const answer = await fetchPage({ page: state.page, limit: pageSize, sort: serverSort });
       state.total = answer.total;
-      rows = serverSort ? answer.items : sorted(answer.items);
+      rows = answer.items;
     } else {
       if (reload || state.all === null) state.all = await load();
       state.total = state.all.length;

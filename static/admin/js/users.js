@@ -8,17 +8,18 @@ export async function render(root, [id], query) {
   const search = input("q", { type: "search", placeholder: "Email hoặc tên", value: query.get("q") ?? "" });
   const table = dataTable({
     caption: "Người dùng",
-    fetchPage: ({ page, limit }) => {
+    fetchPage: ({ page, limit, sort }) => {
       const params = new URLSearchParams({ page, limit });
+      if (sort) params.set("sort", sort);
       if (search.value.trim()) params.set("q", search.value.trim());
       return api("GET", `/admin/users?${params}`);
     },
     columns: [
-      { key: "email", label: "Email" },
-      { key: "name", label: "Tên" },
-      { key: "role", label: "Vai trò", render: (u) => role(u) },
-      { key: "disabled", label: "Trạng thái", value: (u) => (u.disabled ? 1 : 0), render: (u) => (u.disabled ? badge("đã khoá", "bad") : badge("hoạt động", "ok")) },
-      { key: "createdAt", label: "Tạo lúc", render: (u) => when(u.createdAt) },
+      { key: "email", label: "Email", serverSort: true },
+      { key: "name", label: "Tên", serverSort: true },
+      { key: "role", label: "Vai trò", serverSort: true, render: (u) => role(u) },
+      { key: "disabled", label: "Trạng thái", serverSort: true, render: (u) => (u.disabled ? badge("đã khoá", "bad") : badge("hoạt động", "ok")) },
+      { key: "createdAt", label: "Tạo lúc", serverSort: true, render: (u) => when(u.createdAt) },
       { key: "actions", label: "", sortable: false, render: (u) => actions(u) },
     ],
   });
