@@ -20,7 +20,7 @@ public func buildRouter(_ shop: Shop, settings: WebSettings, logger: Logger) -> 
         ClientAddressMiddleware(trustedProxies: settings.trustedProxies)
         SecurityHeadersMiddleware(strictTransportSecurity: settings.secureTransport)
         if settings.logRequests {
-            LogRequestsMiddleware(.info)
+            LogRequestsMiddleware(.debug)
         }
         MetricsMiddleware()
         if !settings.corsOrigins.isEmpty {

@@ -8,18 +8,7 @@ extension FlashSaleService {
     public func reserve(by identity: Identity, saleID: String, productID: String, quantity: Int) async throws -> Reservation {
         let now = clock.now()
         let userID = identity.user.id
-        let gate = try await database.read { db -> SaleGate? in
-            try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT flashSale.id, flashSale.status, flashSale.startsAt, flashSale.endsAt, flashSale.earlyAccessTier,
-                        flashSale.earlyAccessMinutes, flashSaleItem.salePrice
-                    FROM flashSale LEFT JOIN flashSaleItem ON flashSaleItem.saleId = flashSale.id AND flashSaleItem.productId = ?
-                    WHERE flashSale.id = ? OR flashSale.slug = ?
-                    """,
-                arguments: [productID, saleID, saleID]
-            ).map { try SaleGate(row: $0) }
-        }
+        let gate = try await saleGate(saleID: saleID, productID: productID)
         guard let gate else { throw AppError.notFound("The flash sale") }
         guard let salePrice = gate.salePrice else {
             throw AppError.validation("This product is not in the sale.", fields: ["productId": "must be an item of this sale"])
@@ -62,6 +51,35 @@ extension FlashSaleService {
         wake.notify()
         stockChanges.changed(saleID: sale)
         return reservation
+    }
+
+    /// The sale (by id or slug) and the price of one of its items: from memory while no sale or item changed since
+    /// it was read (``saleGates``). Only a gate naming a real item is kept, so made-up product ids cannot fill memory.
+    func saleGate(saleID: String, productID: String) async throws -> SaleGate? {
+        let read = { [database] in
+            try await database.read { db -> SaleGate? in
+                try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT flashSale.id, flashSale.status, flashSale.startsAt, flashSale.endsAt, flashSale.earlyAccessTier,
+                            flashSale.earlyAccessMinutes, flashSaleItem.salePrice
+                        FROM flashSale LEFT JOIN flashSaleItem ON flashSaleItem.saleId = flashSale.id AND flashSaleItem.productId = ?
+                        WHERE flashSale.id = ? OR flashSale.slug = ?
+                        """,
+                    arguments: [productID, saleID, saleID]
+                ).map(SaleGate.init(row:))
+            }
+        }
+        let kept = try await saleGates.value(for: SaleGateKey(sale: saleID, productID: productID)) {
+            try await read().flatMap { $0.salePrice == nil ? nil : $0 }
+        }
+        if let kept { return kept }
+        return try await read()
+    }
+
+    struct SaleGateKey: Hashable, Sendable {
+        let sale: String
+        let productID: String
     }
 
     /// What deciding whether a sale is open needs.

@@ -34,6 +34,8 @@ public final class FlashSaleService: Sendable {
     let tierOf: @Sendable (String) async throws -> String?
     /// When given, a sale that starts queues a notification to every customer in the same transaction.
     let jobs: JobQueue?
+    /// What a reserve decision reads of a sale and its item, kept in memory until a sale or an item changes.
+    let saleGates = CommitScopedCache<SaleGateKey, SaleGate>(maxCount: 10_000)
 
     public init(
         database: AppDatabase,
@@ -53,6 +55,7 @@ public final class FlashSaleService: Sendable {
         self.writer = ReservationWriter(database: database)
         self.tierOf = tierOf
         self.jobs = jobs
+        database.onCommittedChange(of: ["flashSale", "flashSaleItem"]) { [saleGates] in saleGates.forget() }
     }
 
     // MARK: - Ledger
@@ -65,6 +68,7 @@ public final class FlashSaleService: Sendable {
     }
 
     static func itemStates(_ db: Database, saleID: String?) throws -> [StockItemState] {
+        if saleID == nil { return try liveItemStates(db) }
         let filter = saleID == nil ? "flashSale.status IN ('scheduled', 'active')" : "flashSale.id = ?"
         let items = try Row.fetchAll(
             db,
