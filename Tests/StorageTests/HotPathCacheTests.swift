@@ -193,7 +193,7 @@ import Testing
         _ = try await fixture.sales.reserve(by: lan, saleID: sale.id, productID: product, quantity: 1)
         let third = try await fixture.sales.reserve(by: minh, saleID: sale.id, productID: product, quantity: 3)
         _ = try await fixture.sales.reserve(by: minh, saleID: sale.id, productID: product, quantity: 1)
-        _ = try await fixture.sales.confirm(reservationID: first.id)
+        _ = try await fixture.sell(first)
         try await fixture.sales.release(reservationID: third.id, by: minh)
         let scanned = try await fixture.database.read { db in try FlashSaleService.liveItemStates(db) }
         let grouped = try await fixture.database.read { db in try FlashSaleService.itemStates(db, saleID: sale.id) }
