@@ -35,7 +35,7 @@ import Testing
             let admin = Browser(client)
             let adminID = try userID(try await admin.login("boss@klelite.vn", "bakery2024"))
             let owner = Browser(client)
-            try await owner.login("owner@klelite.vn", "bakery2024")
+            _ = try await owner.login("owner@klelite.vn", "bakery2024")
             let stream = Task { try await admin.send(.get, "/api/v1/admin/stats/stream") }
             try await eventually("the stream is open") { shop.clock.sleeperCount >= 1 }
 
@@ -88,11 +88,12 @@ import Testing
             }
         }
         try await eventually("the writer is busy") { writerHeld.withLock { $0 } }
-        let opening = Task {
-            _ = shop.stats.changes()
+        let stats = shop.stats
+        let opening = Task { @Sendable in
+            _ = stats.changes()
             opened.withLock { $0 = true }
         }
-        let outcome = await Task { try await eventually("the changes opened while the writer was busy") { opened.withLock { $0 } } }.result
+        let outcome = await Task { @Sendable in try await eventually("the changes opened while the writer was busy") { opened.withLock { $0 } } }.result
         release.signal()
         try await writer.value
         await opening.value
