@@ -373,6 +373,29 @@ def test_other_screens_render_cleanly(browser, shop):
     page.context.close()
 
 
+def test_admin_edits_a_vouchers_terms_in_the_create_form_with_field_errors(browser, shop):
+    code = f"EDIT-{uuid.uuid4().hex[:6].upper()}"
+    page = admin_page(browser, shop, allowed_statuses=(400,))
+    goto(page, "#/vouchers", "#voucher-form")
+    page.fill("#voucher-form [name=code]", code)
+    page.fill("#voucher-form [name=value]", "10")
+    page.click("#voucher-form button[type=submit]")
+    page.click(f"button[data-edit='{code}']")
+    assert page.input_value("#voucher-form [name=value]") == "10"
+    page.fill("#voucher-form [name=value]", "0")
+    page.click("#voucher-form button[type=submit]")
+    page.wait_for_selector("#error-value:not(:empty)")  # the API's field error next to the value
+    page.fill("#voucher-form [name=value]", "15")
+    page.fill("#voucher-form [name=usageLimit]", "40")
+    page.click("#voucher-form button[type=submit]")
+    row = page.locator("tr", has=page.locator(f"td:text-is('{code}')"))
+    row.locator("td:text-is('15%')").wait_for()
+    assert "0 / 40" in row.inner_text()
+    assert_accessible(page, "voucher-edit")
+    assert_clean(page, expected_statuses=(400,))
+    page.context.close()
+
+
 def test_lists_sort_through_the_api_across_every_page(browser, shop):
     admin = requests.Session()
     admin.post(shop.url("/api/v1/auth/login"), json=ADMIN)

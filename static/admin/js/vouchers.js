@@ -1,6 +1,8 @@
-// Vouchers: the list with usage counts, create with the API's field errors, switch on/off, delete with
-// confirmation. (The API changes a voucher only by switching it on or off; its terms are fixed once used.)
-import { api, badge, clearErrors, confirmAction, el, field, heading, input, integer, money, run, select, showErrors, toast, when } from "./core.js";
+// Vouchers: the list with usage counts; one form creates a voucher or edits one's terms, with the API's field errors
+// next to the fields; switch on/off; delete with confirmation. A used voucher keeps its code (the API refuses a new one).
+import {
+  api, badge, clearErrors, confirmAction, el, field, heading, input, integer, localInput, money, run, select, showErrors, toast, when,
+} from "./core.js";
 import { dataTable } from "./table.js";
 
 export async function render(root) {
@@ -19,6 +21,9 @@ export async function render(root) {
   });
 
   function actions(voucher) {
+    const edit = el("button", { type: "button", className: "secondary", textContent: "Sửa" });
+    edit.dataset.edit = voucher.code;
+    edit.addEventListener("click", () => startEditing(voucher));
     const toggle = el("button", { type: "button", className: "secondary", textContent: voucher.isActive ? "Tắt" : "Bật" });
     toggle.addEventListener("click", () => run(toggle, async () => {
       if (voucher.isActive && !confirmAction(`Tắt voucher ${voucher.code}? Khách sẽ không dùng được nữa.`)) return;
@@ -32,11 +37,15 @@ export async function render(root) {
       toast("Đã xoá voucher.");
       await table.refresh();
     }));
-    return el("span", { className: "actions" }, toggle, remove);
+    return el("span", { className: "actions" }, edit, toggle, remove);
   }
 
+  const title = el("h2", { id: "voucher-form-title", textContent: "Voucher mới" });
+  const submit = el("button", { type: "submit", textContent: "Tạo voucher" });
+  const cancel = el("button", { type: "button", className: "secondary", textContent: "Huỷ sửa", hidden: true });
+  const code = input("code", { required: true, autocapitalize: "characters" });
   const form = el("form", { className: "grid panel", id: "voucher-form", noValidate: true },
-    field("Mã", input("code", { required: true, autocapitalize: "characters" })),
+    field("Mã", code),
     field("Loại", select("kind", [["percent", "Phần trăm"], ["fixed", "Số tiền cố định"]], "percent")),
     field("Giá trị", input("value", { type: "number", min: 1, step: 1, required: true }), "Phần trăm (1–100) hoặc số tiền (₫)."),
     field("Giảm tối đa (₫)", input("maxDiscount", { type: "number", min: 0, step: 1 })),
@@ -45,27 +54,65 @@ export async function render(root) {
     field("Lượt mỗi khách", input("perUserLimit", { type: "number", min: 1, step: 1 })),
     field("Từ", input("startsAt", { type: "datetime-local" })),
     field("Đến", input("endsAt", { type: "datetime-local" })),
-    el("div", { className: "actions wide" }, el("button", { type: "submit", textContent: "Tạo voucher" })));
+    el("div", { className: "actions wide" }, submit, cancel));
+  form.setAttribute("aria-labelledby", title.id);
+  let editing = null;
+
+  function stopEditing() {
+    editing = null;
+    form.reset();
+    clearErrors(form);
+    code.readOnly = false;
+    title.textContent = "Voucher mới";
+    submit.textContent = "Tạo voucher";
+    cancel.hidden = true;
+  }
+
+  function startEditing(voucher) {
+    stopEditing();
+    editing = voucher;
+    const values = {
+      code: voucher.code, kind: voucher.kind, value: voucher.value, maxDiscount: voucher.maxDiscount, minSubtotal: voucher.minSubtotal,
+      usageLimit: voucher.usageLimit, perUserLimit: voucher.perUserLimit,
+      startsAt: voucher.startsAt && localInput(new Date(voucher.startsAt)), endsAt: voucher.endsAt && localInput(new Date(voucher.endsAt)),
+    };
+    for (const [name, value] of Object.entries(values)) form.elements[name].value = value ?? "";
+    code.readOnly = voucher.usedCount > 0;
+    title.textContent = `Sửa voucher ${voucher.code}` + (voucher.usedCount > 0 ? ` (đã dùng ${voucher.usedCount} lần, giữ nguyên mã)` : "");
+    submit.textContent = "Lưu thay đổi";
+    cancel.hidden = false;
+    form.elements.value.focus();
+  }
+
+  cancel.addEventListener("click", stopEditing);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const data = new FormData(form);
-    const moment = (name) => (data.get(name) ? new Date(data.get(name)).toISOString() : undefined);
+    // Creating omits an empty field; editing sends null for it, which clears that term.
+    const empty = editing ? null : undefined;
+    const moment = (name) => (data.get(name) ? new Date(data.get(name)).toISOString() : empty);
+    const number = (name) => integer(data.get(name)) ?? empty;
     const body = {
       code: data.get("code"), kind: data.get("kind"), value: integer(data.get("value")),
-      maxDiscount: integer(data.get("maxDiscount")), minSubtotal: integer(data.get("minSubtotal")),
-      usageLimit: integer(data.get("usageLimit")), perUserLimit: integer(data.get("perUserLimit")),
+      maxDiscount: number("maxDiscount"), minSubtotal: integer(data.get("minSubtotal")) ?? (editing ? 0 : undefined),
+      usageLimit: number("usageLimit"), perUserLimit: number("perUserLimit"),
       startsAt: moment("startsAt"), endsAt: moment("endsAt"),
     };
     try {
       clearErrors(form);
-      await api("POST", "/admin/vouchers", body);
-      toast("Đã tạo voucher.");
-      form.reset();
+      if (editing) {
+        await api("PATCH", `/admin/vouchers/${editing.id}`, body);
+        toast(`Đã lưu voucher ${editing.code}.`);
+      } else {
+        await api("POST", "/admin/vouchers", body);
+        toast("Đã tạo voucher.");
+      }
+      stopEditing();
       await table.refresh();
     } catch (error) {
       showErrors(form, error);
     }
   });
-  root.append(heading("Voucher"), table.node, el("h2", { textContent: "Voucher mới" }), form);
+  root.append(heading("Voucher"), table.node, title, form);
   await table.refresh();
 }
