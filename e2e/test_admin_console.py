@@ -266,6 +266,8 @@ def test_admin_moves_an_order_through_its_statuses_and_the_shopper_sees_the_time
     page.click("form[role=search] button[type=submit]")
     page.click(f"a:text-is('{order['code']}')")
     page.wait_for_selector("#status-actions")
+    # The customer's account (not an id): the recipient on the address may be someone else.
+    assert page.text_content("#order-customer") == f"Lan <{shopper.email}>"
     offers = {"confirmed": ["confirmed", "cancelled"], "preparing": ["preparing", "cancelled"], "shipping": ["shipping", "cancelled"], "delivered": ["delivered"]}
     notes = {"confirmed": "Đã gọi chị Lan", "preparing": "", "shipping": "Anh Tư giao", "delivered": "Khách đã nhận đủ"}
     for step, (status, offered) in enumerate(offers.items(), start=2):

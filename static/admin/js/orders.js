@@ -62,7 +62,7 @@ async function list(root, query) {
 }
 
 async function detail(root, id) {
-  const order = await api("GET", `/orders/${encodeURIComponent(id)}`);
+  const { order, customer } = await api("GET", `/admin/orders/${encodeURIComponent(id)}`);
   const lines = el("table", {},
     el("caption", { className: "muted", textContent: "Hàng trong đơn" }),
     el("thead", {}, el("tr", {}, ...["Sản phẩm", "Đơn giá", "SL", "Thành tiền"].map((t, i) => el("th", { scope: "col", className: i ? "num" : "", textContent: t })))),
@@ -113,7 +113,8 @@ async function detail(root, id) {
         el("dl", { className: "facts" },
           el("dt", { textContent: "Phương thức" }), el("dd", { textContent: METHOD[order.paymentMethod] ?? order.paymentMethod }),
           el("dt", { textContent: "Tổng" }), el("dd", { textContent: money(order.total) }),
-          el("dt", { textContent: "Mã khách" }), el("dd", { textContent: order.userId })))),
+          el("dt", { textContent: "Khách hàng" }),
+          el("dd", { id: "order-customer" }, customer ? `${customer.name} <${customer.email}>` : `(tài khoản đã xoá: ${order.userId})`)))),
     el("div", { className: "table-wrap" }, lines),
     el("div", { className: "two" },
       el("section", { className: "panel no-print" }, el("h2", { textContent: "Chuyển trạng thái" }), field("Ghi chú cho lần chuyển", note), moves),
