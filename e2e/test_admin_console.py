@@ -460,3 +460,44 @@ def test_admin_pages_show_no_admin_data_without_an_admin_session(browser, shop, 
     assert admin_calls == []
     assert_clean(page, expected_statuses=(401,))
     page.context.close()
+
+
+VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.IGNORECASE)
+# The console's own words (headings, navigation, column heads, field labels, buttons), not the shop's data.
+CONSOLE_WORDS = "h1, h2, nav a, th[scope=col], caption, label.field > span:first-child, button, .skip"
+
+
+def console_words(page) -> list[str]:
+    return page.eval_on_selector_all(CONSOLE_WORDS, "nodes => nodes.map(n => n.textContent.trim()).filter(Boolean)")
+
+
+def test_the_console_switches_to_english_and_remembers_it(browser, shop):
+    page = admin_page(browser, shop)
+    goto(page, "", "#stat-orders-today")
+    assert page.get_attribute("html", "lang") == "vi"
+    assert "Tổng quan" in console_words(page)
+    with page.expect_navigation():
+        page.click("#admin-lang")
+    page.wait_for_selector("#stat-orders-today")
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.text_content("#admin-lang") == "Tiếng Việt"
+    screens = [("", "#stat-orders-today", "Dashboard"), ("#/orders", "table caption", "Orders"), ("#/products", "table caption", "Products"),
+               ("#/vouchers", "#voucher-form", "Vouchers"), ("#/jobs", "table caption", "Background jobs"),
+               ("#/sales/new", "#sale-form", "New flash sale"), ("#/broadcast", "#broadcast-form", "Notify customers")]
+    for route, ready, title in screens:
+        goto(page, route, ready)  # a fresh load each time: the choice is remembered, not carried by the page
+        page.wait_for_timeout(200)
+        words = console_words(page)
+        assert title in words, f"{route or 'dashboard'}: no {title!r} in {words}"
+        vietnamese = [word for word in words if VIETNAMESE.search(word) and word != "Tiếng Việt"]
+        assert not vietnamese, f"{route or 'dashboard'} still reads Vietnamese: {vietnamese}"
+        assert_accessible(page, f"english {route or 'dashboard'}")
+    goto(page, "", "#stat-orders-today")
+    screenshot(page, "admin-dashboard-en-1280")
+    assert_clean(page)
+    with page.expect_navigation():
+        page.click("#admin-lang")
+    page.wait_for_selector("#stat-orders-today")
+    assert page.get_attribute("html", "lang") == "vi"
+    assert "Tổng quan" in console_words(page)
+    page.context.close()
