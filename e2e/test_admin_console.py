@@ -485,14 +485,22 @@ def test_the_console_switches_to_english_and_remembers_it(browser, shop):
                ("#/vouchers", "#voucher-form", "Vouchers"), ("#/jobs", "table caption", "Background jobs"),
                ("#/sales/new", "#sale-form", "New flash sale"), ("#/broadcast", "#broadcast-form", "Notify customers")]
     for route, ready, title in screens:
-        goto(page, route, ready)  # a fresh load each time: the choice is remembered, not carried by the page
-        page.wait_for_timeout(200)
+        # Within the console by its links (a fresh load per screen would open a dashboard stream each time, and
+        # the server caps one client's open streams).
+        page.evaluate("route => { location.hash = route || '#/'; }", route)
+        page.wait_for_selector(ready, timeout=10_000)
+        page.wait_for_selector(f"h1:text-is('{title}')", timeout=10_000)
         words = console_words(page)
         assert title in words, f"{route or 'dashboard'}: no {title!r} in {words}"
         vietnamese = [word for word in words if VIETNAMESE.search(word) and word != "Tiếng Việt"]
         assert not vietnamese, f"{route or 'dashboard'} still reads Vietnamese: {vietnamese}"
         assert_accessible(page, f"english {route or 'dashboard'}")
-    goto(page, "", "#stat-orders-today")
+    page.evaluate("() => { location.hash = '#/'; }")
+    page.wait_for_selector("#stat-orders-today")
+    page.reload()  # the choice is remembered across loads, not carried by the page
+    page.wait_for_selector("#stat-orders-today")
+    assert page.get_attribute("html", "lang") == "en"
+    assert "Dashboard" in console_words(page)
     screenshot(page, "admin-dashboard-en-1280")
     assert_clean(page)
     with page.expect_navigation():
