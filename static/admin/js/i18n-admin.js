@@ -135,6 +135,7 @@ const EN = {
   "Thành tiền": "Line total",
   "Thông báo cho khách hàng": "Notify customers",
   "Thẻ": "Card",
+  "Thẻ (nhãn)": "Tags",
   "Thời gian": "Time",
   "Thứ tự": "Order",
   "Tiêu đề": "Title",

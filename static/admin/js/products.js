@@ -72,7 +72,7 @@ async function editor(root, product) {
     field(T("Tồn kho"), input("stock", { type: "number", min: 0, step: 1, value: value("stock", 0) })),
     field(T("Danh mục"), select("categoryId", [["", T("— Không —")], ...cats.map((c) => [c.id, c.isActive ? c.name : T("{0} (tắt)", [c.name])])], product?.category?.id ?? "")),
     field(T("Khối lượng (g)"), input("weightGrams", { type: "number", min: 1, step: 1, value: value("weightGrams") })),
-    field(T("Thẻ"), input("tags", { value: (product?.tags ?? []).join(", ") }), T("Cách nhau bằng dấu phẩy.")),
+    field(T("Thẻ (nhãn)"), input("tags", { value: (product?.tags ?? []).join(", ") }), T("Cách nhau bằng dấu phẩy.")),
     field(T("Dị ứng"), input("allergens", { value: (product?.allergens ?? []).join(", ") }), T("Cách nhau bằng dấu phẩy.")),
     el("div", { className: "wide" }, field(T("Mô tả"), el("textarea", { name: "description", rows: 4, value: value("description") }))),
     el("div", { className: "wide" }, field(T("Thành phần"), el("textarea", { name: "ingredients", rows: 2, value: value("ingredients") }))),
