@@ -36,10 +36,16 @@ struct ShopServices: Sendable {
     let payments: PaymentService
     let loyalty: LoyaltyService
     let workers: JobWorkers
+    /// Memory or Redis: the ledger, the limiters and the hub (``ShopBackends``).
+    let backends: ShopBackends
+    /// Cluster mode: keeps Redis' ledger loaded from SQLite and repairs its drift.
+    let reconciler: StockReconciler?
 
     init(configuration: ApplianceConfiguration, environment: AppEnvironment, logger: Logger) {
         let database = environment.database
         let clock = environment.clock
+        let backends = ShopBackends.make(configuration, clock: clock, logger: logger)
+        self.backends = backends
         jobs = JobQueue(database: database, clock: clock)
         accounts = AccountService(
             database: database,
@@ -55,14 +61,15 @@ struct ShopServices: Sendable {
         flashSales = FlashSaleService(
             database: database,
             clock: clock,
-            ledger: InMemoryStockLedger(),
-            rateLimiter: InMemoryRateLimiter(clock: clock),
+            ledger: backends.ledger,
+            rateLimiter: backends.rateLimiter,
             settings: .init(reservationTTL: TimeInterval(configuration.reservationTTLSeconds), reservePerMinute: configuration.reserveRatePerMinute),
             jobs: jobs,
             tierOf: { try await loyalty.tier(userID: $0).rawValue }
         )
         externalSales = ExternalSaleSync(sales: flashSales)
-        hub = InProcessNotificationHub()
+        reconciler = backends.attach(flashSales, clock: clock, reconcileInterval: configuration.reconcileIntervalSeconds, logger: logger)
+        hub = backends.hub
         notifications = NotificationService(database: database, hub: hub, clock: clock)
         carts = CartService(database: database, clock: clock)
         vouchers = VoucherService(database: database, clock: clock)
@@ -162,7 +169,7 @@ func buildApplication(
     )
     let services = ShopServices(configuration: configuration, environment: environment, logger: logger)
     // The flash-sale ledger is rebuilt from the committed reservations before any request is served.
-    try await services.flashSales.rebuildLedger()
+    try await services.backends.prepareLedger(services.flashSales, reconciler: services.reconciler, logger: logger)
     try await PointsExpiryJobHandler.schedule(services.jobs, after: environment.clock.now())
     try await PruningJobHandler.schedule(services.jobs, after: environment.clock.now())
     let router = buildRouter(
@@ -181,9 +188,10 @@ func buildApplication(
             payments: services.payments,
             loyalty: services.loyalty,
             accessTokens: AccessTokens(secret: environment.secrets.jwtSecret, clock: environment.clock),
-            rateLimiter: InMemoryRateLimiter(clock: environment.clock),
+            rateLimiter: services.backends.rateLimiter,
             settings: webSettings,
-            metricsText: environment.metricsText
+            metricsText: environment.metricsText,
+            redisReachable: services.backends.redisReachable
         ),
         logger: logger
     )
@@ -205,6 +213,9 @@ func buildApplication(
         [externalSales = services.externalSales] in try await externalSales.absorb()
     }
     app.addServices(services.workers, FlashSaleClock(sales: services.flashSales, logger: logger), externalChanges)
+    if let cluster = services.backends.cluster, let reconciler = services.reconciler {
+        app.addServices(cluster.bus, reconciler)
+    }
     return app
 }
 

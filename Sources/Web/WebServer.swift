@@ -24,6 +24,8 @@ public struct WebDependencies: Sendable {
     public var settings: WebSettings
     /// Renders the Prometheus exposition for `GET /metrics`.
     public var metricsText: @Sendable () -> String
+    /// In cluster mode, whether Redis answers (reported by `/readyz`); nil when the shop runs without Redis.
+    public var redisReachable: (@Sendable () async -> Bool)?
 
     public init(
         database: AppDatabase,
@@ -42,7 +44,8 @@ public struct WebDependencies: Sendable {
         accessTokens: AccessTokens,
         rateLimiter: any RateLimiter,
         settings: WebSettings,
-        metricsText: @escaping @Sendable () -> String = { "" }
+        metricsText: @escaping @Sendable () -> String = { "" },
+        redisReachable: (@Sendable () async -> Bool)? = nil
     ) {
         self.database = database
         self.clock = clock
@@ -61,6 +64,7 @@ public struct WebDependencies: Sendable {
         self.rateLimiter = rateLimiter
         self.settings = settings
         self.metricsText = metricsText
+        self.redisReachable = redisReachable
     }
 }
 
@@ -205,6 +209,7 @@ public func buildRouter(_ dependencies: WebDependencies, logger: Logger) -> Rout
     OpsController<AppRequestContext>(
         database: dependencies.database,
         metricsText: dependencies.metricsText,
+        redisReachable: dependencies.redisReachable,
         openAPI: { embeddedSpec ?? FileManager.default.contents(atPath: openAPIPath).map { ByteBuffer(bytes: $0) } },
         metricsAccess: MetricsAccess(open: settings.metricsOpen, token: settings.metricsToken, authentication: authentication)
     ).addRoutes(to: router)

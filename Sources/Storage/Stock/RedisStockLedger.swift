@@ -12,9 +12,9 @@ import Metrics
 /// reservation rows stay the source of truth, and reconciliation repairs the counters from them.
 /// Redis being unreachable throws a ``RedisError``; the ledger never falls back to local counts.
 public final class RedisStockLedger: StockLedger {
-    private let client: RedisClient
-    private let namespace: String
-    private let logger: Logger
+    let client: RedisClient
+    let namespace: String
+    let logger: Logger
 
     public init(client: RedisClient, namespace: String = "klelite:stock", logger: Logger = Logger(label: "klelite.stock.redis")) {
         self.client = client
@@ -71,7 +71,10 @@ public final class RedisStockLedger: StockLedger {
         case "taken": return .taken
         case "limit": return .limitExceeded
         case "soldout": return .soldOut
-        case "unknown": return .unknownItem
+        case "unknown":
+            // Redis restarted empty and is not rebuilt yet: the item is unknown to it, not to the shop.
+            guard try await isLoaded() else { throw RedisError.unavailable }
+            return .unknownItem
         default: throw RedisError.unexpectedReply("reserve answered \(reply)")
         }
     }
@@ -105,6 +108,16 @@ public final class RedisStockLedger: StockLedger {
         let reply = try await client.send(["HGET", itemKey(key) + ":users", userID])
         if case .error(let message) = reply { throw RedisError.server(message) }
         return reply.int ?? 0
+    }
+
+    /// Set (atomically with the items) by every full ``load(_:)``; absent after Redis lost its data.
+    public var loadedKey: String { "\(namespace):loaded" }
+
+    /// Whether the ledger was loaded since Redis last started empty.
+    public func isLoaded() async throws -> Bool {
+        let reply = try await client.send(["EXISTS", loadedKey])
+        if case .error(let message) = reply { throw RedisError.server(message) }
+        return reply.int == 1
     }
 
     /// The item's hash key: components are escaped so that an id holding `:` cannot collide with another key.
@@ -155,11 +168,15 @@ public final class RedisStockLedger: StockLedger {
     }
 
     private func write(_ items: [StockItemState], replacing: Bool) async throws {
-        _ = try await client.evaluate(RedisStockScripts.load, keys: ["\(namespace):items"], arguments: [replacing ? "1" : "0", try payload(items)])
+        _ = try await client.evaluate(
+            RedisStockScripts.load,
+            keys: ["\(namespace):items", loadedKey],
+            arguments: [replacing ? "1" : "0", try payload(items)]
+        )
     }
 
     /// The JSON the load and insert scripts read.
-    private func payload(_ items: [StockItemState]) throws -> String {
+    func payload(_ items: [StockItemState]) throws -> String {
         let payload = items.map { state in
             let item = itemKey(state.key)
             return LoadItem(

@@ -12,6 +12,7 @@ enum RedisStockScripts {
         if ARGV[1] == '1' then
           for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do redis.call('DEL', key, key .. ':users') end
           redis.call('DEL', KEYS[1])
+          if KEYS[2] then redis.call('SET', KEYS[2], '1') end
         end
         local items = cjson.decode(ARGV[2])
         for _, item in ipairs(items) do
