@@ -19,7 +19,7 @@ help:
 	@echo "make demo-rush  (with make run going) demo customers rush the running flash sale until it sells out"
 	@echo "make test   run the Swift unit/HTTP tests, then the end-to-end tests in e2e/"
 	@echo "make lint   swift format lint"
-	@echo "make bench  HTTP benchmarks of the release build (see BENCHMARKS.md)"
+	@echo "make bench  every benchmark of the release build, written to BENCHMARKS.md (about 10 minutes)"
 
 deps:
 	@scripts/install-deps.sh run
@@ -34,8 +34,6 @@ build: deps
 	$(SWIFT) build --scratch-path $(DEBUG_DIR) --product klelite
 
 run: build-release
-	$(RELEASE_BIN) migrate --data-dir $(DATA_DIR)
-	$(RELEASE_BIN) seed-demo --only-if-empty --data-dir $(DATA_DIR)
 	@PAYMENT_PROVIDER=$(PAYMENT_PROVIDER) scripts/run-demo.sh $(RELEASE_BIN) $(DATA_DIR)
 
 demo-rush:
@@ -51,9 +49,11 @@ test-e2e:
 	$(SWIFT) build --scratch-path $(DEBUG_DIR) --product klelite
 	KLELITE_BIN=$(abspath $(DEBUG_BIN)) $(PYTHON) -m pytest -q e2e
 
+# Every row of issue 14's table, side by side with its references, into BENCHMARKS.md (about 10 minutes).
 bench: build-release
 	@scripts/install-deps.sh bench
-	bench/http.sh
+	KLELITE_BENCH=1 $(SWIFT) build -c release --scratch-path $(RELEASE_DIR) --product klelite-bench
+	$(PYTHON) bench/run.py
 
 lint:
 	$(SWIFT) format lint --recursive --strict Sources Tests

@@ -117,3 +117,20 @@ let package = Package(
         ),
     ]
 )
+
+// `make bench` only (bench/run.sh sets KLELITE_BENCH=1): the in-process benchmark harness. CI, `make test` and
+// `make run` never declare it, so they never build it.
+if Context.environment["KLELITE_BENCH"] == "1" {
+    package.products.append(.executable(name: "klelite-bench", targets: ["KLeLiteBench"]))
+    package.targets.append(
+        .executableTarget(
+            name: "KLeLiteBench",
+            dependencies: [
+                "Storage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "bench/Harness"
+        )
+    )
+}

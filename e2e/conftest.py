@@ -41,6 +41,20 @@ KLELITE_KEYS = {
 }
 
 
+def eventually(condition, what: str, timeout: float = 30.0, interval: float = 0.05):
+    """Polls `condition()` until it returns something truthy, and returns that; fails the test with `what` once
+    `timeout` seconds pass without it. The one polling loop of the e2e tests: the timeout guards against a hang and
+    is no timing goal (those are measured in bench/), so keep it well above what the work needs on a busy box."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout:g}s waiting for: {what}")
+        time.sleep(interval)
+
+
 def run_cli(*args, data_dir, env=None, timeout=60) -> subprocess.CompletedProcess:
     """Runs a klelite subcommand to completion from the repository root."""
     return subprocess.run(

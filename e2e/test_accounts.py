@@ -6,19 +6,16 @@ import time
 
 import requests
 
-from conftest import BIN, ROOT, Server, base_env, run_cli
+from conftest import BIN, ROOT, Server, base_env, eventually, run_cli
 
 
 def wait_for_mail(outbox, containing: str, timeout: float = 10.0) -> str:
     """The text of the first .eml in the outbox that contains `containing`; the queue sends in the background."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for path in outbox.glob("*.eml") if outbox.exists() else []:
-            text = path.read_text()
-            if containing in text:
-                return text
-        time.sleep(0.05)
-    raise AssertionError(f"no email containing {containing!r} in {outbox}")
+    def found():
+        texts = (path.read_text() for path in (outbox.glob("*.eml") if outbox.exists() else []))
+        return next((text for text in texts if containing in text), None)
+
+    return eventually(found, f"an email containing {containing!r} in {outbox}", timeout=timeout)
 
 
 def csrf_headers(session: requests.Session) -> dict:

@@ -11,7 +11,7 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from conftest import Server, base_env, free_port
+from conftest import Server, base_env, eventually, free_port
 
 
 class Inbox:
@@ -33,13 +33,11 @@ class Inbox:
         return "250 OK"
 
     def wait_for(self, count: int, timeout: float = 30.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def arrived():
             with self.lock:
-                if len(self.messages) >= count:
-                    return list(self.messages)
-            time.sleep(0.05)
-        raise AssertionError(f"expected {count} message(s), got {len(self.messages)}")
+                return list(self.messages) if len(self.messages) >= count else None
+
+        return eventually(arrived, f"{count} message(s) at the SMTP peer", timeout=timeout)
 
 
 def register(server: Server, email="lan@example.vn"):

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import requests
 
-from conftest import Server, base_env, run_cli
+from conftest import Server, base_env, eventually, run_cli
 
 ENV = dict(AUTH_RATE_PER_MINUTE="10000")
 
@@ -86,10 +86,11 @@ def test_kill_dash_nine_mid_storm_then_restart_matches_committed_reservations(da
     threads = [threading.Thread(target=buyer, args=(token,)) for token in tokens]
     for thread in threads:
         thread.start()
-    while True:  # kill once some reservations are through, mid-storm
+    def some_through():
         with lock:
-            if sum(1 for status, _ in results if status == 201) >= 10:
-                break
+            return sum(1 for status, _ in results if status == 201) >= 10
+
+    eventually(some_through, "10 reservations through, mid-storm", interval=0.001)  # then kill, mid-storm
     server.kill()
     for thread in threads:
         thread.join(timeout=30)

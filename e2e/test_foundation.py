@@ -1,4 +1,5 @@
 """The appliance as an operator meets it: start, health, pages, configuration errors, signals, backups."""
+import socket
 import sqlite3
 import subprocess
 import threading
@@ -6,7 +7,7 @@ import time
 
 import requests
 
-from conftest import BIN, ROOT, Server, base_env, run_cli
+from conftest import BIN, ROOT, Server, base_env, eventually, run_cli
 
 
 def test_health_readiness_and_storefront_page(server):
@@ -69,13 +70,26 @@ def test_malformed_configuration_file_line_is_named(tmp_path, data_dir):
     assert "HTTP_PROT" in line and f"{conf}:1" in line
 
 
-def test_sigterm_exits_zero_within_five_seconds(data_dir):
-    server = Server(data_dir).start()
-    # An open, slow request must not hold shutdown hostage.
-    code, seconds = server.terminate()
-    assert code == 0, server.output()
-    assert seconds < 5, seconds
-    assert "stopped cleanly" in server.output()
+# ServiceGroup's debug line when services outlive the graceful budget (10 s) and are cancelled instead.
+ESCALATED = "Graceful shutdown took longer than allowed"
+
+
+def test_sigterm_with_a_slow_request_open_exits_cleanly(data_dir):
+    server = Server(data_dir, env=base_env(LOG_LEVEL="debug")).start()
+    # A slow client: a sign-in's headers and the first bytes of its body, then silence. It must not hold shutdown
+    # hostage: the server stops cleanly without escalating to cancellation. (How fast is measured in bench/.)
+    slow = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    try:
+        slow.sendall(b"POST /api/v1/auth/login HTTP/1.1\r\nHost: shop\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 1000\r\n\r\n{\"email\":")
+        eventually(lambda: "/api/v1/auth/login" in server.output(), "the server logged the slow request")
+        code, _ = server.terminate(timeout=60)
+        assert code == 0, server.output()
+        assert "stopped cleanly" in server.output()
+        assert ESCALATED not in server.output(), server.output()[-2000:]
+        slow.recv(4096)  # b"" or an answer: the server let the connection go (a hung one raises TimeoutError)
+    finally:
+        slow.close()
 
 
 def test_cli_commands_migrate_a_fresh_directory(tmp_path):
@@ -115,9 +129,9 @@ def test_backup_while_serving_passes_integrity_check(tmp_path, data_dir):
                 errors.append(str(error))
 
     def write_more():
-        # A second writer process while the backup runs: seed into the live database.
+        # A second writer process while the backup runs: open a new demo sale in the live database each time.
         while not stop.is_set():
-            run_cli("seed-demo", data_dir=data_dir)
+            run_cli("seed-demo", "--catalog-only", "--flash-sale", data_dir=data_dir)
 
     threads = [threading.Thread(target=load) for _ in range(4)] + [threading.Thread(target=write_more)]
     for thread in threads:
@@ -139,14 +153,41 @@ def test_backup_while_serving_passes_integrity_check(tmp_path, data_dir):
     assert errors == []
 
 
-def test_kill_9_loses_nothing_committed(tmp_path, data_dir):
-    assert run_cli("seed-demo", data_dir=data_dir).returncode == 0
-    server = Server(data_dir).start()
-    server.kill()
+def test_kill_9_mid_writes_loses_nothing_acknowledged(data_dir):
+    """kill -9 while sign-ups are in flight: every account the server answered 201 for is there after a restart."""
+    server = Server(data_dir, env=base_env(AUTH_RATE_PER_MINUTE="10000")).start()
+    acknowledged, lock, stop = [], threading.Lock(), threading.Event()
+
+    def sign_up(worker: int):
+        for n in range(10_000):
+            if stop.is_set():
+                return
+            email = f"w{worker}-{n}@example.vn"
+            try:
+                response = requests.post(server.url("/api/v1/auth/register"), timeout=10,
+                                         json={"email": email, "password": "banhmi2024", "name": "Lan"})
+            except requests.RequestException:
+                return  # the server died under this request: it was never acknowledged
+            if response.status_code == 201:
+                with lock:
+                    acknowledged.append(email)
+
+    writers = [threading.Thread(target=sign_up, args=(worker,)) for worker in range(4)]
+    for writer in writers:
+        writer.start()
+    try:
+        eventually(lambda: len(acknowledged) >= 20, "20 sign-ups acknowledged")
+        server.kill()  # mid-storm: the writers still have requests in flight
+    finally:
+        stop.set()
+        for writer in writers:
+            writer.join(timeout=30)
     restarted = Server(data_dir).start()
     try:
-        assert requests.get(restarted.url("/readyz")).status_code == 200
         with sqlite3.connect(data_dir / "klelite.sqlite") as db:
-            assert db.execute("SELECT count(*) FROM product").fetchone()[0] == 20
+            stored = {row[0] for row in db.execute("SELECT email FROM user")}
+        missing = set(acknowledged) - stored
+        assert not missing, f"{len(missing)} acknowledged sign-ups lost: {sorted(missing)[:5]}"
+        assert requests.get(restarted.url("/readyz"), timeout=5).status_code == 200
     finally:
         restarted.stop()

@@ -5,7 +5,7 @@ import time
 
 import requests
 
-from conftest import BIN, ROOT, base_env, free_port
+from conftest import BIN, ROOT, base_env, eventually, free_port
 
 
 def start_in(cwd, data_dir, env) -> tuple[subprocess.Popen, str]:
@@ -14,17 +14,20 @@ def start_in(cwd, data_dir, env) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen([BIN, "serve", "--data-dir", str(data_dir), "--port", str(port)], cwd=cwd, env=env,
                                stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+
+    def ready():
         assert process.poll() is None, (data_dir.parent / f"server-{port}.log").read_text(errors="replace")
         try:
-            if requests.get(base + "/readyz", timeout=1).status_code == 200:
-                return process, base
+            return requests.get(base + "/readyz", timeout=1).status_code == 200
         except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    process.kill()
-    raise AssertionError("not ready")
+            return False
+
+    try:
+        eventually(ready, f"{base}/readyz", interval=0.1)
+    except AssertionError:
+        process.kill()
+        raise
+    return process, base
 
 
 def stop(process: subprocess.Popen):

@@ -103,8 +103,9 @@ def test_seven_streams_and_a_get_all_complete(data_dir):
         server.stop()
 
 
-def test_sigterm_with_fifty_open_streams_exits_within_budget(data_dir):
-    server = Server(data_dir, env=base_env(STREAMS_PER_CLIENT="100")).start()
+def test_sigterm_with_fifty_open_streams_ends_them_and_exits_cleanly(data_dir):
+    # LOG_LEVEL=debug shows ServiceGroup's line when services outlive the graceful budget and are cancelled instead.
+    server = Server(data_dir, env=base_env(STREAMS_PER_CLIENT="100", LOG_LEVEL="debug")).start()
     shopper = signed_in(server, "lan@example.vn")
     cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
     sockets = []
@@ -115,10 +116,15 @@ def test_sigterm_with_fifty_open_streams_exits_within_budget(data_dir):
             sockets.append(sock)
         for sock in sockets:
             assert b"200 OK" in sock.recv(4096)
-        code, seconds = server.terminate(timeout=15)
+        code, _ = server.terminate(timeout=60)  # a hang guard; how fast is measured in bench/
         assert code == 0
-        assert seconds < 10, f"shutdown took {seconds:.1f}s"
         assert "stopped cleanly" in server.output()
+        assert "Graceful shutdown took longer than allowed" not in server.output()
+        for sock in sockets:  # each stream was ended by the server: the chunked body's last chunk, then EOF
+            received = b""
+            while chunk := sock.recv(65536):
+                received += chunk
+            assert received.endswith(b"0\r\n\r\n"), received[-200:]
     finally:
         for sock in sockets:
             sock.close()

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # usage: scripts/run-demo.sh KLELITE_BIN DATA_DIR
-# What `make run` ends with: serves the shop, and once it answers /readyz prints the shop's and the admin
+# What `make run` does after building: migrates DATA_DIR, seeds the demo shop when its catalogue is empty (a second
+# run keeps the data and the password), serves the shop, and once it answers /readyz prints the shop's and the admin
 # console's addresses and the demo admin's sign-in (from DATA_DIR/demo-credentials, written by seed-demo).
 # Ctrl-C (or SIGTERM) stops the server gracefully; the script exits with the server's status.
 set -uo pipefail
 bin="$1"
 data_dir="$2"
+
+"$bin" migrate --data-dir "$data_dir" || exit $?
+"$bin" seed-demo --only-if-empty --data-dir "$data_dir" || exit $?
 
 # The address the server will use: the same precedence as klelite (environment, then appliance.conf, then default).
 conf_value() {

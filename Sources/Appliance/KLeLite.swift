@@ -8,7 +8,7 @@ struct KLeLite: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "klelite",
         abstract: "KLeLite — a complete bakery shop in one process.",
-        subcommands: [Serve.self, Migrate.self, CreateAdmin.self, SeedDemo.self, Backup.self],
+        subcommands: [Serve.self, Migrate.self, CreateAdmin.self, SeedDemo.self, Backup.self, BenchReferenceServer.self],
         defaultSubcommand: Serve.self
     )
 }

@@ -5,11 +5,12 @@ import HummingbirdTesting
 import Logging
 import Storage
 import Testing
+import Web
 
 @testable import Appliance
 
-/// Builds the real application over an in-memory database, a manual clock and the repository's static files.
-func makeTestApplication(flags: [String: String] = [:]) async throws -> some ApplicationProtocol {
+/// The real shop and application over an in-memory database, a manual clock and the repository's static files.
+func makeTestShop(flags: [String: String] = [:]) throws -> (shop: Shop, app: Application<RouterResponder<AppRequestContext>>) {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     var allFlags = ["STATIC_DIR": root.appendingPathComponent("static").path, "BCRYPT_COST": "4", "LOG_LEVEL": "warning"]
     allFlags.merge(flags) { $1 }
@@ -18,15 +19,38 @@ func makeTestApplication(flags: [String: String] = [:]) async throws -> some App
         environment: [:],
         file: ConfigurationFile(path: "none", entries: [:])
     )
-    let environment = AppEnvironment(
+    let logger = Logger(label: "test")
+    let shop = try Shop(
+        configuration: configuration,
         database: try AppDatabase.inMemory(),
         clock: ManualClock(),
-        secrets: Secrets(jwtSecret: SecretStore.generate(), paymentWebhookSecret: SecretStore.generate())
+        paymentWebhookSecret: SecretStore.generate(),
+        logger: logger
     )
-    return try await buildApplication(configuration: configuration, environment: environment, logger: Logger(label: "test"))
+    let web = WebSettings(configuration, accessTokenSecret: SecretStore.generate())
+    return (shop, try buildApplication(configuration: configuration, shop: shop, web: web, logger: logger))
+}
+
+/// Builds the real application over an in-memory database, a manual clock and the repository's static files.
+func makeTestApplication(flags: [String: String] = [:]) async throws -> some ApplicationProtocol {
+    try makeTestShop(flags: flags).app
 }
 
 @Suite struct ApplicationTests {
+    /// Start-up work runs in `beforeServerStarts`, not while the application is being built: building touches
+    /// no data, and the daily jobs (points expiry, pruning) are scheduled on the `maintenance` queue when it starts.
+    @Test func startupWorkRunsBeforeTheServerStartsOnTheMaintenanceQueue() async throws {
+        let (shop, app) = try makeTestShop()
+        let page = try PageRequest(page: 1, limit: 20)
+        #expect(try await shop.jobs.list(status: nil, queue: nil, page: page).total == 0, "building the application schedules nothing")
+        try await app.test(.router) { client in
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+            let maintenance = try await shop.jobs.list(status: nil, queue: JobQueue.maintenance, page: page).items
+            #expect(Set(maintenance.map(\.kind)) == [PointsExpiryJob.kind, PruningJob.kind])
+            #expect(try await shop.jobs.list(status: nil, queue: EmailJob.queue, page: page).total == 0)
+        }
+    }
+
     @Test func healthAndReadinessAnswer() async throws {
         try await makeTestApplication().test(.router) { client in
             let health = try await client.execute(uri: "/healthz", method: .get)

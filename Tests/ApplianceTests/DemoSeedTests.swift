@@ -27,12 +27,11 @@ import Testing
     }
 
     /// The services as the server would see them at `now`.
-    func shop(at now: Date) -> ShopServices {
-        let environment = AppEnvironment(database: database, clock: ManualClock(now: now), secrets: Secrets(jwtSecret: "", paymentWebhookSecret: ""))
-        return ShopServices(configuration: configuration, environment: environment, logger: Logger(label: "test"))
+    func shop(at now: Date) throws -> Shop {
+        try Shop(configuration: configuration, database: database, clock: ManualClock(now: now), paymentWebhookSecret: "", logger: Logger(label: "test"))
     }
 
-    func allOrders(_ shop: ShopServices) async throws -> [Order] {
+    func allOrders(_ shop: Shop) async throws -> [Order] {
         try await shop.orders.list(.init(), page: PageRequest(page: 1, limit: 100)).items
     }
 
@@ -54,7 +53,7 @@ import Testing
 
     @Test func customersSpanEveryTierWithOrdersInEveryStatusAndVerifiedReviews() async throws {
         _ = try await seed(now: anchor)
-        let shop = shop(at: anchor)
+        let shop = try shop(at: anchor)
         let orders = try await allOrders(shop)
         #expect(Set(orders.map(\.status)) == Set(OrderStatus.allCases))
         #expect(orders.allSatisfy { $0.createdAt <= anchor })
@@ -90,7 +89,7 @@ import Testing
 
     @Test func theAdminSignsInWithTheGeneratedPassword() async throws {
         _ = try await seed(now: anchor)
-        let accounts = shop(at: anchor).accounts
+        let accounts = try shop(at: anchor).accounts
         let admin = try await accounts.authenticate(email: credentials.adminEmail, password: credentials.adminPassword)
         #expect(admin.role == .admin)
         for email in credentials.customerEmails {

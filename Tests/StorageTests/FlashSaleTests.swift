@@ -346,7 +346,10 @@ struct FlashSaleFixture {
         #expect(try await sales.applyTransitions() == 0)
         let queued = try await jobs.list(status: .queued, queue: BroadcastJob.queue, page: PageRequest()).items
         #expect(queued.count == 1 && queued[0].kind == BroadcastJob.kind)
-        #expect(try queued[0].decodePayload(BroadcastJob.self).draft.type == "flash_sale.started")
+        let draft = try queued[0].decodePayload(BroadcastJob.self).draft
+        #expect(draft.type == "flash_sale.started")
+        #expect(draft.data == ["saleId": draft.data["saleId"] ?? "", "saleName": "Sáng thứ bảy"])  // worded per language by the page
+        #expect(draft.data["saleId"]?.isEmpty == false)
     }
 }
 

@@ -89,6 +89,20 @@ struct OrderFixture {
         #expect(empty?.fields["cart"] != nil)
     }
 
+    /// The stored title is Vietnamese; the type and data let a page word the notification in the shopper's language.
+    @Test func orderNotificationsCarryTheCodeStatusAndTotalForEitherLanguage() async throws {
+        let fixture = try OrderFixture()
+        let lan = try await fixture.catalog.customer()
+        let product = try await fixture.product("croissant-bo-phap")
+        _ = try await fixture.carts.add(.user(lan.user.id), productID: product.id, quantity: 1)
+        let order = try await fixture.orders.place(by: lan, CheckoutRequest(address: OrderFixture.address, paymentMethod: .cod), idempotencyKey: nil)
+        let notifications = NotificationService(database: fixture.database, hub: InProcessNotificationHub(), clock: fixture.sales.clock)
+        let placed = try #require(try await notifications.list(userID: lan.user.id, unreadOnly: false, page: PageRequest()).items.first)
+        let data = try JSONDecoder().decode([String: String].self, from: Data(placed.data.utf8))
+        #expect(placed.type == "order.status")
+        #expect(data == ["orderId": order.id, "status": "pending", "code": order.code, "total": String(order.total)])
+    }
+
     @Test func aRetriedCheckoutWithTheSameKeyReturnsTheFirstOrder() async throws {
         let fixture = try OrderFixture()
         let lan = try await fixture.catalog.customer()

@@ -109,13 +109,13 @@ private let secret = String(repeating: "s", count: 48)
         let workers = JobWorkers(
             queue: fixture.jobs,
             handlers: [UnpaidOrderJobHandler(payments: payments)],
-            queues: [.init(name: EmailJob.queue, concurrency: 1)]
+            queues: [.init(name: JobQueue.maintenance, concurrency: 1)]
         )
         fixture.sales.clock.advance(by: 29 * 60)
-        try await workers.drain(queue: EmailJob.queue)
+        try await workers.drain(queue: JobQueue.maintenance)
         #expect(try await fixture.orders.order(id: order.id, for: lan).status == .pending)
         fixture.sales.clock.advance(by: 60)
-        try await workers.drain(queue: EmailJob.queue)
+        try await workers.drain(queue: JobQueue.maintenance)
         #expect(try await fixture.orders.order(id: order.id, for: lan).status == .cancelled)
         #expect(try await fixture.stock("macaron-hop-12") == 10)
     }

@@ -10,7 +10,7 @@ import Testing
 
 @Suite struct AccountSecurityTests {
     @Test func adminRoutesAre401AnonymousAnd403ForCustomers() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.createAdmin()
         try await shop.app.test(.router) { client in
             #expect(try await client.execute(uri: "/api/v1/admin/users", method: .get).status == .unauthorized)
@@ -33,7 +33,7 @@ import Testing
     }
 
     @Test func disablingAUserStopsTheirTokensAndSignIns() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.createAdmin()
         try await shop.app.test(.router) { client in
             let customer = Browser(client)
@@ -53,7 +53,7 @@ import Testing
     }
 
     @Test func loginIsThrottledPerIPWithRetryAfterUntilTheClockMoves() async throws {
-        let shop = try TestShop(authRatePerMinute: 10)
+        let shop = try ShopFixture(authRatePerMinute: 10)
         try await shop.app.test(.router) { client in
             let browser = Browser(client)
             for _ in 0..<10 {
@@ -87,7 +87,7 @@ import Testing
     }
 
     @Test func forgotAlwaysAnswers202AndResetWorksOnceWithTheEmailedToken() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.app.test(.router) { client in
             let browser = Browser(client)
             try await browser.register()
@@ -110,7 +110,7 @@ import Testing
     /// Walks every account flow and checks no response, header or body, holds a password hash, a token hash,
     /// or a password in clear.
     @Test func noResponseEverContainsAPasswordOrTokenHash() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.createAdmin()
         let transcripts = try await shop.app.test(.router) { client in
             let customer = Browser(client)

@@ -10,7 +10,7 @@ import Testing
 /// per queue and status.
 @Suite struct AdminConsoleRoutesTests {
     @Test func adminsReadAnyUsersLoyaltyAccountAndShoppersCannot() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.createAdmin()
         try await shop.app.test(.router) { client in
             let shopper = Browser(client)
@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func jobCountsCoverEveryQueueAndStatusAndMoveWithTheQueue() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.createAdmin()
         try await shop.app.test(.router) { client in
             let admin = Browser(client)
@@ -58,7 +58,7 @@ import Testing
 
 @Suite struct BroadcastProgressRoutesTests {
     @Test func aBroadcastsProgressFollowsItsJobFromQueuedToEveryUserReached() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.createAdmin()
         try await shop.app.test(.router) { client in
             let admin = Browser(client)

@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func ordersSortByTotalAcrossPagesBothWays() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         _ = try shop.database.seedDemoData(now: shop.clock.now())
         try await shop.createAdmin()
         let croissant = try await shop.catalog.product(idOrSlug: "croissant-bo-phap").value
@@ -69,7 +69,7 @@ import Testing
     }
 
     @Test func usersSortByEmailAcrossPagesAndRefuseUnknownColumns() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.createAdmin()
         try await shop.app.test(.router) { client in
             for email in ["mai@example.vn", "an@example.vn", "xuan@example.vn", "binh@example.vn"] {
@@ -91,7 +91,7 @@ import Testing
     }
 
     @Test func jobsSortOldestFirstOrByKindAcrossPages() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.createAdmin()
         try await shop.app.test(.router) { client in
             for index in 0..<4 { try await Browser(client).register("queued\(index)@example.vn") }  // a welcome email each

@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func theDashboardFiguresCountTodayPendingLowStockActiveSalesAndDeadJobs() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         _ = try shop.database.seedDemoData(now: shop.clock.now())
         try await shop.createAdmin()
         let croissant = try await shop.catalog.product(idOrSlug: "croissant-bo-phap").value

@@ -9,7 +9,7 @@ import Testing
 
 @Suite struct AuthRoutesTests {
     @Test func registerSetsSessionCookiesAndReturnsUserAndAccessToken() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.app.test(.router) { client in
             let browser = Browser(client)
             let response = try await browser.register()
@@ -33,7 +33,7 @@ import Testing
     }
 
     @Test func sessionCookiesAreSecureWhenServingTLS() async throws {
-        let shop = try TestShop(tlsEnabled: true)
+        let shop = try ShopFixture(tlsEnabled: true)
         try await shop.app.test(.router) { client in
             let response = try await Browser(client).register()
             for name in [SessionCookies.access, SessionCookies.refresh, SessionCookies.csrf] {
@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func clientSetRoleIsIgnoredOnRegister() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.app.test(.router) { client in
             let response = try await Browser(client).send(
                 .post,
@@ -56,7 +56,7 @@ import Testing
     }
 
     @Test func badRegistrationsAre400WithFieldsAndDuplicatesAre409() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.app.test(.router) { client in
             let browser = Browser(client)
             let weak = try await browser.register(password: "short")
@@ -71,7 +71,7 @@ import Testing
     }
 
     @Test func protectedRoutesTakeTheCookieOrABearerToken() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.app.test(.router) { client in
             let anonymous = try await client.execute(uri: "/api/v1/auth/me", method: .get)
             #expect(anonymous.status == .unauthorized)
@@ -90,7 +90,7 @@ import Testing
     }
 
     @Test func accessTokensExpireAfterFifteenMinutesAndRefreshRenewsThem() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.app.test(.router) { client in
             let browser = Browser(client)
             let token = try #require(try await browser.register().json()["accessToken"] as? String)
@@ -104,7 +104,7 @@ import Testing
     }
 
     @Test func reusedRefreshTokenEndsTheSessionAndClearsCookies() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.app.test(.router) { client in
             let owner = Browser(client)
             try await owner.register()
@@ -129,7 +129,7 @@ import Testing
     }
 
     @Test func logoutRevokesTheSessionAndClearsCookies() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.app.test(.router) { client in
             let browser = Browser(client)
             try await browser.register()
@@ -147,7 +147,7 @@ import Testing
     }
 
     @Test func signingOutEverywhereEndsEverySessionOfTheUser() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.app.test(.router) { client in
             let phone = Browser(client)
             try await phone.register()
@@ -168,7 +168,7 @@ import Testing
     }
 
     @Test func cookieRequestsWithoutTheCSRFTokenAreRefused() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.app.test(.router) { client in
             let browser = Browser(client)
             let token = try #require(try await browser.register().json()["accessToken"] as? String)
@@ -199,7 +199,7 @@ import Testing
     }
 
     @Test func profileUpdateChangesPasswordOnlyWithTheCurrentOne() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.app.test(.router) { client in
             let browser = Browser(client)
             try await browser.register()

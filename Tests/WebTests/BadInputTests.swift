@@ -15,14 +15,14 @@ import Testing
         "x", "%", "a.b.c", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.AAAA", UUID().uuidString, String(repeating: "z", count: 3000), "\"quoted\"",
     ]
 
-    private static func seededShop() async throws -> TestShop {
-        let shop = try TestShop(authRatePerMinute: 100_000)
+    private static func seededShop() async throws -> ShopFixture {
+        let shop = try ShopFixture(authRatePerMinute: 100_000)
         _ = try shop.database.seedDemoData(now: shop.clock.now())
         try await shop.createAdmin()
         return shop
     }
 
-    private static func productID(_ shop: TestShop, slug: String = "croissant-bo-phap") async throws -> String {
+    private static func productID(_ shop: ShopFixture, slug: String = "croissant-bo-phap") async throws -> String {
         try await shop.catalog.product(idOrSlug: slug).value.id
     }
 

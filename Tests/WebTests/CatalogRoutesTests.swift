@@ -8,8 +8,8 @@ import Testing
 @testable import Web
 
 /// Signs in the demo admin and a customer on a seeded shop.
-private func seededShop() async throws -> TestShop {
-    let shop = try TestShop()
+private func seededShop() async throws -> ShopFixture {
+    let shop = try ShopFixture()
     _ = try shop.database.seedDemoData(now: shop.clock.now())
     try await shop.createAdmin()
     return shop

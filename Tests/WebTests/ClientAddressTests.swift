@@ -41,7 +41,7 @@ import Testing
     /// Over a real socket from 127.0.0.1, configured as a trusted proxy: sign-in attempts are counted per
     /// forwarded client, so one client's lock-out is not every client's.
     @Test func throttlingCountsTheForwardedClientBehindATrustedProxy() async throws {
-        let shop = try TestShop(authRatePerMinute: 3) { $0.trustedProxies = ["127.0.0.0/8", "::1"].compactMap(IPNetwork.init) }
+        let shop = try ShopFixture(authRatePerMinute: 3) { $0.trustedProxies = ["127.0.0.0/8", "::1"].compactMap(IPNetwork.init) }
         try await shop.app.test(.live) { client in
             func login(from address: String) async throws -> HTTPResponse.Status {
                 try await client.execute(

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Storage
 import Testing
 
 @testable import Web
@@ -13,10 +14,9 @@ import Testing
         let redis: String?
     }
 
-    private func readiness(redisUp: Bool?) async throws -> Readiness {
-        var dependencies = try TestShop().dependencies
-        dependencies.redisReachable = redisUp.map { up in { @Sendable in up } }
-        let app = Application(router: buildRouter(dependencies, logger: Logger(label: "test")))
+    private func readiness(of shop: Shop) async throws -> Readiness {
+        let settings = WebSettings(accessTokenSecret: String(repeating: "k", count: 48), staticDirectory: "/nonexistent", logRequests: false)
+        let app = Application(router: buildRouter(shop, settings: settings, logger: Logger(label: "test")))
         return try await app.test(.router) { client in
             let response = try await client.execute(uri: "/readyz", method: .get)
             #expect(response.status == .ok)
@@ -24,12 +24,32 @@ import Testing
         }
     }
 
-    @Test func readinessReportsRedisOnlyInClusterMode() async throws {
-        let single = try await readiness(redisUp: nil)
+    @Test func oneProcessReportsNoRedis() async throws {
+        let single = try await readiness(of: try ShopFixture().shop)
         #expect(single.status == "ready" && single.redis == nil)
-        let up = try await readiness(redisUp: true)
-        #expect(up.status == "ready" && up.redis == "up")
-        let down = try await readiness(redisUp: false)
+    }
+
+    /// A cluster instance whose Redis does not answer (nothing listens on the port) is degraded, not down.
+    @Test func aClusterInstanceWhoseRedisIsUnreachableIsDegraded() async throws {
+        let clock = ManualClock()
+        let cluster = ClusterParts(
+            redis: RedisConfiguration(port: 1, connectTimeout: .milliseconds(200), commandTimeout: .milliseconds(200)),
+            clock: clock,
+            logger: Logger(label: "test")
+        )
+        let shop = Shop(
+            settings: ShopSettings(bcryptCost: 4, paymentWebhookSecret: String(repeating: "w", count: 48)),
+            parts: .clustered(
+                database: try AppDatabase.inMemory(),
+                clock: clock,
+                cluster: cluster,
+                mailer: FileMailer(directory: FileManager.default.temporaryDirectory.path, from: "KLeLite <no-reply@klelite.vn>", clock: clock),
+                paymentProvider: nil
+            ),
+            logger: Logger(label: "test")
+        )
+        let down = try await readiness(of: shop)
         #expect(down.status == "degraded" && down.redis == "down")
+        await cluster.client.close()
     }
 }

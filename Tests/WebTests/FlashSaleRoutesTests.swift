@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -8,14 +9,14 @@ import Testing
 @testable import Web
 
 @Suite struct FlashSaleRoutesTests {
-    private func seeded() async throws -> TestShop {
-        let shop = try TestShop()
+    private func seeded() async throws -> ShopFixture {
+        let shop = try ShopFixture()
         _ = try shop.database.seedDemoData(now: shop.clock.now())
         try await shop.createAdmin()
         return shop
     }
 
-    private func saleJSON(_ shop: TestShop, productID: String, quantity: Int, limit: Int, startsIn: TimeInterval = 0) -> String {
+    private func saleJSON(_ shop: ShopFixture, productID: String, quantity: Int, limit: Int, startsIn: TimeInterval = 0) -> String {
         let formatter = ISO8601DateFormatter()
         let start = shop.clock.now().addingTimeInterval(startsIn)
         return """
@@ -87,6 +88,51 @@ import Testing
         }
     }
 
+    @Test func earlyAccessOpensAScheduledSaleToTheTierItNamesOverHTTP() async throws {
+        let shop = try await seeded()
+        let product = try await shop.catalog.product(idOrSlug: "croissant-bo-phap").value.id
+        try await shop.app.test(.router) { client in
+            let admin = Browser(client)
+            try await admin.login("boss@klelite.vn", "bakery2024")
+            let formatter = ISO8601DateFormatter()
+            let start = shop.clock.now().addingTimeInterval(1800)
+            let created = try await admin.send(
+                .post,
+                "/api/v1/admin/flash-sales",
+                json: """
+                    {"name":"Giờ vàng sớm","startsAt":"\(formatter.string(from: start))","endsAt":"\(formatter.string(from: start + 3600))",
+                     "earlyAccessTier":"gold","earlyAccessMinutes":60,
+                     "items":[{"productId":"\(product)","salePrice":30000,"quantity":5,"perUserLimit":2}]}
+                    """
+            )
+            #expect(created.status == .created)
+            #expect(try created.json()["status"] as? String == "scheduled")
+            let saleID = try #require(try created.json()["id"] as? String)
+
+            let gold = Browser(client)
+            let goldID = try #require((try await gold.register("vang@example.vn").json()["user"] as? [String: Any])?["id"] as? String)
+            // Lifetime points earned on delivered orders decide the tier; written directly, this test is about the gate.
+            let now = shop.clock.now()
+            try await shop.database.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO pointsEntry (userId, kind, points, remaining, expiresAt, createdAt)
+                        VALUES (?, 'earn', 20000, 20000, ?, ?)
+                        """,
+                    arguments: [goldID, now.addingTimeInterval(86400 * 365), now]
+                )
+            }
+            let bronze = Browser(client)
+            try await bronze.register("dong@example.vn")
+
+            let reserve = #"{"productId":"\#(product)","quantity":1}"#
+            let early = try await gold.send(.post, "/api/v1/flash-sales/\(saleID)/reserve", json: reserve)
+            #expect(early.status == .created, "a gold customer reserves during the early-access window")
+            let refused = try await bronze.send(.post, "/api/v1/flash-sales/\(saleID)/reserve", json: reserve)
+            #expect(refused.status == .conflict && refused.errorCode == "not_active", "a bronze customer waits for the start")
+        }
+    }
+
     @Test func reservingIsLimitedToFivePerMinuteWithRetryAfter() async throws {
         let shop = try await seeded()
         let product = try await shop.catalog.product(idOrSlug: "croissant-bo-phap").value.id
@@ -127,7 +173,7 @@ import Testing
         for index in 0..<200 {
             let user = try await shop.accounts.createAdmin(email: "buyer\(index)@example.vn", password: "banhmi2024").0
             let session = try await shop.accounts.startSession(for: user)
-            tokens.append(try await shop.dependencies.accessTokens.issue(for: Identity(user: user, sessionID: session.sessionID)).token)
+            tokens.append(try await shop.accessTokens.issue(for: Identity(user: user, sessionID: session.sessionID)).token)
         }
         let buyers = tokens
         try await shop.app.test(.router) { client in

@@ -15,7 +15,7 @@ import Testing
     }
 
     @Test func theStreamCarriesCommittedEventsAndHeartbeatsAndEndsWithItsSession() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.app.test(.live) { client in
             let browser = Browser(client)
             let user = try userID(try await browser.register())
@@ -56,7 +56,7 @@ import Testing
     }
 
     @Test func reconnectingWithLastEventIDReplaysExactlyWhatWasMissed() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.app.test(.live) { client in
             let browser = Browser(client)
             let user = try userID(try await browser.register())
@@ -77,7 +77,7 @@ import Testing
     }
 
     @Test func aTooOldLastEventIDGetsOneResync() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.app.test(.live) { client in
             let browser = Browser(client)
             let user = try userID(try await browser.register())
@@ -96,7 +96,7 @@ import Testing
     }
 
     @Test func notificationRoutesListCountReadAndBroadcast() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.createAdmin()
         try await shop.app.test(.router) { client in
             let customer = Browser(client)

@@ -34,7 +34,7 @@ import Testing
     }
 
     @Test func everyRouteIsDocumentedAndEveryDocumentedOperationIsServed() throws {
-        let router = try TestShop().makeRouter()
+        let router = try ShopFixture().makeRouter()
         let served = Set(
             router.routes
                 .filter { [.get, .post, .put, .patch, .delete].contains($0.method) }

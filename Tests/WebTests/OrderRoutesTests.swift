@@ -11,7 +11,7 @@ import Testing
     private let address = #"{"name":"Lan","phone":"0901234567","line":"12 Lý Thường Kiệt","ward":"Phường 7","district":"Quận 10","city":"TP.HCM"}"#
 
     @Test func aGuestCartFollowsTheShopperIntoTheirAccountAndChecksOut() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         _ = try shop.database.seedDemoData(now: shop.clock.now())
         let product = try await shop.catalog.product(idOrSlug: "croissant-bo-phap").value
         try await shop.app.test(.router) { client in
@@ -60,7 +60,7 @@ import Testing
     }
 
     @Test func anOrdersDetailCarriesItsStatusTimelineAndTheListDoesNot() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         _ = try shop.database.seedDemoData(now: shop.clock.now())
         let product = try await shop.catalog.product(idOrSlug: "croissant-bo-phap").value
         try await shop.app.test(.router) { client in
@@ -90,7 +90,7 @@ import Testing
     /// The default configuration (`PAYMENT_PROVIDER=none`): card is a clear 400 at checkout and the simulated
     /// gateway's route is 404, so nobody but a provider's signed webhook marks an order paid.
     @Test func withoutAPaymentProviderCardIs400AndTheSimulatedGatewayIs404() async throws {
-        let shop = try TestShop(onlinePayments: false)
+        let shop = try ShopFixture(onlinePayments: false)
         _ = try shop.database.seedDemoData(now: shop.clock.now())
         let product = try await shop.catalog.product(idOrSlug: "croissant-bo-phap").value
         try await shop.app.test(.router) { client in
@@ -110,9 +110,24 @@ import Testing
     }
 }
 
+extension PaymentProviderRoutesTests {
+    /// The checkout page asks which methods to offer, before anyone signs in: only cash on delivery without a
+    /// provider, all three with one.
+    @Test(arguments: [false, true])
+    func checkoutPagesLearnTheAcceptedPaymentMethodsWithoutSigningIn(onlinePayments: Bool) async throws {
+        let shop = try ShopFixture(onlinePayments: onlinePayments)
+        try await shop.app.test(.router) { client in
+            let response = try await Browser(client).send(.get, "/api/v1/payments/methods")
+            #expect(response.status == .ok)
+            let methods = try #require(try response.json()["methods"] as? [String])
+            #expect(methods == (onlinePayments ? ["cod", "card", "bank_transfer"] : ["cod"]))
+        }
+    }
+}
+
 @Suite struct VoucherRoutesTests {
     @Test func adminsManageVouchersAndShoppersPreviewThem() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         _ = try shop.database.seedDemoData(now: shop.clock.now())
         try await shop.createAdmin()
         let product = try await shop.catalog.product(idOrSlug: "croissant-bo-phap").value

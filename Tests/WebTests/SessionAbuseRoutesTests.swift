@@ -13,7 +13,7 @@ import Testing
     static let login = #"{"email":"lan@example.vn","password":"banhmi2024"}"#
 
     @Test func signInAndRegisterRefuseAnotherSitesOrigin() async throws {
-        let shop = try TestShop { $0.corsOrigins = ["https://app.klelite.vn"] }
+        let shop = try ShopFixture { $0.corsOrigins = ["https://app.klelite.vn"] }
         try await shop.app.test(.router) { client in
             try await Browser(client).register()
             for origin in ["https://evil.example", "null", "http://localhost.evil.example"] {
@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func secureCookiesAndHSTSFollowAnHTTPSPublicURL() async throws {
-        let shop = try TestShop { $0.publicURL = "https://shop.klelite.vn" }
+        let shop = try ShopFixture { $0.publicURL = "https://shop.klelite.vn" }
         try await shop.app.test(.router) { client in
             let response = try await Browser(client).register()
             for name in [SessionCookies.access, SessionCookies.refresh, SessionCookies.csrf] {
@@ -47,7 +47,7 @@ import Testing
             let login = try await Browser(client).send(.post, "/api/v1/auth/login", json: Self.login, headers: [.origin: "https://shop.klelite.vn"])
             #expect(login.status == .ok)
         }
-        let plain = try TestShop { $0.publicURL = "http://shop.klelite.vn" }
+        let plain = try ShopFixture { $0.publicURL = "http://shop.klelite.vn" }
         try await plain.app.test(.router) { client in
             let response = try await Browser(client).register()
             #expect(response.setCookie(SessionCookies.access)?.contains("Secure") == false)
@@ -56,7 +56,7 @@ import Testing
     }
 
     @Test func passwordChangesAreThrottledLikeSignIns() async throws {
-        let shop = try TestShop(authRatePerMinute: 3)
+        let shop = try ShopFixture(authRatePerMinute: 3)
         try await shop.app.test(.router) { client in
             let browser = Browser(client)
             try await browser.register()
@@ -73,7 +73,7 @@ import Testing
     }
 
     @Test func refreshAndLogoutWorkWithAnExpiredBearerToken() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.app.test(.router) { client in
             let browser = Browser(client)
             let token = try #require(try await browser.register().json()["accessToken"] as? String)
@@ -100,7 +100,7 @@ import Testing
     }
 
     @Test func twoTabsRefreshingAtOnceStaySignedIn() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.app.test(.router) { client in
             let browser = Browser(client)
             try await browser.register()
@@ -116,7 +116,7 @@ import Testing
     }
 
     @Test func passwordChangeResetAndSignOutByRefreshCloseTheUsersStreams() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         try await shop.app.test(.router) { client in
             let browser = Browser(client)
             let userID = try #require((try await browser.register().json()["user"] as? [String: Any])?["id"] as? String)
@@ -160,7 +160,7 @@ import Testing
     }
 
     @Test func aGuestCartHoldingAHiddenProductDoesNotBlockSignIn() async throws {
-        let shop = try TestShop()
+        let shop = try ShopFixture()
         _ = try shop.database.seedDemoData(now: shop.clock.now())
         try await shop.createAdmin()
         let hidden = try await shop.catalog.product(idOrSlug: "croissant-bo-phap").value.id
@@ -183,7 +183,7 @@ import Testing
 
     @Test func metricsNeedAnAdminOrTheTokenOffLoopback() async throws {
         let token = "metrics-token-0123456789"
-        let shop = try TestShop {
+        let shop = try ShopFixture {
             $0.metricsOpen = false
             $0.metricsToken = token
         }
@@ -199,7 +199,7 @@ import Testing
             try await admin.login("boss@klelite.vn", "bakery2024")
             #expect(try await admin.send(.get, "/metrics").status == .ok)
         }
-        let loopback = try TestShop()
+        let loopback = try ShopFixture()
         try await loopback.app.test(.router) { client in
             let open = try await client.execute(uri: "/metrics", method: .get)
             #expect(open.status == .ok)
@@ -207,7 +207,7 @@ import Testing
     }
 
     @Test func guestCartCreationIsRateLimitedPerAddress() async throws {
-        let shop = try TestShop { $0.guestCartsPerHour = 2 }
+        let shop = try ShopFixture { $0.guestCartsPerHour = 2 }
         _ = try shop.database.seedDemoData(now: shop.clock.now())
         let product = try await shop.catalog.product(idOrSlug: "croissant-bo-phap").value.id
         let add = #"{"productId":"\#(product)","quantity":1}"#

@@ -3,12 +3,12 @@ import GRDB
 
 @testable import Storage
 
-extension TestShop {
+extension ShopFixture {
     /// Records a delivered order of one unit of the product for the user with this email (reviews are for
     /// verified buyers). Written directly: the tests that use it are about reviews, not the order flow.
     func deliver(_ productIdOrSlug: String, to email: String) async throws {
         let now = clock.now()
-        try await database.write { db in
+        try await shop.database.write { db in
             let product = try CatalogService.fetchProduct(db, idOrSlug: productIdOrSlug, includeInactive: true)
             guard let userID = try String.fetchOne(db, sql: "SELECT id FROM user WHERE email = ?", arguments: [email]) else {
                 throw AppError.notFound("The user")

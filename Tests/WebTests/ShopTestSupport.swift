@@ -10,29 +10,19 @@ import Testing
 
 @testable import Web
 
-/// The shop's real router over an in-memory database, a manual clock, bcrypt at cost 4, and an outbox
-/// in a temporary folder.
-struct TestShop {
+/// The shop's one graph (``Shop``) and its real router, over an in-memory database, a manual clock, bcrypt at
+/// cost 4, and an outbox in a temporary folder. The shop's services read as the fixture's own (`shop.catalog`).
+@dynamicMemberLookup
+struct ShopFixture {
     static let webhookSecret = String(repeating: "w", count: 48)
 
-    let database: AppDatabase
+    let shop: Shop
     let clock: ManualClock
-    let accounts: AccountService
-    let catalog: CatalogService
-    let jobs: JobQueue
-    let workers: JobWorkers
-    let hub: InProcessNotificationHub
-    let notifications: NotificationService
-    let ledger: InMemoryStockLedger
-    let flashSales: FlashSaleService
-    let carts: CartService
-    let orders: OrderService
-    let vouchers: VoucherService
-    let payments: PaymentService
-    let loyalty: LoyaltyService
     let uploads: String
     let mailer: FileMailer
-    let dependencies: WebDependencies
+    let settings: WebSettings
+    /// Issues tokens the router accepts (same secret and clock).
+    let accessTokens: AccessTokens
     let app: Application<RouterResponder<AppRequestContext>>
 
     /// `onlinePayments: false` is the shop's default configuration (`PAYMENT_PROVIDER=none`).
@@ -42,54 +32,33 @@ struct TestShop {
         onlinePayments: Bool = true,
         configure: (inout WebSettings) -> Void = { _ in }
     ) throws {
-        database = try AppDatabase.inMemory()
-        clock = ManualClock()
+        let clock = ManualClock()
+        self.clock = clock
         mailer = FileMailer(
             directory: FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID().uuidString)").path,
             from: "KLeLite <no-reply@klelite.vn>",
             clock: clock
         )
-        jobs = JobQueue(database: database, clock: clock)
-        hub = InProcessNotificationHub()
-        notifications = NotificationService(database: database, hub: hub, clock: clock)
-        workers = JobWorkers(
-            queue: jobs,
-            handlers: [
-                EmailJobHandler(database: database, mailer: mailer, clock: clock),
-                BroadcastJobHandler(database: database, notifications: notifications, chunkSize: 7),
-            ],
-            queues: [.init(name: EmailJob.queue, concurrency: 1), .init(name: BroadcastJob.queue, concurrency: 1)]
-        )
-        accounts = AccountService(database: database, hasher: BcryptPasswordHasher(cost: 4), jobs: jobs, clock: clock)
-        ledger = InMemoryStockLedger()
-        flashSales = FlashSaleService(
-            database: database,
-            clock: clock,
-            ledger: ledger,
-            rateLimiter: InMemoryRateLimiter(clock: clock),
-            settings: .init(reservationTTL: 300, reservePerMinute: 5)
-        )
-        carts = CartService(database: database, clock: clock)
-        vouchers = VoucherService(database: database, clock: clock)
-        orders = OrderService(
-            database: database,
-            clock: clock,
-            jobs: jobs,
-            notifications: notifications,
-            flashSales: flashSales,
-            paymentMethods: onlinePayments ? Set(PaymentMethod.allCases) : [.cod]
-        )
-        payments = PaymentService(
-            database: database,
-            clock: clock,
-            orders: orders,
-            webhookSecret: TestShop.webhookSecret,
-            provider: onlinePayments ? SimulatedPaymentProvider(publicBaseURL: "http://127.0.0.1:8080") : nil
-        )
-        loyalty = LoyaltyService(database: database, clock: clock)
         uploads = FileManager.default.temporaryDirectory.appendingPathComponent("uploads-\(UUID().uuidString)").path
-        catalog = CatalogService(database: database, clock: clock, images: ProductImageStore(directory: uploads))
+        shop = Shop(
+            settings: ShopSettings(
+                bcryptCost: 4,
+                uploadsDirectory: uploads,
+                flashSales: .init(reservationTTL: 300, reservePerMinute: 5),
+                paymentWebhookSecret: Self.webhookSecret,
+                emailConcurrency: 1,
+                broadcastChunkSize: 7
+            ),
+            parts: .embedded(
+                database: try AppDatabase.inMemory(),
+                clock: clock,
+                mailer: mailer,
+                paymentProvider: onlinePayments ? SimulatedPaymentProvider(publicBaseURL: "http://127.0.0.1:8080") : nil
+            ),
+            logger: Logger(label: "test")
+        )
         var settings = WebSettings(
+            accessTokenSecret: String(repeating: "k", count: 48),
             staticDirectory: "/nonexistent",
             uploadsDirectory: uploads,
             tlsEnabled: tlsEnabled,
@@ -97,41 +66,29 @@ struct TestShop {
             authRatePerMinute: authRatePerMinute
         )
         configure(&settings)
-        dependencies = WebDependencies(
-            database: database,
-            clock: clock,
-            accounts: accounts,
-            catalog: catalog,
-            jobs: jobs,
-            notifications: notifications,
-            hub: hub,
-            flashSales: flashSales,
-            carts: carts,
-            orders: orders,
-            vouchers: vouchers,
-            payments: payments,
-            loyalty: loyalty,
-            accessTokens: AccessTokens(secret: String(repeating: "k", count: 48), clock: clock),
-            rateLimiter: InMemoryRateLimiter(clock: clock),
-            settings: settings
-        )
-        app = Application(router: buildRouter(dependencies, logger: Logger(label: "test")))
+        self.settings = settings
+        accessTokens = AccessTokens(secret: settings.accessTokenSecret, clock: clock)
+        app = Application(router: buildRouter(shop, settings: settings, logger: Logger(label: "test")))
+    }
+
+    subscript<Value>(dynamicMember keyPath: KeyPath<Shop, Value>) -> Value {
+        shop[keyPath: keyPath]
     }
 
     /// A second router over this shop's parts, for inspecting its routes.
     func makeRouter() -> Router<AppRequestContext> {
-        buildRouter(dependencies, logger: Logger(label: "test"))
+        buildRouter(shop, settings: settings, logger: Logger(label: "test"))
     }
 
     /// Runs the queued email jobs and returns the outbox's messages, oldest first.
     func deliveredMail() async throws -> [String] {
-        try await workers.drain(queue: EmailJob.queue)
+        try await shop.workers.drain(queue: EmailJob.queue)
         return try mailer.deliveredMessages()
     }
 
     /// An admin account created the way the CLI does it.
     func createAdmin(email: String = "boss@klelite.vn", password: String = "bakery2024") async throws {
-        _ = try await accounts.createAdmin(email: email, password: password)
+        _ = try await shop.accounts.createAdmin(email: email, password: password)
     }
 }
 

@@ -3,13 +3,12 @@
 // here or everywhere.
 import { api } from "/js/api.js";
 import { element } from "/js/format.js";
-import { dateTime, t } from "/js/i18n.js";
+import { dateTime, explain, t } from "/js/i18n.js";
 import { session } from "/js/layout.js";
 
 const notice = document.getElementById("notice");
 const say = (text) => { notice.textContent = text; };
 const fieldsOf = (form) => Object.fromEntries(new FormData(form).entries());
-const explain = (error) => [error.message, ...Object.entries(error.fields ?? {}).map(([field, why]) => `${field}: ${why}`)].join(" ");
 const next = new URLSearchParams(location.search).get("next");
 /** Only a path in this shop, never another site. */
 const safeNext = next && next.startsWith("/") && !next.startsWith("//") ? next : null;
@@ -47,7 +46,7 @@ function showSignedIn(me) {
   profile.elements.phone.value = me.phone ?? "";
   document.getElementById("signed-in").hidden = false;
   document.getElementById("signed-out").hidden = true;
-  showLoyalty().catch((error) => say(error.message));
+  showLoyalty().catch((error) => say(explain(error)));
 }
 
 function handle(id, action) {

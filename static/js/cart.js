@@ -3,7 +3,7 @@
 // subtotal). The voucher and points chosen here go on to checkout.
 import { api, serverSkew } from "/js/api.js";
 import { checkoutChoices, duration, element, money, SHIPPING } from "/js/format.js";
-import { t } from "/js/i18n.js";
+import { explain, t } from "/js/i18n.js";
 import { refreshCart, session, toast } from "/js/layout.js";
 
 const linesNode = document.getElementById("lines");
@@ -99,7 +99,7 @@ async function previewVoucher() {
     discount = preview.discount;
     voucherNotice.textContent = `${preview.voucher.code}: −${money(discount)}`;
   } catch (error) {
-    voucherNotice.textContent = error.message;
+    voucherNotice.textContent = explain(error);
     choices.voucher = "";
     checkoutChoices.save(choices);
   }
@@ -127,7 +127,7 @@ async function change(action) {
   try {
     await action();
   } catch (error) {
-    toast(error.message, { kind: "error" });
+    toast(explain(error), { kind: "error" });
   }
   await load();
 }

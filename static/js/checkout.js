@@ -1,10 +1,11 @@
 // Checkout: the delivery address (field errors from the API envelope shown next to their fields), a note,
 // the payment method, and one Idempotency-Key per attempt — a double click or a retry of the same form
-// returns the first order instead of making a second. Card and bank transfer go through the provider's
-// page; cash on delivery goes straight to the order's page.
+// returns the first order instead of making a second. Only the payment methods the shop takes are offered
+// (`GET /payments/methods`); card and bank transfer go through the provider's page; cash on delivery goes
+// straight to the order's page. Errors are worded in the shopper's language, field by field.
 import { api } from "/js/api.js";
 import { checkoutChoices, element, money, SHIPPING } from "/js/format.js";
-import { t } from "/js/i18n.js";
+import { explain, fieldText, t } from "/js/i18n.js";
 import { session } from "/js/layout.js";
 
 const form = document.getElementById("checkout-form");
@@ -20,7 +21,7 @@ form.addEventListener("input", () => { attemptKey = crypto.randomUUID(); });
 
 function showFieldErrors(fields) {
   for (const name of ADDRESS) {
-    const message = fields[`address.${name}`] ?? "";
+    const message = fields[`address.${name}`] === undefined ? "" : fieldText(`address.${name}`) ?? t("err.validation_failed");
     document.getElementById(`error-${name}`).textContent = message;
     form.elements[name].setAttribute("aria-invalid", String(message !== ""));
   }
@@ -46,6 +47,16 @@ async function showSummary() {
     notice.textContent = t("checkout.empty");
     button.disabled = true;
   }
+}
+
+/** Offers only what the shop takes: cash on delivery always, card and bank transfer with a payment provider. */
+async function showPaymentMethods() {
+  const { methods } = await api("GET", "/payments/methods").catch(() => ({ methods: ["cod"] }));
+  for (const input of form.elements.paymentMethod) {
+    input.closest("label").hidden = !methods.includes(input.value);
+    if (!methods.includes(input.value)) input.checked = false;
+  }
+  if (!form.querySelector("[name=paymentMethod]:checked")) form.elements.paymentMethod[0].checked = true;
 }
 
 form.addEventListener("submit", async (event) => {
@@ -75,7 +86,7 @@ form.addEventListener("submit", async (event) => {
     }
   } catch (error) {
     showFieldErrors(error.fields ?? {});
-    notice.textContent = Object.keys(error.fields ?? {}).some((key) => key.startsWith("address.")) ? t("checkout.fix") : error.message;
+    notice.textContent = Object.keys(error.fields ?? {}).some((key) => key.startsWith("address.")) ? t("checkout.fix") : explain(error);
     button.disabled = false;
     button.textContent = t("checkout.place");
   }
@@ -87,5 +98,5 @@ if (!user) {
 } else {
   const saved = JSON.parse(localStorage.getItem(SAVED) ?? "null") ?? { name: user.name, phone: user.phone ?? "" };
   for (const name of ADDRESS) form.elements[name].value = saved[name] ?? "";
-  await showSummary();
+  await Promise.all([showSummary(), showPaymentMethods()]);
 }

@@ -3,7 +3,7 @@
 // wait, not open yet, early access for a tier), my reservations with their timers, release, and checkout.
 import { api, serverSkew } from "/js/api.js";
 import { duration, element, money } from "/js/format.js";
-import { t } from "/js/i18n.js";
+import { explain, t } from "/js/i18n.js";
 import { refreshCart, session } from "/js/layout.js";
 
 /** Another product or sale in the same tab (a link to another #slug) loads that one. */
@@ -18,6 +18,9 @@ let sale;
 let skew = 0;
 let user = null;
 let waitUntil = 0;
+/** The signed-in shopper's loyalty tier, read only for a sale that opens early to a tier. */
+let myTier = null;
+const TIERS = ["bronze", "silver", "gold", "platinum"];
 
 const now = () => Date.now() + skew;
 
@@ -30,9 +33,9 @@ function itemCard(item) {
   bar.setAttribute("aria-valuemax", String(item.quantity));
   bar.setAttribute("aria-valuenow", String(item.remaining));
   bar.setAttribute("aria-label", `${item.productName}: ${t("sale.left", { n: item.remaining, total: item.quantity })}`);
-  const open = sale.status === "active" || (sale.status === "scheduled" && sale.earlyAccessTier);
+  const open = isOpen();
   const button = element("button", {
-    type: "button", textContent: item.remaining > 0 ? t("sale.reserve") : t("sale.soldOut"),
+    type: "button", textContent: item.remaining === 0 ? t("sale.soldOut") : open ? t("sale.reserve") : t("sale.notOpen"),
     disabled: item.remaining === 0 || !open || now() < waitUntil,
   });
   button.dataset.product = item.productId;
@@ -45,6 +48,15 @@ function itemCard(item) {
     button);
   card.dataset.product = item.productId;
   return card;
+}
+
+/** Whether this shopper may reserve now: the sale is on, or its early hour is open to their tier (guests may
+ * try, and are asked to sign in). */
+function isOpen() {
+  if (sale.status === "active") return true;
+  if (sale.status !== "scheduled" || !sale.earlyAccessTier) return false;
+  if (now() < Date.parse(sale.startsAt) - sale.earlyAccessMinutes * 60_000) return false;
+  return !user || (myTier !== null && TIERS.indexOf(myTier) >= TIERS.indexOf(sale.earlyAccessTier));
 }
 
 function renderItems() {
@@ -66,6 +78,8 @@ function tick() {
     waitUntil = 0;
     notice.textContent = "";
     renderItems();
+  } else if (waitUntil) {
+    notice.textContent = t("sale.err.rate_limited", { n: Math.ceil((waitUntil - now()) / 1000) });
   }
 }
 
@@ -86,7 +100,7 @@ async function reserve(item, button) {
       notice.textContent = t("sale.err.rate_limited", { n: seconds });
     } else {
       const known = ["sold_out", "limit_exceeded", "not_active"].includes(error.code);
-      notice.textContent = error.status === 401 ? t("sale.err.signin") : known ? t(`sale.err.${error.code}`) : error.message;
+      notice.textContent = error.status === 401 ? t("sale.err.signin") : known ? t(`sale.err.${error.code}`) : explain(error);
     }
   } finally {
     renderItems();
@@ -107,8 +121,8 @@ async function showMine() {
     const release = element("button", { type: "button", className: "secondary", textContent: t("sale.release") });
     release.addEventListener("click", async () => {
       release.disabled = true;
-      await api("DELETE", `/flash-sales/${sale.id}/reservations/${r.id}`).catch((error) => { notice.textContent = error.message; });
-      notice.textContent = t("sale.released");
+      notice.textContent = await api("DELETE", `/flash-sales/${sale.id}/reservations/${r.id}`)
+        .then(() => t("sale.released"), (error) => explain(error));
       await Promise.all([showMine(), refreshCart()]);
     });
     return element("li", { className: "line" }, element("span", { textContent: "⚡" }),
@@ -127,7 +141,15 @@ async function load() {
   document.getElementById("description").textContent = sale.description;
   const early = document.getElementById("early");
   early.hidden = !(sale.status === "scheduled" && sale.earlyAccessTier);
-  if (sale.earlyAccessTier) early.textContent = t("sale.early", { tier: t(`tier.${sale.earlyAccessTier}`), minutes: sale.earlyAccessMinutes });
+  if (!early.hidden) {
+    if (user && myTier === null) myTier = (await api("GET", "/loyalty").catch(() => ({ tier: "bronze" }))).tier;
+    const tier = t(`tier.${sale.earlyAccessTier}`);
+    const lines = [t("sale.early", { tier, minutes: sale.earlyAccessMinutes })];
+    const eligible = TIERS.indexOf(myTier) >= TIERS.indexOf(sale.earlyAccessTier);
+    if (user && !eligible) lines.push(t("sale.earlyNot", { tier, yours: t(`tier.${myTier}`) }));
+    else if (user && isOpen()) lines.push(t("sale.earlyYou", { tier: t(`tier.${myTier}`) }));
+    early.textContent = lines.join(" ");
+  }
   renderItems();
 }
 
@@ -148,5 +170,5 @@ try {
   listen();
   await showMine();
 } catch (error) {
-  notice.textContent = error.message;
+  notice.textContent = explain(error);
 }

@@ -2,7 +2,7 @@
 // and the catalogue with categories, search, price and stock filters, sorting and paging.
 import { api, serverSkew } from "/js/api.js";
 import { duration, element, productCard } from "/js/format.js";
-import { t } from "/js/i18n.js";
+import { explain, t } from "/js/i18n.js";
 import "/js/layout.js";
 
 const grid = document.getElementById("products");
@@ -59,7 +59,7 @@ async function showProducts() {
     }));
     if (page.items.length === 0) grid.append(element("p", { textContent: t("home.none") }));
   } catch (error) {
-    grid.replaceChildren(element("p", { textContent: error.message }));
+    grid.replaceChildren(element("p", { textContent: explain(error) }));
   }
 }
 
@@ -98,13 +98,8 @@ async function showFeatured() {
   document.getElementById("featured").replaceChildren(...page.items.map(productCard));
 }
 
-/** The sale on now (else the next one), counting down on the server's clock. */
-async function showSale() {
-  const [active, scheduled, skew] = await Promise.all([
-    api("GET", "/flash-sales?status=active"), api("GET", "/flash-sales?status=scheduled"), serverSkew(),
-  ]);
-  const sale = active.items[0] ?? scheduled.items.sort((a, b) => Date.parse(a.startsAt) - Date.parse(b.startsAt))[0];
-  if (!sale) return;
+/** A banner for one sale, counting down on the server's clock to its end (running) or its start (upcoming). */
+function saleBanner(sale, skew) {
   const banner = element("a", { className: "sale-banner", href: `/flash-sale.html#${encodeURIComponent(sale.slug)}` });
   const label = element("span", { className: "countdown" });
   banner.append(element("strong", { textContent: `⚡ ${sale.name}` }), element("br"), label);
@@ -116,7 +111,18 @@ async function showSale() {
   };
   tick();
   setInterval(tick, 1000);
-  document.getElementById("sales").replaceChildren(banner);
+  return banner;
+}
+
+/** The sale on now and the next one to open, each with its countdown. */
+async function showSale() {
+  const [active, scheduled, skew] = await Promise.all([
+    api("GET", "/flash-sales?status=active"), api("GET", "/flash-sales?status=scheduled"), serverSkew(),
+  ]);
+  const next = scheduled.items.sort((a, b) => Date.parse(a.startsAt) - Date.parse(b.startsAt))[0];
+  const sales = [active.items[0], next].filter(Boolean);
+  if (sales.length === 0) return;
+  document.getElementById("sales").replaceChildren(...sales.map((sale) => saleBanner(sale, skew)));
 }
 
 showSale().catch(() => null);

@@ -66,6 +66,9 @@ const TEXT = {
   "sale.err.rate_limited": ["Bạn thao tác quá nhanh, thử lại sau {n} giây.", "Too fast: try again in {n} seconds."],
   "sale.err.signin": ["Hãy đăng nhập để giữ chỗ.", "Sign in to reserve."],
   "sale.early": ["Mở sớm cho hạng {tier} từ {minutes} phút trước giờ bán.", "Opens early for {tier} members, {minutes} minutes ahead."],
+  "sale.notOpen": ["Chưa mở bán", "Not open yet"],
+  "sale.earlyYou": ["Bạn ở hạng {tier}: bạn được giữ chỗ sớm ngay bây giờ!", "You are a {tier} member: you can reserve early now!"],
+  "sale.earlyNot": ["Giờ mở sớm dành cho hạng {tier} trở lên; bạn đang ở hạng {yours}. Hẹn bạn lúc flash sale bắt đầu!", "Early access is for {tier} members and above; you are {yours}. See you when the sale opens!"],
   "sale.stockBar": ["Đã bán {pct}%", "{pct}% sold"],
   "sale.items": ["Sản phẩm giảm giá", "Sale items"],
   "product.add": ["Thêm vào giỏ", "Add to cart"],
@@ -207,6 +210,40 @@ const TEXT = {
   "tier.gold": ["Vàng", "Gold"],
   "tier.platinum": ["Bạch kim", "Platinum"],
   "error.generic": ["Có lỗi xảy ra, vui lòng thử lại.", "Something went wrong, please try again."],
+  "err.validation_failed": ["Vui lòng kiểm tra lại thông tin.", "Please check what you entered."],
+  "err.unauthorized": ["Email hoặc mật khẩu chưa đúng, hoặc phiên đăng nhập đã hết hạn.", "Wrong email or password, or your session has expired."],
+  "err.forbidden": ["Bạn không có quyền làm việc này.", "You are not allowed to do this."],
+  "err.not_found": ["Không tìm thấy — có thể nó đã bị xoá.", "Not found: it may have been removed."],
+  "err.conflict": ["Việc này không làm được lúc này; hãy tải lại trang rồi thử lại.", "This cannot be done right now; reload the page and try again."],
+  "err.rate_limited": ["Bạn thao tác quá nhanh, vui lòng thử lại sau ít phút.", "Too many attempts: please try again in a few minutes."],
+  "err.payload_too_large": ["Tệp hoặc nội dung quá lớn.", "That is too large."],
+  "err.unavailable": ["Tiệm đang bận, vui lòng thử lại sau giây lát.", "The shop is busy: please try again in a moment."],
+  "field.address.name": ["Nhập họ tên người nhận (tối đa 100 ký tự).", "Enter the recipient's name (at most 100 characters)."],
+  "field.address.phone": ["Số điện thoại gồm 8–15 chữ số, có thể bắt đầu bằng +.", "8–15 digits, optionally starting with +."],
+  "field.address.line": ["Nhập số nhà và tên đường (tối đa 200 ký tự).", "Enter the street address (at most 200 characters)."],
+  "field.address.ward": ["Nhập phường/xã (tối đa 100 ký tự).", "Enter the ward (at most 100 characters)."],
+  "field.address.district": ["Nhập quận/huyện (tối đa 100 ký tự).", "Enter the district (at most 100 characters)."],
+  "field.address.city": ["Nhập tỉnh/thành phố (tối đa 100 ký tự).", "Enter the city (at most 100 characters)."],
+  "field.phone": ["Số điện thoại gồm 8–15 chữ số, có thể bắt đầu bằng +.", "Phone: 8–15 digits, optionally starting with +."],
+  "field.email": ["Email chưa đúng hoặc đã được đăng ký.", "This email is not valid or is already registered."],
+  "field.password": ["Mật khẩu cần ít nhất 8 ký tự, có cả chữ và số.", "The password needs at least 8 characters, with letters and digits."],
+  "field.newPassword": ["Mật khẩu mới cần ít nhất 8 ký tự, có cả chữ và số.", "The new password needs at least 8 characters, with letters and digits."],
+  "field.currentPassword": ["Mật khẩu hiện tại chưa đúng.", "The current password is not correct."],
+  "field.name": ["Nhập họ tên (tối đa 100 ký tự).", "Enter your name (at most 100 characters)."],
+  "field.note": ["Ghi chú tối đa 500 ký tự.", "The note can have at most 500 characters."],
+  "field.paymentMethod": ["Tiệm chưa nhận cách thanh toán này.", "The bakery does not take this payment method."],
+  "field.voucherCode": ["Mã giảm giá này không dùng được cho đơn này.", "This voucher cannot be used for this order."],
+  "field.pointsToRedeem": ["Số điểm vượt quá số dư hoặc quá 50% tạm tính.", "More points than your balance or half the subtotal."],
+  "field.quantity": ["Số lượng không hợp lệ hoặc vượt quá số bánh còn lại.", "That quantity is not possible or more than we have."],
+  "field.cart": ["Giỏ hàng trống.", "Your cart is empty."],
+  "field.rating": ["Chọn từ 1 đến 5 sao.", "Choose 1 to 5 stars."],
+  "field.comment": ["Nhận xét tối đa 2000 ký tự.", "The comment can have at most 2000 characters."],
+  "field.token": ["Liên kết đặt lại mật khẩu không hợp lệ hoặc đã hết hạn.", "This reset link is not valid or has expired."],
+  "note.orderPlaced": ["Đã nhận đơn {code}", "Order {code} received"],
+  "note.orderStatus": ["Đơn {code} {status}", "Order {code}: {status}"],
+  "note.orderTotal": ["Tổng cộng {total}", "Total {total}"],
+  "note.saleStarted": ["{name} đã bắt đầu", "{name} has started"],
+  "note.saleBody": ["Số lượng có hạn — đặt ngay kẻo lỡ!", "Limited quantities: reserve before they are gone!"],
 };
 
 function detect() {
@@ -226,6 +263,21 @@ export function t(key, values = {}) {
   const entry = TEXT[key];
   const text = entry ? entry[column] : key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
+}
+
+/** The translated message for one field of an error envelope, or null when the field has none. */
+export function fieldText(field) {
+  return `field.${field}` in TEXT ? t(`field.${field}`) : null;
+}
+
+/**
+ * What went wrong, in the shopper's language: field by field for an envelope with `fields`, else by its
+ * `code`. The API's own English `message` is never shown to shoppers.
+ */
+export function explain(error) {
+  const known = [...new Set(Object.keys(error?.fields ?? {}).map(fieldText).filter(Boolean))];
+  if (known.length) return known.join(" ");
+  return `err.${error?.code}` in TEXT ? t(`err.${error.code}`) : t("error.generic");
 }
 
 /** Remembers the choice and reloads the page in that language. */

@@ -9,7 +9,13 @@ const toastRegion = element("div", { className: "toasts", id: "toasts" });
 toastRegion.setAttribute("role", "status");
 toastRegion.setAttribute("aria-live", "polite");
 
-/** Shows a short message in the corner for a few seconds; `link` makes it clickable. */
+/** How many toasts may show at once: a phone keeps most of its screen for the page. */
+const maxToasts = () => (matchMedia("(max-width: 40rem)").matches ? 2 : 3);
+
+/**
+ * Shows a short message at the bottom of the screen; it hides itself after a few seconds, has a close
+ * button, and pushes out the oldest when too many are shown. `link` makes it clickable.
+ */
 export function toast(text, { kind = "info", link = null } = {}) {
   const body = link ? element("a", { href: link, textContent: text }) : element("span", { textContent: text });
   const node = element("div", { className: `toast toast-${kind}` }, body);
@@ -18,7 +24,26 @@ export function toast(text, { kind = "info", link = null } = {}) {
   close.addEventListener("click", () => node.remove());
   node.append(close);
   toastRegion.append(node);
+  while (toastRegion.children.length > maxToasts()) toastRegion.firstElementChild.remove();
   setTimeout(() => node.remove(), 6000);
+}
+
+/**
+ * A notification's title and body in the shopper's language, worded from its `type` and `data`; the stored
+ * text (Vietnamese, or the owner's own words for a broadcast) when the type is not one the page knows.
+ */
+export function noteText(note) {
+  const data = note.data ?? {};
+  if (note.type === "order.status" && data.code && data.status) {
+    const title = data.status === "pending"
+      ? t("note.orderPlaced", { code: data.code })
+      : t("note.orderStatus", { code: data.code, status: t(`status.${data.status}`).toLocaleLowerCase(lang) });
+    return { title, body: data.total ? t("note.orderTotal", { total: money(Number(data.total)) }) : note.body };
+  }
+  if (note.type === "flash_sale.started" && data.saleName) {
+    return { title: t("note.saleStarted", { name: data.saleName }), body: t("note.saleBody") };
+  }
+  return { title: note.title, body: note.body };
 }
 
 const cartCount = element("span", { className: "badge", id: "cart-count", textContent: "0" });
@@ -81,10 +106,20 @@ function showUnread(count) {
  */
 function listen() {
   const stream = new EventSource("/api/v1/notifications/stream");
+  let dropped = false;
+  let cursor = "";
+  stream.addEventListener("open", () => {
+    // Without a notification seen yet there is no Last-Event-ID to replay from: the opening `unread` count
+    // fixes the bell, and the list page reloads itself.
+    if (dropped && !cursor) window.dispatchEvent(new CustomEvent("klelite:notification", { detail: null }));
+    dropped = false;
+  });
   stream.addEventListener("unread", (event) => showUnread(JSON.parse(event.data).count));
   stream.addEventListener("notification", (event) => {
+    cursor = event.lastEventId;
     const note = JSON.parse(event.data);
-    toast(`${note.title} — ${note.body}`, { link: note.link });
+    const { title, body } = noteText(note);
+    toast(`${title} — ${body}`, { link: note.link });
     window.dispatchEvent(new CustomEvent("klelite:notification", { detail: note }));
   });
   stream.addEventListener("resync", async () => {
@@ -93,6 +128,7 @@ function listen() {
     window.dispatchEvent(new CustomEvent("klelite:notification", { detail: null }));
   });
   stream.addEventListener("error", () => {
+    dropped = true;
     if (stream.readyState !== EventSource.CLOSED) return;
     setTimeout(async () => {
       if (await api("GET", "/notifications/unread-count").catch(() => null)) listen();

@@ -1,12 +1,13 @@
 // The notification list: read one, read all, delete; it refreshes itself when the stream brings news.
 import { api } from "/js/api.js";
 import { element } from "/js/format.js";
-import { dateTime, t } from "/js/i18n.js";
-import { session, toast } from "/js/layout.js";
+import { dateTime, explain, t } from "/js/i18n.js";
+import { noteText, session, toast } from "/js/layout.js";
 
 const list = document.getElementById("notes");
 
 function noteNode(note) {
+  const text = noteText(note);
   const actions = element("div", { className: "line-actions" });
   if (!note.read) {
     const read = element("button", { type: "button", className: "secondary", textContent: t("notes.read") });
@@ -14,12 +15,12 @@ function noteNode(note) {
     actions.append(read);
   }
   const remove = element("button", { type: "button", className: "secondary", textContent: t("common.remove") });
-  remove.setAttribute("aria-label", `${t("common.remove")}: ${note.title}`);
+  remove.setAttribute("aria-label", `${t("common.remove")}: ${text.title}`);
   remove.addEventListener("click", () => act(() => api("DELETE", `/notifications/${note.id}`)));
   actions.append(remove);
-  const title = note.link ? element("a", { href: note.link, textContent: note.title }) : note.title;
+  const title = note.link ? element("a", { href: note.link, textContent: text.title }) : text.title;
   return element("li", { className: note.read ? "note" : "note unread" },
-    element("div", {}, element("p", {}, element("strong", {}, title)), element("p", { textContent: note.body }),
+    element("div", {}, element("p", {}, element("strong", {}, title)), element("p", { textContent: text.body }),
       element("p", { className: "hint", textContent: dateTime(note.createdAt) })),
     actions);
 }
@@ -34,7 +35,7 @@ async function act(action) {
   try {
     await action();
   } catch (error) {
-    toast(error.message, { kind: "error" });
+    toast(explain(error), { kind: "error" });
   }
   await show();
 }

@@ -2,7 +2,7 @@
 // with its lines, totals, address, payment state, status timeline, and cancel while the shop allows it.
 import { api } from "/js/api.js";
 import { element, money } from "/js/format.js";
-import { dateTime, historyText, t } from "/js/i18n.js";
+import { dateTime, explain, historyText, t } from "/js/i18n.js";
 import { session, toast } from "/js/layout.js";
 
 const list = document.getElementById("list");
@@ -56,7 +56,7 @@ async function showOrder(id) {
         await api("POST", `/orders/${order.id}/cancel`);
         toast(t("orders.cancelled"));
       } catch (error) {
-        toast(error.message, { kind: "error" });
+        toast(explain(error), { kind: "error" });
       }
       await showOrder(order.id);
     });
@@ -95,7 +95,7 @@ async function route() {
   try {
     if (id) await showOrder(id); else await showList();
   } catch (error) {
-    (id ? detail : list).append(element("p", { className: "notice error", textContent: error.message }));
+    (id ? detail : list).append(element("p", { className: "notice error", textContent: explain(error) }));
   }
 }
 

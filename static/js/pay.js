@@ -2,7 +2,7 @@
 // then returns the shopper to the order's page.
 import { api } from "/js/api.js";
 import { money } from "/js/format.js";
-import { lang } from "/js/i18n.js";
+import { explain, lang } from "/js/i18n.js";
 import "/js/layout.js";
 
 const orderID = decodeURIComponent(location.hash.slice(1));
@@ -22,7 +22,7 @@ async function decide(approve) {
     await api("POST", `/payments/simulated/${encodeURIComponent(orderID)}`, { approve });
     location.assign(`/orders.html${approve ? "?placed=1" : ""}#${encodeURIComponent(orderID)}`);
   } catch (error) {
-    notice.textContent = error.message;
+    notice.textContent = explain(error);
     buttons.forEach((button) => { button.disabled = false; });
   }
 }
@@ -33,6 +33,6 @@ try {
   buttons[0].addEventListener("click", () => decide(true));
   buttons[1].addEventListener("click", () => decide(false));
 } catch (error) {
-  document.getElementById("summary").textContent = error.message;
+  document.getElementById("summary").textContent = explain(error);
   buttons.forEach((button) => { button.disabled = true; });
 }

@@ -2,7 +2,7 @@
 // add to cart (guests too), rating and reviews; signed-in shoppers may add a review.
 import { api } from "/js/api.js";
 import { element, money } from "/js/format.js";
-import { t } from "/js/i18n.js";
+import { explain, t } from "/js/i18n.js";
 import { refreshCart, session, toast } from "/js/layout.js";
 
 /** Another product or sale in the same tab (a link to another #slug) loads that one. */
@@ -50,7 +50,7 @@ function buyForm(product) {
       await refreshCart(cart);
       toast(t("product.added", { name: product.name }), { kind: "ok", link: "/cart.html" });
     } catch (error) {
-      toast(error.message, { kind: "error" });
+      toast(explain(error), { kind: "error" });
     } finally {
       add.disabled = !product.inStock;
     }
@@ -92,7 +92,7 @@ async function showProduct() {
     flashOffer(product).then((offer) => offer && price.after(offer)).catch(() => null);
     return product;
   } catch (error) {
-    container.replaceChildren(element("p", { textContent: error.message }));
+    container.replaceChildren(element("p", { textContent: explain(error) }));
     return null;
   }
 }
@@ -118,7 +118,7 @@ if (product) {
       form.reset();
       await showReviews(product);
     } catch (error) {
-      notice.textContent = error.message;
+      notice.textContent = explain(error);
     }
   });
 }

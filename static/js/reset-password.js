@@ -1,6 +1,7 @@
 // Sets a new password with the one-time token from the emailed link. The token travels in the URL
 // fragment, which browsers never send to servers or in Referer headers.
 import { api } from "/js/api.js";
+import { explain } from "/js/i18n.js";
 import "/js/layout.js";
 
 const notice = document.getElementById("notice");
@@ -20,6 +21,6 @@ form.addEventListener("submit", async (event) => {
     form.hidden = true;
     notice.innerHTML = 'Mật khẩu đã được đổi. <a href="/account.html">Đăng nhập</a>';
   } catch (error) {
-    notice.textContent = error.message;
+    notice.textContent = explain(error);
   }
 });

@@ -36,8 +36,16 @@ struct CreateAdmin: AsyncParsableCommand {
         let secret = password ?? (readLine(strippingNewline: true) ?? "")
         let database = try AppDatabase.open(directory: configuration.dataDirectory)
         defer { try? database.close() }
-        let environment = AppEnvironment(database: database, clock: SystemClock(), secrets: Secrets(jwtSecret: "", paymentWebhookSecret: ""))
-        let accounts = ShopServices(configuration: configuration, environment: environment, logger: logger).accounts
+        // Accounts alone: no secrets, no ledger, no mailer (the account's emails wait in the queue for the server).
+        let clock = SystemClock()
+        let accounts = Shop.makeAccounts(
+            database: database,
+            clock: clock,
+            jobs: JobQueue(database: database, clock: clock),
+            bcryptCost: configuration.bcryptCost,
+            publicBaseURL: configuration.publicBaseURL,
+            logger: logger
+        )
         do {
             let (user, created) = try await accounts.createAdmin(email: email, password: secret, name: name)
             print(

@@ -91,8 +91,8 @@ struct SeedDemo: AsyncParsableCommand {
     private func openDemoFlashSale(_ configuration: ApplianceConfiguration, database: AppDatabase) async throws {
         var logger = Logger(label: "klelite.seed-demo")
         logger.logLevel = .warning
-        let environment = AppEnvironment(database: database, clock: SystemClock(), secrets: Secrets(jwtSecret: "", paymentWebhookSecret: ""))
-        let services = ShopServices(configuration: configuration, environment: environment, logger: logger)
+        // The command verifies no webhook, so the shop it builds needs no webhook secret.
+        let services = try Shop(configuration: configuration, database: database, clock: SystemClock(), paymentWebhookSecret: "", logger: logger)
         var items: [FlashSaleDraft.Item] = []
         for slug in Self.flashSaleProducts {
             guard let product = try? await services.catalog.product(idOrSlug: slug).value, product.stock > 0, product.price >= 2000 else { continue }
@@ -100,7 +100,7 @@ struct SeedDemo: AsyncParsableCommand {
             let salePrice = product.price * 7 / 10 / 1000 * 1000
             items.append(.init(productId: product.id, salePrice: salePrice, quantity: min(5, product.stock), perUserLimit: 2))
         }
-        let now = environment.clock.now()
+        let now = services.clock.now()
         let sale = try await services.flashSales.create(
             FlashSaleDraft(
                 name: "Giờ vàng demo",

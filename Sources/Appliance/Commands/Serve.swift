@@ -6,6 +6,7 @@ import NIOPosix
 import Prometheus
 import ServiceLifecycle
 import Storage
+import Web
 
 /// `klelite serve`: migrate, then serve the shop until SIGTERM or SIGINT.
 struct Serve: AsyncParsableCommand {
@@ -28,13 +29,15 @@ struct Serve: AsyncParsableCommand {
             configuredJWT: configuration.jwtSecret,
             configuredWebhook: configuration.paymentWebhookSecret
         )
-        let environment = AppEnvironment(
+        let shop = try Shop(
+            configuration: configuration,
             database: database,
             clock: SystemClock(),
-            secrets: secrets,
-            metricsText: { registry.emitToString() }
+            paymentWebhookSecret: secrets.paymentWebhookSecret,
+            logger: logger
         )
-        let app = try await buildApplication(configuration: configuration, environment: environment, logger: logger)
+        let web = WebSettings(configuration, accessTokenSecret: secrets.jwtSecret) { registry.emitToString() }
+        let app = try buildApplication(configuration: configuration, shop: shop, web: web, logger: logger)
 
         var groupConfiguration = ServiceGroupConfiguration(
             services: [app],

@@ -13,23 +13,11 @@ func seedDemoShop(
 ) async throws -> DemoShopReport {
     let anchor = try await DemoShopSeeder.anchor(in: database, now: now)
     let clock = ManualClock(now: DemoShopSeeder.clockStart(anchor: anchor))
-    let environment = AppEnvironment(database: database, clock: clock, secrets: Secrets(jwtSecret: "", paymentWebhookSecret: ""))
     // The demo's history has card payments, made through the simulated gateway whatever the live shop takes.
     var seeding = configuration
     seeding.paymentProvider = .simulated
-    let shop = ShopServices(configuration: seeding, environment: environment, logger: logger)
-    let seeder = DemoShopSeeder(
-        database: database,
-        clock: clock,
-        services: DemoShopServices(
-            accounts: shop.accounts,
-            catalog: shop.catalog,
-            carts: shop.carts,
-            orders: shop.orders,
-            flashSales: shop.flashSales,
-            vouchers: shop.vouchers,
-            payments: shop.payments
-        )
-    )
+    // Seeding verifies no webhook, so the shop needs no webhook secret.
+    let shop = try Shop(configuration: seeding, database: database, clock: clock, paymentWebhookSecret: "", logger: logger)
+    let seeder = DemoShopSeeder(shop: shop, clock: clock)
     return try await seeder.seed(anchor: anchor, credentials: credentials)
 }

@@ -14,37 +14,6 @@ public struct DemoShopReport: Sendable, Equatable {
     public var salesAdded = 0
 }
 
-/// The shop's services the demo is played through, so its data obeys the same rules as a real shop's:
-/// stock taken at checkout, reservations through the ledger, points on delivery, voucher limits.
-public struct DemoShopServices: Sendable {
-    public var accounts: AccountService
-    public var catalog: CatalogService
-    public var carts: CartService
-    public var orders: OrderService
-    public var flashSales: FlashSaleService
-    public var vouchers: VoucherService
-    /// Takes the demo's card payments through the simulated gateway.
-    public var payments: PaymentService
-
-    public init(
-        accounts: AccountService,
-        catalog: CatalogService,
-        carts: CartService,
-        orders: OrderService,
-        flashSales: FlashSaleService,
-        vouchers: VoucherService,
-        payments: PaymentService
-    ) {
-        self.accounts = accounts
-        self.catalog = catalog
-        self.carts = carts
-        self.orders = orders
-        self.flashSales = flashSales
-        self.vouchers = vouchers
-        self.payments = payments
-    }
-}
-
 /// Seeds the demo shop of ``DemoShop``: an admin, customers in every loyalty tier with forty days of orders
 /// in every status and reviews of what they received, vouchers, and an ended, a running and an upcoming sale.
 ///
@@ -55,13 +24,16 @@ public struct DemoShopServices: Sendable {
 public final class DemoShopSeeder: Sendable {
     let database: AppDatabase
     let clock: ManualClock
-    let services: DemoShopServices
+    /// The shop the demo is played through, so its data obeys the same rules as a real shop's: stock taken at
+    /// checkout, reservations through the ledger, points on delivery, voucher limits.
+    let services: Shop
 
-    /// `clock` must not be later than ``clockStart(anchor:)``; the seeder moves it up to the anchor.
-    public init(database: AppDatabase, clock: ManualClock, services: DemoShopServices) {
-        self.database = database
+    /// `clock` is the shop's clock; it must not be later than ``clockStart(anchor:)``, and the seeder moves it up
+    /// to the anchor.
+    public init(shop: Shop, clock: ManualClock) {
+        self.database = shop.database
         self.clock = clock
-        self.services = services
+        self.services = shop
     }
 
     /// The demo's anchor: stored (to the second) by the first call, returned unchanged by every later one.

@@ -192,7 +192,7 @@ extension FlashSaleService {
                 title: "\(name) đã bắt đầu",
                 body: "Số lượng có hạn — đặt ngay kẻo lỡ!",
                 link: "/flash-sale.html#\(slug)",
-                data: ["saleId": saleID]
+                data: ["saleId": saleID, "saleName": name]
             )
         )
         try jobs.enqueue(db, try broadcast.request())

@@ -3,7 +3,7 @@ import GRDB
 
 /// The daily clean-up, on its own `maintenance` queue so that it never waits behind (or delays) email.
 public struct PruningJob: Codable, Sendable, Equatable {
-    public static let queue = "maintenance"
+    public static let queue = JobQueue.maintenance
     public static let kind = "maintenance.prune"
 
     /// The day it runs for (days since 1970), its idempotency key: one run per day however often it is scheduled.

@@ -86,7 +86,8 @@ extension OrderService {
                 title: title,
                 body: "Tổng cộng \(Self.money(order.total))",
                 link: link,
-                data: ["orderId": order.id, "status": order.status.rawValue]
+                // What a page needs to word the notification in the shopper's language.
+                data: ["orderId": order.id, "status": order.status.rawValue, "code": order.code, "total": String(order.total)]
             )
         )
     }

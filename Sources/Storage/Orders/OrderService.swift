@@ -43,10 +43,13 @@ public final class OrderService: Sendable {
         self.paymentMethods = paymentMethods
     }
 
+    /// The payment methods checkout accepts, in the order a checkout page lists them.
+    public var acceptedPaymentMethods: [PaymentMethod] { PaymentMethod.allCases.filter(paymentMethods.contains) }
+
     /// Turns the user's cart and held reservations into an order.
     public func place(by identity: Identity, _ request: CheckoutRequest, idempotencyKey: String?) async throws -> Order {
         guard paymentMethods.contains(request.paymentMethod) else {
-            let accepted = PaymentMethod.allCases.filter(paymentMethods.contains).map(\.rawValue).joined(separator: ", ")
+            let accepted = acceptedPaymentMethods.map(\.rawValue).joined(separator: ", ")
             throw AppError.validation(
                 "This shop does not take \(request.paymentMethod.rawValue) payments.",
                 fields: ["paymentMethod": "must be one of \(accepted)"]
@@ -161,7 +164,7 @@ public final class OrderService: Sendable {
                 try self.jobs.enqueue(
                     db,
                     try JobRequest(
-                        queue: EmailJob.queue,
+                        queue: JobQueue.maintenance,
                         kind: UnpaidOrderJob.kind,
                         payload: UnpaidOrderJob(orderID: order.id),
                         idempotencyKey: "unpaid-\(order.id)",

@@ -48,6 +48,9 @@ public final class PaymentService: Sendable {
         self.provider = provider
     }
 
+    /// What a checkout page may offer: cash on delivery, plus card and bank transfer when a provider is configured.
+    public var acceptedMethods: [PaymentMethod] { orders.acceptedPaymentMethods }
+
     static func v9Payments(_ db: Database) throws {
         try db.create(table: "paymentEvent") { t in
             t.primaryKey("id", .text)

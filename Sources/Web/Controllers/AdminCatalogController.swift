@@ -6,14 +6,19 @@ import Storage
 struct AdminCatalogController<Context: AppRequestContextProtocol> {
     let catalog: CatalogService
 
-    func addRoutes(to admin: RouterGroup<Context>) {
-        admin.post("categories", use: createCategory)
-        admin.patch("categories/:id", use: updateCategory)
-        admin.delete("categories/:id", use: deleteCategory)
-        admin.post("products", use: createProduct)
-        admin.patch("products/:id", use: updateProduct)
-        admin.delete("products/:id", use: deleteProduct)
-        admin.post("products/:id/images", use: uploadImage)
+    /// Mounted at `categories`, admin.
+    func addCategoryRoutes(to group: RouterGroup<Context>) {
+        group.post(use: createCategory)
+        group.patch(":id", use: updateCategory)
+        group.delete(":id", use: deleteCategory)
+    }
+
+    /// Mounted at `products`, admin.
+    func addProductRoutes(to group: RouterGroup<Context>) {
+        group.post(use: createProduct)
+        group.patch(":id", use: updateProduct)
+        group.delete(":id", use: deleteProduct)
+        group.post(":id/images", use: uploadImage)
     }
 
     @Sendable func createCategory(_ request: Request, context: Context) async throws -> EditedResponse<Category> {

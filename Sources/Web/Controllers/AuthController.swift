@@ -15,20 +15,21 @@ struct AuthController<Context: AppRequestContextProtocol> {
     /// Origins (`PUBLIC_URL`, `CORS_ORIGINS`) that may post to register and login, besides the shop's own host.
     let ownOrigins: Set<String>
 
-    func addRoutes(to group: RouterGroup<Context>) {
+    /// Mounted at `auth`: signing up, in and out, and resetting a password.
+    func addPublicRoutes(to group: RouterGroup<Context>) {
         group.post("register", use: register)
         group.post("login", use: login)
         group.post("refresh", use: refresh)
         group.post("logout", use: logout)
-        group.group("logout-all")
-            .add(middleware: RequireRoleMiddleware())
-            .post(use: logoutEverywhere)
         group.post("password/forgot", use: forgotPassword)
         group.post("password/reset", use: resetPassword)
-        group.group("me")
-            .add(middleware: RequireRoleMiddleware())
-            .get(use: me)
-            .patch(use: updateMe)
+    }
+
+    /// Mounted at `auth`, signed in: the account itself, and ending every session.
+    func addSignedInRoutes(to group: RouterGroup<Context>) {
+        group.post("logout-all", use: logoutEverywhere)
+        group.get("me", use: me)
+        group.patch("me", use: updateMe)
     }
 
     struct RegisterRequest: Decodable {
@@ -210,13 +211,5 @@ struct AuthController<Context: AppRequestContextProtocol> {
         let body = try await request.collectBody(upTo: context.maxUploadSize)
         guard body.readableBytes > 0 else { return nil }
         return try await request.decode(as: RefreshRequest.self, context: context).refreshToken
-    }
-}
-
-extension AppRequestContextProtocol {
-    /// The signed-in identity; routes behind ``RequireRoleMiddleware`` always have one.
-    func requireIdentity() throws(AppError) -> Identity {
-        guard let identity else { throw AppError(.unauthorized, "Sign in to continue.") }
-        return identity
     }
 }

@@ -12,12 +12,13 @@ struct CartController<Context: AppRequestContextProtocol> {
     let limiter: any RateLimiter
     let guestCartsPerHour: Int
 
-    func addRoutes(to api: RouterGroup<Context>) {
-        api.get("cart", use: show)
-        api.post("cart/items", use: add)
-        api.patch("cart/items/:productId", use: update)
-        api.delete("cart/items/:productId", use: remove)
-        api.delete("cart", use: clear)
+    /// Mounted at `cart`: a signed-in user's cart or a guest's.
+    func addRoutes(to group: RouterGroup<Context>) {
+        group.get(use: show)
+        group.delete(use: clear)
+        group.post("items", use: add)
+        group.patch("items/:productId", use: update)
+        group.delete("items/:productId", use: remove)
     }
 
     struct AddRequest: Decodable {

@@ -8,15 +8,26 @@ struct CatalogController<Context: AppRequestContextProtocol> {
     let catalog: CatalogService
     let cache: CatalogResponseCache
 
-    func addRoutes(to api: RouterGroup<Context>) {
-        api.get("categories", use: categories)
-        api.get("products", use: products)
-        api.get("products/:id", use: product)
-        api.get("products/:id/reviews", use: reviews)
-        api.group()
-            .add(middleware: RequireRoleMiddleware())
-            .post("products/:id/reviews", use: addReview)
-            .delete("reviews/:id", use: deleteReview)
+    /// Mounted at `categories`.
+    func addPublicCategoryRoutes(to group: RouterGroup<Context>) {
+        group.get(use: categories)
+    }
+
+    /// Mounted at `products`: the catalogue with search and filters, one product, its reviews.
+    func addPublicProductRoutes(to group: RouterGroup<Context>) {
+        group.get(use: products)
+        group.get(":id", use: product)
+        group.get(":id/reviews", use: reviews)
+    }
+
+    /// Mounted at `products`, signed in: reviewing a product.
+    func addSignedInProductRoutes(to group: RouterGroup<Context>) {
+        group.post(":id/reviews", use: addReview)
+    }
+
+    /// Mounted at `reviews`, signed in: deleting a review.
+    func addSignedInReviewRoutes(to group: RouterGroup<Context>) {
+        group.delete(":id", use: deleteReview)
     }
 
     @Sendable func categories(_ request: Request, context: Context) async throws -> Response {

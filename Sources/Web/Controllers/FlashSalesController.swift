@@ -9,20 +9,33 @@ struct FlashSalesController<Context: AppRequestContextProtocol> {
     /// One stock snapshot per sale per tick, shared by every open stream of the sale.
     let stockEvents: SaleStockBroadcaster
 
-    func addRoutes(to api: RouterGroup<Context>, signedIn: RouterGroup<Context>, admin: RouterGroup<Context>) {
-        api.get("flash-sales/time", use: time)
-        api.get("flash-sales", use: list)
-        api.get("flash-sales/:id", use: detail)
-        api.get("flash-sales/:id/stock", use: stock)
-        api.get("flash-sales/:id/stream", use: live)
-        signedIn.get("flash-sales/reservations/mine", use: mine)
-        signedIn.post("flash-sales/:id/reserve", use: reserve)
-        signedIn.delete("flash-sales/:id/reservations/:reservationId", use: release)
-        admin.post("flash-sales/:id/confirm-reservation/:reservationId", use: confirm)
-        admin.get("admin/flash-sales", use: list)
-        admin.post("admin/flash-sales", use: create)
-        admin.patch("admin/flash-sales/:id", use: update)
-        admin.post("admin/flash-sales/:id/cancel", use: cancel)
+    /// Mounted at `flash-sales`: the sale clock, sales with live stock, and the stock stream.
+    func addPublicRoutes(to group: RouterGroup<Context>) {
+        group.get("time", use: time)
+        group.get(use: list)
+        group.get(":id", use: detail)
+        group.get(":id/stock", use: stock)
+        group.get(":id/stream", use: live)
+    }
+
+    /// Mounted at `flash-sales`, signed in: a shopper's own reservations.
+    func addSignedInRoutes(to group: RouterGroup<Context>) {
+        group.get("reservations/mine", use: mine)
+        group.post(":id/reserve", use: reserve)
+        group.delete(":id/reservations/:reservationId", use: release)
+    }
+
+    /// Mounted at `flash-sales`, admin: confirming a reservation outside the order flow.
+    func addAdminReservationRoutes(to group: RouterGroup<Context>) {
+        group.post(":id/confirm-reservation/:reservationId", use: confirm)
+    }
+
+    /// Mounted at `admin/flash-sales`: every sale, creating, editing and cancelling.
+    func addAdminRoutes(to group: RouterGroup<Context>) {
+        group.get(use: list)
+        group.post(use: create)
+        group.patch(":id", use: update)
+        group.post(":id/cancel", use: cancel)
     }
 
     struct TimeResponse: ResponseEncodable {

@@ -6,10 +6,15 @@ import Storage
 struct LoyaltyController<Context: AppRequestContextProtocol> {
     let loyalty: LoyaltyService
 
-    func addRoutes(to signedIn: RouterGroup<Context>, admin: RouterGroup<Context>) {
-        signedIn.get("loyalty", use: summary)
-        admin.get("admin/loyalty/:userId", use: userSummary)
-        admin.post("admin/loyalty/:userId/adjust", use: adjust)
+    /// Mounted at `loyalty`, signed in.
+    func addSignedInRoutes(to group: RouterGroup<Context>) {
+        group.get(use: summary)
+    }
+
+    /// Mounted at `admin/loyalty`.
+    func addAdminRoutes(to group: RouterGroup<Context>) {
+        group.get(":userId", use: userSummary)
+        group.post(":userId/adjust", use: adjust)
     }
 
     struct AdjustRequest: Decodable {

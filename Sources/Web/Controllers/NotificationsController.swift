@@ -10,15 +10,20 @@ struct NotificationsController<Context: AppRequestContextProtocol> {
     let jobs: JobQueue
     let stream: EventStreamResponder
 
-    func addRoutes(to signedIn: RouterGroup<Context>, admin: RouterGroup<Context>) {
-        signedIn.get("notifications", use: list)
-        signedIn.get("notifications/unread-count", use: unreadCount)
-        signedIn.get("notifications/stream", use: live)
-        signedIn.post("notifications/read-all", use: readAll)
-        signedIn.post("notifications/:id/read", use: read)
-        signedIn.delete("notifications/:id", use: delete)
-        admin.post("admin/notifications", use: broadcast)
-        admin.get("admin/notifications/:broadcastId", use: broadcastProgress)
+    /// Mounted at `notifications`, signed in.
+    func addSignedInRoutes(to group: RouterGroup<Context>) {
+        group.get(use: list)
+        group.get("unread-count", use: unreadCount)
+        group.get("stream", use: live)
+        group.post("read-all", use: readAll)
+        group.post(":id/read", use: read)
+        group.delete(":id", use: delete)
+    }
+
+    /// Mounted at `admin/notifications`: broadcasts and their progress.
+    func addAdminRoutes(to group: RouterGroup<Context>) {
+        group.post(use: broadcast)
+        group.get(":broadcastId", use: broadcastProgress)
     }
 
     struct NotificationResponse: ResponseEncodable {
@@ -95,7 +100,7 @@ struct NotificationsController<Context: AppRequestContextProtocol> {
         let events = hub.subscribe(userID: userID, sessionID: identity.sessionID)
         var opening: [ServerSentEvent] = []
         var lastSent: Int64 = 0
-        if let header = request.headers[HTTPField.Name("Last-Event-ID")!], let lastEventID = Int64(header) {
+        if let header = request.headers[.lastEventID], let lastEventID = Int64(header) {
             lastSent = lastEventID
             if let missed = try await notifications.missed(userID: userID, after: lastEventID) {
                 opening += missed.map(Self.event(for:))
@@ -128,12 +133,7 @@ struct NotificationsController<Context: AppRequestContextProtocol> {
 
     @Sendable func broadcast(_ request: Request, context: Context) async throws -> EditedResponse<BroadcastResponse> {
         let input = try await request.decode(as: BroadcastRequest.self, context: context)
-        let title = try TextRule.line(200).check(input.title, field: "title")
-        let body = try TextRule.paragraph(2000, required: true).check(input.body, field: "body")
-        if let link = input.link, !link.hasPrefix("/") {
-            throw AppError.validation("The link must be a path in this shop.", fields: ["link": "must start with /"])
-        }
-        let job = BroadcastJob(draft: NotificationDraft(type: "broadcast", title: title, body: body, link: input.link))
+        let job = try BroadcastJob.checked(title: input.title, body: input.body, link: input.link)
         try await jobs.enqueue(try job.request())
         return EditedResponse(status: .accepted, response: BroadcastResponse(broadcastId: job.broadcastID))
     }

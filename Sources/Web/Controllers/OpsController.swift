@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import Storage
 
-/// Operations routes without the API prefix: liveness, readiness, metrics, and the API contract.
+/// Operations routes (mounted without the API prefix, except the contract): liveness, readiness, metrics, and the API contract.
 struct OpsController<Context: AppRequestContextProtocol> {
     let database: AppDatabase
     let metricsText: @Sendable () -> String
@@ -20,17 +20,30 @@ struct OpsController<Context: AppRequestContextProtocol> {
         var redis: String? = nil
     }
 
-    func addRoutes(to router: Router<Context>) {
-        router.get("/healthz") { _, _ in Status(status: "ok", migrations: nil) }
-        router.get("/readyz") { _, _ in try await readiness() }
-        router.group().add(middleware: metricsAccess).get("/metrics") { _, _ in
+    /// Mounted at `healthz`: the process answers.
+    func addHealthRoutes(to group: RouterGroup<Context>) {
+        group.get { _, _ in Status(status: "ok", migrations: nil) }
+    }
+
+    /// Mounted at `readyz`: the database is reachable and migrated.
+    func addReadinessRoutes(to group: RouterGroup<Context>) {
+        group.get { _, _ in try await readiness() }
+    }
+
+    /// Mounted at `metrics`: the Prometheus exposition, behind ``MetricsAccess``.
+    func addMetricsRoutes(to group: RouterGroup<Context>) {
+        group.add(middleware: metricsAccess).get { _, _ in
             Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
                 body: .init(byteBuffer: ByteBuffer(string: metricsText()))
             )
         }
-        router.get("/api/v1/openapi.yaml") { _, _ in try openAPIResponse() }
+    }
+
+    /// Mounted at `api/v1/openapi.yaml`: the API contract.
+    func addContractRoutes(to group: RouterGroup<Context>) {
+        group.get { _, _ in try openAPIResponse() }
     }
 
     private func readiness() async throws -> Status {

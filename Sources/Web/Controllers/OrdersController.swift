@@ -7,13 +7,18 @@ import Storage
 struct OrdersController<Context: AppRequestContextProtocol> {
     let orders: OrderService
 
-    func addRoutes(to signedIn: RouterGroup<Context>, admin: RouterGroup<Context>) {
-        signedIn.post("orders", use: place)
-        signedIn.get("orders", use: mine)
-        signedIn.get("orders/:id", use: detail)
-        signedIn.post("orders/:id/cancel", use: cancel)
-        admin.get("admin/orders", use: all)
-        admin.patch("admin/orders/:id/status", use: changeStatus)
+    /// Mounted at `orders`, signed in.
+    func addSignedInRoutes(to group: RouterGroup<Context>) {
+        group.post(use: place)
+        group.get(use: mine)
+        group.get(":id", use: detail)
+        group.post(":id/cancel", use: cancel)
+    }
+
+    /// Mounted at `admin/orders`.
+    func addAdminRoutes(to group: RouterGroup<Context>) {
+        group.get(use: all)
+        group.patch(":id/status", use: changeStatus)
     }
 
     struct PlaceRequest: Decodable {
@@ -43,7 +48,7 @@ struct OrdersController<Context: AppRequestContextProtocol> {
                 voucherCode: input.voucherCode,
                 pointsToRedeem: input.pointsToRedeem ?? 0
             ),
-            idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!]
+            idempotencyKey: request.headers[.idempotencyKey]
         )
         return EditedResponse(status: .created, response: order)
     }

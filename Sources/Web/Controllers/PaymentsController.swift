@@ -3,14 +3,26 @@ import HTTPTypes
 import Hummingbird
 import Storage
 
-/// `/api/v1/payments`: start paying an order, the provider's signed webhook, and the simulated gateway.
+/// `/api/v1/payments`: the accepted methods, start paying an order, the provider's signed webhook, and the
+/// simulated gateway.
 struct PaymentsController<Context: AppRequestContextProtocol> {
     let payments: PaymentService
 
-    func addRoutes(to api: RouterGroup<Context>, signedIn: RouterGroup<Context>) {
-        signedIn.post("payments/:orderId/checkout", use: checkout)
-        signedIn.post("payments/simulated/:orderId", use: simulated)
-        api.post("payments/webhook", use: webhook)
+    /// Mounted at `payments`: the accepted methods, and the provider's signed webhook (no session: the signature is
+    /// the credential).
+    func addPublicRoutes(to group: RouterGroup<Context>) {
+        group.get("methods", use: methods)
+        group.post("webhook", use: webhook)
+    }
+
+    /// Mounted at `payments`, signed in: starting a payment, and the simulated gateway's decision.
+    func addSignedInRoutes(to group: RouterGroup<Context>) {
+        group.post(":orderId/checkout", use: checkout)
+        group.post("simulated/:orderId", use: simulated)
+    }
+
+    struct MethodsResponse: ResponseEncodable {
+        let methods: [PaymentMethod]
     }
 
     struct CheckoutResponse: ResponseEncodable {
@@ -23,6 +35,11 @@ struct PaymentsController<Context: AppRequestContextProtocol> {
 
     struct WebhookResponse: ResponseEncodable {
         let outcome: String
+    }
+
+    /// Public: the checkout page offers only what the shop takes (`PAYMENT_PROVIDER=none` means cash on delivery).
+    @Sendable func methods(_ request: Request, context: Context) async throws -> MethodsResponse {
+        MethodsResponse(methods: payments.acceptedMethods)
     }
 
     @Sendable func checkout(_ request: Request, context: Context) async throws -> CheckoutResponse {
@@ -46,7 +63,7 @@ struct PaymentsController<Context: AppRequestContextProtocol> {
         let body = try await request.collectBody(upTo: 64 * 1024)
         let outcome = try await payments.handleWebhook(
             body: Data(buffer: body),
-            signatureHeader: request.headers[HTTPField.Name("Klelite-Signature")!]
+            signatureHeader: request.headers[.kleliteSignature]
         )
         return WebhookResponse(outcome: outcome)
     }

@@ -7,34 +7,30 @@ struct VouchersController<Context: AppRequestContextProtocol> {
     let vouchers: VoucherService
     let carts: CartService
 
-    func addRoutes(to signedIn: RouterGroup<Context>, admin: RouterGroup<Context>) {
-        signedIn.post("vouchers/validate", use: validate)
-        admin.get("admin/vouchers", use: list)
-        admin.post("admin/vouchers", use: create)
-        admin.patch("admin/vouchers/:id", use: update)
-        admin.delete("admin/vouchers/:id", use: delete)
+    /// Mounted at `vouchers`, signed in: a preview on the shopper's cart.
+    func addSignedInRoutes(to group: RouterGroup<Context>) {
+        group.post("validate", use: validate)
+    }
+
+    /// Mounted at `admin/vouchers`.
+    func addAdminRoutes(to group: RouterGroup<Context>) {
+        group.get(use: list)
+        group.post(use: create)
+        group.patch(":id", use: update)
+        group.delete(":id", use: delete)
     }
 
     struct ValidateRequest: Decodable {
         let code: String
     }
 
-    struct PreviewResponse: ResponseEncodable {
-        let voucher: Voucher
-        let subtotal: Int
-        let discount: Int
-    }
-
     struct UpdateRequest: Decodable {
         let isActive: Bool
     }
 
-    @Sendable func validate(_ request: Request, context: Context) async throws -> PreviewResponse {
+    @Sendable func validate(_ request: Request, context: Context) async throws -> VoucherPreview {
         let input = try await request.decode(as: ValidateRequest.self, context: context)
-        let user = try context.requireIdentity().user.id
-        let subtotal = try await carts.cart(.user(user)).subtotal
-        let (voucher, discount) = try await vouchers.preview(code: input.code, userID: user, subtotal: subtotal)
-        return PreviewResponse(voucher: voucher, subtotal: subtotal, discount: discount)
+        return try await vouchers.preview(code: input.code, userID: try context.requireIdentity().user.id, cartsFrom: carts)
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> ListResponse<Voucher> {
@@ -58,3 +54,4 @@ struct VouchersController<Context: AppRequestContextProtocol> {
 }
 
 extension Voucher: ResponseEncodable {}
+extension VoucherPreview: ResponseEncodable {}

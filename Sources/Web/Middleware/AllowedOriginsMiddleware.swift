@@ -16,7 +16,7 @@ public struct AllowedOriginsMiddleware<Context: RequestContext>: RouterMiddlewar
             allowOrigin: .originBased,
             allowHeaders: [
                 .accept, .authorization, .contentType, .origin,
-                HTTPField.Name("X-CSRF-Token")!, HTTPField.Name("Idempotency-Key")!, HTTPField.Name("Last-Event-ID")!,
+                .csrfToken, .idempotencyKey, .lastEventID,
             ],
             allowMethods: [.get, .head, .post, .put, .patch, .delete, .options],
             allowCredentials: true,

@@ -10,7 +10,7 @@ import Storage
 /// Exempt: requests with `Authorization: Bearer` (no ambient credentials), requests without session
 /// cookies, and the routes that only present credentials (register, login, password forgot and reset).
 public struct CSRFMiddleware<Context: RequestContext>: RouterMiddleware {
-    static var headerName: HTTPField.Name { HTTPField.Name("X-CSRF-Token")! }
+    static var headerName: HTTPField.Name { .csrfToken }
     static var exemptPaths: Set<String> {
         ["/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/password/forgot", "/api/v1/auth/password/reset"]
     }

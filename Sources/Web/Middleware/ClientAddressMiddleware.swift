@@ -40,7 +40,3 @@ public struct ClientAddressMiddleware<Context: AppRequestContextProtocol>: Route
         trustedProxies.contains { $0.contains(address) }
     }
 }
-
-extension HTTPField.Name {
-    static let xForwardedFor = Self("X-Forwarded-For")!
-}

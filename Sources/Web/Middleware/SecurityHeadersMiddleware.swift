@@ -39,11 +39,3 @@ public struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddlewa
         return response
     }
 }
-
-extension HTTPField.Name {
-    static let xFrameOptions = Self("X-Frame-Options")!
-    static let referrerPolicy = Self("Referrer-Policy")!
-    static let crossOriginOpenerPolicy = Self("Cross-Origin-Opener-Policy")!
-    static let permissionsPolicy = Self("Permissions-Policy")!
-    static let xRequestID = Self("X-Request-Id")!
-}

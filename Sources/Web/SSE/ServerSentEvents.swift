@@ -53,7 +53,7 @@ struct EventStreamResponder: Sendable {
     static let headers: HTTPFields = [
         .contentType: "text/event-stream; charset=utf-8",
         .cacheControl: "no-cache",
-        HTTPField.Name("X-Accel-Buffering")!: "no",
+        .xAccelBuffering: "no",
     ]
 
     /// Takes one of the caller's stream slots (429 beyond the cap). Take it before subscribing to anything, so a

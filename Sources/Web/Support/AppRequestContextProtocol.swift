@@ -1,0 +1,20 @@
+import Hummingbird
+import Storage
+
+/// What the shop's middleware needs to read and set on a context.
+public protocol AppRequestContextProtocol: RequestContext {
+    var maxUploadSize: Int { get set }
+    var remoteAddress: String? { get }
+    var clientAddress: String? { get set }
+    var identity: Identity? { get set }
+}
+
+extension AppRequestContext: AppRequestContextProtocol {}
+
+extension AppRequestContextProtocol {
+    /// The signed-in identity; routes behind ``RequireRoleMiddleware`` always have one.
+    func requireIdentity() throws(AppError) -> Identity {
+        guard let identity else { throw AppError(.unauthorized, "Sign in to continue.") }
+        return identity
+    }
+}

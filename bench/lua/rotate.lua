@@ -1,0 +1,63 @@
+-- wrk -s bench/lua/rotate.lua URL: authenticated requests, each with the next Bearer token of a file.
+-- Environment: BENCH_TOKENS (file, one token a line), BENCH_METHOD, BENCH_PATH, BENCH_BODY (JSON or empty),
+-- BENCH_MAX (responses in all; every thread stops at its share), BENCH_STRIDE_ONCE=1 to give each token to
+-- one request only (thread i takes tokens i, i+T, i+2T, ...; a thread stops when its tokens run out).
+-- Prints one JSON line with the counts of every status seen.
+local threads = {}
+local next_id = 0
+
+function setup(thread)
+  next_id = next_id + 1
+  thread:set("tid", next_id)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  tokens = {}
+  for line in io.lines(os.getenv("BENCH_TOKENS")) do
+    if #line > 0 then tokens[#tokens + 1] = line end
+  end
+  nthreads = tonumber(os.getenv("BENCH_THREADS"))
+  method = os.getenv("BENCH_METHOD") or "POST"
+  path = os.getenv("BENCH_PATH")
+  body = os.getenv("BENCH_BODY")
+  if body == "" then body = nil end
+  once = os.getenv("BENCH_STRIDE_ONCE") == "1"
+  max = math.floor(tonumber(os.getenv("BENCH_MAX")) / nthreads)
+  if once then max = math.min(max, math.floor(#tokens / nthreads)) end
+  cursor = tid - 1 - nthreads
+  responses = 0
+  s2xx, s409, s429, s4xx, s5xx = 0, 0, 0, 0, 0
+end
+
+function request()
+  cursor = cursor + nthreads
+  local token = tokens[(cursor % #tokens) + 1]
+  local headers = { ["Authorization"] = "Bearer " .. token }
+  if body then headers["Content-Type"] = "application/json" end
+  return wrk.format(method, path, headers, body)
+end
+
+function response(status, headers, body)
+  responses = responses + 1
+  if status < 300 then s2xx = s2xx + 1
+  elseif status == 409 then s409 = s409 + 1
+  elseif status == 429 then s429 = s429 + 1
+  elseif status < 500 then s4xx = s4xx + 1
+  else s5xx = s5xx + 1 end
+  if responses >= max then wrk.thread:stop() end
+end
+
+function done(summary, latency, requests)
+  local c = { s2xx = 0, s409 = 0, s429 = 0, s4xx = 0, s5xx = 0 }
+  for _, thread in ipairs(threads) do
+    for key, _ in pairs(c) do c[key] = c[key] + (thread:get(key) or 0) end
+  end
+  io.write(string.format(
+    'WRKJSON {"requests":%d,"duration_us":%d,"rps":%.1f,"p50_us":%d,"p99_us":%d,"max_us":%d,"errors":%d,' ..
+    '"s2xx":%d,"s409":%d,"s429":%d,"s4xx":%d,"s5xx":%d}\n',
+    summary.requests, summary.duration, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50), latency:percentile(99), latency.max,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    c.s2xx, c.s409, c.s429, c.s4xx, c.s5xx))
+end

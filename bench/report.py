@@ -1,0 +1,160 @@
+"""Writes BENCHMARKS.md from one run's figures (bench/run.py): the table (benchmark, figure, reference measured in
+the same run, ratio, target, met?), what each row did, the machine and the commands; then bench/PROFILES.md
+(flame summaries, kept by hand) and bench/BUILD-COSTS.md (row 10) verbatim."""
+
+import os
+
+import benchlib as lib
+
+
+def _n(value, digits=0):
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def _ms(microseconds):
+    return None if microseconds is None else microseconds / 1000
+
+
+def _met(*conditions):
+    if any(c is None for c in conditions):
+        return "not measured"
+    return "yes" if all(conditions) else "**no**"
+
+
+def _figure(harness, name):
+    return (harness.get(name) or {}).get("value")
+
+
+def table(results):
+    rows, notes = [], []
+    add = rows.append
+    http = results.get("http")
+    if http:
+        plain, products, healthz, json_route = (http[k]["rps"] for k in ("plain", "products", "healthz", "json"))
+        p99 = _ms(http["products"]["p99_us"])
+        add(("1", "cached `GET /api/v1/products?limit=20`, wrk -t2 -c64",
+             f"{_n(products)} req/s, p99 {_n(p99, 1)} ms",
+             f"plain route {_n(plain)} req/s (pre-encoded {_n(http['json_bytes'] / 1024, 1)} KB JSON route: {_n(json_route)} req/s,"
+             f" {json_route / plain:.2f}×)", f"{products / plain:.2f}×", "≥ 0.8× plain, p99 ≤ 5 ms",
+             _met(products / plain >= 0.8, p99 <= 5)))
+        add(("2", "middleware stack: our `GET /healthz` vs a bare route", f"{_n(healthz)} req/s, p99 {_n(_ms(http['healthz']['p99_us']), 1)} ms",
+             f"plain route {_n(plain)} req/s, p99 {_n(_ms(http['plain']['p99_us']), 1)} ms", f"{healthz / plain:.2f}×", "≥ 0.8×",
+             _met(healthz / plain >= 0.8)))
+        notes.append(f"Rows 1-2: 10 s each, `{http['plain']['command']}` and the same for `/json`, `/healthz`, the catalogue;"
+                     f" errors/non-2xx: " + ", ".join(f"{k} {http[k]['errors']}/{http[k].get('non2xx', 0)}"
+                                                      for k in ("plain", "json", "healthz", "products")) + ".")
+    else:
+        plain = None
+    for key, label in (("rush", "3"), ("redis", "3r")):
+        rush = results.get(key)
+        name = "rush over HTTP: 10,000 buyers, stock 1,000, limit 2" + (" — `STOCK_BACKEND=redis`" if key == "redis" else "")
+        if rush and "skipped" in rush:
+            add((label, name, "skipped", "—", "—", "as row 3", f"not measured: {rush['skipped']}"))
+            continue
+        if not rush:
+            continue
+        decisions = rush["requests"] - rush["s5xx"]
+        rate = decisions / (rush["duration_us"] / 1e6)
+        p99 = _ms(rush["p99_us"])
+        exact = rush["api_taken"] == 1000 and rush["sqlite_taken"] == 1000 and rush["over_limit"] == 0
+        add((label, name, f"{_n(rate)} decisions/s, p99 {_n(p99, 1)} ms, {_n(rush['requests'])} attempts; taken: API"
+             f" {rush['api_taken']}, SQLite {rush['sqlite_taken']} ({rush['sqlite_buyers']} buyers, {rush['over_limit']} over limit)",
+             f"plain route {_n(plain)} req/s" if plain else "—", f"{rate / plain:.2f}×" if plain else "—",
+             "≥ 0.5× plain, p99 ≤ 20 ms, exactly 1,000 taken, ≥ 1,000,000 attempts",
+             _met(plain and rate / plain >= 0.5, p99 <= 20, exact, rush["requests"] >= 1_000_000)))
+        notes.append(f"Row {label}: answers 2xx {rush['s2xx']}, 409 {rush['s409']}, 429 {rush['s429']}, other 4xx {rush['s4xx']},"
+                     f" 5xx {rush['s5xx']}, socket errors {rush['errors']}, in {rush['duration_us'] / 1e6:.1f} s."
+                     f" `{rush['command']}` (tokens rotate per request; the run stops at the attempt count or the time limit).")
+    harness = results.get("harness")
+    if harness:
+        group, single = _figure(harness, "reservations_group_commit_per_s"), _figure(harness, "reservations_one_tx_per_s")
+        add(("4", "durable reservations/s, large stock: group commit vs one transaction each", f"{_n(group)} reservations/s",
+             f"one transaction per reservation {_n(single)}/s", f"{group / single:.1f}×" if group and single else "—",
+             "≥ 10,000/s and ≥ 5×", _met(group and group >= 10_000, group and single and group / single >= 5)))
+        pairs = _figure(harness, "ledger_pairs_per_s")
+        add(("5", "ledger in process: reserve+release pairs, one task", f"{_n(pairs)} pairs/s", "—", "—", "≥ 10,000,000/s",
+             _met(pairs and pairs >= 10_000_000)))
+        for label, name, title, target, check in (
+            ("6a", "jobs_enqueue_own_tx_per_s", "job queue: enqueue in its own transaction", "≥ 20,000/s", lambda v: v >= 20_000),
+            ("6b", "jobs_enqueue_bulk_per_s", "job queue: bulk enqueue", "≥ 150,000/s", lambda v: v >= 150_000),
+            ("6c", "jobs_claim_complete_per_s", "job queue: claim + complete, no-op", "≥ 10,000/s", lambda v: v >= 10_000),
+            ("6d", "jobs_enqueue_to_start_p99_ms", "job queue: enqueue → start at idle, p99", "≤ 10 ms", lambda v: v <= 10),
+        ):
+            value = _figure(harness, name)
+            unit = (harness.get(name) or {}).get("unit", "")
+            add((label, title, f"{_n(value, 2 if unit == 'ms' else 0)} {unit}", "—", "—", target, _met(value is not None and check(value))))
+        notes.append("Rows 4-6 (`.build-release/release/klelite-bench`): " + "; ".join(
+            f"{f['name']}: {f['detail']}" for f in harness.values() if isinstance(f, dict)) + ". " + "; ".join(
+            f"{k}: {v}" for k, v in harness.items() if not isinstance(v, dict)))
+    streams = results.get("streams")
+    if streams:
+        stock, notes_ = streams["stock"], streams["notifications"]
+        count = results["options"]["stock_streams"]
+        per_stream = (stock["open_rss_kib"] - stock["idle_rss_kib"]) / max(1, count)
+        add(("7a", f"{count:,} stock streams, one reserve → every stream", f"p99 {_n(stock['p99_ms'], 1)} ms, {stock['missed']} missed",
+             "—", "—", "p99 ≤ 50 ms", _met(stock["p99_ms"] <= 50 and stock["missed"] == 0)))
+        add(("7b", f"{results['options']['notification_streams']:,} notification streams, one broadcast",
+             f"p99 {_n(notes_['p99_ms'], 1)} ms, {notes_['missed']} missed", "—", "—", "p99 ≤ 500 ms",
+             _met(notes_["p99_ms"] <= 500 and notes_["missed"] == 0)))
+        add(("7c", f"RSS with {count:,} streams open", f"{_n(stock['open_rss_kib'] / 1024)} MB ({_n(per_stream, 1)} KB/stream over idle)",
+             f"idle {_n(stock['idle_rss_kib'] / 1024)} MB", "—", "≤ 300 MB, ≤ 25 KB/stream",
+             _met(stock["open_rss_kib"] <= 300 * 1024 and per_stream <= 25)))
+        notes.append(f"Row 7: one asyncio client (bench/streams.py) opens the streams 256 at a time (stock: {stock['open_seconds']:.1f} s,"
+                     f" {stock['open_failures']} failed; notifications: {notes_['open_seconds']:.1f} s, {notes_['open_failures']} failed),"
+                     f" waits 1.5 s, then times from sending the trigger to each stream's first matching event. Stock p50"
+                     f" {_n(stock['p50_ms'], 1)} ms, max {_n(stock['max_ms'], 1)} ms; notifications p50 {_n(notes_['p50_ms'], 1)} ms,"
+                     f" max {_n(notes_['max_ms'], 1)} ms. {stock['first_failure'] or ''} {notes_['first_failure'] or ''}")
+    checkout = results.get("checkout")
+    if checkout:
+        rate = checkout["s2xx"] / (checkout["duration_us"] / 1e6)
+        add(("8", "checkout `POST /orders`, 3-line cart, distinct users", f"{_n(rate)} orders/s, p99 {_n(_ms(checkout['p99_us']), 1)} ms",
+             "—", "—", "≥ 2,000 orders/s", _met(rate >= 2000)))
+        notes.append(f"Row 8: {checkout['s2xx']} orders placed (2xx), other answers 4xx {checkout['s4xx'] + checkout['s409'] + checkout['s429']},"
+                     f" 5xx {checkout['s5xx']}, in {checkout['duration_us'] / 1e6:.1f} s; each customer's token is used once.")
+    startup = results.get("startup")
+    if startup:
+        add(("9", f"start-up with {startup['reservation_rows']:,} reservation rows", f"ready in {startup['ready_seconds']:.2f} s",
+             "—", "—", "≤ 2 s", _met(startup["ready_seconds"] <= 2)))
+        notes.append(f"Row 9: from spawning `klelite serve` to the first 200 of `/readyz` (polled every 20 ms); the ledger it rebuilt"
+                     f" shows held {startup['held']} (expected {startup['expected_held']}), confirmed {startup['confirmed']}"
+                     f" (expected {startup['expected_confirmed']}).")
+    add(("10", "a fresh clone's first `make run`", "not measured in `make bench`", "—", "—", "≤ 8 min",
+         "not measured (see *Row 10* below)"))
+    for name, error in results.get("errors", {}).items():
+        notes.append(f"**{name} failed:** {error}")
+    return rows, notes
+
+
+def render(results, raw_path):
+    rows, notes = table(results)
+    m = results["machine"]
+    lines = [
+        "# Benchmarks", "",
+        "Written by `make bench` (bench/run.py). Goals of issue 14, never asserted in tests. Every figure and its reference",
+        "are measured in the same run on the same box, one after another; wrk and the asyncio client share the 2 cores",
+        "with the server, so compare ratios, not absolute numbers (steal time moves them 2-3× from day to day).", "",
+        f"Run: {m['date']}, commit `{m['commit']}`; `nproc` {m['nproc']}, memory {m['memory']}, {m['kernel']},"
+        f" {m['wrk']}, load average before {' '.join(m['load_before'])}, `ulimit -n` {m['nofile']};"
+        f" whole run {results.get('elapsed_seconds', 0):.0f} s. Raw figures: `{raw_path}`.", "",
+        "| # | benchmark | figure | reference (same run) | ratio | target | met? |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    lines += ["", "## What each row did", ""] + [f"- {note}" for note in notes]
+    lines += [
+        "", "## Commands", "",
+        "- `make bench` = `make build-release`, then `scripts/install-deps.sh bench`, then",
+        "  `KLELITE_BENCH=1 swift build -c release --scratch-path .build-release --product klelite-bench` and `bench/run.py`.",
+        "- `bench/run.py --only http,rush` runs some rows only; `--rush-seconds`, `--seconds` shorten them.",
+        "- The shop runs as `klelite serve` (release) over a fresh data folder with `LOG_LEVEL=warning`,"
+        " `RESERVE_RATE_PER_MINUTE=10000` (so every attempt reaches the stock decision), `STREAMS_PER_CLIENT=20000`,",
+        "  `JWT_SECRET` set so the bench signs its buyers' access tokens itself; buyers, sessions, carts and sales are written"
+        " with SQL before it starts (bench/benchlib.py).",
+        "- References: `klelite bench-reference-server` — the same binary, a bare Hummingbird router with no middleware:"
+        " `GET /plain` (\"hello\") and `GET /json` (the shop's own catalogue answer, pre-encoded).",
+    ]
+    for extra in ("bench/PROFILES.md", "bench/BUILD-COSTS.md"):
+        path = os.path.join(lib.ROOT, extra)
+        if os.path.exists(path):
+            lines += ["", open(path).read().rstrip()]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,197 @@
+"""The rows of BENCHMARKS.md that `make bench` measures over HTTP or across processes (rows 1-3 and 7-9);
+rows 4-6 come from the in-process harness (bench/Harness, `klelite-bench`)."""
+
+import asyncio
+import datetime
+import json
+import os
+import shutil
+import subprocess
+import uuid
+
+import benchlib as lib
+from streams import fan_out, percentile
+
+ADDRESS = {"name": "Bench Buyer", "phone": "0901234567", "line": "1 Đường Bench", "ward": "Phường 1", "district": "Quận 1",
+           "city": "Hồ Chí Minh"}
+
+
+class Shop:
+    """One shop for rows 1-3, 7 and 8, seeded before it starts: 10,000 rush buyers, 5,000 checkout customers with a
+    3-line cart each, one admin, the rush sale (stock 1,000, limit 2) and a deep sale for the stock streams."""
+
+    def __init__(self, work, buyers=10_000, checkout_users=5_000, name="shop", reference=True, **env):
+        self.data = os.path.join(work, name)
+        lib.prepare_shop(self.data)
+        with lib.connect(self.data) as db:
+            self.buyers = lib.seed_users(db, buyers, "buyer")
+            self.checkout = lib.seed_users(db, checkout_users, "checkout")
+            lib.seed_carts(db, self.checkout, lines=3)
+            self.admin = lib.seed_users(db, 1, "admin", role="admin")[0]
+            self.rush_sale, self.rush_product = lib.seed_sale(db, 1_000, 2, "Bench rush")
+            self.stream_sale, self.stream_product = lib.seed_sale(db, 1_000_000, 1_000, "Bench streams")
+        self.files = {}
+        for name, users in (("buyers", self.buyers), ("checkout", self.checkout)):
+            path = os.path.join(self.data, f"{name}.tokens")
+            with open(path, "w") as out:
+                out.write("\n".join(token for (_, _, token) in users) + "\n")
+            self.files[name] = path
+        self.server = lib.Server(self.data, **env)
+        self.reference = None
+        if not reference:
+            return
+        status, body = lib.request("GET", self.server.url("/api/v1/products?limit=20"))
+        if status != 200:
+            raise RuntimeError(f"GET /api/v1/products answered {status}")
+        self.catalogue_json = os.path.join(work, "products.json")
+        with open(self.catalogue_json, "wb") as out:
+            out.write(body)
+        self.reference = lib.Server(self.data, "bench-reference-server", "--json-file", self.catalogue_json, ready_path="/plain")
+
+    def stop(self):
+        if self.reference:
+            self.reference.stop()
+        self.server.stop()
+
+
+def http_rows(shop, seconds):
+    """Rows 1 and 2: the bare routes and ours, one after another, wrk -t2 -c64."""
+    runs = {
+        "plain": lib.wrk(shop.reference.url("/plain"), seconds),
+        "json": lib.wrk(shop.reference.url("/json"), seconds),
+        "healthz": lib.wrk(shop.server.url("/healthz"), seconds),
+        "products": lib.wrk(shop.server.url("/api/v1/products?limit=20"), seconds),
+    }
+    runs["json_bytes"] = os.path.getsize(shop.catalogue_json)
+    return runs
+
+
+def rush_row(shop, seconds, attempts):
+    """Row 3: every buyer rotates through the rush sale's reserve route until `attempts` answers or `seconds`."""
+    report = lib.wrk(
+        shop.server.url(f"/api/v1/flash-sales/{shop.rush_sale}/reserve"), seconds, script="rotate.lua",
+        env={"BENCH_TOKENS": shop.files["buyers"], "BENCH_METHOD": "POST",
+             "BENCH_PATH": f"/api/v1/flash-sales/{shop.rush_sale}/reserve",
+             "BENCH_BODY": json.dumps({"productId": shop.rush_product, "quantity": 1}), "BENCH_MAX": str(attempts)},
+    )
+    status, body = lib.request("GET", shop.server.url(f"/api/v1/flash-sales/{shop.rush_sale}/stock"))
+    item = json.loads(body)["items"][0] if status == 200 else {}
+    with lib.connect(shop.data) as db:
+        stored = db.execute(
+            "SELECT COALESCE(SUM(quantity), 0), COUNT(DISTINCT userId) FROM reservation WHERE saleId = ? AND status IN"
+            " ('reserved', 'ordered', 'confirmed')", (shop.rush_sale,)).fetchone()
+        over_limit = db.execute(
+            "SELECT COUNT(*) FROM (SELECT userId FROM reservation WHERE saleId = ? AND status IN ('reserved', 'ordered',"
+            " 'confirmed') GROUP BY userId HAVING SUM(quantity) > 2)", (shop.rush_sale,)).fetchone()[0]
+    report.update(api_taken=item.get("held", 0) + item.get("confirmed", 0), api_remaining=item.get("remaining"),
+                  sqlite_taken=stored[0], sqlite_buyers=stored[1], over_limit=over_limit)
+    return report
+
+
+def redis_rush_row(work, seconds, attempts):
+    """Row 3r: the same rush with STOCK_BACKEND=redis and a redis-server of our own; skipped, with the server's own
+    reason, while this build cannot start in Redis mode."""
+    if not shutil.which("redis-server"):
+        return {"skipped": "redis-server is not installed"}
+    port = lib.free_port()
+    redis = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    shop = None
+    try:
+        try:
+            shop = Shop(work, name="shop-redis", reference=False, STOCK_BACKEND="redis", REDIS_URL=f"redis://127.0.0.1:{port}")
+        except RuntimeError as error:
+            log = os.path.join(work, "shop-redis")
+            lines = [line for name in os.listdir(log) if name.startswith("server-") for line in open(os.path.join(log, name))]
+            return {"skipped": f"klelite serve with STOCK_BACKEND=redis did not start ({error}): {lines[-1].strip() if lines else ''}"}
+        return rush_row(shop, seconds, attempts)
+    finally:
+        if shop:
+            shop.stop()
+        redis.terminate()
+        redis.wait(timeout=10)
+
+
+def checkout_row(shop, seconds):
+    """Row 8: each checkout customer places one order of their 3-line cart (cash on delivery)."""
+    return lib.wrk(
+        shop.server.url("/api/v1/orders"), seconds, script="rotate.lua",
+        env={"BENCH_TOKENS": shop.files["checkout"], "BENCH_METHOD": "POST", "BENCH_PATH": "/api/v1/orders",
+             "BENCH_BODY": json.dumps({"address": ADDRESS, "paymentMethod": "cod"}), "BENCH_MAX": str(len(shop.checkout)),
+             "BENCH_STRIDE_ONCE": "1"},
+    )
+
+
+def stream_rows(shop, stock_streams, notification_streams):
+    """Row 7: stock streams of one sale and one reserve; notification streams and one admin broadcast."""
+    idle_rss = shop.server.rss_kib()
+    buyer = shop.buyers[-1][2]
+    stock = asyncio.run(fan_out(
+        shop.server.port, lambda i: f"/api/v1/flash-sales/{shop.stream_sale}/stream", None, stock_streams, b"event: stock",
+        lambda: lib.request("POST", shop.server.url(f"/api/v1/flash-sales/{shop.stream_sale}/reserve"), buyer,
+                            {"productId": shop.stream_product, "quantity": 1}),
+        on_open=shop.server.rss_kib,
+    ))
+    tokens = [token for (_, _, token) in shop.buyers[:notification_streams]]
+    title = f"Bench broadcast {uuid.uuid4()}"
+    notes = asyncio.run(fan_out(
+        shop.server.port, lambda i: "/api/v1/notifications/stream", tokens, notification_streams, b"event: notification",
+        lambda: lib.request("POST", shop.server.url("/api/v1/admin/notifications"), shop.admin[2],
+                            {"title": title, "body": "A benchmark broadcast."}),
+        on_open=shop.server.rss_kib,
+    ))
+    for result in (stock, notes):
+        delays = result.pop("delays_ms")
+        result.update(p50_ms=percentile(delays, 0.5), p99_ms=percentile(delays, 0.99), max_ms=max(delays) if delays else None,
+                      delivered=len(delays))
+    stock["idle_rss_kib"], stock["open_rss_kib"] = idle_rss, stock.pop("extra")
+    notes["open_rss_kib"] = notes.pop("extra")
+    return {"stock": stock, "notifications": notes}
+
+
+def startup_row(work, rows=1_000_000):
+    """Row 9: `klelite serve` over a database holding `rows` reservations, from spawn to the first 200 of /readyz."""
+    data = os.path.join(work, "startup")
+    lib.prepare_shop(data)
+    with lib.connect(data) as db:
+        users = [user_id for (user_id, _, _) in lib.seed_users(db, 10_000, "holder")]
+        sale, product = lib.seed_sale(db, 3_000_000, 1_000, "Bench start-up")
+        moment = lib.now()
+        expires, created = lib.sql_time(moment + datetime.timedelta(hours=2)), lib.sql_time(moment)
+        statuses = ["released"] * 8 + ["confirmed", "reserved"]
+
+        def batch(start):
+            for index in range(start, min(start + 100_000, rows)):
+                status = statuses[index % 10]
+                yield (str(uuid.uuid4()), sale, product, users[index % len(users)], status, expires,
+                       "expired" if status == "released" else None, created, created)
+
+        for start in range(0, rows, 100_000):
+            db.executemany(
+                "INSERT INTO reservation (id, saleId, productId, userId, quantity, salePrice, status, expiresAt, releasedReason,"
+                " createdAt, updatedAt) VALUES (?, ?, ?, ?, 1, 1000, ?, ?, ?, ?, ?)", batch(start))
+        count = db.execute("SELECT COUNT(*) FROM reservation").fetchone()[0]
+    subprocess.run(["sync"], check=False, timeout=60)
+    server = lib.Server(data)
+    try:
+        status, body = lib.request("GET", server.url(f"/api/v1/flash-sales/{sale}/stock"))
+        item = json.loads(body)["items"][0] if status == 200 else {}
+    finally:
+        server.stop()
+    return {"ready_seconds": server.ready_after, "reservation_rows": count, "held": item.get("held"),
+            "confirmed": item.get("confirmed"), "expected_held": rows // 10, "expected_confirmed": rows // 10}
+
+
+def harness_rows(work, seconds):
+    """Rows 4-6: the release harness, one benchmark per process."""
+    figures = {}
+    binary = os.path.join(lib.ROOT, ".build-release/release/klelite-bench")
+    for name in ("ledger", "reservations", "jobs"):
+        done = subprocess.run([binary, name, "--data-dir", os.path.join(work, f"harness-{name}"), "--seconds", str(seconds)],
+                              capture_output=True, text=True, timeout=seconds * 8 + 60)
+        if done.returncode != 0:
+            figures[f"{name}_error"] = done.stderr.strip()[-300:]
+        for line in done.stdout.splitlines():
+            figure = json.loads(line)
+            figures[figure["name"]] = figure
+    return figures
