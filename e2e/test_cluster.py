@@ -260,6 +260,9 @@ def test_redis_killed_mid_rush_answers_503_never_oversells_and_recovers(cluster,
         assert requests.get(server.url("/readyz")).json()["redis"] == "down"
         assert requests.get(server.url("/api/v1/products?limit=3")).status_code == 200  # browsing keeps working
         assert reserve(server, sale, product, buyers[250][1])[0] == 503
+        counters = requests.get(server.url(f"/api/v1/flash-sales/{sale}/stock"))  # the live counters live in Redis
+        assert counters.status_code == 503 and counters.json()["error"]["code"] == "stock_unavailable", counters.text
+        assert counters.headers.get("Retry-After"), counters.headers
     redis.start()  # on the same port, empty
     wait_for("both instances report Redis up", lambda: all(requests.get(s.url("/readyz")).json().get("redis") == "up" for s in (a, b)))
     wait_for("the ledger is rebuilt from SQLite", lambda: stock(b, sale)["held"] == sold_before)
