@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Row 10 without a fresh clone build: what each dependency cost in an existing release build. Reads a copy of the
-build's log with a receive time stamped on every line (`tail -F log | while read l; do echo "$(date +%s.%N) $l"; done`)
-and the build folder's object files: a module starts at its first "Compiling" line and ends at the newest mtime of its
-outputs in .build-release/release/<Module>.build. Two compile jobs run at once, so module times overlap and add up to
-more than the wall clock; they rank the dependencies, they are not exclusive CPU times.
-  bench/build_costs.py TIMED_LOG [BUILD_DIR]  → a Markdown table on standard output"""
+build's log with a receive time stamped on every line (`tail -F log | while read l; do echo "$(date +%s.%N) $l"; done`).
+SwiftPM prints a "[n/N] Compiling …" line as a compile job finishes (the line's time matches its object file's mtime),
+so each gap between consecutive lines is charged to the job that finished at its end: the gaps add up to the build's
+wall time, and a package's share of them is its share of that wall time (two jobs run at once, so this is an
+attribution, not an exact CPU time). Lines printed before the stamping started all get one time and cost nothing.
+  bench/build_costs.py TIMED_LOG BUILD_DIR  → Markdown on standard output"""
 
 import collections
 import os
@@ -21,36 +22,22 @@ def main():
             for file in files:
                 if file.endswith(".o"):
                     c_owner.setdefault(file[:-2], module)
-    starts, first_line, last_line = {}, None, None
+    charged, previous, first, last = collections.Counter(), None, None, None
     for line in open(log, errors="replace"):
-        match = re.match(r"(\d+\.\d+) \[\d+/\d+\] Compiling (\S+)(?: (\S+))?", line)
+        match = re.match(r"(\d+\.\d+) \[\d+/\d+\] (Compiling|Linking) (\S+)", line)
         if not match:
             continue
-        moment, first, second = float(match.group(1)), match.group(2), match.group(3)
-        first_line = first_line or moment
-        last_line = moment
-        module = first if first in modules else c_owner.get(first)
-        if module and module not in starts:
-            starts[module] = moment
-    costs = []
-    for module, start in starts.items():
-        outputs = [os.path.join(root, file) for root, _, files in os.walk(os.path.join(build, module + ".build")) for file in files
-                   if file.endswith((".o", ".swiftmodule"))]
-        if outputs:
-            end = max(os.path.getmtime(path) for path in outputs)
-            costs.append((end - start, module, len(outputs)))
-    costs.sort(reverse=True)
-    groups = collections.Counter()
-    for seconds, module, _ in costs:
-        groups[package_of(module)] += max(seconds, 0)
-    print(f"Log lines from {first_line:.0f} to {last_line:.0f}: {(last_line - first_line) / 60:.1f} min between the first and the last"
-          f" compile start seen; {len(costs)} modules timed.\n")
-    print("| package (modules summed) | module-seconds |\n|---|---|")
-    for package, seconds in groups.most_common(15):
-        print(f"| {package} | {seconds:,.0f} |")
-    print("\n| module | seconds (start → last output) |\n|---|---|")
-    for seconds, module, _ in costs[:25]:
-        print(f"| {module} | {seconds:,.0f} |")
+        moment, what, name = float(match.group(1)), match.group(2), match.group(3)
+        first = first or moment
+        if previous is not None:
+            owner = name if name in modules else c_owner.get(name, c_owner.get(name.rsplit(".", 1)[0], name))
+            charged[package_of(owner) if what == "Compiling" else "linking"] += moment - previous
+        previous = last = moment
+    total = sum(charged.values())
+    print(f"{(last - first) / 60:.1f} min of wall time from the first to the last compile line stamped.\n")
+    print("| package | wall time charged | share |\n|---|---|---|")
+    for package, seconds in charged.most_common(14):
+        print(f"| {package} | {seconds / 60:.1f} min | {100 * seconds / total:.0f} % |")
 
 
 PACKAGES = [
@@ -61,7 +48,7 @@ PACKAGES = [
     ("Prometheus", "swift-prometheus"), ("Mustache", "swift-mustache"), ("ArgumentParser", "swift-argument-parser"),
     ("Storage", "KLeLite"), ("Web", "KLeLite"), ("Appliance", "KLeLite"), ("SiteFiles", "KLeLite"), ("Bcrypt", "hummingbird-auth"),
     ("CBcrypt", "hummingbird-auth"), ("Collections", "swift-collections"), ("Deque", "swift-collections"), ("Ordered", "swift-collections"),
-    ("Atomics", "swift-atomics"), ("_Atomics", "swift-atomics"), ("ServiceLifecycle", "swift-service-lifecycle"),
+    ("CXKCP", "swift-crypto (XKCP)"), ("Atomics", "swift-atomics"), ("_Atomics", "swift-atomics"), ("ServiceLifecycle", "swift-service-lifecycle"),
 ]
 
 

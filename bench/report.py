@@ -40,7 +40,7 @@ def table(results):
         add(("2", "middleware stack: our `GET /healthz` vs a bare route", f"{_n(healthz)} req/s, p99 {_n(_ms(http['healthz']['p99_us']), 1)} ms",
              f"plain route {_n(plain)} req/s, p99 {_n(_ms(http['plain']['p99_us']), 1)} ms", f"{healthz / plain:.2f}×", "≥ 0.8×",
              _met(healthz / plain >= 0.8)))
-        notes.append(f"Rows 1-2: 10 s each, `{http['plain']['command']}` and the same for `/json`, `/healthz`, the catalogue;"
+        notes.append(f"Rows 1-2: {results['options']['seconds']} s each, `{http['plain']['command']}` and the same for `/json`, `/healthz`, the catalogue;"
                      f" errors/non-2xx: " + ", ".join(f"{k} {http[k]['errors']}/{http[k].get('non2xx', 0)}"
                                                       for k in ("plain", "json", "healthz", "products")) + ".")
     else:
@@ -106,9 +106,9 @@ def table(results):
                      f" max {_n(notes_['max_ms'], 1)} ms. {stock['first_failure'] or ''} {notes_['first_failure'] or ''}")
     checkout = results.get("checkout")
     if checkout:
-        rate = checkout["s2xx"] / (checkout["duration_us"] / 1e6)
+        rate = checkout["orders"] / checkout["orders_span_s"] if checkout.get("orders_span_s") else None
         add(("8", "checkout `POST /orders`, 3-line cart, distinct users", f"{_n(rate)} orders/s, p99 {_n(_ms(checkout['p99_us']), 1)} ms",
-             "—", "—", "≥ 2,000 orders/s", _met(rate >= 2000)))
+             "—", "—", "≥ 2,000 orders/s", _met(rate >= 2000 if rate else None)))
         notes.append(f"Row 8: {checkout['s2xx']} orders placed (2xx), other answers 4xx {checkout['s4xx'] + checkout['s409'] + checkout['s429']},"
                      f" 5xx {checkout['s5xx']}, in {checkout['duration_us'] / 1e6:.1f} s; each customer's token is used once.")
     startup = results.get("startup")

@@ -35,7 +35,7 @@ def machine():
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": text("git", "log", "-1", "--format=%h %s") + dirty,
         "nproc": text("nproc"), "memory": f"{total / 1048576:.1f} GiB", "kernel": text("uname", "-sr"),
-        "wrk": text("sh", "-c", "wrk --version 2>&1 | head -1"), "load_before": open("/proc/loadavg").read().split()[:3],
+        "wrk": " ".join(text("sh", "-c", "wrk --version 2>&1 | head -1").split()[:2]), "load_before": open("/proc/loadavg").read().split()[:3],
         "nofile": resource.getrlimit(resource.RLIMIT_NOFILE)[0],
     }
 

@@ -108,6 +108,9 @@ def look(page, name: str, expected_statuses=()):
         page.set_viewport_size(viewport)
         page.wait_for_timeout(100)
         screenshot(page, f"admin-{name}-{viewport['width']}")
+        # Nothing sticks out sideways: the page itself never scrolls horizontally (wide tables scroll in their box).
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{name} is {overflow}px too wide at {viewport['width']}px"
     page.set_viewport_size(DESKTOP)
     assert_accessible(page, name)
     assert_clean(page, expected_statuses)
@@ -122,8 +125,9 @@ def test_dashboard_shows_the_days_figures_from_the_stats_api(browser, shop):
     page.on("request", lambda request: "/api/v1/admin/" in request.url and admin_calls.append(request.url.split("/api/v1", 1)[1]))
     goto(page, "#/", "#stat-orders-today b")
     assert page.locator("#admin-nav").is_visible()
-    # One read of the stats endpoint draws the whole dashboard (no paging through orders and products).
-    assert admin_calls == ["/admin/stats"]
+    # The stats endpoint and its stream draw the whole dashboard (no paging through orders and products).
+    page.wait_for_timeout(300)
+    assert admin_calls[0] == "/admin/stats" and set(admin_calls) == {"/admin/stats", "/admin/stats/stream"}, admin_calls
     admin = requests.Session()
     admin.post(shop.url("/api/v1/auth/login"), json=ADMIN)
     stats = admin.get(shop.url("/api/v1/admin/stats")).json()
@@ -141,6 +145,17 @@ def test_dashboard_shows_the_days_figures_from_the_stats_api(browser, shop):
     assert chips and not [chip for chip in chips if RAW_CODES.fullmatch(chip)], chips
     assert "Chờ xác nhận" in chips and "Đang diễn ra" in chips and "Sắp diễn ra" in chips
     look(page, "dashboard")
+
+    # A shopper orders while the dashboard is open: today's count and the pending orders move without a reload.
+    orders_today, pending = int(page.text_content("#stat-orders-today b")), int(page.text_content("#waiting-pending"))
+    shopper = Shopper(shop)
+    macaron = requests.get(shop.url("/api/v1/products/macaron-hop-12")).json()
+    assert shopper.send("POST", "/api/v1/cart/items", {"productId": macaron["id"], "quantity": 1}).status_code == 200
+    placed = shopper.send("POST", "/api/v1/orders", {"address": ADDRESS, "paymentMethod": "cod"}, **{"Idempotency-Key": uuid.uuid4().hex})
+    assert placed.status_code == 201, placed.text
+    page.wait_for_selector(f"#stat-orders-today b:text-is('{orders_today + 1}')", timeout=10_000)
+    page.wait_for_selector(f"#waiting-pending:text-is('{pending + 1}')", timeout=10_000)
+    assert_clean(page)
     page.context.close()
 
 

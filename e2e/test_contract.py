@@ -38,7 +38,7 @@ CHECKS = [
 MAX_EXAMPLES = 12
 PHASES = "examples,coverage,fuzzing"
 SEED = 20261130
-STREAMS = ["/api/v1/notifications/stream", "/api/v1/flash-sales/{id}/stream"]
+STREAMS = ["/api/v1/notifications/stream", "/api/v1/flash-sales/{id}/stream", "/api/v1/admin/stats/stream"]
 ADMIN_EMAIL, ADMIN_PASSWORD = "contract-admin@example.com", "contract-admin-1"
 CUSTOMER_EMAIL, CUSTOMER_PASSWORD = "contract-customer@example.com", "contract-customer-1"
 ADDRESS = {"name": "Lan", "phone": "0901234567", "line": "1 Lê Lợi", "ward": "Bến Nghé", "district": "Quận 1", "city": "HCM"}
@@ -198,6 +198,9 @@ def test_event_streams_answer_with_documented_status_and_headers(shop):
         ("/api/v1/flash-sales/{id}/stream", f"/api/v1/flash-sales/{sale['id']}/stream", {}, 200),
         ("/api/v1/flash-sales/{id}/stream", f"/api/v1/flash-sales/{sale['slug']}/stream", {}, 200),
         ("/api/v1/flash-sales/{id}/stream", f"/api/v1/flash-sales/{uuid.uuid4()}/stream", {}, 404),
+        ("/api/v1/admin/stats/stream", "/api/v1/admin/stats/stream", {}, 401),
+        ("/api/v1/admin/stats/stream", "/api/v1/admin/stats/stream", _bearer(shop.customer_token), 403),
+        ("/api/v1/admin/stats/stream", "/api/v1/admin/stats/stream", _bearer(shop.admin_token), 200),
     ]
     for template, path, headers, expected in cases:
         documented = spec["paths"][template]["get"]["responses"]
@@ -212,4 +215,4 @@ def test_event_streams_answer_with_documented_status_and_headers(shop):
                 assert next(response.iter_lines()) is not None
             else:
                 assert content_type.startswith("application/json"), content_type
-                assert response.json()["error"]["code"] in ("unauthorized", "not_found")
+                assert response.json()["error"]["code"] in ("unauthorized", "forbidden", "not_found")

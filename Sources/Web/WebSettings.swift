@@ -21,7 +21,7 @@ public struct WebSettings: Sendable {
     public var tlsEnabled: Bool
     /// Largest request body accepted by ordinary API routes.
     public var maxBodyBytes: Int
-    /// Whether each request is logged.
+    /// Whether each request is logged (at debug level; the appliance turns it on only for `LOG_LEVEL=debug` or `trace`).
     public var logRequests: Bool
     /// Attempts per minute, per IP and per account, on login, register and password reset.
     public var authRatePerMinute: Int

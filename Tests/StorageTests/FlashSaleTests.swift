@@ -50,6 +50,17 @@ struct FlashSaleFixture {
             )
         )
     }
+
+    /// Sells a held reservation the way the shop does: it becomes part of an order, then that order's payment
+    /// (here an admin recording it) confirms it.
+    @discardableResult
+    func sell(_ reservation: Reservation) async throws -> Reservation {
+        let now = clock.now()
+        _ = try await database.write { db in
+            try ReservationStore.markOrdered(db, userID: reservation.userId, orderID: "order-\(reservation.id)", now: now)
+        }
+        return try await sales.confirm(saleID: reservation.saleId, reservationID: reservation.id)
+    }
 }
 
 @Suite struct FlashSaleTests {
@@ -197,8 +208,8 @@ struct FlashSaleFixture {
         let minh = try await fixture.catalog.customer("minh@example.vn", name: "Minh")
         let paid = try await fixture.sales.reserve(by: lan, saleID: sale.id, productID: sale.items[0].productId, quantity: 2)
         _ = try await fixture.sales.reserve(by: minh, saleID: sale.id, productID: sale.items[0].productId, quantity: 1)
-        #expect(try await fixture.sales.confirm(reservationID: paid.id).status == .confirmed)
-        _ = try await fixture.sales.confirm(reservationID: paid.id)  // idempotent
+        #expect(try await fixture.sell(paid).status == .confirmed)
+        _ = try await fixture.sales.confirm(saleID: sale.id, reservationID: paid.id)  // idempotent
         fixture.clock.advance(by: 301)
         try await fixture.sales.expireDue()
         var item = try await fixture.sales.sale(idOrSlug: sale.id).items[0]
@@ -210,6 +221,32 @@ struct FlashSaleFixture {
         await #expect(throws: AppError.self) { try await fixture.sales.cancel(id: sale.id) }
     }
 
+    /// An admin confirms only a reservation that is part of an order, and only through its own sale: a plain
+    /// hold would sell units that no order accounts for and that nothing would ever give back.
+    @Test func onlyAnOrderedReservationOfTheSaleInThePathCanBeConfirmed() async throws {
+        let fixture = try FlashSaleFixture()
+        let sale = try await fixture.croissantSale(quantity: 5, limit: 2)
+        let other = try await fixture.croissantSale(quantity: 1, limit: 1)
+        let lan = try await fixture.catalog.customer()
+        let held = try await fixture.sales.reserve(by: lan, saleID: sale.id, productID: sale.items[0].productId, quantity: 2)
+        let plain = await #expect(throws: AppError.self) { try await fixture.sales.confirm(saleID: sale.id, reservationID: held.id) }
+        #expect(plain?.code == .conflict)
+        var item = try await fixture.sales.sale(idOrSlug: sale.id).items[0]
+        #expect(item.held == 2 && item.confirmed == 0)
+        let elsewhere = await #expect(throws: AppError.self) { try await fixture.sales.confirm(saleID: other.id, reservationID: held.id) }
+        #expect(elsewhere?.code == .notFound)
+        // Expiry still gives a plain hold back.
+        fixture.clock.advance(by: 301)
+        try await fixture.sales.expireDue()
+        item = try await fixture.sales.sale(idOrSlug: sale.id).items[0]
+        #expect(item.held == 0 && item.confirmed == 0 && item.remaining == 5)
+        let again = try await fixture.sales.reserve(by: lan, saleID: sale.slug, productID: sale.items[0].productId, quantity: 1)
+        #expect(try await fixture.sell(again).status == .confirmed)
+        #expect(try await fixture.sales.confirm(saleID: sale.slug, reservationID: again.id).status == .confirmed)  // by slug; idempotent
+        item = try await fixture.sales.sale(idOrSlug: sale.id).items[0]
+        #expect(item.confirmed == 1 && item.remaining == 4)
+    }
+
     /// The ledger rebuilt from SQLite after a restart matches the committed reservations.
     @Test func theLedgerIsRebuiltFromCommittedReservations() async throws {
         let fixture = try FlashSaleFixture()
@@ -219,7 +256,7 @@ struct FlashSaleFixture {
         let minh = try await fixture.catalog.customer("minh@example.vn", name: "Minh")
         let one = try await fixture.sales.reserve(by: lan, saleID: sale.id, productID: product, quantity: 2)
         _ = try await fixture.sales.reserve(by: minh, saleID: sale.id, productID: product, quantity: 3)
-        _ = try await fixture.sales.confirm(reservationID: one.id)
+        try await fixture.sell(one)
         let restarted = FlashSaleService(
             database: fixture.database,
             clock: fixture.clock,
@@ -360,7 +397,7 @@ struct FlashSaleFixture {
         let sale = try await fixture.croissantSale(quantity: 4, limit: 2)
         let lan = try await fixture.catalog.customer()
         let paid = try await fixture.sales.reserve(by: lan, saleID: sale.id, productID: sale.items[0].productId, quantity: 2)
-        _ = try await fixture.sales.confirm(reservationID: paid.id)
+        try await fixture.sell(paid)
         fixture.clock.advance(by: 3600)
         try await fixture.sales.applyTransitions()
         let restarted = FlashSaleService(

@@ -10,6 +10,7 @@ struct OrderFixture {
     let carts: CartService
     let orders: OrderService
     let jobs: JobQueue
+    let notifications: NotificationService
     var catalog: CatalogFixture { sales.catalog }
     var database: AppDatabase { sales.database }
 
@@ -17,7 +18,7 @@ struct OrderFixture {
         sales = try FlashSaleFixture()
         jobs = JobQueue(database: sales.database, clock: sales.clock)
         carts = CartService(database: sales.database, clock: sales.clock)
-        let notifications = NotificationService(database: sales.database, hub: InProcessNotificationHub(), clock: sales.clock)
+        notifications = NotificationService(database: sales.database, hub: InProcessNotificationHub(), clock: sales.clock)
         orders = OrderService(
             database: sales.database,
             clock: sales.clock,

@@ -149,6 +149,46 @@ private let secret = String(repeating: "s", count: 48)
         #expect(outcome == "flagged")
     }
 
+    private func recordedOutcome(_ eventID: String) async throws -> String? {
+        try await fixture.database.read { db in try String.fetchOne(db, sql: "SELECT outcome FROM paymentEvent WHERE id = ?", arguments: [eventID]) }
+    }
+
+    /// The admins' notifications about payments that need checking.
+    private func mismatchNotes(for admin: Identity) async throws -> [UserNotification] {
+        try await fixture.notifications.list(userID: admin.user.id, unreadOnly: false, page: PageRequest()).items.filter { $0.type == "payment.mismatch" }
+    }
+
+    /// Money that does not match the order is never silently ignored: a wrong amount leaves the order pending, is
+    /// recorded as `mismatch`, and every admin is told; the right amount afterwards still pays the order.
+    @Test func aWrongAmountIsAMismatchFlaggedForTheAdmins() async throws {
+        let (lan, order, sale) = try await cardOrder()
+        let admin = try await fixture.catalog.admin()
+        let body = try JSONEncoder.jobs.encode(PaymentEvent(id: "evt_short", type: .succeeded, orderId: order.id, amount: order.total - 1000))
+        let outcome = try await payments.handleWebhook(body: body, signatureHeader: signature.header(for: body, at: fixture.sales.clock.now()))
+        #expect(outcome == "mismatch")
+        #expect(try await fixture.orders.order(id: order.id, for: lan).status == .pending)
+        #expect(try await fixture.sales.sales.sale(idOrSlug: sale.id).items[0].confirmed == 0)
+        #expect(try await recordedOutcome("evt_short") == "mismatch")
+        let notes = try await mismatchNotes(for: admin)
+        #expect(notes.count == 1 && notes.first?.data.contains("evt_short") == true)
+        #expect(try await deliver(.succeeded, order: order, id: "evt_right") == "applied")
+        #expect(try await fixture.sales.sales.sale(idOrSlug: sale.id).items[0].confirmed == 1)
+    }
+
+    /// A second payment (another event id) for an order already paid is money the shop must give back.
+    @Test func aSecondPaymentForAPaidOrderIsAMismatchFlaggedForTheAdmins() async throws {
+        let (lan, order, sale) = try await cardOrder()
+        let admin = try await fixture.catalog.admin()
+        #expect(try await deliver(.succeeded, order: order, id: "evt_first") == "applied")
+        #expect(try await deliver(.succeeded, order: order, id: "evt_second") == "mismatch")
+        #expect(try await recordedOutcome("evt_second") == "mismatch")
+        #expect(try await fixture.orders.order(id: order.id, for: lan).status == .confirmed)
+        #expect(try await fixture.sales.sales.sale(idOrSlug: sale.id).items[0].confirmed == 1)  // sold once
+        let notes = try await mismatchNotes(for: admin)
+        #expect(notes.count == 1 && notes.first?.data.contains(order.id) == true)
+        #expect(try await mismatchNotes(for: lan).isEmpty)
+    }
+
     @Test func cashOnDeliveryOrdersCannotBePaidOnline() async throws {
         let lan = try await fixture.catalog.customer()
         _ = try await fixture.carts.add(.user(lan.user.id), productID: try await fixture.product("croissant-bo-phap").id, quantity: 1)

@@ -246,31 +246,13 @@ extension RedisStockLedgerTests {
 
     @Test func redefineKeepsCountsAndRefusesShrinkingBelowWhatIsTaken() async throws {
         try await withLedger([item(quantity: 5, limit: 2)]) { (ledger, _, _) async throws in
-            #expect(try await ledger.reserve(key, userID: "a", quantity: 2) == .taken)
-            try await ledger.confirm(key, quantity: 1)
-            #expect(try await ledger.redefine(key, quantity: 8, perUserLimit: 3))
-            #expect(try await ledger.level(key) == StockLevel(quantity: 8, held: 1, confirmed: 1, remaining: 6))
-            #expect(try await ledger.taken(key, userID: "a") == 2)
-            #expect(try await ledger.reserve(key, userID: "a", quantity: 1) == .taken)  // the new limit
-            #expect(try await ledger.reserve(key, userID: "a", quantity: 1) == .limitExceeded)
-            #expect(try await ledger.redefine(key, quantity: 2, perUserLimit: 9) == false)  // 2 held + 1 confirmed
-            #expect(try await ledger.level(key) == StockLevel(quantity: 8, held: 2, confirmed: 1, remaining: 5))
-            #expect(try await ledger.reserve(key, userID: "b", quantity: 4) == .limitExceeded)  // the limit is still 3
-            #expect(try await ledger.redefine(key, quantity: 3, perUserLimit: 3))
-            #expect(try await ledger.level(key) == StockLevel(quantity: 3, held: 2, confirmed: 1, remaining: 0))
-            #expect(try await ledger.reserve(key, userID: "b", quantity: 1) == .soldOut)
-            #expect(try await ledger.redefine(SaleItemKey(saleID: "sale", productID: "none"), quantity: 1, perUserLimit: 1) == false)
+            try await LedgerRedefineScenarios.keepsCountsAndRefusesShrinkingBelowWhatIsTaken(ledger)
         }
     }
 
     @Test func aRetiredItemStaysRetiredWhenRedefined() async throws {
         try await withLedger([item(quantity: 4, limit: 2)]) { (ledger, _, _) async throws in
-            #expect(try await ledger.retire(key))
-            #expect(try await ledger.redefine(key, quantity: 2, perUserLimit: 1))
-            #expect(try await ledger.level(key)?.remaining == 0)
-            #expect(try await ledger.reserve(key, userID: "a", quantity: 1) == .soldOut)
-            try await ledger.unretire(key)
-            #expect(try await ledger.level(key) == StockLevel(quantity: 2, held: 0, confirmed: 0, remaining: 2))
+            try await LedgerRedefineScenarios.aRetiredItemStaysRetired(ledger)
         }
     }
 }

@@ -178,7 +178,7 @@ private struct ShopModel {
                     #expect(outcome == "flagged", "\(context)")
                     model.orders[id]?.status = .refundPending
                 } else {
-                    #expect(outcome == "ignored", "\(context)")
+                    #expect(outcome == "mismatch", "\(context)")  // a second payment: flagged for the admins
                 }
             case .fail(let user):
                 guard let id = model.latest(of: user, card: true), let order = model.orders[id] else { continue }

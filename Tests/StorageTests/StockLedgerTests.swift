@@ -40,6 +40,19 @@ private func ledger(quantity: Int, limit: Int) async throws -> InMemoryStockLedg
         #expect(try await ledger.reserve(key, userID: "d", quantity: 2) == .soldOut)
     }
 
+    /// The same `redefine` rules as the Redis ledger (``LedgerRedefineScenarios``): no shrinking below what is taken.
+    @Test func redefineKeepsCountsAndRefusesShrinkingBelowWhatIsTaken() async throws {
+        let ledger = InMemoryStockLedger()
+        try await ledger.load([LedgerRedefineScenarios.item(quantity: 5, limit: 2)])
+        try await LedgerRedefineScenarios.keepsCountsAndRefusesShrinkingBelowWhatIsTaken(ledger)
+    }
+
+    @Test func aRetiredItemStaysRetiredWhenRedefined() async throws {
+        let ledger = InMemoryStockLedger()
+        try await ledger.load([LedgerRedefineScenarios.item(quantity: 4, limit: 2)])
+        try await LedgerRedefineScenarios.aRetiredItemStaysRetired(ledger)
+    }
+
     /// Random buyers run concurrently in many tasks; the invariants hold throughout and the final counters
     /// equal those of a sequential replay of the steps that succeeded.
     @Test func concurrentRandomStepsKeepTheInvariantsAndMatchASequentialModel() async throws {

@@ -3,6 +3,8 @@ import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Synchronization
+import TestSupport
 import Testing
 
 @testable import Storage
@@ -85,6 +87,33 @@ import Testing
             let waiting = Dictionary(uniqueKeysWithValues: stats.waitingOrders.map { ($0.status, $0.count) })
             #expect(stats.waitingOrders.map(\.status) == [.pending, .confirmed, .preparing, .shipping, .refundPending])
             #expect(waiting == [.pending: 2, .confirmed: 0, .preparing: 1, .shipping: 0, .refundPending: 1])
+        }
+    }
+
+    @Test func changesTickAfterACommittedOrderSoALiveDashboardReadsTheFiguresAgain() async throws {
+        let shop = try ShopFixture()
+        let service = AdminStatsService(database: shop.database, clock: shop.clock, flashSales: shop.flashSales)
+        let lan = try await shop.accounts.register(email: "lan@example.vn", password: "banhmi2024", name: "Lan", phone: nil)
+        _ = try await shop.workers.drain(queue: "email")
+        let ticks = service.changes()
+        let received = Mutex(0)
+        let listener = Task { for await _ in ticks { received.withLock { $0 += 1 } } }
+        #expect(try await service.stats().pendingOrders == 0)
+        try await shop.database.write { db in
+            try self.insertOrder(db, userID: lan.id, status: "pending", total: 90_000, at: shop.clock.now())
+        }
+        try await eventually("a tick after the commit") { received.withLock { $0 } >= 1 }
+        #expect(try await service.stats().pendingOrders == 1)
+        listener.cancel()
+    }
+
+    @Test func theLiveFiguresAreForAdminsOnly() async throws {
+        let shop = try ShopFixture()
+        try await shop.app.test(.router) { client in
+            #expect(try await client.execute(uri: "/api/v1/admin/stats/stream", method: .get).status == .unauthorized)
+            let customer = Browser(client)
+            try await customer.register()
+            #expect(try await customer.send(.get, "/api/v1/admin/stats/stream").status == .forbidden)
         }
     }
 }

@@ -70,9 +70,10 @@ import Testing
             let reservationID = try #require((try mine.json()["items"] as? [[String: Any]])?.first?["id"] as? String)
             #expect(try await minh.send(.delete, "/api/v1/flash-sales/\(saleID)/reservations/\(reservationID)").status == .notFound)
             #expect(try await lan.send(.post, "/api/v1/flash-sales/\(saleID)/confirm-reservation/\(reservationID)").status == .forbidden)
-            let confirmed = try await admin.send(.post, "/api/v1/flash-sales/\(saleID)/confirm-reservation/\(reservationID)")
-            #expect(try confirmed.json()["status"] as? String == "confirmed")
-            #expect(try await lan.send(.delete, "/api/v1/flash-sales/\(saleID)/reservations/\(reservationID)").status == .conflict)
+            // A plain hold is not part of any order: confirming it would sell units nothing ever gives back.
+            let plainHold = try await admin.send(.post, "/api/v1/flash-sales/\(saleID)/confirm-reservation/\(reservationID)")
+            #expect(plainHold.status == .conflict && plainHold.errorCode == "conflict")
+            #expect(String(buffer: try await client.execute(uri: "/api/v1/flash-sales/\(saleID)/stock", method: .get).body).contains(#""confirmed":0"#))
 
             let later = try await admin.send(
                 .post,
@@ -84,6 +85,9 @@ import Testing
             #expect(early.status == .conflict && early.errorCode == "not_active")
             let listed = try await client.execute(uri: "/api/v1/flash-sales?status=scheduled", method: .get)
             #expect((try listed.json()["items"] as? [[String: Any]])?.map { $0["id"] as? String } == [laterID])
+            // The reservation belongs to another sale than the one in the path.
+            #expect(try await admin.send(.post, "/api/v1/flash-sales/\(laterID)/confirm-reservation/\(reservationID)").status == .notFound)
+            #expect(try await lan.send(.delete, "/api/v1/flash-sales/\(saleID)/reservations/\(reservationID)").status == .noContent)
             #expect(try await admin.send(.post, "/api/v1/admin/flash-sales/\(laterID)/cancel").status == .ok)
         }
     }

@@ -10,7 +10,7 @@ struct ReservationBench {
     let directory: String
     let seconds: Double
     let concurrency = 64
-    let maxReservations = 2_000_000
+    let maxReservations = 900_000
     let buyers = 2_000
 
     func run() async throws {
@@ -40,7 +40,7 @@ struct ReservationBench {
                 name: "Bench sale",
                 startsAt: now.addingTimeInterval(-1),
                 endsAt: now.addingTimeInterval(3600),
-                items: [.init(productId: productID, salePrice: 1000, quantity: 50_000_000, perUserLimit: 10_000_000)]
+                items: [.init(productId: productID, salePrice: 1000, quantity: 1_000_000, perUserLimit: 1_000_000)]
             )
         )
         let identities = userIDs.map { id in

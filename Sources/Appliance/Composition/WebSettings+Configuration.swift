@@ -18,7 +18,8 @@ extension WebSettings {
             corsOrigins: configuration.corsOrigins,
             tlsEnabled: configuration.tlsEnabled,
             maxBodyBytes: configuration.maxBodyBytes,
-            logRequests: configuration.logLevel <= .info,
+            // Request logs only at LOG_LEVEL=debug or trace: at the default level a line per request costs the hot routes.
+            logRequests: configuration.logLevel <= .debug,
             authRatePerMinute: configuration.authRatePerMinute,
             publicURL: configuration.publicURL,
             trustedProxies: configuration.trustedProxies,

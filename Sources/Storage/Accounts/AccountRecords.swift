@@ -9,7 +9,7 @@ struct UserRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     var email: String
     var name: String
     var phone: String?
-    var role: String
+    var role: UserRole
     var passwordHash: String
     var isDisabled: Bool
     var createdAt: Date
@@ -31,7 +31,7 @@ struct UserRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
             email: email,
             name: name,
             phone: phone,
-            role: UserRole(rawValue: role) ?? .customer,
+            role: role,
             isDisabled: isDisabled,
             createdAt: createdAt,
             updatedAt: updatedAt

@@ -44,7 +44,7 @@ extension AccountService {
         let now = clock.now()
         return try await database.write { db in
             guard var record = try UserRecord.fetchOne(db, key: id) else { throw AppError.notFound("The user") }
-            if let role = change.role { record.role = role.rawValue }
+            if let role = change.role { record.role = role }
             if let disabled = change.isDisabled {
                 if disabled && !record.isDisabled {
                     try Self.revokeSessions(db, userID: record.id, reason: "account disabled", at: now)
@@ -67,7 +67,7 @@ extension AccountService {
         let now = clock.now()
         return try await database.write { db in
             if var existing = try UserRecord.filter(UserRecord.Columns.email == email).fetchOne(db) {
-                existing.role = UserRole.admin.rawValue
+                existing.role = .admin
                 existing.isDisabled = false
                 existing.passwordHash = passwordHash
                 existing.updatedAt = now
@@ -80,7 +80,7 @@ extension AccountService {
                 email: email,
                 name: name,
                 phone: nil,
-                role: UserRole.admin.rawValue,
+                role: .admin,
                 passwordHash: passwordHash,
                 isDisabled: false,
                 createdAt: now,

@@ -89,8 +89,15 @@ extension AccountService {
     }
 
     /// The identity behind an access token's claims, or nil when the session was ended or the user disabled.
-    /// Checked on every authenticated request, so sign-out and disabling take effect at once.
+    /// Checked on every authenticated request, so sign-out and disabling take effect at once: answered from memory
+    /// (``openSessions``) until a write to users or sessions, here or in another process, forgets it.
     public func identity(userID: String, sessionID: String) async throws -> Identity? {
+        try await openSessions.value(for: SessionKey(userID: userID, sessionID: sessionID)) {
+            try await storedIdentity(userID: userID, sessionID: sessionID)
+        }
+    }
+
+    private func storedIdentity(userID: String, sessionID: String) async throws -> Identity? {
         try await database.read { db in
             let record = try UserRecord.fetchOne(
                 db,

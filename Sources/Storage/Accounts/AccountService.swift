@@ -46,6 +46,14 @@ public final class AccountService: Sendable {
     /// A hash of a random password, verified against when an email is unknown so that a failed sign-in
     /// takes as long for a missing account as for a wrong password.
     private let decoyHash = Mutex<String?>(nil)
+    /// The identities of open sessions, checked on every authenticated request without a database read; any
+    /// change to a user or a session (sign-out, disabling, a role or password change) forgets them all at once.
+    let openSessions = CommitScopedCache<SessionKey, Identity>(maxCount: 100_000)
+
+    struct SessionKey: Hashable, Sendable {
+        let userID: String
+        let sessionID: String
+    }
 
     public init(
         database: AppDatabase,
@@ -61,6 +69,7 @@ public final class AccountService: Sendable {
         self.clock = clock
         self.settings = settings
         self.logger = logger
+        database.onCommittedChange(of: ["user", "session"], ignoringInserts: true) { [openSessions] in openSessions.forget() }
     }
 
     /// Creates a customer account and queues its welcome email, in one transaction.
@@ -77,7 +86,7 @@ public final class AccountService: Sendable {
             email: email,
             name: name,
             phone: phone,
-            role: UserRole.customer.rawValue,
+            role: .customer,
             passwordHash: passwordHash,
             isDisabled: false,
             createdAt: now,

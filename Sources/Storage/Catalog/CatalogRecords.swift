@@ -50,6 +50,7 @@ struct ProductRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
         static let id = Column(CodingKeys.id)
         static let slug = Column(CodingKeys.slug)
         static let price = Column(CodingKeys.price)
+        static let stock = Column(CodingKeys.stock)
         static let categoryId = Column(CodingKeys.categoryId)
         static let deletedAt = Column(CodingKeys.deletedAt)
         static let isActive = Column(CodingKeys.isActive)

@@ -9,16 +9,20 @@ public final class CatalogService: Sendable {
     let database: AppDatabase
     let clock: any AppClock
     let images: ProductImageStore
+    /// The catalogue version kept in memory, forgotten by every write that changes it.
+    public let cachedVersion: CatalogVersion
 
     public init(database: AppDatabase, clock: any AppClock, images: ProductImageStore) {
         self.database = database
         self.clock = clock
         self.images = images
+        self.cachedVersion = CatalogVersion(database: database)
     }
 
-    /// The current catalogue version; it changes with every write to products, categories or reviews.
+    /// The current catalogue version; it changes with every write to products, categories or reviews. Answered from
+    /// memory unless a write happened since it was last read (``CatalogVersion``).
     public func version() async throws -> Int {
-        try await database.read { db in try Self.version(db) }
+        try await cachedVersion.current { try await database.read { db in try Self.version(db) } }
     }
 
     static func version(_ db: Database) throws -> Int {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// The gateway to the shop's one SQLite database.
 ///
@@ -11,6 +12,8 @@ public final class AppDatabase: Sendable {
     let writer: any DatabaseWriter
     /// Where the database lives, or nil when it is in memory.
     public let path: String?
+    /// Called when another process committed (see ``onCommittedChange(of:ignoringInserts:_:)``).
+    let externalChangeListeners = Mutex<[@Sendable () -> Void]>([])
 
     /// Wraps an opened writer and brings its schema up to date.
     init(_ writer: any DatabaseWriter, path: String?) throws {

@@ -60,11 +60,9 @@ extension FlashSaleService {
         let states: [StockItemState]
         do {
             states = try await database.write { db -> [StockItemState] in
-                guard let status = try String.fetchOne(db, sql: "SELECT status FROM flashSale WHERE id = ?", arguments: [id]) else {
-                    throw AppError.notFound("The flash sale")
-                }
-                guard status == FlashSaleStatus.scheduled.rawValue else {
-                    throw AppError(.conflict, "Only a sale that has not started can be changed; this one is \(status).")
+                let status = try FlashSaleStore.status(db, id: id)
+                guard status == .scheduled else {
+                    throw AppError(.conflict, "Only a sale that has not started can be changed; this one is \(status.rawValue).")
                 }
                 try Self.checkItems(db, draft.items)
                 try db.execute(
@@ -84,7 +82,7 @@ extension FlashSaleService {
                 }
                 // Untouched: every unit is still set aside, so all of them go back before the new ones are taken.
                 try Self.returnUnsoldUnits(db, saleID: id)
-                try db.execute(sql: "DELETE FROM flashSaleItem WHERE saleId = ?", arguments: [id])
+                try FlashSaleStore.deleteItems(db, saleID: id)
                 try Self.setAside(db, draft.items)
                 try Self.insertItems(db, saleID: id, draft.items)
                 return try Self.itemStates(db, saleID: id)
@@ -106,14 +104,7 @@ extension FlashSaleService {
     )
 
     static func items(_ db: Database, saleID: String) throws -> [FlashSaleDraft.Item] {
-        try Row.fetchAll(db, sql: "SELECT * FROM flashSaleItem WHERE saleId = ?", arguments: [saleID]).map { row in
-            FlashSaleDraft.Item(
-                productId: row["productId"],
-                salePrice: row["salePrice"],
-                quantity: row["quantity"],
-                perUserLimit: row["perUserLimit"]
-            )
-        }
+        try FlashSaleStore.items(db, saleID: saleID)
     }
 
     /// Items compared regardless of their order.
@@ -125,16 +116,14 @@ extension FlashSaleService {
     public func cancel(id: String) async throws -> FlashSale {
         let now = clock.now()
         let released = try await database.write { db -> [Reservation] in
-            guard let status = try String.fetchOne(db, sql: "SELECT status FROM flashSale WHERE id = ?", arguments: [id]) else {
-                throw AppError.notFound("The flash sale")
+            let status = try FlashSaleStore.status(db, id: id)
+            guard status == .scheduled || status == .active else {
+                throw AppError(.conflict, "Only a scheduled or active sale can be cancelled; this one is \(status.rawValue).")
             }
-            guard status == "scheduled" || status == "active" else {
-                throw AppError(.conflict, "Only a scheduled or active sale can be cancelled; this one is \(status).")
-            }
-            try db.execute(sql: "UPDATE flashSale SET status = 'cancelled', updatedAt = ? WHERE id = ?", arguments: [now, id])
+            try FlashSaleStore.setStatus(db, id: id, .cancelled, now: now)
             // What nobody holds goes back first; the held units follow as their reservations are released.
             try Self.returnUnsoldUnits(db, saleID: id)
-            return try Self.releaseHeld(db, sql: "saleId = ? AND status = 'reserved'", arguments: [id], reason: "sale cancelled", now: now)
+            return try ReservationStore.releaseHeld(db, sql: "saleId = ? AND status = 'reserved'", arguments: [id], reason: "sale cancelled", now: now)
         }
         await settle(StockSettlement(released: released))
         stockChanges.changed(saleID: id)
@@ -193,11 +182,6 @@ extension FlashSaleService {
     }
 
     static func insertItems(_ db: Database, saleID: String, _ items: [FlashSaleDraft.Item]) throws {
-        for item in items {
-            try db.execute(
-                sql: "INSERT INTO flashSaleItem (saleId, productId, salePrice, quantity, perUserLimit) VALUES (?, ?, ?, ?, ?)",
-                arguments: [saleID, item.productId, item.salePrice, item.quantity, item.perUserLimit]
-            )
-        }
+        try FlashSaleStore.insertItems(db, saleID: saleID, items)
     }
 }

@@ -8,18 +8,7 @@ extension FlashSaleService {
     public func reserve(by identity: Identity, saleID: String, productID: String, quantity: Int) async throws -> Reservation {
         let now = clock.now()
         let userID = identity.user.id
-        let gate = try await database.read { db -> SaleGate? in
-            try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT flashSale.id, flashSale.status, flashSale.startsAt, flashSale.endsAt, flashSale.earlyAccessTier,
-                        flashSale.earlyAccessMinutes, flashSaleItem.salePrice
-                    FROM flashSale LEFT JOIN flashSaleItem ON flashSaleItem.saleId = flashSale.id AND flashSaleItem.productId = ?
-                    WHERE flashSale.id = ? OR flashSale.slug = ?
-                    """,
-                arguments: [productID, saleID, saleID]
-            ).map(SaleGate.init(row:))
-        }
+        let gate = try await saleGate(saleID: saleID, productID: productID)
         guard let gate else { throw AppError.notFound("The flash sale") }
         guard let salePrice = gate.salePrice else {
             throw AppError.validation("This product is not in the sale.", fields: ["productId": "must be an item of this sale"])
@@ -64,19 +53,50 @@ extension FlashSaleService {
         return reservation
     }
 
+    /// The sale (by id or slug) and the price of one of its items: from memory while no sale or item changed since
+    /// it was read (``saleGates``). Only a gate naming a real item is kept, so made-up product ids cannot fill memory.
+    func saleGate(saleID: String, productID: String) async throws -> SaleGate? {
+        let read = { [database] in
+            try await database.read { db -> SaleGate? in
+                try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT flashSale.id, flashSale.status, flashSale.startsAt, flashSale.endsAt, flashSale.earlyAccessTier,
+                            flashSale.earlyAccessMinutes, flashSaleItem.salePrice
+                        FROM flashSale LEFT JOIN flashSaleItem ON flashSaleItem.saleId = flashSale.id AND flashSaleItem.productId = ?
+                        WHERE flashSale.id = ? OR flashSale.slug = ?
+                        """,
+                    arguments: [productID, saleID, saleID]
+                ).map(SaleGate.init(row:))
+            }
+        }
+        let kept = try await saleGates.value(for: SaleGateKey(sale: saleID, productID: productID)) {
+            try await read().flatMap { $0.salePrice == nil ? nil : $0 }
+        }
+        if let kept { return kept }
+        return try await read()
+    }
+
+    struct SaleGateKey: Hashable, Sendable {
+        let sale: String
+        let productID: String
+    }
+
     /// What deciding whether a sale is open needs.
     struct SaleGate: Sendable {
         let saleID: String
-        let status: String
+        let status: FlashSaleStatus
         let startsAt: Date
         let endsAt: Date
         let earlyAccessTier: String?
         let earlyAccessMinutes: Int
         let salePrice: Int?
 
-        init(row: Row) {
+        init(row: Row) throws {
             saleID = row["id"]
-            status = row["status"]
+            let raw: String = row["status"]
+            guard let status = FlashSaleStatus(rawValue: raw) else { throw AppError(.internalError, "Unknown flash-sale status \(raw).") }
+            self.status = status
             startsAt = row["startsAt"]
             endsAt = row["endsAt"]
             earlyAccessTier = row["earlyAccessTier"]
@@ -88,8 +108,8 @@ extension FlashSaleService {
     /// Open to everyone while active; before the start, to users whose tier has early access within its window.
     private func checkOpen(_ sale: SaleGate, for userID: String, now: Date) async throws {
         let status = sale.status
-        if status == FlashSaleStatus.active.rawValue, now < sale.endsAt { return }
-        if status == FlashSaleStatus.scheduled.rawValue, let tier = sale.earlyAccessTier,
+        if status == .active, now < sale.endsAt { return }
+        if status == .scheduled, let tier = sale.earlyAccessTier,
             now >= sale.startsAt.addingTimeInterval(-Double(sale.earlyAccessMinutes) * 60),
             let required = LoyaltyTier(rawValue: tier),
             let held = try await tierOf(userID).flatMap(LoyaltyTier.init(rawValue:)),
@@ -97,17 +117,17 @@ extension FlashSaleService {
         {
             return
         }
-        throw AppError(.notActive, status == "scheduled" ? "This sale has not started yet." : "This sale is over.")
+        throw AppError(.notActive, status == .scheduled ? "This sale has not started yet." : "This sale is over.")
     }
 
     /// The owner gives a held reservation back.
     public func release(reservationID: String, by identity: Identity) async throws {
         let now = clock.now()
         let released = try await database.write { db -> [Reservation] in
-            guard let owner = try String.fetchOne(db, sql: "SELECT userId FROM reservation WHERE id = ?", arguments: [reservationID]),
+            guard let owner = try ReservationStore.find(db, id: reservationID)?.userId,
                 owner == identity.user.id || identity.user.role == .admin
             else { throw AppError.notFound("The reservation") }
-            let released = try Self.releaseHeld(
+            let released = try ReservationStore.releaseHeld(
                 db,
                 sql: "id = ? AND status = 'reserved'",
                 arguments: [reservationID],
@@ -120,21 +140,14 @@ extension FlashSaleService {
         try await returnToLedger(released)
     }
 
-    /// Marks a held reservation paid (the order and payment flow, or an admin). Idempotent.
-    public func confirm(reservationID: String) async throws -> Reservation {
+    /// Marks a reservation that is part of an order paid (an admin recording a payment taken outside the shop).
+    /// Idempotent. The reservation must belong to the sale `saleID` (id or slug; 404 otherwise) and be `ordered`:
+    /// a plain hold is refused (409), since its sold units would belong to no order and never come back.
+    public func confirm(saleID: String, reservationID: String) async throws -> Reservation {
         let now = clock.now()
         let (reservation, changed) = try await database.write { db -> (Reservation, Bool) in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM reservation WHERE id = ?", arguments: [reservationID]) else {
-                throw AppError.notFound("The reservation")
-            }
-            var reservation = Self.reservation(from: row)
-            if reservation.status == .confirmed { return (reservation, false) }
-            guard reservation.status == .reserved || reservation.status == .ordered else {
-                throw AppError(.conflict, "This reservation was released and can no longer be confirmed.")
-            }
-            try db.execute(sql: "UPDATE reservation SET status = 'confirmed', updatedAt = ? WHERE id = ?", arguments: [now, reservationID])
-            reservation.status = .confirmed
-            return (reservation, true)
+            guard let sale = try FlashSaleStore.find(db, idOrSlug: saleID) else { throw AppError.notFound("The flash sale") }
+            return try ReservationStore.confirmOrdered(db, id: reservationID, saleID: sale.id, now: now)
         }
         if changed { await settle(StockSettlement(confirmed: [reservation])) }
         return reservation
@@ -145,7 +158,7 @@ extension FlashSaleService {
     public func expireDue() async throws -> Int {
         let now = clock.now()
         let expired = try await database.write { db in
-            try Self.releaseHeld(db, sql: "status = 'reserved' AND expiresAt <= ?", arguments: [now], reason: "expired", now: now)
+            try ReservationStore.releaseHeld(db, sql: "status = 'reserved' AND expiresAt <= ?", arguments: [now], reason: "expired", now: now)
         }
         try await returnToLedger(expired)
         return expired.count
@@ -167,11 +180,11 @@ extension FlashSaleService {
                 arguments: [now]
             )
             for id in starting {
-                try db.execute(sql: "UPDATE flashSale SET status = 'active', updatedAt = ? WHERE id = ?", arguments: [now, id])
+                try FlashSaleStore.setStatus(db, id: id, .active, now: now)
                 try self.announceStart(db, saleID: id)
             }
             for id in ending {
-                try db.execute(sql: "UPDATE flashSale SET status = 'ended', updatedAt = ? WHERE id = ?", arguments: [now, id])
+                try FlashSaleStore.setStatus(db, id: id, .ended, now: now)
                 try Self.returnUnsoldUnits(db, saleID: id)
             }
             return starting + ending
@@ -212,19 +225,6 @@ extension FlashSaleService {
                     """
             )
         }
-    }
-
-    /// Marks matching held reservations released (a conditional update, so each is released once).
-    static func releaseHeld(_ db: Database, sql condition: String, arguments: StatementArguments, reason: String, now: Date) throws -> [Reservation] {
-        var allArguments: StatementArguments = [reason, now]
-        allArguments += arguments
-        let released = try Row.fetchAll(
-            db,
-            sql: "UPDATE reservation SET status = 'released', releasedReason = ?, updatedAt = ? WHERE \(condition) RETURNING *",
-            arguments: allArguments
-        ).map(reservation(from:))
-        try returnUnitsOfClosedSales(db, released)
-        return released
     }
 
     /// Gives released units back to the ledger: held ones to the stock, sold (`confirmed`) ones out of the

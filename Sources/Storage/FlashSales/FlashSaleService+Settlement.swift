@@ -24,45 +24,16 @@ public struct StockSettlement: Sendable, Equatable {
 /// `product.stock + units of open sales + units held in closed sales + units in open orders` never changes
 /// except by delivery or an admin's stock edit.
 extension FlashSaleService {
-    /// Sells an order's reservations inside the caller's transaction (cash on delivery at checkout, or the
-    /// payment that confirms the order); returns them for ``settle(_:)``.
-    static func confirmReservations(_ db: Database, orderID: String, now: Date) throws -> [Reservation] {
-        try Row.fetchAll(
-            db,
-            sql: "UPDATE reservation SET status = 'confirmed', updatedAt = ? WHERE orderId = ? AND status IN ('reserved', 'ordered') RETURNING *",
-            arguments: [now, orderID]
-        ).map(reservation(from:))
-    }
-
-    /// Releases an order's reservations inside the caller's transaction (the order was cancelled or its payment
-    /// failed); returns them with their status from before, for ``settle(_:)``.
-    static func releaseReservations(_ db: Database, orderID: String, now: Date) throws -> [Reservation] {
-        let released = try Row.fetchAll(
-            db,
-            sql: "SELECT * FROM reservation WHERE orderId = ? AND status IN ('reserved', 'ordered', 'confirmed')",
-            arguments: [orderID]
-        ).map(reservation(from:))
-        try db.execute(
-            sql: """
-                UPDATE reservation SET status = 'released', releasedReason = 'order cancelled', updatedAt = ?
-                WHERE orderId = ? AND status IN ('reserved', 'ordered', 'confirmed')
-                """,
-            arguments: [now, orderID]
-        )
-        try returnUnitsOfClosedSales(db, released)
-        return released
-    }
-
     /// A unit released after its sale closed has no sale to go back to: it returns to the product's stock.
     static func returnUnitsOfClosedSales(_ db: Database, _ released: [Reservation]) throws {
+        var closed: [String: Bool] = [:]
         for reservation in released {
-            try db.execute(
-                sql: """
-                    UPDATE product SET stock = stock + ? WHERE id = ?
-                        AND EXISTS (SELECT 1 FROM flashSale WHERE id = ? AND status IN ('ended', 'cancelled'))
-                    """,
-                arguments: [reservation.quantity, reservation.productId, reservation.saleId]
-            )
+            if closed[reservation.saleId] == nil {
+                let status = try FlashSaleStore.SaleRecord.fetchOne(db, key: reservation.saleId)?.status
+                closed[reservation.saleId] = status == .ended || status == .cancelled
+            }
+            guard closed[reservation.saleId] == true else { continue }
+            try ProductStore.returnStock(db, productID: reservation.productId, quantity: reservation.quantity)
         }
     }
 
@@ -86,12 +57,7 @@ extension FlashSaleService {
     static func setAside(_ db: Database, _ items: [FlashSaleDraft.Item]) throws {
         var shortages: [String: String] = [:]
         for (index, item) in items.enumerated() {
-            try db.execute(
-                sql: "UPDATE product SET stock = stock - ? WHERE id = ? AND stock >= ?",
-                arguments: [item.quantity, item.productId, item.quantity]
-            )
-            if db.changesCount == 0 {
-                let stock = try Int.fetchOne(db, sql: "SELECT stock FROM product WHERE id = ?", arguments: [item.productId]) ?? 0
+            if let stock = try ProductStore.takeStock(db, productID: item.productId, quantity: item.quantity) {
                 shortages["items[\(index)].quantity"] = "only \(stock) in stock"
             }
         }

@@ -34,6 +34,8 @@ public final class FlashSaleService: Sendable {
     let tierOf: @Sendable (String) async throws -> String?
     /// When given, a sale that starts queues a notification to every customer in the same transaction.
     let jobs: JobQueue?
+    /// What a reserve decision reads of a sale and its item, kept in memory until a sale or an item changes.
+    let saleGates = CommitScopedCache<SaleGateKey, SaleGate>(maxCount: 10_000)
 
     public init(
         database: AppDatabase,
@@ -53,6 +55,7 @@ public final class FlashSaleService: Sendable {
         self.writer = ReservationWriter(database: database)
         self.tierOf = tierOf
         self.jobs = jobs
+        database.onCommittedChange(of: ["flashSale", "flashSaleItem"]) { [saleGates] in saleGates.forget() }
     }
 
     // MARK: - Ledger
@@ -65,6 +68,7 @@ public final class FlashSaleService: Sendable {
     }
 
     static func itemStates(_ db: Database, saleID: String?) throws -> [StockItemState] {
+        if saleID == nil { return try liveItemStates(db) }
         let filter = saleID == nil ? "flashSale.status IN ('scheduled', 'active')" : "flashSale.id = ?"
         let items = try Row.fetchAll(
             db,
@@ -98,7 +102,9 @@ public final class FlashSaleService: Sendable {
             let key = SaleItemKey(saleID: row["saleId"], productID: row["productId"])
             guard var state = states[key] else { continue }
             let units: Int = row["units"]
-            if row["status"] == "confirmed" { state.confirmed += units } else { state.held += units }
+            let raw: String = row["status"]
+            guard let status = ReservationStatus(rawValue: raw) else { throw AppError(.internalError, "Unknown reservation status \(raw).") }
+            if status == .confirmed { state.confirmed += units } else { state.held += units }
             state.perUser[row["userId"], default: 0] += units
             states[key] = state
         }
@@ -126,52 +132,8 @@ public final class FlashSaleService: Sendable {
     /// A sale with its items and their live counters.
     public func sale(idOrSlug: String) async throws -> FlashSale {
         var sale = try await database.read { db -> FlashSale in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM flashSale WHERE id = ? OR slug = ?", arguments: [idOrSlug, idOrSlug]) else {
-                throw AppError.notFound("The flash sale")
-            }
-            let items = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT flashSaleItem.*, product.name AS productName, product.slug AS productSlug, product.price AS regularPrice,
-                        (SELECT COALESCE(SUM(quantity), 0) FROM reservation r WHERE r.saleId = flashSaleItem.saleId
-                            AND r.productId = flashSaleItem.productId AND r.status IN ('reserved', 'ordered')) AS held,
-                        (SELECT COALESCE(SUM(quantity), 0) FROM reservation r WHERE r.saleId = flashSaleItem.saleId
-                            AND r.productId = flashSaleItem.productId AND r.status = 'confirmed') AS confirmed
-                    FROM flashSaleItem JOIN product ON product.id = flashSaleItem.productId
-                    WHERE flashSaleItem.saleId = ? ORDER BY product.name
-                    """,
-                arguments: [row["id"] as String]
-            ).map { item in
-                // Counted from the reservations; the ledger's live counters are laid over them below.
-                let (quantity, held, confirmed): (Int, Int, Int) = (item["quantity"], item["held"], item["confirmed"])
-                return FlashSaleItem(
-                    productId: item["productId"],
-                    productName: item["productName"],
-                    productSlug: item["productSlug"],
-                    regularPrice: item["regularPrice"],
-                    salePrice: item["salePrice"],
-                    quantity: quantity,
-                    perUserLimit: item["perUserLimit"],
-                    held: held,
-                    confirmed: confirmed,
-                    remaining: quantity - held - confirmed
-                )
-            }
-            return FlashSale(
-                id: row["id"],
-                slug: row["slug"],
-                name: row["name"],
-                description: row["description"],
-                bannerImage: row["bannerImage"],
-                startsAt: row["startsAt"],
-                endsAt: row["endsAt"],
-                status: FlashSaleStatus(rawValue: row["status"]) ?? .ended,
-                earlyAccessTier: row["earlyAccessTier"],
-                earlyAccessMinutes: row["earlyAccessMinutes"],
-                items: items,
-                createdAt: row["createdAt"],
-                updatedAt: row["updatedAt"]
-            )
+            guard let record = try FlashSaleStore.find(db, idOrSlug: idOrSlug) else { throw AppError.notFound("The flash sale") }
+            return record.sale(items: try FlashSaleStore.itemViews(db, saleID: record.id))
         }
         for index in sale.items.indices {
             guard let level = try await ledger.level(SaleItemKey(saleID: sale.id, productID: sale.items[index].productId)) else { continue }
@@ -185,25 +147,7 @@ public final class FlashSaleService: Sendable {
     /// The user's reservations, newest first.
     public func reservations(userID: String) async throws -> [Reservation] {
         try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM reservation WHERE userId = ? ORDER BY createdAt DESC, id LIMIT 200", arguments: [userID])
-                .map(Self.reservation(from:))
+            try ReservationStore.ofUser(db, userID: userID, limit: 200)
         }
-    }
-
-    static func reservation(from row: Row) -> Reservation {
-        Reservation(
-            id: row["id"],
-            saleId: row["saleId"],
-            productId: row["productId"],
-            userId: row["userId"],
-            quantity: row["quantity"],
-            salePrice: row["salePrice"],
-            status: ReservationStatus(rawValue: row["status"]) ?? .released,
-            expiresAt: row["expiresAt"],
-            releasedReason: row["releasedReason"],
-            orderId: row["orderId"],
-            createdAt: row["createdAt"],
-            updatedAt: row["updatedAt"]
-        )
     }
 }

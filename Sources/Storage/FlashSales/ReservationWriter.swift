@@ -53,14 +53,14 @@ final class ReservationWriter: Sendable {
             guard !batch.isEmpty else { return }
             let rows = batch.map(\.reservation)
             do {
-                try await database.write { db in for row in rows { try Self.insert(row, db) } }
+                try await database.write { db in for row in rows { try ReservationStore.insertIfSaleOpen(db, row) } }
                 state.withLock { $0.commits += 1 }
                 for pending in batch { pending.continuation.resume() }
             } catch {
                 for pending in batch {
                     let row = pending.reservation
                     do {
-                        try await database.write { db in try Self.insert(row, db) }
+                        try await database.write { db in try ReservationStore.insertIfSaleOpen(db, row) }
                         state.withLock { $0.commits += 1 }
                         pending.continuation.resume()
                     } catch {
@@ -69,22 +69,5 @@ final class ReservationWriter: Sendable {
                 }
             }
         }
-    }
-
-    /// A conditional insert: a reservation whose sale was cancelled or ended while its units were being taken
-    /// is refused (and its ledger step undone by the caller), so it can never be checked out.
-    private static func insert(_ reservation: Reservation, _ db: Database) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO reservation (id, saleId, productId, userId, quantity, salePrice, status, expiresAt, createdAt, updatedAt)
-                SELECT ?, ?, ?, ?, ?, ?, 'reserved', ?, ?, ?
-                WHERE EXISTS (SELECT 1 FROM flashSale WHERE id = ? AND status IN ('scheduled', 'active'))
-                """,
-            arguments: [
-                reservation.id, reservation.saleId, reservation.productId, reservation.userId, reservation.quantity, reservation.salePrice,
-                reservation.expiresAt, reservation.createdAt, reservation.updatedAt, reservation.saleId,
-            ]
-        )
-        guard db.changesCount == 1 else { throw AppError(.notActive, "This sale is not open.") }
     }
 }

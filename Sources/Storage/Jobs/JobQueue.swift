@@ -47,7 +47,7 @@ public final class JobQueue: Sendable {
     /// Adds a job inside the caller's write transaction. With an idempotency key that its kind already
     /// used, nothing is added and the existing job's id is returned.
     @discardableResult
-    public func enqueue(_ db: Database, _ request: JobRequest) throws -> Int64 {
+    func enqueue(_ db: Database, _ request: JobRequest) throws -> Int64 {
         let now = clock.now()
         if let key = request.idempotencyKey,
             let existing = try Int64.fetchOne(db, sql: "SELECT id FROM job WHERE kind = ? AND idempotencyKey = ?", arguments: [request.kind, key])

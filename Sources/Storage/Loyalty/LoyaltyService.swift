@@ -37,45 +37,12 @@ public final class LoyaltyService: Sendable {
         self.clock = clock
     }
 
-    static func v10Loyalty(_ db: Database) throws {
-        try db.create(table: "pointsEntry") { t in
-            t.autoIncrementedPrimaryKey("id")
-            t.belongsTo("user", onDelete: .cascade).notNull()
-            t.column("kind", .text).notNull().check { ["earn", "redeem", "expire", "refund", "adjust"].contains($0) }
-            t.column("points", .integer).notNull().check { $0 != 0 }
-            t.column("orderId", .text)
-            t.column("reason", .text)
-            t.column("remaining", .integer).notNull().defaults(to: 0).check { $0 >= 0 }
-            t.column("expiresAt", .datetime)
-            t.column("createdAt", .datetime).notNull()
-        }
-        try db.create(index: "pointsEntry_on_user", on: "pointsEntry", columns: ["userId", "id"])
-        try db.create(index: "pointsEntry_open_lots", on: "pointsEntry", columns: ["remaining", "expiresAt"])
-        // One earning and one redemption per order.
-        try db.execute(
-            sql:
-                "CREATE UNIQUE INDEX pointsEntry_once_per_order ON pointsEntry (orderId, kind) WHERE orderId IS NOT NULL AND kind IN ('earn', 'redeem')"
-        )
-        try db.alter(table: "order") { t in t.add(column: "pointsRedeemed", .integer).notNull().defaults(to: 0) }
-    }
-
     public func summary(userID: String) async throws -> LoyaltySummary {
         try await database.read { db in
             let balance = try Self.balance(db, userID: userID)
             let lifetime = try Self.lifetime(db, userID: userID)
             let tier = LoyaltyTier.forLifetime(lifetime)
-            let history = try Row.fetchAll(db, sql: "SELECT * FROM pointsEntry WHERE userId = ? ORDER BY id DESC LIMIT 100", arguments: [userID]).map
-            { row in
-                PointsEntry(
-                    id: row["id"],
-                    kind: PointsEntry.Kind(rawValue: row["kind"]) ?? .adjust,
-                    points: row["points"],
-                    orderId: row["orderId"],
-                    reason: row["reason"],
-                    expiresAt: row["expiresAt"],
-                    createdAt: row["createdAt"]
-                )
-            }
+            let history = try PointsStore.history(db, userID: userID, limit: 100)
             return LoyaltySummary(
                 balance: balance,
                 lifetimePoints: lifetime,
@@ -119,20 +86,15 @@ public final class LoyaltyService: Sendable {
     public func expireDue() async throws -> Int {
         let now = clock.now()
         return try await database.write { db in
-            let lots = try Row.fetchAll(
-                db,
-                sql: "SELECT id, userId, remaining FROM pointsEntry WHERE remaining > 0 AND expiresAt <= ?",
-                arguments: [now]
-            )
             var expired = 0
-            for lot in lots {
-                let remaining: Int = lot["remaining"]
-                try db.execute(sql: "UPDATE pointsEntry SET remaining = 0 WHERE id = ?", arguments: [lot["id"] as Int64])
-                try db.execute(
-                    sql: "INSERT INTO pointsEntry (userId, kind, points, reason, createdAt) VALUES (?, 'expire', ?, 'expired after 12 months', ?)",
-                    arguments: [lot["userId"] as String, -remaining, now]
+            for lot in try PointsStore.openLots(db, expiredBy: now) {
+                guard let lotID = lot.id else { continue }
+                try PointsStore.adjustRemaining(db, lotID: lotID, by: -lot.remaining)
+                try PointsStore.append(
+                    db,
+                    .init(userId: lot.userId, kind: .expire, points: -lot.remaining, reason: "expired after 12 months", remaining: 0, createdAt: now)
                 )
-                expired += remaining
+                expired += lot.remaining
             }
             return expired
         }
@@ -141,7 +103,7 @@ public final class LoyaltyService: Sendable {
     // MARK: - Inside other transactions
 
     static func balance(_ db: Database, userID: String) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(points), 0) FROM pointsEntry WHERE userId = ?", arguments: [userID]) ?? 0
+        try PointsStore.balance(db, userID: userID)
     }
 
     /// Points earned, less the earnings of orders that were refunded (the tier follows this number).
@@ -174,7 +136,7 @@ public final class LoyaltyService: Sendable {
 
     /// Takes back what a refunded order earned, as far as the balance allows (points already spent stay spent).
     static func reverseEarning(_ db: Database, order: Order, now: Date) throws {
-        let earned = try Int.fetchOne(db, sql: "SELECT points FROM pointsEntry WHERE orderId = ? AND kind = 'earn'", arguments: [order.id]) ?? 0
+        let earned = try PointsStore.entry(db, orderID: order.id, kind: .earn)?.points ?? 0
         let points = min(earned, try balance(db, userID: order.userId))
         guard points > 0 else { return }
         try debit(db, userID: order.userId, kind: .adjust, points: points, orderID: order.id, reason: "order \(order.code) refunded", now: now)
@@ -185,30 +147,21 @@ public final class LoyaltyService: Sendable {
     /// as a new lot.) Once per order.
     static func refund(_ db: Database, order: Order, now: Date) throws {
         guard order.pointsRedeemed > 0 else { return }
-        let refunded = try Bool.fetchOne(
-            db,
-            sql: "SELECT EXISTS (SELECT 1 FROM pointsEntry WHERE orderId = ? AND kind = 'refund')",
-            arguments: [order.id]
-        )
-        guard refunded != true else { return }
-        let draws = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT pointsDraw.lotId, pointsDraw.points FROM pointsDraw JOIN pointsEntry ON pointsEntry.id = pointsDraw.entryId
-                WHERE pointsEntry.orderId = ? AND pointsEntry.kind = 'redeem'
-                """,
-            arguments: [order.id]
-        )
+        guard try PointsStore.entry(db, orderID: order.id, kind: .refund) == nil else { return }
+        let draws = try PointsStore.drawsOfRedemption(db, orderID: order.id)
         if !draws.isEmpty {
-            for draw in draws {
-                try db.execute(
-                    sql: "UPDATE pointsEntry SET remaining = remaining + ? WHERE id = ?",
-                    arguments: [draw["points"] as Int, draw["lotId"] as Int64]
+            for draw in draws { try PointsStore.adjustRemaining(db, lotID: draw.lotId, by: draw.points) }
+            try PointsStore.append(
+                db,
+                .init(
+                    userId: order.userId,
+                    kind: .refund,
+                    points: order.pointsRedeemed,
+                    orderId: order.id,
+                    reason: "order \(order.code) cancelled",
+                    remaining: 0,
+                    createdAt: now
                 )
-            }
-            try db.execute(
-                sql: "INSERT INTO pointsEntry (userId, kind, points, orderId, reason, remaining, createdAt) VALUES (?, 'refund', ?, ?, ?, 0, ?)",
-                arguments: [order.userId, order.pointsRedeemed, order.id, "order \(order.code) cancelled", now]
             )
             return
         }
@@ -224,9 +177,18 @@ public final class LoyaltyService: Sendable {
     }
 
     static func credit(_ db: Database, userID: String, kind: PointsEntry.Kind, points: Int, orderID: String?, reason: String?, now: Date) throws {
-        try db.execute(
-            sql: "INSERT INTO pointsEntry (userId, kind, points, orderId, reason, remaining, expiresAt, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            arguments: [userID, kind.rawValue, points, orderID, reason, points, now.addingTimeInterval(LoyaltyRules.lifetime), now]
+        try PointsStore.append(
+            db,
+            .init(
+                userId: userID,
+                kind: kind,
+                points: points,
+                orderId: orderID,
+                reason: reason,
+                remaining: points,
+                expiresAt: now.addingTimeInterval(LoyaltyRules.lifetime),
+                createdAt: now
+            )
         )
     }
 
@@ -237,35 +199,19 @@ public final class LoyaltyService: Sendable {
         }
         var left = points
         var draws: [(Int64, Int)] = []
-        for lot in try Row.fetchAll(
-            db,
-            sql: "SELECT id, remaining FROM pointsEntry WHERE userId = ? AND remaining > 0 ORDER BY expiresAt, id",
-            arguments: [userID]
-        ) where left > 0 {
-            let take = min(left, lot["remaining"] as Int)
-            try db.execute(sql: "UPDATE pointsEntry SET remaining = remaining - ? WHERE id = ?", arguments: [take, lot["id"] as Int64])
-            draws.append((lot["id"], take))
+        for lot in try PointsStore.openLots(db, userID: userID) where left > 0 {
+            guard let lotID = lot.id else { continue }
+            let take = min(left, lot.remaining)
+            try PointsStore.adjustRemaining(db, lotID: lotID, by: -take)
+            draws.append((lotID, take))
             left -= take
         }
-        try db.execute(
-            sql: "INSERT INTO pointsEntry (userId, kind, points, orderId, reason, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [userID, kind.rawValue, -points, orderID, reason, now]
+        let entryID = try PointsStore.append(
+            db,
+            .init(userId: userID, kind: kind, points: -points, orderId: orderID, reason: reason, remaining: 0, createdAt: now)
         )
         // Which lots paid, so a cancelled redemption can give each its points back with its own expiry.
-        let entryID = db.lastInsertedRowID
-        for (lotID, take) in draws {
-            try db.execute(sql: "INSERT INTO pointsDraw (entryId, lotId, points) VALUES (?, ?, ?)", arguments: [entryID, lotID, take])
-        }
-    }
-
-    /// Records which lots each debit drew from (migration `v11_loyalty_redeemed_lots`).
-    static func v11RedeemedLots(_ db: Database) throws {
-        try db.create(table: "pointsDraw") { t in
-            t.belongsTo("entry", inTable: "pointsEntry", onDelete: .cascade).notNull()
-            t.belongsTo("lot", inTable: "pointsEntry", onDelete: .cascade).notNull()
-            t.column("points", .integer).notNull().check { $0 > 0 }
-            t.primaryKey(["entryId", "lotId"])
-        }
+        for (lotID, take) in draws { try PointsStore.recordDraw(db, entryID: entryID, lotID: lotID, points: take) }
     }
 }
 

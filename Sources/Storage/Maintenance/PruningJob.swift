@@ -50,7 +50,7 @@ public struct PruningJobHandler: JobHandler {
         return try await database.write { db in
             var removed = try AccountService.pruneExpired(db, now: now, retention: sessionRetention)
             removed["guestCarts"] = try CartService.pruneIdleGuestCarts(db, before: now.addingTimeInterval(-guestCartIdle))
-            removed["paymentEvents"] = try PaymentService.pruneEvents(db, before: now.addingTimeInterval(-paymentEventRetention))
+            removed["paymentEvents"] = try PaymentStore.prune(db, before: now.addingTimeInterval(-paymentEventRetention))
             return removed
         }
     }

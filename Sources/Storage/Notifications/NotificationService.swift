@@ -68,7 +68,7 @@ public final class NotificationService: Sendable {
 
     /// Stores a notification inside the caller's transaction; it is pushed live once that commits.
     @discardableResult
-    public func notify(_ db: Database, userID: String, _ draft: NotificationDraft) throws -> UserNotification {
+    func notify(_ db: Database, userID: String, _ draft: NotificationDraft) throws -> UserNotification {
         let data = String(decoding: try JSONEncoder.jobs.encode(draft.data), as: UTF8.self)
         let title = TextRule.truncated(draft.title, toScalars: 200)
         let body = TextRule.truncated(draft.body, toScalars: 2000)

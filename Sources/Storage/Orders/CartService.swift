@@ -90,7 +90,7 @@ public final class CartService: Sendable {
         let now = clock.now()
         try await database.write { db in
             if let cartID = try Self.cartID(db, owner: owner, create: false, now: now) {
-                try db.execute(sql: "DELETE FROM cartItem WHERE cartId = ?", arguments: [cartID])
+                try Self.empty(db, cartID: cartID)
             }
         }
     }
@@ -185,6 +185,12 @@ public final class CartService: Sendable {
         try db.execute(sql: "UPDATE cart SET updatedAt = ? WHERE id = ?", arguments: [now, cartID])
     }
 
+    /// Removes every line of the cart (cleared by its owner, or checked out).
+    static func empty(_ db: Database, cartID: String) throws {
+        try db.execute(sql: "DELETE FROM cartItem WHERE cartId = ?", arguments: [cartID])
+    }
+
+    /// The cart with its lines (products still on sale) and held reservations; checkout reads the same one.
     static func load(_ db: Database, owner: CartOwner, now: Date) throws -> Cart {
         let cartID = try cartID(db, owner: owner, create: false, now: now)
         let lines: [CartLine] =
@@ -215,11 +221,7 @@ public final class CartService: Sendable {
             } ?? []
         var reservations: [Reservation] = []
         if case .user(let userID) = owner {
-            reservations = try Row.fetchAll(
-                db,
-                sql: "SELECT * FROM reservation WHERE userId = ? AND status = 'reserved' AND expiresAt > ? ORDER BY createdAt",
-                arguments: [userID, now]
-            ).map(FlashSaleService.reservation(from:))
+            reservations = try ReservationStore.held(db, userID: userID, now: now)
         }
         let productTotal = lines.map(\.lineTotal).reduce(0, +)
         let saleTotal = reservations.map { $0.salePrice * $0.quantity }.reduce(0, +)

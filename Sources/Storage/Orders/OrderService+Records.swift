@@ -18,7 +18,7 @@ extension OrderService {
         let goods = lines.map(\.lineTotal).reduce(0, +)
         let shipping = pricing.shipping(forGoods: goods - discount)
         let day = Self.dayFormatter.string(from: now)
-        let sequence = (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \"order\" WHERE code LIKE ?", arguments: ["KL-\(day)-%"]) ?? 0) + 1
+        let sequence = try OrderStore.count(db, codePrefix: "KL-\(day)-") + 1
         let order = Order(
             id: id,
             code: String(format: "KL-%@-%04d", day, sequence),
@@ -37,28 +37,7 @@ extension OrderService {
             createdAt: now,
             updatedAt: now
         )
-        try db.execute(
-            sql: """
-                INSERT INTO "order" (id, code, userId, status, paymentMethod, subtotal, discount, shippingFee, total, recipientName,
-                    recipientPhone, addressLine, ward, district, city, note, idempotencyKey, requestHash, createdAt, updatedAt, voucherCode, pointsRedeemed)
-                VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                order.id, order.code, userID, request.paymentMethod.rawValue, goods, discount, shipping, order.total, request.address.name,
-                request.address.phone, request.address.line, request.address.ward, request.address.district, request.address.city,
-                request.note, key, hash, now, now, order.voucherCode, order.pointsRedeemed,
-            ]
-        )
-        for line in lines {
-            try db.execute(
-                sql: "INSERT INTO orderLine (orderId, productId, name, unitPrice, quantity, reservationId, lineTotal) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [order.id, line.productId, line.name, line.unitPrice, line.quantity, line.reservationId, line.lineTotal]
-            )
-        }
-        try db.execute(
-            sql: "INSERT INTO orderStatusHistory (orderId, status, changedBy, createdAt) VALUES (?, 'pending', ?, ?)",
-            arguments: [order.id, userID, now]
-        )
+        try OrderStore.insert(db, order, idempotencyKey: key, requestHash: hash, by: userID)
         return order
     }
 
@@ -93,60 +72,12 @@ extension OrderService {
     }
 
     static func fetch(_ db: Database, id: String) throws -> Order {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM \"order\" WHERE id = ? OR code = ?", arguments: [id, id]) else {
-            throw AppError.notFound("The order")
-        }
-        let lines = try Row.fetchAll(db, sql: "SELECT * FROM orderLine WHERE orderId = ? ORDER BY rowid", arguments: [row["id"] as String]).map {
-            line in
-            OrderLine(
-                productId: line["productId"],
-                name: line["name"],
-                unitPrice: line["unitPrice"],
-                quantity: line["quantity"],
-                lineTotal: line["lineTotal"],
-                reservationId: line["reservationId"]
-            )
-        }
-        return Order(
-            id: row["id"],
-            code: row["code"],
-            userId: row["userId"],
-            status: OrderStatus(rawValue: row["status"]) ?? .pending,
-            paymentMethod: PaymentMethod(rawValue: row["paymentMethod"]) ?? .cod,
-            subtotal: row["subtotal"],
-            discount: row["discount"],
-            pointsRedeemed: row["pointsRedeemed"],
-            shippingFee: row["shippingFee"],
-            total: row["total"],
-            address: ShippingAddress(
-                name: row["recipientName"],
-                phone: row["recipientPhone"],
-                line: row["addressLine"],
-                ward: row["ward"],
-                district: row["district"],
-                city: row["city"]
-            ),
-            note: row["note"],
-            voucherCode: row["voucherCode"],
-            lines: lines,
-            createdAt: row["createdAt"],
-            updatedAt: row["updatedAt"]
-        )
+        try OrderStore.fetch(db, id: id)
     }
 
     /// The order's timeline, oldest first. A status this build does not know is an error, not a guess.
     static func history(_ db: Database, orderID: String) throws -> [OrderStatusChange] {
-        try Row.fetchAll(
-            db,
-            sql: "SELECT status, note, createdAt FROM orderStatusHistory WHERE orderId = ? ORDER BY createdAt, id",
-            arguments: [orderID]
-        ).map { row in
-            let raw: String = row["status"]
-            guard let status = OrderStatus(rawValue: raw) else {
-                throw AppError(.internalError, "Unknown order status \(raw) in the history.")
-            }
-            return OrderStatusChange(status: status, note: row["note"], at: row["createdAt"])
-        }
+        try OrderStore.history(db, orderID: orderID)
     }
 
     static func validate(_ address: ShippingAddress) throws(AppError) {

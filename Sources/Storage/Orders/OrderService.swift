@@ -64,55 +64,32 @@ public final class OrderService: Sendable {
         let requestHash = Self.hash(request)
         let userID = identity.user.id
         let placed = try await database.write { db -> (Order, StockSettlement) in
-            if let key = idempotencyKey,
-                let existing = try Row.fetchOne(
-                    db,
-                    sql: "SELECT id, requestHash FROM \"order\" WHERE userId = ? AND idempotencyKey = ?",
-                    arguments: [userID, key]
-                )
-            {
-                guard existing["requestHash"] == requestHash else {
+            if let key = idempotencyKey, let existing = try OrderStore.placed(db, userID: userID, idempotencyKey: key) {
+                guard existing.requestHash == requestHash else {
                     throw AppError(.unprocessable, "This Idempotency-Key was used for a different order.")
                 }
-                return (try Self.fetch(db, id: existing["id"]), StockSettlement())
+                return (try Self.fetch(db, id: existing.id), StockSettlement())
             }
             var lines: [OrderLine] = []
             var shortages: [String: String] = [:]
-            let cartLines = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT product.id, product.name, product.price, cartItem.quantity FROM cart
-                    JOIN cartItem ON cartItem.cartId = cart.id JOIN product ON product.id = cartItem.productId
-                    WHERE cart.userId = ? AND product.deletedAt IS NULL AND product.isActive ORDER BY cartItem.addedAt, product.id
-                    """,
-                arguments: [userID]
-            )
-            for row in cartLines {
-                let productID: String = row["id"]
-                let quantity: Int = row["quantity"]
-                try db.execute(sql: "UPDATE product SET stock = stock - ? WHERE id = ? AND stock >= ?", arguments: [quantity, productID, quantity])
-                if db.changesCount == 0 {
-                    let stock = try Int.fetchOne(db, sql: "SELECT stock FROM product WHERE id = ?", arguments: [productID]) ?? 0
-                    shortages[productID] = "only \(stock) available"
+            // The cart as the shopper sees it, then its stock taken line by line (never below zero).
+            let cart = try CartService.load(db, owner: .user(userID), now: now)
+            for line in cart.lines {
+                if let stock = try ProductStore.takeStock(db, productID: line.productId, quantity: line.quantity) {
+                    shortages[line.productId] = "only \(stock) available"
                     continue
                 }
-                let price: Int = row["price"]
-                lines.append(OrderLine(productId: productID, name: row["name"], unitPrice: price, quantity: quantity, lineTotal: price * quantity))
+                lines.append(
+                    OrderLine(productId: line.productId, name: line.name, unitPrice: line.unitPrice, quantity: line.quantity, lineTotal: line.lineTotal)
+                )
             }
             guard shortages.isEmpty else {
                 throw AppError(.conflict, "Some products no longer have enough stock.", fields: shortages)
             }
-            let held = try Row.fetchAll(
-                db,
-                sql: """
-                    UPDATE reservation SET status = 'ordered', updatedAt = ? WHERE userId = ? AND status = 'reserved' AND expiresAt > ?
-                        AND saleId NOT IN (SELECT id FROM flashSale WHERE status = 'cancelled')
-                    RETURNING *
-                    """,
-                arguments: [now, userID, now]
-            ).map(FlashSaleService.reservation(from:))
+            let orderID = UUID().uuidString.lowercased()
+            let held = try ReservationStore.markOrdered(db, userID: userID, orderID: orderID, now: now)
             for reservation in held {
-                let name = try String.fetchOne(db, sql: "SELECT name FROM product WHERE id = ?", arguments: [reservation.productId]) ?? ""
+                let name = try ProductStore.name(db, productID: reservation.productId) ?? ""
                 lines.append(
                     OrderLine(
                         productId: reservation.productId,
@@ -125,7 +102,6 @@ public final class OrderService: Sendable {
                 )
             }
             guard !lines.isEmpty else { throw AppError.validation("The cart is empty.", fields: ["cart": "must hold at least one product"]) }
-            let orderID = UUID().uuidString.lowercased()
             let goods = lines.map(\.lineTotal).reduce(0, +)
             let discount =
                 try request.voucherCode.map { code in
@@ -153,13 +129,10 @@ public final class OrderService: Sendable {
                 hash: requestHash,
                 now: now
             )
-            for reservation in held {
-                try db.execute(sql: "UPDATE reservation SET orderId = ? WHERE id = ?", arguments: [order.id, reservation.id])
-            }
-            try db.execute(sql: "DELETE FROM cartItem WHERE cartId = (SELECT id FROM cart WHERE userId = ?)", arguments: [userID])
+            if let cartID = cart.id { try CartService.empty(db, cartID: cartID) }
             try self.announce(db, order: order, to: identity.user, template: .orderConfirmation)
             // Cash on delivery: the flash-sale units are sold as soon as the order stands, in its transaction.
-            let sold = try order.paymentMethod == .cod ? FlashSaleService.confirmReservations(db, orderID: order.id, now: now) : []
+            let sold = try order.paymentMethod == .cod ? ReservationStore.confirm(db, orderID: order.id, now: now) : []
             if order.paymentMethod != .cod {
                 try self.jobs.enqueue(
                     db,
@@ -174,7 +147,7 @@ public final class OrderService: Sendable {
             }
             return (order, StockSettlement(confirmed: sold))
         }
-        await flashSales.settle(placed.1)
+        await settle(placed.1)
         return placed.0
     }
 
@@ -191,7 +164,7 @@ public final class OrderService: Sendable {
                 }
             }
         }
-        await flashSales.settle(settlement)
+        await settle(settlement)
         return order
     }
 
@@ -214,60 +187,27 @@ public final class OrderService: Sendable {
             throw AppError(.conflict, "An order that is \(order.status.rawValue) cannot become \(requested.rawValue).")
         }
         var status = requested
-        if requested == .cancelled, try Self.isPaid(db, orderID: order.id) { status = .refundPending }
-        try db.execute(
-            sql: "UPDATE \"order\" SET status = ?, updatedAt = ? WHERE id = ? AND status = ?",
-            arguments: [status.rawValue, now, order.id, order.status.rawValue]
-        )
-        guard db.changesCount == 1 else { throw AppError(.conflict, "The order changed meanwhile; reload and try again.") }
+        if requested == .cancelled, try PaymentStore.isPaid(db, orderID: order.id) { status = .refundPending }
+        guard try OrderStore.setStatus(db, orderID: order.id, from: order.status, to: status, now: now) else {
+            throw AppError(.conflict, "The order changed meanwhile; reload and try again.")
+        }
         var settlement = StockSettlement()
         if requested == .cancelled {
             for line in order.lines where line.reservationId == nil {
-                try db.execute(sql: "UPDATE product SET stock = stock + ? WHERE id = ?", arguments: [line.quantity, line.productId])
+                try ProductStore.returnStock(db, productID: line.productId, quantity: line.quantity)
             }
             try VoucherService.release(db, orderID: order.id)
-            settlement.released = try FlashSaleService.releaseReservations(db, orderID: order.id, now: now)
+            settlement.released = try ReservationStore.release(db, orderID: order.id, now: now)
             try LoyaltyService.refund(db, order: order, now: now)
         }
         order.status = status
         order.updatedAt = now
         if status == .delivered { try LoyaltyService.earn(db, order: order, now: now) }
         if status == .refunded { try LoyaltyService.reverseEarning(db, order: order, now: now) }
-        try db.execute(
-            sql: "INSERT INTO orderStatusHistory (orderId, status, changedBy, note, createdAt) VALUES (?, ?, ?, ?, ?)",
-            arguments: [order.id, status.rawValue, actorID, note, now]
-        )
+        try OrderStore.appendHistory(db, orderID: order.id, status: status, by: actorID, note: note, now: now)
         guard let customer = try UserRecord.fetchOne(db, key: order.userId)?.user else { throw AppError.notFound("The order's customer") }
         try announce(db, order: order, to: customer, template: .orderStatus)
         return (order, settlement)
-    }
-
-    /// Whether the provider's webhook confirmed a payment for the order.
-    static func isPaid(_ db: Database, orderID: String) throws -> Bool {
-        try Bool.fetchOne(
-            db,
-            sql: "SELECT EXISTS (SELECT 1 FROM paymentEvent WHERE orderId = ? AND type = 'payment.succeeded' AND outcome = 'applied')",
-            arguments: [orderID]
-        ) ?? false
-    }
-
-    /// A payment arrived for an order that was already cancelled (it was left unpaid too long, or the shopper
-    /// cancelled it first): the money must go back, so the order becomes `refund_pending` for the admin.
-    /// Stock and units stay where the cancellation put them.
-    func flagPaymentAfterCancellation(_ db: Database, orderID: String, eventID: String, now: Date) throws {
-        try db.execute(
-            sql: "UPDATE \"order\" SET status = 'refund_pending', updatedAt = ? WHERE id = ? AND status = 'cancelled'",
-            arguments: [now, orderID]
-        )
-        guard db.changesCount == 1 else { return }
-        try db.execute(
-            sql: "INSERT INTO orderStatusHistory (orderId, status, changedBy, note, createdAt) VALUES (?, 'refund_pending', NULL, ?, ?)",
-            arguments: [orderID, "payment \(eventID) arrived after the order was cancelled", now]
-        )
-        var order = try Self.fetch(db, id: orderID)
-        order.updatedAt = now
-        guard let customer = try UserRecord.fetchOne(db, key: order.userId)?.user else { return }
-        try announce(db, order: order, to: customer, template: .orderStatus)
     }
 
     public func order(id: String, for identity: Identity) async throws -> Order {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 
 /// A payment event as the provider sends it to the webhook.
 public struct PaymentEvent: Codable, Sendable, Equatable {
@@ -24,8 +25,9 @@ public struct PaymentEvent: Codable, Sendable, Equatable {
 /// transaction as their effect — so a replayed or duplicated event changes nothing, also after a restart —
 /// and act only on a real state change: `succeeded` confirms a pending order and sells its flash-sale
 /// units; `failed` cancels it (stock, voucher and reservations go back); a success for an order already
-/// cancelled is `flagged` (the order becomes `refund_pending` for the admin); anything else arriving for an
-/// order that is no longer pending is recorded and ignored.
+/// cancelled is `flagged` (the order becomes `refund_pending` for the admin); money that does not match (a wrong
+/// amount, a second payment for an order already paid) is a `mismatch`: logged at warning and sent to every admin
+/// as a notification; a failure arriving for an order that is no longer pending is recorded and ignored.
 public final class PaymentService: Sendable {
     let database: AppDatabase
     let clock: any AppClock
@@ -33,34 +35,26 @@ public final class PaymentService: Sendable {
     let signature: WebhookSignature
     /// Nil when the shop takes no online payments (`PAYMENT_PROVIDER=none`): only cash on delivery.
     let provider: (any PaymentProvider)?
+    let logger: Logger
 
     public init(
         database: AppDatabase,
         clock: any AppClock,
         orders: OrderService,
         webhookSecret: String,
-        provider: (any PaymentProvider)? = nil
+        provider: (any PaymentProvider)? = nil,
+        logger: Logger = Logger(label: "klelite.payments")
     ) {
         self.database = database
         self.clock = clock
         self.orders = orders
         self.signature = WebhookSignature(secret: webhookSecret)
         self.provider = provider
+        self.logger = logger
     }
 
     /// What a checkout page may offer: cash on delivery, plus card and bank transfer when a provider is configured.
     public var acceptedMethods: [PaymentMethod] { orders.acceptedPaymentMethods }
-
-    static func v9Payments(_ db: Database) throws {
-        try db.create(table: "paymentEvent") { t in
-            t.primaryKey("id", .text)
-            t.column("orderId", .text).notNull()
-            t.column("type", .text).notNull()
-            t.column("amount", .integer).notNull()
-            t.column("outcome", .text).notNull()
-            t.column("receivedAt", .datetime).notNull()
-        }
-    }
 
     /// Where the shopper pays: the simulated gateway's page for this order. (The job that cancels the order
     /// if it stays unpaid was queued with the order.)
@@ -83,7 +77,8 @@ public final class PaymentService: Sendable {
         return try await handleWebhook(body: body, signatureHeader: signature.header(for: body, at: clock.now()))
     }
 
-    /// Verifies and applies one webhook delivery; returns what happened (`applied`, `flagged`, `duplicate`, `ignored`).
+    /// Verifies and applies one webhook delivery; returns what happened (`applied`, `flagged`, `mismatch`,
+    /// `duplicate`, `ignored`: see ``PaymentOutcome``).
     @discardableResult
     public func handleWebhook(body: Data, signatureHeader: String?) async throws -> String {
         let now = clock.now()
@@ -94,53 +89,45 @@ public final class PaymentService: Sendable {
         } catch {
             throw AppError.validation("The webhook body is not a payment event.")
         }
-        let (outcome, settlement) = try await database.write { db -> (String, StockSettlement) in
-            guard try Int.fetchOne(db, sql: "SELECT 1 FROM paymentEvent WHERE id = ?", arguments: [event.id]) == nil else {
-                return ("duplicate", StockSettlement())
-            }
-            var outcome = "ignored"
-            var settlement = StockSettlement()
-            let current = try Row.fetchOne(db, sql: "SELECT status, paymentMethod, total FROM \"order\" WHERE id = ?", arguments: [event.orderId])
-            let status = current.flatMap { OrderStatus(rawValue: $0["status"]) }
-            let online = current.map { ($0["paymentMethod"] as String) != PaymentMethod.cod.rawValue } ?? false
-            let total: Int? = current?["total"]
-            if online, status == .pending {
-                if event.type == .succeeded, event.amount == total {
-                    // The order is confirmed and its flash-sale units sold in this one transaction.
-                    _ = try self.orders.applyTransition(
-                        db,
-                        orderID: event.orderId,
-                        to: .confirmed,
-                        actorID: nil,
-                        note: "payment \(event.id)",
-                        now: now
-                    )
-                    settlement.confirmed = try FlashSaleService.confirmReservations(db, orderID: event.orderId, now: now)
-                    outcome = "applied"
-                } else if event.type == .failed {
-                    settlement = try self.orders.applyTransition(
-                        db,
-                        orderID: event.orderId,
-                        to: .cancelled,
-                        actorID: nil,
-                        note: "payment failed",
-                        now: now
-                    ).1
-                    outcome = "applied"
-                }
-            } else if online, status == .cancelled, event.type == .succeeded {
-                // Money for an order that no longer stands: never silently ignored.
-                try self.orders.flagPaymentAfterCancellation(db, orderID: event.orderId, eventID: event.id, now: now)
-                outcome = "flagged"
-            }
-            try db.execute(
-                sql: "INSERT INTO paymentEvent (id, orderId, type, amount, outcome, receivedAt) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [event.id, event.orderId, event.type.rawValue, event.amount, outcome, now]
-            )
+        let (outcome, settlement) = try await database.write { db -> (PaymentOutcome, StockSettlement) in
+            guard try !PaymentStore.exists(db, eventID: event.id) else { return (.duplicate, StockSettlement()) }
+            let (outcome, settlement) = try self.apply(db, event, now: now)
+            try PaymentStore.record(db, event, outcome: outcome, now: now)
             return (outcome, settlement)
         }
-        await orders.flashSales.settle(settlement)
-        return outcome
+        if outcome == .mismatch {
+            logger.warning(
+                "payment does not match its order; the admins were notified",
+                metadata: ["event": "\(event.id)", "order": "\(event.orderId)", "amount": "\(event.amount)"]
+            )
+        }
+        await orders.settle(settlement)
+        return outcome.rawValue
+    }
+
+    /// What one new event does to its order, inside the webhook's transaction.
+    private func apply(_ db: Database, _ event: PaymentEvent, now: Date) throws -> (PaymentOutcome, StockSettlement) {
+        guard let order = try? OrderService.fetch(db, id: event.orderId), order.id == event.orderId, order.paymentMethod != .cod else {
+            return (.ignored, StockSettlement())
+        }
+        switch (event.type, order.status) {
+        case (.succeeded, .pending) where event.amount == order.total:
+            return (.applied, try orders.confirmPaid(db, orderID: order.id, eventID: event.id, now: now))
+        case (.succeeded, .pending):
+            try orders.flagPaymentMismatch(db, order: order, event: event, reason: "The amount paid is not the order's total.")
+            return (.mismatch, StockSettlement())
+        case (.succeeded, .cancelled):
+            // Money for an order that no longer stands: never silently ignored.
+            try orders.flagPaymentAfterCancellation(db, orderID: order.id, eventID: event.id, now: now)
+            return (.flagged, StockSettlement())
+        case (.succeeded, _):
+            try orders.flagPaymentMismatch(db, order: order, event: event, reason: "A second payment arrived for an order already paid.")
+            return (.mismatch, StockSettlement())
+        case (.failed, .pending):
+            return (.applied, try orders.cancelUnpaid(db, orderID: order.id, note: "payment failed", now: now))
+        case (.failed, _):
+            return (.ignored, StockSettlement())
+        }
     }
 
     /// Cancels an order still unpaid when its payment window closed (run by ``UnpaidOrderJobHandler``).
@@ -150,9 +137,9 @@ public final class PaymentService: Sendable {
             guard let order = try? OrderService.fetch(db, id: orderID), order.status == .pending, order.paymentMethod != .cod else {
                 return StockSettlement()
             }
-            return try self.orders.applyTransition(db, orderID: orderID, to: .cancelled, actorID: nil, note: "not paid in time", now: now).1
+            return try self.orders.cancelUnpaid(db, orderID: orderID, note: "not paid in time", now: now)
         }
-        await orders.flashSales.settle(settlement)
+        await orders.settle(settlement)
     }
 }
 

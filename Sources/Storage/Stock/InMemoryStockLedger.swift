@@ -25,6 +25,11 @@ public final class InMemoryStockLedger: StockLedger {
             users = Mutex(state.perUser.mapValues { ManagedAtomic($0) })
         }
 
+        /// No user holds or bought a unit (every per-user count is zero).
+        var nobodyHolds: Bool {
+            users.withLock { users in users.values.allSatisfy { $0.load(ordering: .acquiring) == 0 } }
+        }
+
         func counter(for userID: String) -> ManagedAtomic<Int> {
             users.withLock { users in
                 if let counter = users[userID] { return counter }
@@ -57,11 +62,31 @@ public final class InMemoryStockLedger: StockLedger {
         }
     }
 
+    /// The same rules as the Redis script: refused (false) below the units already held plus confirmed, so
+    /// `remaining` never goes negative; a retired item (nothing remaining, confirmed or held) stays retired and
+    /// only its quantity changes, for ``unretire(_:)`` to restore later.
     public func redefine(_ key: SaleItemKey, quantity: Int, perUserLimit: Int) async throws -> Bool {
         guard let item = item(key) else { return false }
+        let before = item.quantity.load(ordering: .acquiring)
+        var remaining = item.remaining.load(ordering: .acquiring)
+        if before > 0, remaining == 0, item.confirmed.load(ordering: .acquiring) == 0, item.nobodyHolds {
+            item.perUserLimit.store(perUserLimit, ordering: .releasing)
+            item.quantity.store(quantity, ordering: .releasing)
+            return true
+        }
+        // Move `remaining` by the change in quantity with a CAS, so a reservation in flight is never lost.
+        repeat {
+            guard quantity >= before - remaining else { return false }
+            let (exchanged, original) = item.remaining.compareExchange(
+                expected: remaining,
+                desired: remaining + quantity - before,
+                ordering: .acquiringAndReleasing
+            )
+            if exchanged { break }
+            remaining = original
+        } while true
         item.perUserLimit.store(perUserLimit, ordering: .releasing)
-        let previous = item.quantity.exchange(quantity, ordering: .acquiringAndReleasing)
-        if quantity != previous { item.remaining.wrappingIncrement(by: quantity - previous, ordering: .acquiringAndReleasing) }
+        item.quantity.store(quantity, ordering: .releasing)
         return true
     }
 

@@ -121,7 +121,7 @@ struct FlashSalesController<Context: AppRequestContextProtocol> {
     }
 
     @Sendable func confirm(_ request: Request, context: Context) async throws -> Reservation {
-        try await sales.confirm(reservationID: try context.parameters.require("reservationId"))
+        try await sales.confirm(saleID: try context.parameters.require("id"), reservationID: try context.parameters.require("reservationId"))
     }
 
     @Sendable func mine(_ request: Request, context: Context) async throws -> ListResponse<Reservation> {

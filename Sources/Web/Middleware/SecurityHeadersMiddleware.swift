@@ -10,32 +10,41 @@ public struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddlewa
         self.strictTransportSecurity = strictTransportSecurity
     }
 
-    static var contentSecurityPolicy: String {
-        [
-            "default-src 'self'", "img-src 'self' data:", "style-src 'self'", "script-src 'self'",
-            "connect-src 'self'", "font-src 'self'", "object-src 'none'", "base-uri 'self'",
-            "form-action 'self'", "frame-ancestors 'none'",
-        ].joined(separator: "; ")
-    }
-
     public func handle(
         _ request: Request,
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var response = try await next(request, context)
-        response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[.xFrameOptions] = "DENY"
-        response.headers[.referrerPolicy] = "strict-origin-when-cross-origin"
-        response.headers[.crossOriginOpenerPolicy] = "same-origin"
-        response.headers[.permissionsPolicy] = "camera=(), microphone=(), geolocation=(), payment=()"
-        if response.headers[.contentSecurityPolicy] == nil {
-            response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
+        // A route never sets these, so they are appended rather than looked up and replaced one by one.
+        response.headers.append(contentsOf: SecurityHeaders.fixed)
+        if !response.headers.contains(.contentSecurityPolicy) {
+            response.headers.append(SecurityHeaders.contentSecurityPolicy)
         }
         if strictTransportSecurity {
-            response.headers[.strictTransportSecurity] = "max-age=31536000; includeSubDomains"
+            response.headers.append(SecurityHeaders.strictTransportSecurity)
         }
-        response.headers[.xRequestID] = context.id
+        response.headers.append(HTTPField(name: .xRequestID, value: context.id))
         return response
     }
+}
+
+/// The security headers, built once rather than on every response.
+enum SecurityHeaders {
+    static let contentSecurityPolicyValue = [
+        "default-src 'self'", "img-src 'self' data:", "style-src 'self'", "script-src 'self'",
+        "connect-src 'self'", "font-src 'self'", "object-src 'none'", "base-uri 'self'",
+        "form-action 'self'", "frame-ancestors 'none'",
+    ].joined(separator: "; ")
+
+    /// The headers every response gets, built once rather than per request.
+    static let fixed: [HTTPField] = [
+        HTTPField(name: .xContentTypeOptions, value: "nosniff"),
+        HTTPField(name: .xFrameOptions, value: "DENY"),
+        HTTPField(name: .referrerPolicy, value: "strict-origin-when-cross-origin"),
+        HTTPField(name: .crossOriginOpenerPolicy, value: "same-origin"),
+        HTTPField(name: .permissionsPolicy, value: "camera=(), microphone=(), geolocation=(), payment=()"),
+    ]
+    static let strictTransportSecurity = HTTPField(name: .strictTransportSecurity, value: "max-age=31536000; includeSubDomains")
+    static let contentSecurityPolicy = HTTPField(name: .contentSecurityPolicy, value: contentSecurityPolicyValue)
 }

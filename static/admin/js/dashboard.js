@@ -1,13 +1,15 @@
-// Dashboard: the figures of `GET /admin/stats` — today's orders and revenue, orders waiting for action, low-stock
-// products, active and next flash sales, dead jobs. Remaining sale units move live over each sale's stock stream;
-// the other figures are read again every 30 s and whenever the admin comes back to the tab.
+// Dashboard: the figures of `/admin/stats` — today's orders and revenue, orders waiting for action, low-stock
+// products, active and next flash sales, dead jobs. They arrive over `/admin/stats/stream` (again after every
+// change to orders, products, sales or jobs); remaining sale units move live over each sale's own stock stream.
 import { onLeave, api, badge, el, heading, money, statusChip, when } from "./core.js";
 
 const stat = (value, label, id) => el("div", { className: "stat", id }, el("b", { textContent: value }), el("span", { textContent: label }));
 
-/** Streams of the sales drawn now; closed on each redraw and when the admin leaves. */
+/** Streams of the sales drawn now; closed when the set of sales changes and when the admin leaves. */
 const streams = [];
 const closeStreams = () => { for (const stream of streams.splice(0)) stream.close(); };
+/** The sales section drawn last, kept while the same sales are shown (their rows update from their streams). */
+let salesDrawn = { key: null, node: null };
 
 function saleRow(sale, status) {
   const row = el("tr", { id: `dash-sale-${sale.id}` });
@@ -42,8 +44,17 @@ function salesTable(stats) {
     el("tbody", {}, ...rows));
 }
 
+/** The sales table, rebuilt (with new streams) only when the sales shown or their status changed. */
+function salesSection(stats) {
+  const key = JSON.stringify([stats.activeSales.map((s) => s.id), stats.nextSales.map((s) => s.id)]);
+  if (salesDrawn.key !== key) {
+    closeStreams();
+    salesDrawn = { key, node: el("div", { className: "table-wrap" }, salesTable(stats)) };
+  }
+  return salesDrawn.node;
+}
+
 function draw(body, stats) {
-  closeStreams();
   const waitingTotal = stats.waitingOrders.reduce((sum, entry) => sum + entry.count, 0);
   const waiting = el("ul", { className: "waiting", id: "waiting-orders" }, ...stats.waitingOrders.map((entry) =>
     el("li", {}, el("a", { href: `#/orders?status=${entry.status}` }, statusChip("status", entry.status), " ",
@@ -65,7 +76,7 @@ function draw(body, stats) {
     el("h2", { textContent: "Đơn chờ xử lý" }),
     waiting,
     el("h2", { textContent: "Flash sale" }),
-    el("div", { className: "table-wrap" }, salesTable(stats)),
+    salesSection(stats),
     el("div", { className: "two" },
       el("section", {}, el("h2", { textContent: "Sắp hết hàng" }), low),
       el("section", {}, el("h2", {}, el("a", { href: "#/jobs", textContent: "Tác vụ hỏng" })), dead)),
@@ -77,11 +88,10 @@ export async function render(root) {
   root.append(heading("Tổng quan"));
   const body = el("div", { id: "dashboard" });
   root.append(body);
-  const refresh = async () => draw(body, await api("GET", "/admin/stats"));
-  await refresh();
-  const again = () => refresh().catch(() => {});
-  const timer = setInterval(again, 30_000);
-  const onVisible = () => { if (document.visibilityState === "visible") again(); };
-  document.addEventListener("visibilitychange", onVisible);
-  onLeave(() => { clearInterval(timer); document.removeEventListener("visibilitychange", onVisible); closeStreams(); });
+  salesDrawn = { key: null, node: null };
+  // The first figures are read directly (an error shows on the screen); then the stream keeps them current.
+  draw(body, await api("GET", "/admin/stats"));
+  const live = new EventSource("/api/v1/admin/stats/stream");
+  live.addEventListener("stats", (event) => draw(body, JSON.parse(event.data)));
+  onLeave(() => { live.close(); closeStreams(); });
 }

@@ -72,7 +72,7 @@ async function editor(root, sale) {
     field("Slug", input("slug", { value: sale?.slug ?? "" }), "Để trống để tạo từ tên."),
     field("Bắt đầu", input("startsAt", { type: "datetime-local", step: 1, value: localInput(start) })),
     field("Kết thúc", input("endsAt", { type: "datetime-local", step: 1, value: localInput(end) })),
-    field("Ưu tiên sớm cho hạng", select("earlyAccessTier", [["", "— Không —"], ["bronze", "Bronze"], ["silver", "Silver"], ["gold", "Gold"], ["platinum", "Platinum"]], sale?.earlyAccessTier ?? "")),
+    field("Ưu tiên sớm cho hạng", select("earlyAccessTier", [["", "— Không —"], ...["bronze", "silver", "gold", "platinum"].map((tier) => [tier, t(`tier.${tier}`)])], sale?.earlyAccessTier ?? "")),
     field("Mở sớm (phút)", input("earlyAccessMinutes", { type: "number", min: 0, max: 10080, step: 1, value: sale?.earlyAccessMinutes ?? 0 })),
     el("div", { className: "wide" }, field("Mô tả", el("textarea", { name: "description", rows: 2, value: sale?.description ?? "" }))),
     el("div", { className: "wide" }, el("h2", { textContent: "Xem trước đồng hồ đếm ngược" }), preview),

@@ -1,6 +1,6 @@
 // Users: search, change role, disable (which ends their sessions) with confirmation; a user's loyalty
 // balance and history, and a manual adjustment with a reason.
-import { api, badge, clearErrors, confirmAction, el, field, heading, input, integer, run, select, showErrors, toast, when } from "./core.js";
+import { api, badge, clearErrors, confirmAction, el, field, heading, input, integer, run, select, showErrors, t, toast, when } from "./core.js";
 import { dataTable } from "./table.js";
 
 export async function render(root, [id], query) {
@@ -67,12 +67,12 @@ async function loyalty(root, id, email) {
       const summary = await api("GET", `/admin/loyalty/${encodeURIComponent(id)}`);
       const stat = (value, label) => el("div", { className: "stat" }, el("b", { textContent: value }), el("span", { textContent: label }));
       summaryBox.replaceChildren(stat(String(summary.balance), "điểm hiện có"), stat(String(summary.lifetimePoints), "điểm tích luỹ"),
-        stat(summary.tier, summary.nextTier ? `còn ${summary.pointsToNextTier} điểm lên ${summary.nextTier}` : "hạng cao nhất"));
+        stat(t(`tier.${summary.tier}`), summary.nextTier ? `còn ${summary.pointsToNextTier} điểm lên ${t(`tier.${summary.nextTier}`)}` : "hạng cao nhất"));
       return summary.history;
     },
     columns: [
       { key: "createdAt", label: "Lúc", render: (e) => when(e.createdAt) },
-      { key: "kind", label: "Loại" },
+      { key: "kind", label: "Loại", value: (e) => t(`loyalty.${e.kind}`), render: (e) => t(`loyalty.${e.kind}`) },
       { key: "points", label: "Điểm", num: true, render: (e) => (e.points > 0 ? `+${e.points}` : String(e.points)) },
       { key: "reason", label: "Lý do / đơn", value: (e) => e.reason ?? e.orderId ?? "", render: (e) => e.reason ?? (e.orderId ? el("a", { href: `#/orders/${e.orderId}`, textContent: "đơn hàng" }) : "—") },
       { key: "expiresAt", label: "Hết hạn", render: (e) => when(e.expiresAt) },

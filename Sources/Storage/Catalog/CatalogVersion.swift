@@ -1,0 +1,25 @@
+/// The catalogue's change counter (`catalogVersion` in SQLite) as this process last read it, so a cached public
+/// catalogue answer is served without a database round trip.
+///
+/// It is forgotten — and read again from SQLite on the next request — after every commit of this process that
+/// touched products, categories or reviews, when another process's commit is noticed (`data_version`), and when
+/// ``bump()`` is called (the seam for cluster mode's invalidation channel).
+public final class CatalogVersion: Sendable {
+    /// The tables whose changes move the counter (its triggers).
+    static let tables: Set<String> = ["product", "category", "review", "catalogVersion"]
+    private let memo = CommitScopedCache<Int, Int>(maxCount: 1)
+
+    init(database: AppDatabase) {
+        database.onCommittedChange(of: Self.tables) { [memo] in memo.forget() }
+    }
+
+    /// Forgets the counter: the next read asks SQLite. Call when another instance says the catalogue changed.
+    public func bump() {
+        memo.forget()
+    }
+
+    /// The counter, from memory when no change happened since it was last read.
+    func current(read: () async throws -> Int) async throws -> Int {
+        try await memo.value(for: 0, load: read) ?? 0
+    }
+}

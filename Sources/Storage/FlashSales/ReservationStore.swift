@@ -1,0 +1,143 @@
+import Foundation
+import GRDB
+
+/// The one owner of the `reservation` table. Other areas (checkout, payments, cancellation, carts) call these
+/// functions inside their own transaction instead of writing the table themselves; each function that changes
+/// rows returns them, so the caller can hand the ledger's part to ``FlashSaleService/settle(_:)`` after commit.
+enum ReservationStore {
+    /// A row of `reservation`. Decoding goes through ``Reservation``'s `Codable`, so a status this build does not
+    /// know is an error, never a guess.
+    struct Record: Codable, FetchableRecord, PersistableRecord, Sendable {
+        static let databaseTableName = "reservation"
+        var value: Reservation
+
+        init(_ value: Reservation) { self.value = value }
+        init(from decoder: any Decoder) throws { value = try Reservation(from: decoder) }
+        func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
+
+        enum Columns {
+            static let id = Column("id")
+            static let saleId = Column("saleId")
+            static let userId = Column("userId")
+            static let status = Column("status")
+            static let expiresAt = Column("expiresAt")
+            static let orderId = Column("orderId")
+            static let createdAt = Column("createdAt")
+        }
+    }
+
+    static func find(_ db: Database, id: String) throws -> Reservation? {
+        try Record.fetchOne(db, key: id)?.value
+    }
+
+    /// The user's reservations, newest first (at most `limit`).
+    static func ofUser(_ db: Database, userID: String, limit: Int) throws -> [Reservation] {
+        try Record.filter(Record.Columns.userId == userID)
+            .order(Record.Columns.createdAt.desc, Record.Columns.id)
+            .limit(limit)
+            .fetchAll(db)
+            .map(\.value)
+    }
+
+    /// The user's reservations still held at `now` (what a cart shows and a checkout takes), oldest first.
+    static func held(_ db: Database, userID: String, now: Date) throws -> [Reservation] {
+        try Record.filter(
+            Record.Columns.userId == userID && Record.Columns.status == ReservationStatus.reserved.rawValue && Record.Columns.expiresAt > now
+        )
+        .order(Record.Columns.createdAt)
+        .fetchAll(db)
+        .map(\.value)
+    }
+
+    /// Checkout: the user's held, unexpired reservations of sales that were not cancelled become `ordered`,
+    /// part of `orderID`. Returns them as they are now.
+    static func markOrdered(_ db: Database, userID: String, orderID: String, now: Date) throws -> [Reservation] {
+        try Record.fetchAll(
+            db,
+            sql: """
+                UPDATE reservation SET status = 'ordered', orderId = ?, updatedAt = ? WHERE userId = ? AND status = 'reserved' AND expiresAt > ?
+                    AND saleId NOT IN (SELECT id FROM flashSale WHERE status = 'cancelled')
+                RETURNING *
+                """,
+            arguments: [orderID, now, userID, now]
+        ).map(\.value)
+    }
+
+    /// Sells an order's reservations (cash on delivery at checkout, or the payment that confirms the order).
+    static func confirm(_ db: Database, orderID: String, now: Date) throws -> [Reservation] {
+        try Record.fetchAll(
+            db,
+            sql: "UPDATE reservation SET status = 'confirmed', updatedAt = ? WHERE orderId = ? AND status IN ('reserved', 'ordered') RETURNING *",
+            arguments: [now, orderID]
+        ).map(\.value)
+    }
+
+    /// Sells one reservation that is part of an order (an admin recording a payment taken outside the shop).
+    /// Returns nil when it was already sold (idempotent). A plain hold, not part of any order, is refused (409):
+    /// confirming it would sell units that no order accounts for and that nothing would ever give back.
+    static func confirmOrdered(_ db: Database, id: String, saleID: String, now: Date) throws -> (Reservation, Bool) {
+        guard var reservation = try find(db, id: id), reservation.saleId == saleID else { throw AppError.notFound("The reservation") }
+        switch reservation.status {
+        case .confirmed: return (reservation, false)
+        case .released: throw AppError(.conflict, "This reservation was released and can no longer be confirmed.")
+        case .reserved: throw AppError(.conflict, "This reservation is not part of an order; only an ordered reservation can be confirmed.")
+        case .ordered: break
+        }
+        try db.execute(
+            sql: "UPDATE reservation SET status = 'confirmed', updatedAt = ? WHERE id = ? AND status = 'ordered'",
+            arguments: [now, id]
+        )
+        guard db.changesCount == 1 else { throw AppError(.conflict, "The reservation changed meanwhile; reload and try again.") }
+        reservation.status = .confirmed
+        reservation.updatedAt = now
+        return (reservation, true)
+    }
+
+    /// Releases an order's reservations (the order was cancelled or its payment failed); returns them with their
+    /// status from before, so the ledger knows whether held or sold units come back.
+    static func release(_ db: Database, orderID: String, now: Date) throws -> [Reservation] {
+        let released = try Record.filter(
+            Record.Columns.orderId == orderID
+                && [ReservationStatus.reserved, .ordered, .confirmed].map(\.rawValue).contains(Record.Columns.status)
+        ).fetchAll(db).map(\.value)
+        try db.execute(
+            sql: """
+                UPDATE reservation SET status = 'released', releasedReason = 'order cancelled', updatedAt = ?
+                WHERE orderId = ? AND status IN ('reserved', 'ordered', 'confirmed')
+                """,
+            arguments: [now, orderID]
+        )
+        try FlashSaleService.returnUnitsOfClosedSales(db, released)
+        return released
+    }
+
+    /// Marks matching held reservations released (a conditional update, so each is released once).
+    static func releaseHeld(_ db: Database, sql condition: String, arguments: StatementArguments, reason: String, now: Date) throws -> [Reservation] {
+        var allArguments: StatementArguments = [reason, now]
+        allArguments += arguments
+        let released = try Record.fetchAll(
+            db,
+            sql: "UPDATE reservation SET status = 'released', releasedReason = ?, updatedAt = ? WHERE \(condition) RETURNING *",
+            arguments: allArguments
+        ).map(\.value)
+        try FlashSaleService.returnUnitsOfClosedSales(db, released)
+        return released
+    }
+
+    /// A conditional insert: a reservation whose sale was cancelled or ended while its units were being taken
+    /// is refused (and its ledger step undone by the caller), so it can never be checked out.
+    static func insertIfSaleOpen(_ db: Database, _ reservation: Reservation) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO reservation (id, saleId, productId, userId, quantity, salePrice, status, expiresAt, createdAt, updatedAt)
+                SELECT ?, ?, ?, ?, ?, ?, 'reserved', ?, ?, ?
+                WHERE EXISTS (SELECT 1 FROM flashSale WHERE id = ? AND status IN ('scheduled', 'active'))
+                """,
+            arguments: [
+                reservation.id, reservation.saleId, reservation.productId, reservation.userId, reservation.quantity, reservation.salePrice,
+                reservation.expiresAt, reservation.createdAt, reservation.updatedAt, reservation.saleId,
+            ]
+        )
+        guard db.changesCount == 1 else { throw AppError(.notActive, "This sale is not open.") }
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+import GRDB
+
+/// The one owner of the `order`, `orderLine` and `orderStatusHistory` tables (schema in ``OrderSchema``).
+/// Statuses and payment methods decode strictly: a value this build does not know is an error, never a guess.
+enum OrderStore {
+    /// A row of `order`.
+    struct Record: Codable, FetchableRecord, PersistableRecord, Sendable {
+        static let databaseTableName = "order"
+
+        var id: String
+        var code: String
+        var userId: String
+        var status: OrderStatus
+        var paymentMethod: PaymentMethod
+        var subtotal: Int
+        var discount: Int
+        var pointsRedeemed: Int
+        var shippingFee: Int
+        var total: Int
+        var recipientName: String
+        var recipientPhone: String
+        var addressLine: String
+        var ward: String
+        var district: String
+        var city: String
+        var note: String
+        var voucherCode: String?
+        var idempotencyKey: String?
+        var requestHash: String?
+        var createdAt: Date
+        var updatedAt: Date
+
+        enum Columns {
+            static let id = Column(CodingKeys.id)
+            static let code = Column(CodingKeys.code)
+            static let userId = Column(CodingKeys.userId)
+            static let status = Column(CodingKeys.status)
+            static let idempotencyKey = Column(CodingKeys.idempotencyKey)
+            static let updatedAt = Column(CodingKeys.updatedAt)
+        }
+
+        init(_ order: Order, idempotencyKey: String?, requestHash: String?) {
+            id = order.id
+            code = order.code
+            userId = order.userId
+            status = order.status
+            paymentMethod = order.paymentMethod
+            subtotal = order.subtotal
+            discount = order.discount
+            pointsRedeemed = order.pointsRedeemed
+            shippingFee = order.shippingFee
+            total = order.total
+            recipientName = order.address.name
+            recipientPhone = order.address.phone
+            addressLine = order.address.line
+            ward = order.address.ward
+            district = order.address.district
+            city = order.address.city
+            note = order.note
+            voucherCode = order.voucherCode
+            self.idempotencyKey = idempotencyKey
+            self.requestHash = requestHash
+            createdAt = order.createdAt
+            updatedAt = order.updatedAt
+        }
+
+        func order(lines: [OrderLine]) -> Order {
+            Order(
+                id: id,
+                code: code,
+                userId: userId,
+                status: status,
+                paymentMethod: paymentMethod,
+                subtotal: subtotal,
+                discount: discount,
+                pointsRedeemed: pointsRedeemed,
+                shippingFee: shippingFee,
+                total: total,
+                address: ShippingAddress(name: recipientName, phone: recipientPhone, line: addressLine, ward: ward, district: district, city: city),
+                note: note,
+                voucherCode: voucherCode,
+                lines: lines,
+                createdAt: createdAt,
+                updatedAt: updatedAt
+            )
+        }
+    }
+
+    /// A row of `orderLine`, in the order the lines were written.
+    struct LineRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+        static let databaseTableName = "orderLine"
+
+        var orderId: String
+        var productId: String
+        var name: String
+        var unitPrice: Int
+        var quantity: Int
+        var reservationId: String?
+        var lineTotal: Int
+
+        enum Columns {
+            static let orderId = Column(CodingKeys.orderId)
+        }
+
+        var line: OrderLine {
+            OrderLine(productId: productId, name: name, unitPrice: unitPrice, quantity: quantity, lineTotal: lineTotal, reservationId: reservationId)
+        }
+    }
+
+    /// A row of `orderStatusHistory`.
+    struct HistoryRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+        static let databaseTableName = "orderStatusHistory"
+
+        var id: Int64?
+        var orderId: String
+        var status: OrderStatus
+        var changedBy: String?
+        var note: String?
+        var createdAt: Date
+
+        enum Columns {
+            static let id = Column(CodingKeys.id)
+            static let orderId = Column(CodingKeys.orderId)
+            static let status = Column(CodingKeys.status)
+            static let createdAt = Column(CodingKeys.createdAt)
+        }
+    }
+
+    /// The order with this id or code, with its lines; 404 when there is none.
+    static func fetch(_ db: Database, id: String) throws -> Order {
+        guard let order = try find(db, id: id) else { throw AppError.notFound("The order") }
+        return order
+    }
+
+    /// The order with this id or code, with its lines.
+    static func find(_ db: Database, id: String) throws -> Order? {
+        guard let record = try Record.filter(Record.Columns.id == id || Record.Columns.code == id).fetchOne(db) else { return nil }
+        let lines = try LineRecord.filter(LineRecord.Columns.orderId == record.id).order(Column.rowID).fetchAll(db).map(\.line)
+        return record.order(lines: lines)
+    }
+
+    /// The order a user placed earlier with this Idempotency-Key, with the fingerprint of that request.
+    static func placed(_ db: Database, userID: String, idempotencyKey: String) throws -> (id: String, requestHash: String?)? {
+        try Record.filter(Record.Columns.userId == userID && Record.Columns.idempotencyKey == idempotencyKey).fetchOne(db)
+            .map { ($0.id, $0.requestHash) }
+    }
+
+    /// How many orders have a code starting with `prefix` (the day's sequence).
+    static func count(_ db: Database, codePrefix prefix: String) throws -> Int {
+        try Record.filter(Record.Columns.code.like("\(prefix)%")).fetchCount(db)
+    }
+
+    /// Writes a new order, its lines and the first row of its history.
+    static func insert(_ db: Database, _ order: Order, idempotencyKey: String?, requestHash: String?, by actorID: String?) throws {
+        try Record(order, idempotencyKey: idempotencyKey, requestHash: requestHash).insert(db)
+        for line in order.lines {
+            try LineRecord(
+                orderId: order.id,
+                productId: line.productId,
+                name: line.name,
+                unitPrice: line.unitPrice,
+                quantity: line.quantity,
+                reservationId: line.reservationId,
+                lineTotal: line.lineTotal
+            ).insert(db)
+        }
+        try appendHistory(db, orderID: order.id, status: order.status, by: actorID, note: nil, now: order.createdAt)
+    }
+
+    /// Moves the order from `from` to `to` only if it is still `from` (a conditional update); returns whether it moved.
+    static func setStatus(_ db: Database, orderID: String, from: OrderStatus, to: OrderStatus, now: Date) throws -> Bool {
+        try Record.filter(Record.Columns.id == orderID && Record.Columns.status == from.rawValue)
+            .updateAll(db, Record.Columns.status.set(to: to.rawValue), Record.Columns.updatedAt.set(to: now)) == 1
+    }
+
+    static func appendHistory(_ db: Database, orderID: String, status: OrderStatus, by actorID: String?, note: String?, now: Date) throws {
+        try HistoryRecord(id: nil, orderId: orderID, status: status, changedBy: actorID, note: note, createdAt: now).insert(db)
+    }
+
+    /// The order's timeline, oldest first.
+    static func history(_ db: Database, orderID: String) throws -> [OrderStatusChange] {
+        try HistoryRecord.filter(HistoryRecord.Columns.orderId == orderID)
+            .order(HistoryRecord.Columns.createdAt, HistoryRecord.Columns.id)
+            .fetchAll(db)
+            .map { OrderStatusChange(status: $0.status, note: $0.note, at: $0.createdAt) }
+    }
+}
