@@ -189,8 +189,6 @@ def test_toasts_stay_small_at_the_bottom_of_a_phone_and_speak_english(browser, s
     page.context.close()
 
 
-@pytest.mark.xfail(reason="unfinished: the intercepted reconnect shows no Last-Event-ID header; not yet known whether Chromium omits it "
-                          "or Playwright's route hides it", strict=False)
 def test_notifications_catch_up_with_last_event_id_after_a_network_drop(browser, shop):
     page = open_page(browser, shop.base_url)
     register(page, "reconnect@example.vn")
@@ -200,8 +198,8 @@ def test_notifications_catch_up_with_last_event_id_after_a_network_drop(browser,
     page.wait_for_selector(f".toast >> text=Đã nhận đơn {order['code']}")  # the stream's cursor is this event's id
     expect(page.locator("#bell-count")).to_have_text("1")
 
-    held = []
-    page.route("**/api/v1/notifications/stream", lambda route: held.append(route))
+    held, released = [], []
+    page.route("**/api/v1/notifications/stream*", lambda route: route.continue_() if released else held.append(route))
     shop.stop()  # the connection drops; the browser tries again on its own
     shop.start()
     for _ in range(150):
@@ -209,12 +207,16 @@ def test_notifications_catch_up_with_last_event_id_after_a_network_drop(browser,
             break
         page.wait_for_timeout(100)
     assert held, "the browser did not reconnect the stream"
-    assert held[0].request.headers.get("last-event-id"), "the reconnect did not say what it had seen"
+    # Playwright's route never shows `Last-Event-ID` (Chromium adds it below the layer Playwright sees; a plain
+    # Python SSE server does receive it), so the proof is what the page shows once the held reconnect goes on:
+    # the missed notification replayed once, whether Chromium reconnected itself (with the header) or the page
+    # opened a new stream after a refused one (with `?after=` its cursor).
     admin = admin_session(shop)
     assert admin.patch(shop.url(f"/api/v1/admin/orders/{order['id']}/status"), json={"status": "confirmed"}).status_code == 200
-    page.unroute("**/api/v1/notifications/stream")
+    released.append(True)
     for route in held:  # back online: the stream replays what happened meanwhile
         route.continue_()
+    page.unroute("**/api/v1/notifications/stream*")
     expect(page.locator("#bell-count")).to_have_text("2")
     confirmed = page.locator(f".toast >> text=Đơn {order['code']} đã xác nhận")
     expect(confirmed).to_have_count(1)

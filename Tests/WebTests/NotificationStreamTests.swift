@@ -45,7 +45,7 @@ import Testing
             #expect(response.headers[.cacheControl] == "no-cache")
             #expect(response.headers[HTTPField.Name("X-Accel-Buffering")!] == "no")
             let body = String(buffer: response.body)
-            #expect(body.hasPrefix("retry: 5000\n: connected\n\nevent: unread\ndata: {\"count\":0}\n\n"))
+            #expect(body.hasPrefix("retry: 5000\n: connected\n\nid: 0\nevent: unread\ndata: {\"count\":0}\n\n"))
             #expect(body.contains("id: 1\nevent: notification\ndata: {"))
             #expect(body.contains("Đơn hàng đã giao"))
             #expect(!body.contains("Rolled back"))
@@ -92,6 +92,80 @@ import Testing
             let body = String(buffer: try await stream.value.body)
             #expect(body.components(separatedBy: "event: resync").count == 2)
             #expect(!body.contains("event: notification"))
+        }
+    }
+
+    /// A tab that has seen no notification still gets a cursor: the opening count carries the newest id it covers.
+    @Test func theOpeningUnreadCountCarriesTheNewestNotificationIDAsTheCursor() async throws {
+        let shop = try ShopFixture()
+        try await shop.app.test(.live) { client in
+            let browser = Browser(client)
+            let user = try userID(try await browser.register())
+            let ids = try await notify(shop, user, count: 2)
+            let stream = Task { try await browser.send(.get, "/api/v1/notifications/stream") }
+            try await eventually("the stream subscribed") { shop.hub.subscriberCount == 1 }
+            shop.hub.disconnect(user: user)
+            let body = String(buffer: try await stream.value.body)
+            #expect(body.contains("id: \(ids[1])\nevent: unread\ndata: {\"count\":2}\n\n"))
+            #expect(!body.contains("event: notification"))
+        }
+    }
+
+    /// A stream the page opens again itself (the old one was closed for good) cannot set `Last-Event-ID`, so it
+    /// passes its cursor as `?after=`; the header, which the browser's own reconnect sends, wins over it.
+    @Test func aReopenedStreamResumesAfterItsCursorAndTheHeaderWins() async throws {
+        let shop = try ShopFixture()
+        try await shop.app.test(.live) { client in
+            let browser = Browser(client)
+            let user = try userID(try await browser.register())
+            let ids = try await notify(shop, user, count: 3)
+            let reopened = Task { try await browser.send(.get, "/api/v1/notifications/stream?after=\(ids[0])") }
+            try await eventually("the stream subscribed") { shop.hub.subscriberCount == 1 }
+            shop.hub.disconnect(user: user)
+            let body = String(buffer: try await reopened.value.body)
+            #expect(!body.contains("id: \(ids[0])\nevent: notification"))
+            #expect(body.contains("id: \(ids[1])\nevent: notification") && body.contains("id: \(ids[2])\nevent: notification"))
+            #expect(body.contains("id: \(ids[2])\nevent: unread\ndata: {\"count\":3}"))
+
+            let reconnected = Task {
+                try await browser.send(
+                    .get,
+                    "/api/v1/notifications/stream?after=\(ids[0])",
+                    headers: [HTTPField.Name("Last-Event-ID")!: String(ids[1])]
+                )
+            }
+            try await eventually("the stream subscribed") { shop.hub.subscriberCount == 1 }
+            shop.hub.disconnect(user: user)
+            let resumed = String(buffer: try await reconnected.value.body)
+            #expect(!resumed.contains("id: \(ids[1])\nevent: notification"))
+            #expect(resumed.contains("id: \(ids[2])\nevent: notification"))
+        }
+    }
+
+    @Test(arguments: ["-1", "abc", "1.5", "99999999999999999999"])
+    func aCursorThatIsNotANonNegativeIDIsRefusedWithTheEnvelope(after: String) async throws {
+        let shop = try ShopFixture()
+        try await shop.app.test(.live) { client in
+            let browser = Browser(client)
+            let user = try userID(try await browser.register())
+            let answer = Task { try await browser.send(.get, "/api/v1/notifications/stream?after=\(after)") }
+            // Before the check existed the stream opened and stayed open: end it so the test fails instead of hanging.
+            let closer = Task {
+                try await eventually("the stream subscribed") { shop.hub.subscriberCount == 1 }
+                shop.hub.disconnect(user: user)
+            }
+            let response = try await answer.value
+            closer.cancel()
+            #expect(response.status == .badRequest)
+            let error = try #require(try response.json()["error"] as? [String: Any])
+            #expect(error["code"] as? String == "validation_failed")
+            #expect((error["fields"] as? [String: String])?["after"] != nil)
+        }
+    }
+
+    private func notify(_ shop: ShopFixture, _ user: String, count: Int) async throws -> [Int64] {
+        try await shop.database.writer.write { db in
+            try (1...count).map { try shop.notifications.notify(db, userID: user, NotificationDraft(type: "t", title: "N\($0)", body: "b")).id }
         }
     }
 

@@ -101,20 +101,25 @@ function showUnread(count) {
 
 /**
  * One stream per tab. The browser reconnects by itself after a network drop and sends `Last-Event-ID`, so
- * the server replays what was missed; when the stream is closed for good (an expired session), the session
- * is renewed through a normal API call and a new stream opened.
+ * the server replays what was missed; when the stream is closed for good (an expired session, or a reconnect
+ * answered with an error while the server restarts), the session is renewed through a normal API call and a
+ * new stream opened from the cursor seen so far (`?after=`: a new EventSource never sends `Last-Event-ID`).
+ * The opening `unread` event carries the newest id it covers, so even a tab that saw no notification has one.
  */
-function listen() {
-  const stream = new EventSource("/api/v1/notifications/stream");
+function listen(after = "") {
+  const stream = new EventSource(`/api/v1/notifications/stream${after ? `?after=${encodeURIComponent(after)}` : ""}`);
   let dropped = false;
-  let cursor = "";
+  let cursor = after;
   stream.addEventListener("open", () => {
     // Without a notification seen yet there is no Last-Event-ID to replay from: the opening `unread` count
     // fixes the bell, and the list page reloads itself.
     if (dropped && !cursor) window.dispatchEvent(new CustomEvent("klelite:notification", { detail: null }));
     dropped = false;
   });
-  stream.addEventListener("unread", (event) => showUnread(JSON.parse(event.data).count));
+  stream.addEventListener("unread", (event) => {
+    if (event.lastEventId) cursor = event.lastEventId;
+    showUnread(JSON.parse(event.data).count);
+  });
   stream.addEventListener("notification", (event) => {
     cursor = event.lastEventId;
     const note = JSON.parse(event.data);
@@ -131,7 +136,7 @@ function listen() {
     dropped = true;
     if (stream.readyState !== EventSource.CLOSED) return;
     setTimeout(async () => {
-      if (await api("GET", "/notifications/unread-count").catch(() => null)) listen();
+      if (await api("GET", "/notifications/unread-count").catch(() => null)) listen(cursor);
     }, 3000);
   });
   window.addEventListener("pagehide", () => stream.close(), { once: true });

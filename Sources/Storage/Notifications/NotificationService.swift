@@ -137,13 +137,25 @@ public final class NotificationService: Sendable {
     /// What a reconnecting stream missed after `lastEventID`: the notifications, oldest first, or nil when
     /// more than ``replayLimit`` were missed (the client should reload instead).
     public func missed(userID: String, after lastEventID: Int64) async throws -> [UserNotification]? {
+        try await database.read { db in try self.missed(db, userID: userID, after: lastEventID) }
+    }
+
+    private func missed(_ db: Database, userID: String, after lastEventID: Int64) throws -> [UserNotification]? {
+        let missed = try UserNotification.fetchAll(
+            db,
+            sql: "SELECT * FROM notification WHERE userId = ? AND id > ? ORDER BY id LIMIT ?",
+            arguments: [userID, lastEventID, replayLimit + 1]
+        )
+        return missed.count > replayLimit ? nil : missed
+    }
+
+    /// What a stream opens with, read in one snapshot: what was missed after `cursor` (nil when more than
+    /// ``replayLimit``), the unread count, and the newest notification id all of that covers (0 for none).
+    public func streamOpening(userID: String, after cursor: Int64?) async throws -> StreamOpening {
         try await database.read { db in
-            let missed = try UserNotification.fetchAll(
-                db,
-                sql: "SELECT * FROM notification WHERE userId = ? AND id > ? ORDER BY id LIMIT ?",
-                arguments: [userID, lastEventID, self.replayLimit + 1]
-            )
-            return missed.count > self.replayLimit ? nil : missed
+            let missed = try cursor.map { try self.missed(db, userID: userID, after: $0) } ?? []
+            let newest = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM notification WHERE userId = ?", arguments: [userID]) ?? 0
+            return StreamOpening(missed: missed, unread: try Self.unreadCount(db, userID: userID), newestID: newest)
         }
     }
 
@@ -155,4 +167,13 @@ public final class NotificationService: Sendable {
             db.afterNextTransaction { _ in hub.publish(.unreadCount(unread), to: userID) }
         }
     }
+}
+
+/// The first events of a user's notification stream, from one snapshot.
+public struct StreamOpening: Sendable {
+    /// The notifications after the client's cursor, oldest first; nil when too many were missed (resync).
+    public let missed: [UserNotification]?
+    public let unread: Int
+    /// The newest notification id the count covers: the client's cursor from here on.
+    public let newestID: Int64
 }

@@ -90,28 +90,27 @@ struct NotificationsController<Context: AppRequestContextProtocol> {
         return .noContent
     }
 
-    /// The live stream: with `Last-Event-ID`, what was missed is replayed first (or one `resync` event when
-    /// too much was missed); then an `unread` count; then every new notification and count as it commits.
+    /// The live stream: from a cursor (`Last-Event-ID`, or `?after=` for a stream the page opened again itself),
+    /// what was missed is replayed first (or one `resync` event when too much was missed); then an `unread`
+    /// count whose `id:` is the newest notification it covers, so every client holds a cursor; then every new
+    /// notification and count as it commits.
     @Sendable func live(_ request: Request, context: Context) async throws -> Response {
         let identity = try context.requireIdentity()
+        let cursor = try Self.cursor(request)
         let slot = try stream.takeSlot(for: context.clientAddress)
         let userID = identity.user.id
-        // Subscribe before reading the replay, so nothing committed in between is lost; duplicates are skipped.
+        // Subscribe before reading the opening, so nothing committed in between is lost; duplicates are skipped.
         let events = hub.subscribe(userID: userID, sessionID: identity.sessionID)
+        let snapshot = try await notifications.streamOpening(userID: userID, after: cursor)
         var opening: [ServerSentEvent] = []
-        var lastSent: Int64 = 0
-        if let header = request.headers[.lastEventID], let lastEventID = Int64(header) {
-            lastSent = lastEventID
-            if let missed = try await notifications.missed(userID: userID, after: lastEventID) {
-                opening += missed.map(Self.event(for:))
-                lastSent = missed.last?.id ?? lastEventID
-            } else {
-                opening.append(ServerSentEvent(id: nil, event: "resync", data: "{}"))
-                lastSent = .max
-            }
+        switch snapshot.missed {
+        case .some(let missed): opening += missed.map(Self.event(for:))
+        case .none: opening.append(ServerSentEvent(id: nil, event: "resync", data: "{}"))
         }
-        opening.append(Self.event(unread: try await notifications.unreadCount(userID: userID)))
-        let replayedUpTo = lastSent == .max ? 0 : lastSent
+        opening.append(Self.event(unread: snapshot.unread, cursor: snapshot.newestID))
+        // With a cursor, everything up to the snapshot's newest id was replayed (or resynced); without one, a
+        // notification that committed while the stream opened is still shown once.
+        let replayedUpTo = cursor == nil ? 0 : snapshot.newestID
         let live = AsyncStream<ServerSentEvent> { continuation in
             let forward = Task {
                 for await event in events {
@@ -149,8 +148,19 @@ struct NotificationsController<Context: AppRequestContextProtocol> {
         ServerSentEvent(id: String(notification.id), event: "notification", json: NotificationResponse(notification))
     }
 
-    static func event(unread count: Int) -> ServerSentEvent {
-        ServerSentEvent(id: nil, event: "unread", data: #"{"count":\#(count)}"#)
+    static func event(unread count: Int, cursor: Int64? = nil) -> ServerSentEvent {
+        ServerSentEvent(id: cursor.map(String.init), event: "unread", data: #"{"count":\#(count)}"#)
+    }
+
+    /// Where a stream resumes: the browser's own reconnect sends `Last-Event-ID` (it wins, being newer than the
+    /// URL it reuses); a stream the page opens again itself passes `?after=` (a non-negative id, else 400).
+    static func cursor(_ request: Request) throws -> Int64? {
+        if let header = request.headers[.lastEventID], let lastEventID = Int64(header) { return lastEventID }
+        guard let raw = request.textQuery("after") else { return nil }
+        guard let after = Int64(raw), after >= 0 else {
+            throw AppError.validation("after must be a notification id.", fields: ["after": "must be a whole number, 0 or more"])
+        }
+        return after
     }
 
     static func id(_ context: Context) throws -> Int64 {
