@@ -55,7 +55,7 @@ public final class FlashSaleService: Sendable {
         self.writer = ReservationWriter(database: database)
         self.tierOf = tierOf
         self.jobs = jobs
-        database.onCommittedChange(of: ["flashSale", "flashSaleItem"]) { [saleGates] in saleGates.forget() }
+        saleGates.forget(onCommittedChangeOf: ["flashSale", "flashSaleItem"], in: database)
     }
 
     // MARK: - Ledger
