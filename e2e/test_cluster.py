@@ -162,7 +162,7 @@ def wait_for(what: str, condition, timeout=20.0):
         try:
             if condition():
                 return
-        except requests.RequestException:
+        except (requests.RequestException, KeyError):  # KeyError: a 503 stock_unavailable answer has no items yet
             pass
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for: {what}")

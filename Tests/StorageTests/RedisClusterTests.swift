@@ -96,19 +96,6 @@ private func withTwoBuses(_ client: RedisClient, _ body: (RedisEventBus, RedisEv
         }
     }
 
-    @Test func aRepairNeverOverwritesAnItemThatMovedSinceItWasRead() async throws {
-        let key = SaleItemKey(saleID: "sale", productID: "cake")
-        let truth = StockItemState(key: key, quantity: 10, perUserLimit: 5, held: 0, confirmed: 0, perUser: [:])
-        try await withRedisClient { (client, _) async throws in
-            let ledger = RedisStockLedger(client: client, namespace: "test:stock")
-            try await ledger.load([truth])
-            let before = try #require(try await ledger.snapshot(key))
-            #expect(try await ledger.reserve(key, userID: "a", quantity: 1) == .taken)  // a reservation in between
-            #expect(try await ledger.repair(truth, expected: before) == false)
-            #expect(try await ledger.level(key)?.held == 1)
-        }
-    }
-
     @Test func aNotificationPublishedOnOneInstanceReachesAStreamOnAnother() async throws {
         try await withRedisClient { (client, _) async throws in
             try await withTwoBuses(client) { first, second in

@@ -9,10 +9,12 @@ import Synchronization
 /// - Start-up and Redis restarts: when Redis has not been loaded (its `loaded` marker is missing: first start, or it
 ///   restarted empty), the instance that takes the start-up lock (`SET NX PX`) rebuilds it from SQLite; the others
 ///   wait for the marker. Reservations meanwhile answer 503 (``RedisStockLedger`` refuses while unloaded).
-/// - Every `interval`: each item of a scheduled or active sale is compared with SQLite. An item that differs is
-///   repaired only if it differs the same way on two passes in a row (a reservation between its ledger step and its
-///   row's commit differs for a moment, and must not be undone), and only if Redis did not move meanwhile (the
-///   repair is one guarded script). Counts are logged and exported as `klelite_stock_reconcile_*` metrics.
+/// - Every `interval`: each item of a scheduled or active sale is compared with SQLite. When an item differs the same
+///   way on two passes in a row (a reservation between its ledger step and its row's commit differs for a moment), the
+///   ledger is reloaded from SQLite by ``FlashSaleService/rebuildLedger()``: it moves to the next ``StockLedgerEpoch``
+///   in the transaction that reads the rows, so a take still in flight — counted by Redis, not by the rows read — can
+///   never commit afterwards (its caller gets 503) and its compensating release is ignored. A repair therefore never
+///   frees a unit that a committed reservation holds. Counts are logged and exported as `klelite_stock_reconcile_*`.
 public final class StockReconciler: Service, Sendable {
     /// What one comparison pass found.
     public struct Report: Sendable, Equatable {
@@ -79,23 +81,23 @@ public final class StockReconciler: Service, Sendable {
         let states = try await sales.database.read { db in try FlashSaleService.itemStates(db, saleID: nil) }
         var report = Report()
         var seen: [SaleItemKey: RedisItemSnapshot?] = [:]
+        var settled: [SaleItemKey] = []
         let previous = suspects.withLock { $0 }
         for state in states {
             report.checked += 1
             let snapshot = try await ledger.snapshot(state.key)
             if let snapshot, snapshot.matches(state) { continue }
             report.drifted += 1
-            guard let before = previous[state.key], before == snapshot else {
-                seen[state.key] = .some(snapshot)
-                continue
-            }
-            if let snapshot {
-                if try await ledger.repair(state, expected: snapshot) { report.repaired += 1 }  // else it moved: compare again
+            if let before = previous[state.key], before == snapshot {
+                settled.append(state.key)
             } else {
-                try await ledger.insertMissing([state])
-                report.repaired += 1
+                seen[state.key] = .some(snapshot)
             }
-            sales.stockChanges.changed(saleID: state.key.saleID)
+        }
+        if !settled.isEmpty {
+            try await sales.rebuildLedger()
+            report.repaired = settled.count
+            for saleID in Set(settled.map(\.saleID)) { sales.stockChanges.changed(saleID: saleID) }
         }
         suspects.withLock { $0 = seen }
         Gauge(label: "klelite_stock_reconcile_drift_items").record(report.drifted)
