@@ -20,7 +20,13 @@ final class InterleavingLedger: StockLedger {
 
     func take(_ key: SaleItemKey, userID: String, quantity: Int) async throws -> StockTake {
         let take = try await base.take(key, userID: userID, quantity: quantity)
-        if take.decision == .taken, let body = hook.withLock({ hook in defer { hook = nil }; return hook }) { try await body() }
+        if take.decision == .taken,
+            let body = hook.withLock({ hook in
+                defer { hook = nil }; return hook
+            })
+        {
+            try await body()
+        }
         return take
     }
 
