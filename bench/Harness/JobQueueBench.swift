@@ -64,16 +64,27 @@ struct JobQueueBench {
             name: "jobs_claim_complete_per_s", value: Double(drained) / drainElapsed, unit: "jobs/s",
             detail: "JobWorkers, 2 loops, no-op handler: \(drained) of \(bulk) jobs claimed and completed in \(String(format: "%.2f", drainElapsed)) s"
         ).emit()
-        // Let the loops finish what they claimed, so the queue is idle for the latency samples.
-        while drained < bulk, watch.elapsed < seconds * 3, await iterator.next() != nil { drained += 1 }
+        running.cancel()
+        _ = try? await running.value
 
-        // 4. Enqueue → handler start at idle, one job at a time.
+        // 4. Enqueue → handler start at idle, one job at a time, on a queue of its own that nothing else fills
+        //    (the drain above may leave a backlog, whose start times would read as negative delays).
+        let (idleStarts, idleContinuation) = AsyncStream.makeStream(of: ContinuousClock.Instant.self)
+        let idleWorkers = JobWorkers(
+            queue: queue,
+            handlers: [NoopJobHandler(started: idleContinuation)],
+            queues: [.init(name: "bench-idle", concurrency: 2)],
+            logger: logger
+        )
+        let idleRunning = Task { try await idleWorkers.run() }
+        let idleRequest = try JobRequest(queue: "bench-idle", kind: NoopJobHandler.kind, payload: ["n": 1])
+        var idleIterator = idleStarts.makeAsyncIterator()
         var samples: [Double] = []
         watch = Stopwatch()
         while samples.count < latencySamples, watch.elapsed < seconds {
             let sent = ContinuousClock.now
-            try await queue.enqueue(request)
-            guard let started = await iterator.next() else { break }
+            try await queue.enqueue(idleRequest)
+            guard let started = await idleIterator.next() else { break }
             let delay = started - sent
             samples.append(Double(delay.components.seconds) * 1000 + Double(delay.components.attoseconds) / 1e15)
         }
@@ -81,7 +92,7 @@ struct JobQueueBench {
             name: "jobs_enqueue_to_start_p99_ms", value: percentile(samples, 0.99), unit: "ms",
             detail: "\(samples.count) jobs one at a time into an idle queue; p50 \(String(format: "%.2f", percentile(samples, 0.5))) ms"
         ).emit()
-        running.cancel()
+        idleRunning.cancel()
     }
 }
 

@@ -51,8 +51,11 @@ public final class JobQueue: Sendable {
     /// used, nothing is added and the existing job's id is returned.
     @discardableResult
     func enqueue(_ db: Database, _ request: JobRequest) throws -> Int64 {
-        let now = clock.now()
-        let stamp = now.databaseValue
+        try enqueue(db, request, stamp: clock.now().databaseValue)
+    }
+
+    /// The same, with the moment already in its stored form (a bulk enqueue formats it once per transaction).
+    func enqueue(_ db: Database, _ request: JobRequest, stamp: DatabaseValue) throws -> Int64 {
         if let key = request.idempotencyKey,
             let existing = try Int64.fetchOne(
                 db.cachedStatement(sql: "SELECT id FROM job WHERE kind = ? AND idempotencyKey = ?"), arguments: [request.kind, key])
@@ -100,7 +103,8 @@ public final class JobQueue: Sendable {
     /// Adds several jobs in one transaction of their own (all or none); answers their ids in order.
     @discardableResult
     public func enqueue(_ requests: [JobRequest]) async throws -> [Int64] {
-        try await database.write { db in try requests.map { try self.enqueue(db, $0) } }
+        let stamp = clock.now().databaseValue
+        return try await database.write { db in try requests.map { try self.enqueue(db, $0, stamp: stamp) } }
     }
 
     func signal(for queue: String) -> WakeSignal {
