@@ -69,7 +69,7 @@ public final class AccountService: Sendable {
         self.clock = clock
         self.settings = settings
         self.logger = logger
-        database.onCommittedChange(of: ["user", "session"], ignoringInserts: true) { [openSessions] in openSessions.forget() }
+        openSessions.forget(onCommittedChangeOf: ["user", "session"], ignoringInserts: true, in: database)
     }
 
     /// Creates a customer account and queues its welcome email, in one transaction.
