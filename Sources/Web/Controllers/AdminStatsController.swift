@@ -32,6 +32,6 @@ struct AdminStatsController<Context: AppRequestContextProtocol> {
             continuation.finish()
         }
         continuation.onTermination = { _ in reader.cancel() }
-        return stream.response(holding: slot, opening: [opening], live: events)
+        return stream.response(to: request, holding: slot, opening: [opening], live: events)
     }
 }
