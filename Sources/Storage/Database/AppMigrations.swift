@@ -18,6 +18,7 @@ enum AppMigrations {
         migrator.registerMigration("v11_loyalty_redeemed_lots", migrate: PointsStore.v11RedeemedLots)
         migrator.registerMigration("v11_orders_refund_pending", migrate: OrderSchema.v11RefundPending)
         migrator.registerMigration("v11_reservations_outlive_items", migrate: FlashSaleSchema.v11ReservationsOutliveItems)
+        migrator.registerMigration("v12-storefront-product-description-en", migrate: CatalogSchema.v12DescriptionEn)
         return migrator
     }
 

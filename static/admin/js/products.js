@@ -74,7 +74,9 @@ async function editor(root, product) {
     field("Khối lượng (g)", input("weightGrams", { type: "number", min: 1, step: 1, value: value("weightGrams") })),
     field("Thẻ", input("tags", { value: (product?.tags ?? []).join(", ") }), "Cách nhau bằng dấu phẩy."),
     field("Dị ứng", input("allergens", { value: (product?.allergens ?? []).join(", ") }), "Cách nhau bằng dấu phẩy."),
-    el("div", { className: "wide" }, field("Mô tả", el("textarea", { name: "description", rows: 4, value: value("description") }))),
+    el("div", { className: "wide" }, field("Mô tả (tiếng Việt)", el("textarea", { name: "description", rows: 4, value: value("description") }))),
+    el("div", { className: "wide" }, field("Mô tả (tiếng Anh)", el("textarea", { name: "descriptionEn", rows: 4, lang: "en", value: value("descriptionEn") }),
+      "Khách chọn tiếng Anh thấy mô tả này; để trống thì thấy mô tả tiếng Việt.")),
     el("div", { className: "wide" }, field("Thành phần", el("textarea", { name: "ingredients", rows: 2, value: value("ingredients") }))),
     el("label", { className: "field check" }, el("input", { type: "checkbox", name: "isActive", checked: product ? product.isActive : true }), "Đang bán (hiện trên cửa hàng)"),
     el("div", { className: "actions wide" }, el("button", { type: "submit", textContent: product ? "Lưu" : "Tạo sản phẩm" }),
@@ -93,6 +95,7 @@ async function editor(root, product) {
       tags: list_(data.get("tags")),
       allergens: list_(data.get("allergens")),
       description: data.get("description"),
+      descriptionEn: data.get("descriptionEn"),
       ingredients: data.get("ingredients"),
       isActive: data.get("isActive") === "on",
     };
