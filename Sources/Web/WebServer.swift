@@ -51,6 +51,7 @@ public func buildRouter(_ shop: Shop, settings: WebSettings, logger: Logger) -> 
     let ops = OpsController<AppRequestContext>(
         database: shop.database,
         metricsText: settings.metricsText,
+        redisReachable: shop.redisReachable,
         openAPI: { embeddedSpec ?? FileManager.default.contents(atPath: openAPIPath).map { ByteBuffer(bytes: $0) } },
         metricsAccess: MetricsAccess(open: settings.metricsOpen, token: settings.metricsToken, authentication: authentication)
     )

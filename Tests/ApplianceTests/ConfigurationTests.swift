@@ -67,13 +67,20 @@ import Testing
         }
     }
 
-    /// Cluster mode does not exist yet: asking for it stops start-up instead of running a second, separate ledger.
-    @Test func redisStockBackendIsAStartUpErrorUntilClusterModeExists() throws {
+    /// Cluster mode is a real backend now: it starts with a readable `REDIS_URL`, and a bad one stops start-up naming the key.
+    @Test func redisStockBackendReadsRedisURLAndRefusesABadOne() throws {
+        let configuration = try ApplianceConfiguration.resolve(
+            flags: [:],
+            environment: ["STOCK_BACKEND": "redis", "REDIS_URL": "redis://:secret@127.0.0.1:6390/2", "RECONCILE_INTERVAL_SECONDS": "5"],
+            file: emptyFile
+        )
+        #expect(configuration.stockBackend == .redis)
+        #expect(configuration.redis.port == 6390 && configuration.redis.database == 2 && configuration.redis.password == "secret")
+        #expect(configuration.reconcileIntervalSeconds == 5)
         #expect {
-            try ApplianceConfiguration.resolve(flags: [:], environment: ["STOCK_BACKEND": "redis"], file: emptyFile)
+            try ApplianceConfiguration.resolve(flags: [:], environment: ["STOCK_BACKEND": "redis", "REDIS_URL": "rediss://x:1"], file: emptyFile)
         } throws: { error in
-            let message = (error as? ConfigurationError)?.message ?? ""
-            return message.hasPrefix("STOCK_BACKEND=\"redis\" (from the environment) is not valid") && message.contains("cluster mode")
+            ((error as? ConfigurationError)?.message ?? "").hasPrefix("REDIS_URL=")
         }
     }
 

@@ -23,6 +23,7 @@ private func failingApp() -> some ApplicationProtocol {
     router.get("/slow-down") { _, _ -> String in throw AppError(.rateLimited, "Slow down.", retryAfter: 42) }
     router.get("/invalid") { _, _ -> String in throw AppError.validation("Bad.", fields: ["email": "is required"]) }
     router.get("/boom") { _, _ -> String in throw Boom() }
+    router.get("/redis-down") { _, _ -> String in throw RedisError.unavailable }
     router.post("/echo") { request, context -> String in try await request.decode(as: Echo.self, context: context).name }
     return Application(router: router)
 }
@@ -32,6 +33,16 @@ private func envelope(_ response: TestResponse) throws -> ErrorEnvelope {
 }
 
 @Suite struct ErrorMiddlewareTests {
+    /// Cluster mode with Redis unreachable: a 503 the client can retry, never a 500 and never a local fallback.
+    @Test func redisBeingUnreachableIsA503StockUnavailableWithRetryAfter() async throws {
+        try await failingApp().test(.router) { client in
+            let response = try await client.execute(uri: "/redis-down", method: .get)
+            #expect(response.status == .serviceUnavailable)
+            #expect(response.headers[.retryAfter] == "2")
+            #expect(try envelope(response).error.code == "stock_unavailable")
+        }
+    }
+
     @Test func domainErrorsKeepTheirCodeAndGetTheirStatus() async throws {
         try await failingApp().test(.router) { client in
             let soldOut = try await client.execute(uri: "/sold-out", method: .get)

@@ -14,6 +14,10 @@ import Darwin
 /// stale lock behind. The file holds the holder's PID, for the message the next process prints. Most CLI commands
 /// (`migrate`, `backup`, …) never take it: they may run beside a live server. The full `seed-demo` does, because
 /// it walks a clock of its own through the sales it creates.
+///
+/// With `STOCK_BACKEND=redis` the instances share the stock in Redis, so each takes the lock *shared*
+/// (`LOCK_SH`): any number of cluster instances serve one folder together, while a memory-mode server (exclusive)
+/// cannot start beside them, nor they beside it.
 final class DataDirectoryLock: Sendable {
     /// Why the lock could not be taken; renders as the one line `serve` prints before exiting.
     struct Busy: Error, Equatable, CustomStringConvertible {
@@ -51,6 +55,7 @@ final class DataDirectoryLock: Sendable {
     static func acquire(
         directory: String,
         wait: Duration = .zero,
+        shared: Bool = false,
         pollInterval: Duration = .milliseconds(50),
         onWait: (Int32?) -> Void = { _ in }
     ) async throws -> DataDirectoryLock {
@@ -61,8 +66,8 @@ final class DataDirectoryLock: Sendable {
         let deadline = ContinuousClock.now.advanced(by: wait)
         var announced = false
         while true {
-            if flock(descriptor, LOCK_EX | LOCK_NB) == 0 {
-                writePID(descriptor)
+            if flock(descriptor, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) == 0 {
+                if !shared { writePID(descriptor) }  // shared holders are many; the file names the exclusive one
                 return DataDirectoryLock(path: path, descriptor: descriptor)
             }
             let error = errno

@@ -20,7 +20,8 @@ struct Serve: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
-        // One seller per data folder: held until the process exits (the kernel lets go even after kill -9).
+        // One seller per data folder (memory mode), or any number of cluster instances sharing it (redis mode, a shared
+        // lock): held until the process exits (the kernel lets go even after kill -9).
         let lock = try await claimDataDirectory(configuration, logger: logger)
         defer { lock.release() }
         let database = try AppDatabase.open(directory: configuration.dataDirectory)
@@ -57,7 +58,8 @@ struct Serve: AsyncParsableCommand {
         do {
             return try await DataDirectoryLock.acquire(
                 directory: configuration.dataDirectory,
-                wait: .seconds(configuration.dataDirLockWaitSeconds)
+                wait: .seconds(configuration.dataDirLockWaitSeconds),
+                shared: configuration.stockBackend == .redis
             ) { holder in
                 logger.notice(
                     "DATA_DIR is held by another klelite serve; waiting for it to stop",

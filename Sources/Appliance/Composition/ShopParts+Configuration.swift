@@ -5,39 +5,23 @@ import Storage
 /// The composition root's one place that picks each swap-in from the configuration.
 extension ShopParts {
     /// The parts `STOCK_BACKEND`, `MAIL_TRANSPORT` and `PAYMENT_PROVIDER` name, over this database and clock.
-    static func configured(_ configuration: ApplianceConfiguration, database: AppDatabase, clock: any AppClock, logger: Logger) throws -> ShopParts {
-        ShopParts(
-            database: database,
-            clock: clock,
-            ledger: try makeLedger(configuration),
-            rateLimiter: try makeRateLimiter(configuration, clock: clock),
-            hub: try makeHub(configuration),
-            mailer: makeMailer(configuration, clock: clock, logger: logger),
-            paymentProvider: makePaymentProvider(configuration)
-        )
-    }
-
-    /// `STOCK_BACKEND=memory`: this process's own counters, rebuilt from SQLite at start-up.
-    static func makeLedger(_ configuration: ApplianceConfiguration) throws -> any StockLedger {
+    ///
+    /// - `memory`: the ledger, the rate limiter and the hub live in this process (one seller per `DATA_DIR`).
+    /// - `redis`: they live in Redis (`REDIS_URL`, ``ClusterParts``), shared by every instance on this `DATA_DIR`.
+    static func configured(_ configuration: ApplianceConfiguration, database: AppDatabase, clock: any AppClock, logger: Logger) -> ShopParts {
+        let mailer = makeMailer(configuration, clock: clock, logger: logger)
+        let provider = makePaymentProvider(configuration)
         switch configuration.stockBackend {
-        case .memory: InMemoryStockLedger()
-        case .redis: throw noClusterMode(configuration)
-        }
-    }
-
-    /// Attempts are counted in this process (`STOCK_BACKEND=memory`).
-    static func makeRateLimiter(_ configuration: ApplianceConfiguration, clock: any AppClock) throws -> any RateLimiter {
-        switch configuration.stockBackend {
-        case .memory: InMemoryRateLimiter(clock: clock)
-        case .redis: throw noClusterMode(configuration)
-        }
-    }
-
-    /// Live notifications reach the streams open on this process (`STOCK_BACKEND=memory`).
-    static func makeHub(_ configuration: ApplianceConfiguration) throws -> any NotificationHub {
-        switch configuration.stockBackend {
-        case .memory: InProcessNotificationHub()
-        case .redis: throw noClusterMode(configuration)
+        case .memory:
+            return .embedded(database: database, clock: clock, mailer: mailer, paymentProvider: provider)
+        case .redis:
+            let cluster = ClusterParts(
+                redis: configuration.redis,
+                clock: clock,
+                reconcileInterval: TimeInterval(configuration.reconcileIntervalSeconds),
+                logger: logger
+            )
+            return .clustered(database: database, clock: clock, cluster: cluster, mailer: mailer, paymentProvider: provider)
         }
     }
 
@@ -74,11 +58,6 @@ extension ShopParts {
         case .simulated: SimulatedPaymentProvider(publicBaseURL: configuration.publicBaseURL)
         }
     }
-
-    /// Cluster mode's parts do not exist in this build (the configuration already refuses the setting).
-    private static func noClusterMode(_ configuration: ApplianceConfiguration) -> ConfigurationError {
-        .invalid(.stockBackend, value: configuration.stockBackend.rawValue, source: "configuration", expected: "memory (this build has no cluster mode yet)")
-    }
 }
 
 extension ShopSettings {
@@ -103,7 +82,7 @@ extension Shop {
     init(configuration: ApplianceConfiguration, database: AppDatabase, clock: any AppClock, paymentWebhookSecret: String, logger: Logger) throws {
         self.init(
             settings: ShopSettings(configuration, paymentWebhookSecret: paymentWebhookSecret),
-            parts: try .configured(configuration, database: database, clock: clock, logger: logger),
+            parts: .configured(configuration, database: database, clock: clock, logger: logger),
             logger: logger
         )
     }

@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import Logging
+import Storage
 import Web
 
 /// The appliance's settings, resolved and validated once at start-up.
@@ -32,6 +33,10 @@ struct ApplianceConfiguration: Sendable {
     var bcryptCost: Int
     var stockBackend: StockBackend
     var redisURL: String
+    /// `REDIS_URL` read (checked at start-up even in memory mode, so a typo is found before it matters).
+    var redis: RedisConfiguration
+    /// Seconds between two comparisons of the Redis ledger with SQLite (cluster mode).
+    var reconcileIntervalSeconds: Int
     var mailTransport: MailTransport
     var smtpHost: String
     var smtpPort: Int
@@ -137,16 +142,13 @@ struct ApplianceConfiguration: Sendable {
         jwtSecret = try values.optionalSecret(.jwtSecret, minimumBytes: 32)
         bcryptCost = try values.integer(.bcryptCost, in: 4...16)
         stockBackend = try values.choice(.stockBackend)
-        // A setting this build cannot honour is a start-up error, never silently ignored.
-        guard stockBackend == .memory else {
-            throw .invalid(
-                .stockBackend,
-                value: stockBackend.rawValue,
-                source: values.source(ConfigurationKey.stockBackend.name),
-                expected: "memory (this build has no cluster mode yet, so several instances sharing Redis cannot run)"
-            )
+        redisURL = try values.string(.redisURL, expected: "a redis://host:port URL") { (try? RedisConfiguration(url: $0)) != nil }
+        do {
+            redis = try RedisConfiguration(url: redisURL)
+        } catch {
+            throw .invalid(.redisURL, value: redisURL, source: values.source(ConfigurationKey.redisURL.name), expected: "a redis://host:port URL")
         }
-        redisURL = try values.string(.redisURL, expected: "a redis://host:port URL") { $0.hasPrefix("redis://") }
+        reconcileIntervalSeconds = try values.integer(.reconcileIntervalSeconds, in: 1...3600)
         mailTransport = try values.choice(.mailTransport)
         smtpHost = try values.string(.smtpHost, expected: "a host name or IP address") { !$0.isEmpty }
         smtpPort = try values.integer(.smtpPort, in: 1...65535)

@@ -27,6 +27,7 @@ struct ConfigurationKey: Sendable, Hashable {
     static let bcryptCost = Self("BCRYPT_COST", default: "12")
     static let stockBackend = Self("STOCK_BACKEND", default: "memory")
     static let redisURL = Self("REDIS_URL", default: "redis://127.0.0.1:6379")
+    static let reconcileIntervalSeconds = Self("RECONCILE_INTERVAL_SECONDS", default: "60")
     static let mailTransport = Self("MAIL_TRANSPORT", default: "file")
     static let smtpHost = Self("SMTP_HOST", default: "127.0.0.1")
     static let smtpPort = Self("SMTP_PORT", default: "25")
@@ -53,7 +54,7 @@ struct ConfigurationKey: Sendable, Hashable {
 
     static let all: [ConfigurationKey] = [
         httpHost, httpPort, dataDir, staticDir, publicURL, tlsCert, tlsKey, corsOrigins, maxBodyBytes,
-        jwtSecret, bcryptCost, stockBackend, redisURL, mailTransport, smtpHost, smtpPort, smtpUser,
+        jwtSecret, bcryptCost, stockBackend, redisURL, reconcileIntervalSeconds, mailTransport, smtpHost, smtpPort, smtpUser,
         smtpPassword, smtpStartTLS, smtpCAFile, mailFrom, paymentWebhookSecret, paymentProvider, reservationTTLSeconds,
         reserveRatePerMinute, authRatePerMinute, freeShippingThreshold, shippingFee, currency, logLevel,
         trustedProxies, metricsToken, guestCartsPerHour,

@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Secrets the appliance needs whether or not the operator configured them.
 struct Secrets: Sendable, Equatable {
     var jwtSecret: String
@@ -17,7 +21,19 @@ struct SecretStore: Sendable {
 
     /// Returns the configured secrets, filling the unconfigured ones from the file, generating
     /// (and saving) any that the file does not hold yet.
+    ///
+    /// Cluster instances sharing `DATA_DIR` may start at the same moment: the read-generate-write runs under an
+    /// exclusive `flock` on `secrets.lock`, so the second reads what the first wrote instead of keeping its own
+    /// (its access tokens would be refused by every other instance).
     func resolve(configuredJWT: String?, configuredWebhook: String?) throws -> Secrets {
+        let directory = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let lock = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard lock >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path + ".lock"]) }
+        defer { close(lock) }  // closing the descriptor releases the flock
+        while flock(lock, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path + ".lock"]) }
+        }
         var stored = try read()
         let jwt = stored["JWT_SECRET"] ?? Self.generate()
         let webhook = stored["PAYMENT_WEBHOOK_SECRET"] ?? Self.generate()

@@ -72,9 +72,12 @@ public final class AccountService: Sendable {
         self.clock = clock
         self.settings = settings
         self.logger = logger
-        database.onCommittedChange(of: ["user", "session"], ignoringInserts: true, updatesOf: ["session": ["id", "userId", "revokedAt"]]) {
-            [openSessions] in openSessions.forget()
-        }
+        openSessions.forget(
+            onCommittedChangeOf: ["user", "session"],
+            ignoringInserts: true,
+            updatesOf: ["session": ["id", "userId", "revokedAt"]],
+            in: database
+        )
     }
 
     /// Creates a customer account and queues its welcome email, in one transaction.

@@ -10,7 +10,7 @@ public final class CatalogVersion: Sendable {
     private let memo = CommitScopedCache<Int, Int>(maxCount: 1)
 
     init(database: AppDatabase) {
-        database.onCommittedChange(of: Self.tables) { [memo] in memo.forget() }
+        memo.forget(onCommittedChangeOf: Self.tables, in: database)
     }
 
     /// Forgets the counter: the next read asks SQLite. Call when another instance says the catalogue changed.

@@ -14,6 +14,17 @@ public final class AppDatabase: Sendable {
     public let path: String?
     /// Called when another process committed (see ``onCommittedChange(of:ignoringInserts:_:)``).
     let externalChangeListeners = Mutex<[@Sendable () -> Void]>([])
+    /// Cluster mode: other instances write this file and this process hears of their commits only by polling, so the
+    /// in-memory copies (``CommitScopedCache``) are not kept at all; every read asks SQLite.
+    private let copiesOff = Atomic<Bool>(false)
+
+    /// Stops every ``CommitScopedCache`` over this database from keeping values (cluster mode: several writers).
+    public func keepNoCopies() {
+        copiesOff.store(true, ordering: .relaxed)
+    }
+
+    /// Whether in-memory copies of rows may be kept (false once ``keepNoCopies()`` was called).
+    var keepsCopies: Bool { !copiesOff.load(ordering: .relaxed) }
 
     /// Wraps an opened writer and brings its schema up to date.
     init(_ writer: any DatabaseWriter, path: String?) throws {

@@ -13,6 +13,8 @@ final class CommitScopedCache<Key: Hashable & Sendable, Value: Sendable>: Sendab
     }
 
     private let state = Mutex(State())
+    /// The database whose commits forget the values; one that keeps no copies (cluster mode) turns the cache off.
+    private let database = Mutex<AppDatabase?>(nil)
     let maxCount: Int
 
     init(maxCount: Int) {
@@ -21,6 +23,7 @@ final class CommitScopedCache<Key: Hashable & Sendable, Value: Sendable>: Sendab
 
     /// The kept value of `key`, or the one `load` reads (kept unless a commit came in between).
     func value(for key: Key, load: () async throws -> Value?) async throws -> Value? {
+        if database.withLock({ $0 })?.keepsCopies == false { return try await load() }
         let (kept, generation) = state.withLock { ($0.values[key], $0.generation) }
         if let kept { return kept }
         guard let loaded = try await load() else { return nil }
@@ -30,6 +33,19 @@ final class CommitScopedCache<Key: Hashable & Sendable, Value: Sendable>: Sendab
             state.values[key] = loaded
         }
         return loaded
+    }
+
+    /// Forgets every value after each commit that changed one of `tables` in `database` (here or in another process;
+    /// `updatesOf` narrows a table to updates of those columns, see ``CommittedChangeObserver``);
+    /// keeps none at all while `database` keeps no copies.
+    func forget(
+        onCommittedChangeOf tables: Set<String>,
+        ignoringInserts: Bool = false,
+        updatesOf: [String: Set<String>] = [:],
+        in database: AppDatabase
+    ) {
+        self.database.withLock { $0 = database }
+        database.onCommittedChange(of: tables, ignoringInserts: ignoringInserts, updatesOf: updatesOf) { [self] in forget() }
     }
 
     /// Drops every kept value, and any read in flight from being kept.

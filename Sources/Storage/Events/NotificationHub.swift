@@ -74,6 +74,12 @@ public final class InProcessNotificationHub: NotificationHub {
         for subscriber in targets { subscriber.continuation.finish() }
     }
 
+    /// Ends every open stream; clients reconnect with `Last-Event-ID` and get what they missed from SQLite.
+    public func disconnectAll() {
+        let targets = subscribers.withLock { $0.values.flatMap { Array($0.values) } }
+        for subscriber in targets { subscriber.continuation.finish() }
+    }
+
     public var subscriberCount: Int {
         subscribers.withLock { $0.values.reduce(0) { $0 + $1.count } }
     }

@@ -4,7 +4,8 @@ import GRDB
 extension FlashSaleService {
     /// Reserves units of a sale item. Checks, in order: the sale is active (or open early to the user's
     /// tier), the quantity is at least 1, the user's rate limit, then the per-user limit and the stock in
-    /// one atomic ledger step. The reservation row is then written; if that fails the ledger step is undone.
+    /// one atomic ledger step. The reservation row is then written; if that fails the ledger step is undone. A row
+    /// taken on a ledger that was reloaded from SQLite before it committed is refused (``StockLedgerEpoch``).
     public func reserve(by identity: Identity, saleID: String, productID: String, quantity: Int) async throws -> Reservation {
         let now = clock.now()
         let userID = identity.user.id
@@ -22,7 +23,8 @@ extension FlashSaleService {
             throw AppError(.rateLimited, "Too many reservation attempts. Try again in \(retryAfter) seconds.", retryAfter: retryAfter)
         }
         let key = SaleItemKey(saleID: sale, productID: productID)
-        switch try await ledger.reserve(key, userID: userID, quantity: quantity) {
+        let take = try await ledger.take(key, userID: userID, quantity: quantity)
+        switch take.decision {
         case .taken: break
         case .limitExceeded: throw AppError(.limitExceeded, "You have reached the limit for this item in this sale.")
         case .soldOut: throw AppError(.soldOut, "Sold out.")
@@ -43,9 +45,9 @@ extension FlashSaleService {
             updatedAt: now
         )
         do {
-            try await writer.insert(reservation)
+            try await writer.insert(reservation, epoch: take.epoch)
         } catch {
-            try? await ledger.release(key, userID: userID, quantity: quantity)
+            try? await ledger.undo(take, key, userID: userID, quantity: quantity)
             throw error
         }
         wake.notify()

@@ -55,16 +55,18 @@ public final class FlashSaleService: Sendable {
         self.writer = ReservationWriter(database: database)
         self.tierOf = tierOf
         self.jobs = jobs
-        database.onCommittedChange(of: ["flashSale", "flashSaleItem"]) { [saleGates] in saleGates.forget() }
+        saleGates.forget(onCommittedChangeOf: ["flashSale", "flashSaleItem"], in: database)
     }
 
     // MARK: - Ledger
 
     /// Loads the ledger from SQLite: per item of every scheduled or active sale, the quantity less what is
-    /// held (reserved or ordered) and confirmed, and per user what they hold or bought. Run before serving.
+    /// held (reserved or ordered) and confirmed, and per user what they hold or bought. Run before serving, and in
+    /// cluster mode whenever Redis must be overwritten from SQLite: the read and the move to the next
+    /// ``StockLedgerEpoch`` are one write transaction, so a take the read did not count can never commit after it.
     public func rebuildLedger() async throws {
-        let states = try await database.read { db in try Self.itemStates(db, saleID: nil) }
-        try await ledger.load(states)
+        let (epoch, states) = try await database.write { db in (try StockLedgerEpoch.next(db), try Self.itemStates(db, saleID: nil)) }
+        try await ledger.load(states, epoch: epoch)
     }
 
     static func itemStates(_ db: Database, saleID: String?) throws -> [StockItemState] {

@@ -10,6 +10,8 @@ import Synchronization
 final class ReservationWriter: Sendable {
     private struct Pending {
         let reservation: Reservation
+        /// The ledger epoch the units were taken under (nil: a ledger that is never reloaded under a running sale).
+        let epoch: Int?
         let continuation: CheckedContinuation<Void, any Error>
     }
 
@@ -29,11 +31,12 @@ final class ReservationWriter: Sendable {
     /// Transactions committed so far (for tests of the batching).
     var commitCount: Int { state.withLock { $0.commits } }
 
-    /// Returns once the row is committed, or throws why it could not be.
-    func insert(_ reservation: Reservation) async throws {
+    /// Returns once the row is committed, or throws why it could not be: 503 `stock_unavailable` when the ledger was
+    /// reloaded from SQLite since the units were taken under `epoch` (``StockLedgerEpoch``).
+    func insert(_ reservation: Reservation, epoch: Int? = nil) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let startFlushing = state.withLock { state -> Bool in
-                state.pending.append(Pending(reservation: reservation, continuation: continuation))
+                state.pending.append(Pending(reservation: reservation, epoch: epoch, continuation: continuation))
                 guard !state.flushing else { return false }
                 state.flushing = true
                 return true
@@ -51,16 +54,16 @@ final class ReservationWriter: Sendable {
                 return batch
             }
             guard !batch.isEmpty else { return }
-            let rows = batch.map(\.reservation)
+            let rows = batch.map { ($0.reservation, $0.epoch) }
             do {
-                try await database.write { db in for row in rows { try ReservationStore.insertIfSaleOpen(db, row) } }
+                try await database.write { db in for (row, epoch) in rows { try Self.insert(db, row, epoch: epoch) } }
                 state.withLock { $0.commits += 1 }
                 for pending in batch { pending.continuation.resume() }
             } catch {
                 for pending in batch {
-                    let row = pending.reservation
+                    let (row, epoch) = (pending.reservation, pending.epoch)
                     do {
-                        try await database.write { db in try ReservationStore.insertIfSaleOpen(db, row) }
+                        try await database.write { db in try Self.insert(db, row, epoch: epoch) }
                         state.withLock { $0.commits += 1 }
                         pending.continuation.resume()
                     } catch {
@@ -69,5 +72,13 @@ final class ReservationWriter: Sendable {
                 }
             }
         }
+    }
+
+    /// Inserts one row, unless its units were taken on a ledger that has been reloaded from SQLite since.
+    private static func insert(_ db: Database, _ reservation: Reservation, epoch: Int?) throws {
+        if let epoch, try StockLedgerEpoch.current(db) != epoch {
+            throw AppError(.stockUnavailable, "Flash-sale stock was being reloaded. Try again in a moment.", retryAfter: 1)
+        }
+        try ReservationStore.insertIfSaleOpen(db, reservation)
     }
 }

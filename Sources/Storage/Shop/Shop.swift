@@ -25,6 +25,8 @@ public struct Shop: Sendable {
     public let stats: AdminStatsService
     /// The job queue's workers: `email`, `notifications` (broadcast fan-out) and `maintenance`.
     public let workers: JobWorkers
+    /// Cluster mode: the Redis parts, and the reconciler that keeps Redis' ledger loaded from SQLite and repairs drift.
+    private let cluster: (parts: ClusterParts, reconciler: StockReconciler)?
     private let logger: Logger
 
     public init(settings: ShopSettings, parts: ShopParts, logger: Logger = Logger(label: "klelite")) {
@@ -59,6 +61,20 @@ public struct Shop: Sendable {
             tierOf: { try await loyalty.tier(userID: $0).rawValue }
         )
         externalSales = ExternalSaleSync(sales: flashSales)
+        if let redisParts = parts.cluster {
+            database.keepNoCopies()  // other instances write the same file: every read asks SQLite
+            redisParts.connect(flashSales.stockChanges)
+            let reconciler = StockReconciler(
+                sales: flashSales,
+                ledger: redisParts.ledger,
+                clock: clock,
+                interval: redisParts.reconcileInterval,
+                logger: logger
+            )
+            cluster = (redisParts, reconciler)
+        } else {
+            cluster = nil
+        }
         carts = CartService(database: database, clock: clock)
         vouchers = VoucherService(database: database, clock: clock)
         orders = OrderService(
@@ -118,18 +134,41 @@ public struct Shop: Sendable {
 
     /// Start-up work, done before the first request and before the background services start: the stock ledger
     /// is rebuilt from the committed reservations, and the daily maintenance jobs are scheduled.
+    ///
+    /// In cluster mode only the instance that takes Redis' start-up lock rebuilds it (the others wait for it); if
+    /// Redis is down the shop starts anyway — reservations answer 503 until the reconciler finds Redis back and loads it.
     public func prepare() async throws {
-        try await flashSales.rebuildLedger()
+        if let reconciler = cluster?.reconciler {
+            do {
+                try await reconciler.ensureLoaded()
+            } catch let error as RedisError {
+                logger.warning(
+                    "Redis is unavailable at start-up; flash-sale reservations answer 503 until it is back",
+                    metadata: ["error": "\(error)"]
+                )
+            }
+        } else {
+            try await flashSales.rebuildLedger()
+        }
         try await PointsExpiryJobHandler.schedule(jobs, after: clock.now())
         try await PruningJobHandler.schedule(jobs, after: clock.now())
     }
 
     /// The long-running work beside the HTTP server: the job workers, the flash-sale clock (sale boundaries and
-    /// reservation expiry), and the watcher that absorbs sales other processes wrote.
+    /// reservation expiry), the watcher that absorbs sales other processes wrote, and in cluster mode the event
+    /// channel's subscriber and the stock reconciler.
     public var backgroundServices: [any Service] {
         let externalChanges = ExternalChangeWatcher(database: database, clock: clock, logger: logger) {
             [externalSales] in try await externalSales.absorb()
         }
-        return [workers, FlashSaleClock(sales: flashSales, logger: logger), externalChanges]
+        let services: [any Service] = [workers, FlashSaleClock(sales: flashSales, logger: logger), externalChanges]
+        guard let cluster else { return services }
+        return services + [cluster.parts.bus, cluster.reconciler]
+    }
+
+    /// For `/readyz` in cluster mode: whether Redis answers `PING`; nil when the shop runs without Redis.
+    public var redisReachable: (@Sendable () async -> Bool)? {
+        guard let client = cluster?.parts.client else { return nil }
+        return { await client.isReachable() }
     }
 }

@@ -15,6 +15,8 @@ public struct ShopParts: Sendable {
     public var mailer: any Mailer
     /// The online payment gateway; nil takes cash on delivery only.
     public var paymentProvider: (any PaymentProvider)?
+    /// Cluster mode: the Redis parts behind the ledger, limiter and hub above (``ClusterParts``); nil in one process.
+    public var cluster: ClusterParts?
 
     public init(
         database: AppDatabase,
@@ -23,7 +25,8 @@ public struct ShopParts: Sendable {
         rateLimiter: any RateLimiter,
         hub: any NotificationHub,
         mailer: any Mailer,
-        paymentProvider: (any PaymentProvider)?
+        paymentProvider: (any PaymentProvider)?,
+        cluster: ClusterParts? = nil
     ) {
         self.database = database
         self.clock = clock
@@ -32,6 +35,7 @@ public struct ShopParts: Sendable {
         self.hub = hub
         self.mailer = mailer
         self.paymentProvider = paymentProvider
+        self.cluster = cluster
     }
 
     /// The single-process parts: an in-memory ledger and rate limiter, and the in-process hub.

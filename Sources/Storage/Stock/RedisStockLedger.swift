@@ -12,9 +12,9 @@ import Metrics
 /// reservation rows stay the source of truth, and reconciliation repairs the counters from them.
 /// Redis being unreachable throws a ``RedisError``; the ledger never falls back to local counts.
 public final class RedisStockLedger: StockLedger {
-    private let client: RedisClient
-    private let namespace: String
-    private let logger: Logger
+    let client: RedisClient
+    let namespace: String
+    let logger: Logger
 
     public init(client: RedisClient, namespace: String = "klelite:stock", logger: Logger = Logger(label: "klelite.stock.redis")) {
         self.client = client
@@ -30,9 +30,15 @@ public final class RedisStockLedger: StockLedger {
         try await write(items, replacing: false)
     }
 
+    /// Also writes `items` with `epoch` stamped on the loaded marker, unless a load with a newer epoch came first.
+    public func load(_ items: [StockItemState], epoch: Int) async throws {
+        try await write(items, replacing: true, epoch: epoch)
+    }
+
+    /// Adds nothing while the ledger is not loaded: the coming load from SQLite writes every item.
     public func insertMissing(_ items: [StockItemState]) async throws {
         guard !items.isEmpty else { return }
-        _ = try await client.evaluate(RedisStockScripts.insertMissing, keys: ["\(namespace):items"], arguments: [try payload(items)])
+        _ = try await client.evaluate(RedisStockScripts.insertMissing, keys: ["\(namespace):items", loadedKey], arguments: [try payload(items)])
     }
 
     /// Also refused (false, nothing changed) when `quantity` is below the units already held plus confirmed.
@@ -65,20 +71,42 @@ public final class RedisStockLedger: StockLedger {
     }
 
     public func reserve(_ key: SaleItemKey, userID: String, quantity: Int) async throws -> StockDecision {
-        guard quantity > 0 else { return .unknownItem }
+        try await take(key, userID: userID, quantity: quantity).decision
+    }
+
+    /// Throws ``RedisError/unavailable`` while the ledger is not loaded (Redis came back empty, not rebuilt yet).
+    public func take(_ key: SaleItemKey, userID: String, quantity: Int) async throws -> StockTake {
+        guard quantity > 0 else { return StockTake(decision: .unknownItem) }
         let reply = try await client.evaluate(RedisStockScripts.reserve, keys: keys(key), arguments: [userID, String(quantity)])
         switch reply.string {
-        case "taken": return .taken
-        case "limit": return .limitExceeded
-        case "soldout": return .soldOut
-        case "unknown": return .unknownItem
+        case "limit": return StockTake(decision: .limitExceeded)
+        case "soldout": return StockTake(decision: .soldOut)
+        case "unknown": return StockTake(decision: .unknownItem)
+        case "unloaded": throw RedisError.unavailable
+        case let answer? where answer.hasPrefix("taken "):
+            guard let epoch = Int(answer.dropFirst("taken ".count)) else { throw RedisError.unexpectedReply("reserve answered \(reply)") }
+            return StockTake(decision: .taken, epoch: epoch)
         default: throw RedisError.unexpectedReply("reserve answered \(reply)")
         }
     }
 
     public func release(_ key: SaleItemKey, userID: String, quantity: Int) async throws {
+        try await release(key, userID: userID, quantity: quantity, epoch: nil)
+    }
+
+    public func undo(_ take: StockTake, _ key: SaleItemKey, userID: String, quantity: Int) async throws {
+        guard take.decision == .taken else { return }
+        try await release(key, userID: userID, quantity: quantity, epoch: take.epoch)
+    }
+
+    private func release(_ key: SaleItemKey, userID: String, quantity: Int, epoch: Int?) async throws {
         guard quantity > 0 else { return }
-        let reply = try await client.evaluate(RedisStockScripts.release, keys: keys(key), arguments: [userID, String(quantity)])
+        let arguments = [userID, String(quantity), epoch.map(String.init) ?? ""]
+        let reply = try await client.evaluate(RedisStockScripts.release, keys: keys(key), arguments: arguments)
+        if reply.string == "stale" {
+            logger.notice("a take from before the ledger was reloaded is not given back", metadata: ["item": "\(key)"])
+            return
+        }
         try check(reply, "release", key, quantity)
     }
 
@@ -94,8 +122,10 @@ public final class RedisStockLedger: StockLedger {
         try check(reply, "returnConfirmed", key, quantity)
     }
 
+    /// Throws ``RedisError/unavailable`` while the ledger is not loaded: its counters would not be the shop's.
     public func level(_ key: SaleItemKey) async throws -> StockLevel? {
-        let reply = try await client.send(["HMGET", itemKey(key), "quantity", "remaining", "confirmed"])
+        let reply = try await client.evaluate(RedisStockScripts.level, keys: keys(key), arguments: [])
+        if reply.string == "unloaded" { throw RedisError.unavailable }
         guard let fields = reply.array, fields.count == 3 else { throw RedisError.unexpectedReply("HMGET answered \(reply)") }
         guard let quantity = fields[0].int, let remaining = fields[1].int, let confirmed = fields[2].int else { return nil }
         return StockLevel(quantity: quantity, held: quantity - remaining - confirmed, confirmed: confirmed, remaining: remaining)
@@ -107,14 +137,25 @@ public final class RedisStockLedger: StockLedger {
         return reply.int ?? 0
     }
 
+    /// Set (atomically with the items) by every full ``load(_:)``; absent after Redis lost its data.
+    public var loadedKey: String { "\(namespace):loaded" }
+
+    /// Whether the ledger was loaded since Redis last started empty.
+    public func isLoaded() async throws -> Bool {
+        let reply = try await client.send(["EXISTS", loadedKey])
+        if case .error(let message) = reply { throw RedisError.server(message) }
+        return reply.int == 1
+    }
+
     /// The item's hash key: components are escaped so that an id holding `:` cannot collide with another key.
     func itemKey(_ key: SaleItemKey) -> String {
         "\(namespace):sale:\(Self.escape(key.saleID)):item:\(Self.escape(key.productID))"
     }
 
+    /// The item's hash, its users hash and the loaded marker (read by the scripts that check the epoch).
     private func keys(_ key: SaleItemKey) -> [String] {
         let item = itemKey(key)
-        return [item, item + ":users"]
+        return [item, item + ":users", loadedKey]
     }
 
     private static func escape(_ component: String) -> String {
@@ -154,12 +195,17 @@ public final class RedisStockLedger: StockLedger {
         }
     }
 
-    private func write(_ items: [StockItemState], replacing: Bool) async throws {
-        _ = try await client.evaluate(RedisStockScripts.load, keys: ["\(namespace):items"], arguments: [replacing ? "1" : "0", try payload(items)])
+    private func write(_ items: [StockItemState], replacing: Bool, epoch: Int? = nil) async throws {
+        let reply = try await client.evaluate(
+            RedisStockScripts.load,
+            keys: ["\(namespace):items", loadedKey],
+            arguments: [replacing ? "1" : "0", try payload(items), epoch.map(String.init) ?? ""]
+        )
+        if reply.int == -1 { logger.notice("a ledger load older than the one in Redis was skipped", metadata: ["epoch": "\(epoch ?? 0)"]) }
     }
 
     /// The JSON the load and insert scripts read.
-    private func payload(_ items: [StockItemState]) throws -> String {
+    func payload(_ items: [StockItemState]) throws -> String {
         let payload = items.map { state in
             let item = itemKey(state.key)
             return LoadItem(

@@ -5,13 +5,18 @@
 /// per-user hash (user id → units held or bought). `held` is never stored: it is `quantity − remaining − confirmed`.
 /// Guarded steps answer `refused` and change nothing instead of pushing a counter past its bound.
 enum RedisStockScripts {
-    /// ARGV: replace ("1" drops every item listed in the index `KEYS[1]` first), then a JSON array of
-    /// `{key, users, quantity, limit, remaining, confirmed, perUser: [[user, units], …]}`.
+    /// KEYS: the index, the loaded marker (it holds the ledger's epoch). ARGV: replace ("1" drops every item listed in
+    /// the index first and stamps the marker), a JSON array of `{key, users, quantity, limit, remaining, confirmed,
+    /// perUser: [[user, units], …]}`, then the epoch ('' keeps the marker's). A replacing load whose epoch is not newer
+    /// than the marker's changes nothing and answers -1: a newer load (read later from SQLite) is already in.
     static let load = RedisScript(
         """
         if ARGV[1] == '1' then
+          local current = redis.call('GET', KEYS[2])
+          if ARGV[3] ~= '' and current and tonumber(current) and tonumber(current) >= tonumber(ARGV[3]) then return -1 end
           for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do redis.call('DEL', key, key .. ':users') end
           redis.call('DEL', KEYS[1])
+          if ARGV[3] ~= '' then redis.call('SET', KEYS[2], ARGV[3]) else redis.call('SET', KEYS[2], current or '0') end
         end
         local items = cjson.decode(ARGV[2])
         for _, item in ipairs(items) do
@@ -27,9 +32,13 @@ enum RedisStockScripts {
         """
     )
 
-    /// ARGV: user, quantity. The per-user limit first, then the stock; both taken or neither.
+    /// KEYS[3]: the loaded marker. ARGV: user, quantity. The per-user limit first, then the stock; both taken or
+    /// neither. Answers 'taken <epoch>'; refuses ('unloaded') while the ledger is not loaded from SQLite (Redis came
+    /// back empty): units taken then would be overwritten by the load.
     static let reserve = RedisScript(
         """
+        local epoch = redis.call('GET', KEYS[3])
+        if not epoch then return 'unloaded' end
         local item = redis.call('HMGET', KEYS[1], 'limit', 'remaining')
         if not item[1] then return 'unknown' end
         local quantity = tonumber(ARGV[2])
@@ -38,14 +47,24 @@ enum RedisStockScripts {
         if tonumber(item[2]) < quantity then return 'soldout' end
         redis.call('HINCRBY', KEYS[1], 'remaining', -quantity)
         redis.call('HINCRBY', KEYS[2], ARGV[1], quantity)
-        return 'taken'
+        return 'taken ' .. epoch
         """
     )
 
-    /// ARGV: user, quantity. Gives held units back; refused if the item or the user holds fewer
-    /// (a second release of the same units, or a release after they were confirmed).
+    /// KEYS[3]: the loaded marker. The item's quantity, remaining and confirmed; 'unloaded' while the ledger is not loaded.
+    static let level = RedisScript(
+        """
+        if redis.call('EXISTS', KEYS[3]) == 0 then return 'unloaded' end
+        return redis.call('HMGET', KEYS[1], 'quantity', 'remaining', 'confirmed')
+        """
+    )
+
+    /// KEYS[3]: the loaded marker. ARGV: user, quantity, epoch ('' for any). Gives held units back; refused if the item
+    /// or the user holds fewer (a second release of the same units, or a release after they were confirmed); 'stale'
+    /// when the ledger was loaded under another epoch than the one given (the units were never counted by it).
     static let release = RedisScript(
         """
+        if ARGV[3] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[3] then return 'stale' end
         local item = redis.call('HMGET', KEYS[1], 'quantity', 'remaining', 'confirmed')
         if not item[1] then return 'unknown' end
         local quantity = tonumber(ARGV[2])
@@ -88,8 +107,10 @@ enum RedisStockScripts {
 
     /// KEYS[1]: the index. ARGV: the same JSON as ``load``. Writes only the items whose hash does not exist yet and
     /// adds them to the index; a known item (its counts possibly already taken by a reservation) is never touched.
+    /// Adds nothing to a ledger that is not loaded (KEYS[2], the marker, missing): the coming load writes every item.
     static let insertMissing = RedisScript(
         """
+        if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
         local items = cjson.decode(ARGV[1])
         local created = 0
         for _, item in ipairs(items) do

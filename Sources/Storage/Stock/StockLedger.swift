@@ -22,6 +22,18 @@ public enum StockDecision: Sendable, Equatable {
     case unknownItem
 }
 
+/// A reservation attempt's answer, with the epoch of the ledger it was taken on (``StockLedgerEpoch``; nil for a ledger
+/// that lives and dies with this process and is never overwritten under a running reservation).
+public struct StockTake: Sendable, Equatable {
+    public var decision: StockDecision
+    public var epoch: Int?
+
+    public init(decision: StockDecision, epoch: Int? = nil) {
+        self.decision = decision
+        self.epoch = epoch
+    }
+}
+
 /// Counters of one sale item: `held + confirmed + remaining == quantity` at every moment.
 public struct StockLevel: Sendable, Equatable {
     public var quantity: Int
@@ -91,4 +103,25 @@ public protocol StockLedger: Sendable {
     func level(_ key: SaleItemKey) async throws -> StockLevel?
     /// Units the user holds or bought of an item.
     func taken(_ key: SaleItemKey, userID: String) async throws -> Int
+    /// ``reserve(_:userID:quantity:)``, answering also the epoch the units were taken under.
+    func take(_ key: SaleItemKey, userID: String, quantity: Int) async throws -> StockTake
+    /// Gives back the units of a take whose reservation row did not commit; ignored by a ledger loaded (from SQLite)
+    /// since the take, which never counted them.
+    func undo(_ take: StockTake, _ key: SaleItemKey, userID: String, quantity: Int) async throws
+    /// ``load(_:)`` stamped with `epoch` (``StockLedgerEpoch/next(_:)``, read in the transaction that read `items`).
+    func load(_ items: [StockItemState], epoch: Int) async throws
+}
+
+extension StockLedger {
+    public func take(_ key: SaleItemKey, userID: String, quantity: Int) async throws -> StockTake {
+        StockTake(decision: try await reserve(key, userID: userID, quantity: quantity))
+    }
+
+    public func undo(_ take: StockTake, _ key: SaleItemKey, userID: String, quantity: Int) async throws {
+        try await release(key, userID: userID, quantity: quantity)
+    }
+
+    public func load(_ items: [StockItemState], epoch: Int) async throws {
+        try await load(items)
+    }
 }

@@ -16,6 +16,8 @@ public struct AppError: Error, Sendable, Equatable, CustomStringConvertible {
         case unsupportedMediaType = "unsupported_media_type"
         case unprocessable
         case unavailable
+        /// The shared stock ledger (Redis, in cluster mode) cannot be reached: try again after `Retry-After`.
+        case stockUnavailable = "stock_unavailable"
         case internalError = "internal_error"
     }
 

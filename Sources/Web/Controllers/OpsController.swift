@@ -6,6 +6,8 @@ import Storage
 struct OpsController<Context: AppRequestContextProtocol> {
     let database: AppDatabase
     let metricsText: @Sendable () -> String
+    /// Cluster mode only: whether Redis answers.
+    let redisReachable: (@Sendable () async -> Bool)?
     /// The bytes of `openapi.yaml` (built in, or read from `STATIC_DIR`'s parent in development).
     let openAPI: @Sendable () -> ByteBuffer?
     let metricsAccess: MetricsAccess<Context>
@@ -13,6 +15,9 @@ struct OpsController<Context: AppRequestContextProtocol> {
     struct Status: ResponseEncodable {
         let status: String
         let migrations: Int?
+        /// Cluster mode only: `up`, or `down` (the shop still browses, sells regular products and takes orders;
+        /// flash-sale reservations answer 503 `stock_unavailable` until Redis is back).
+        var redis: String? = nil
     }
 
     /// Mounted at `healthz`: the process answers.
@@ -44,7 +49,10 @@ struct OpsController<Context: AppRequestContextProtocol> {
     private func readiness() async throws -> Status {
         switch await database.readiness() {
         case .ready:
-            return Status(status: "ready", migrations: try? await database.appliedMigrationCount())
+            let migrations = try? await database.appliedMigrationCount()
+            guard let redisReachable else { return Status(status: "ready", migrations: migrations) }
+            let up = await redisReachable()
+            return Status(status: up ? "ready" : "degraded", migrations: migrations, redis: up ? "up" : "down")
         case .migrationsPending:
             throw AppError(.unavailable, "Database migrations have not been applied.")
         case .unreachable:

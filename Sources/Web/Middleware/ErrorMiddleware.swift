@@ -23,6 +23,10 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 context.logger.error("request failed", metadata: ["error": "\(error)"])
             }
             return Self.response(for: error, requestID: context.id)
+        } catch let error as RedisError {
+            // Cluster mode with Redis unreachable: refuse (never fall back to local counts) and say when to retry.
+            context.logger.warning("Redis unavailable", metadata: ["error": "\(error)"])
+            return Self.response(for: Self.stockUnavailable, requestID: context.id)
         } catch let error as any HTTPResponseError {
             return Self.response(for: Self.appError(from: error), requestID: context.id)
         } catch {
@@ -30,6 +34,11 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             let appError = AppError(.internalError, "Something went wrong on our side. Quote request id \(context.id) if it persists.")
             return Self.response(for: appError, requestID: context.id)
         }
+    }
+
+    /// What a request that needs the shared stock ledger gets while Redis is unreachable.
+    static var stockUnavailable: AppError {
+        AppError(.stockUnavailable, "Flash-sale stock is briefly unavailable. Try again in a moment.", retryAfter: 2)
     }
 
     /// The HTTP status for each domain error code.
@@ -44,7 +53,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case .payloadTooLarge: .contentTooLarge
         case .unsupportedMediaType: .unsupportedMediaType
         case .unprocessable: .unprocessableContent
-        case .unavailable: .serviceUnavailable
+        case .unavailable, .stockUnavailable: .serviceUnavailable
         case .internalError: .internalServerError
         }
     }

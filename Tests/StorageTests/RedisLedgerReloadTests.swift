@@ -1,0 +1,154 @@
+import Foundation
+import GRDB
+import TestSupport
+import Testing
+
+@testable import Storage
+
+/// One cluster instance whose Redis ledger runs an injected step between a take and its row's commit.
+private struct Instance {
+    let sales: FlashSaleService
+    let ledger: RedisStockLedger
+    let interleaving: InterleavingLedger
+    let reconciler: StockReconciler
+
+    init(_ fixture: FlashSaleFixture, _ client: RedisClient) {
+        ledger = RedisStockLedger(client: client, namespace: "test:stock")
+        interleaving = InterleavingLedger(ledger)
+        sales = FlashSaleService(
+            database: fixture.database,
+            clock: fixture.clock,
+            ledger: interleaving,
+            rateLimiter: InMemoryRateLimiter(clock: fixture.clock),
+            settings: .init(reservationTTL: 300, reservePerMinute: 1000)
+        )
+        reconciler = StockReconciler(sales: sales, ledger: ledger, clock: fixture.clock)
+    }
+}
+
+/// Units of `saleID` that SQLite says are held or sold.
+private func unitsInSQLite(_ fixture: FlashSaleFixture, _ saleID: String) async throws -> Int {
+    try await fixture.database.read { db in
+        try Int.fetchOne(
+            db,
+            sql: "SELECT COALESCE(SUM(quantity), 0) FROM reservation WHERE saleId = ? AND status IN ('reserved', 'ordered', 'confirmed')",
+            arguments: [saleID]
+        ) ?? 0
+    }
+}
+
+/// Reloading Redis from SQLite while a reservation is between its ledger step and its row's commit (Redis restarted,
+/// or a reconciliation repair) must never let both the reload and the late row count the same units as free.
+@Suite struct RedisLedgerReloadTests {
+    @Test func aSaleAbsorbedIntoARedisThatCameBackEmptyTakesNoUnitUntilTheLedgerIsReloaded() async throws {
+        let fixture = try FlashSaleFixture()
+        let sale = try await fixture.croissantSale(quantity: 2, limit: 1)
+        let product = sale.items[0].productId
+        let key = SaleItemKey(saleID: sale.id, productID: product)
+        let (lan, mai, binh) = (
+            try await fixture.catalog.customer(), try await fixture.catalog.customer("mai@example.vn"),
+            try await fixture.catalog.customer("binh@example.vn")
+        )
+        try await withRedisClient { (client, server) async throws in
+            let instance = Instance(fixture, client)
+            try await instance.reconciler.ensureLoaded()
+            _ = try await instance.sales.reserve(by: lan, saleID: sale.id, productID: product, quantity: 1)
+            server.kill()
+            try await server.restart()  // empty
+            try await eventually("the client reconnects") { await client.isReachable() }
+            // The external-change watcher catches up before the reconciler notices the empty Redis: it must not bring
+            // the item back (a unit taken on it would be lost by the coming reload from SQLite); it retries later.
+            await #expect(throws: RedisError.unavailable) { try await ExternalSaleSync(sales: instance.sales).absorb() }
+            instance.interleaving.afterNextTake { try await instance.reconciler.ensureLoaded() }
+            let early = await #expect(throws: (any Error).self) {
+                try await instance.sales.reserve(by: mai, saleID: sale.id, productID: product, quantity: 1)
+            }
+            #expect(early as? RedisError == .unavailable)
+            try await instance.reconciler.ensureLoaded()
+            _ = try await instance.sales.reserve(by: mai, saleID: sale.id, productID: product, quantity: 1)
+            let late = await #expect(throws: AppError.self) {
+                try await instance.sales.reserve(by: binh, saleID: sale.id, productID: product, quantity: 1)
+            }
+            #expect(late?.code == .soldOut)
+            #expect(try await unitsInSQLite(fixture, sale.id) == 2)
+            #expect(try await instance.ledger.level(key) == StockLevel(quantity: 2, held: 2, confirmed: 0, remaining: 0))
+        }
+    }
+
+    @Test func aTakeOnARedisThatRestartedAndWasReloadedBeforeItsRowCommittedIsRefused() async throws {
+        let fixture = try FlashSaleFixture()
+        let sale = try await fixture.croissantSale(quantity: 1, limit: 1)
+        let product = sale.items[0].productId
+        let key = SaleItemKey(saleID: sale.id, productID: product)
+        let (lan, mai) = (try await fixture.catalog.customer(), try await fixture.catalog.customer("mai@example.vn"))
+        try await withRedisClient { (client, server) async throws in
+            let instance = Instance(fixture, client)
+            try await instance.reconciler.ensureLoaded()
+            instance.interleaving.afterNextTake { () async throws in
+                server.kill()
+                try await server.restart()
+                try await eventually("the client reconnects") { await client.isReachable() }
+                #expect(try await instance.reconciler.ensureLoaded())  // reads SQLite: lan's row is not there yet
+            }
+            let refused = await #expect(throws: AppError.self) {
+                try await instance.sales.reserve(by: lan, saleID: sale.id, productID: product, quantity: 1)
+            }
+            #expect(refused?.code == .stockUnavailable && refused?.retryAfter != nil)
+            #expect(try await instance.ledger.level(key) == StockLevel(quantity: 1, held: 0, confirmed: 0, remaining: 1))
+            _ = try await instance.sales.reserve(by: mai, saleID: sale.id, productID: product, quantity: 1)
+            #expect(try await unitsInSQLite(fixture, sale.id) == 1)
+        }
+    }
+
+    @Test func aRepairNeverFreesAUnitWhoseRowIsStillInFlight() async throws {
+        let fixture = try FlashSaleFixture()
+        let sale = try await fixture.croissantSale(quantity: 1, limit: 1)
+        let product = sale.items[0].productId
+        let (lan, mai) = (try await fixture.catalog.customer(), try await fixture.catalog.customer("mai@example.vn"))
+        try await withRedisClient { (client, _) async throws in
+            let instance = Instance(fixture, client)
+            try await instance.reconciler.ensureLoaded()
+            instance.interleaving.afterNextTake { () async throws in
+                // Two passes see the same drift (Redis holds lan's unit, SQLite has no row yet): the second repairs.
+                #expect(try await instance.reconciler.reconcile().drifted == 1)
+                #expect(try await instance.reconciler.reconcile().repaired == 1)
+            }
+            let refused = await #expect(throws: AppError.self) {
+                try await instance.sales.reserve(by: lan, saleID: sale.id, productID: product, quantity: 1)
+            }
+            #expect(refused?.code == .stockUnavailable)
+            _ = try await instance.sales.reserve(by: mai, saleID: sale.id, productID: product, quantity: 1)
+            let late = await #expect(throws: AppError.self) {
+                try await instance.sales.reserve(by: lan, saleID: sale.id, productID: product, quantity: 1)
+            }
+            #expect(late?.code == .soldOut)
+            #expect(try await unitsInSQLite(fixture, sale.id) == 1)
+            #expect(try await instance.reconciler.reconcile().drifted == 0)
+        }
+    }
+
+    @Test func aCompensatingReleaseFromBeforeAReloadNeverFreesACommittedUnit() async throws {
+        let fixture = try FlashSaleFixture()
+        let sale = try await fixture.croissantSale(quantity: 2, limit: 2)
+        let product = sale.items[0].productId
+        let key = SaleItemKey(saleID: sale.id, productID: product)
+        let (lan, mai) = (try await fixture.catalog.customer(), try await fixture.catalog.customer("mai@example.vn"))
+        try await withRedisClient { (client, _) async throws in
+            let instance = Instance(fixture, client)
+            try await instance.reconciler.ensureLoaded()
+            _ = try await instance.sales.reserve(by: lan, saleID: sale.id, productID: product, quantity: 1)
+            // lan's second unit is taken; before its row commits the ledger is reloaded (it counts lan's first unit).
+            instance.interleaving.afterNextTake { try await instance.sales.rebuildLedger() }
+            let refused = await #expect(throws: AppError.self) {
+                try await instance.sales.reserve(by: lan, saleID: sale.id, productID: product, quantity: 1)
+            }
+            #expect(refused?.code == .stockUnavailable)
+            // Its compensating release names lan, who holds a unit in the reloaded ledger: it must not free that one.
+            #expect(try await instance.ledger.level(key) == StockLevel(quantity: 2, held: 1, confirmed: 0, remaining: 1))
+            #expect(try await instance.ledger.taken(key, userID: lan.user.id) == 1)
+            _ = try await instance.sales.reserve(by: mai, saleID: sale.id, productID: product, quantity: 1)
+            #expect(try await unitsInSQLite(fixture, sale.id) == 2)
+            #expect(try await instance.ledger.level(key)?.remaining == 0)
+        }
+    }
+}
