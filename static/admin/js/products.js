@@ -74,7 +74,9 @@ async function editor(root, product) {
     field(T("Khối lượng (g)"), input("weightGrams", { type: "number", min: 1, step: 1, value: value("weightGrams") })),
     field(T("Thẻ (nhãn)"), input("tags", { value: (product?.tags ?? []).join(", ") }), T("Cách nhau bằng dấu phẩy.")),
     field(T("Dị ứng"), input("allergens", { value: (product?.allergens ?? []).join(", ") }), T("Cách nhau bằng dấu phẩy.")),
-    el("div", { className: "wide" }, field(T("Mô tả"), el("textarea", { name: "description", rows: 4, value: value("description") }))),
+    el("div", { className: "wide" }, field(T("Mô tả (tiếng Việt)"), el("textarea", { name: "description", rows: 4, value: value("description") }))),
+    el("div", { className: "wide" }, field(T("Mô tả (tiếng Anh)"), el("textarea", { name: "descriptionEn", rows: 4, lang: "en", value: value("descriptionEn") }),
+      T("Khách chọn tiếng Anh thấy mô tả này; để trống thì thấy mô tả tiếng Việt."))),
     el("div", { className: "wide" }, field(T("Thành phần"), el("textarea", { name: "ingredients", rows: 2, value: value("ingredients") }))),
     el("label", { className: "field check" }, el("input", { type: "checkbox", name: "isActive", checked: product ? product.isActive : true }), T("Đang bán (hiện trên cửa hàng)")),
     el("div", { className: "actions wide" }, el("button", { type: "submit", textContent: product ? T("Lưu") : T("Tạo sản phẩm") }),
@@ -93,6 +95,7 @@ async function editor(root, product) {
       tags: list_(data.get("tags")),
       allergens: list_(data.get("allergens")),
       description: data.get("description"),
+      descriptionEn: data.get("descriptionEn"),
       ingredients: data.get("ingredients"),
       isActive: data.get("isActive") === "on",
     };
