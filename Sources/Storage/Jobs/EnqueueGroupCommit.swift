@@ -3,8 +3,8 @@ import Synchronization
 
 /// Group commit for enqueues that each want a transaction of their own: callers that arrive while a commit
 /// is being written wait for the next one, which then carries all of them. Each job is inserted in a
-/// savepoint of its own, so one caller's failure (a broken constraint) is that caller's alone; a failed
-/// commit fails every caller of that group. A caller's job is committed when its call returns, as before.
+/// savepoint of its own, so one caller's failure (a broken constraint) is that caller's alone; a failure that
+/// ends the whole transaction, or a failed commit, fails every caller of that group. A caller's job is committed when its call returns, as before.
 final class EnqueueGroupCommit: Sendable {
     private struct Waiting: Sendable {
         let request: JobRequest
@@ -17,6 +17,9 @@ final class EnqueueGroupCommit: Sendable {
     }
 
     private let state = Mutex(State())
+
+    /// How many callers wait for the next commit (for tests).
+    var waitingCount: Int { state.withLock { $0.waiting.count } }
 
     /// Enqueues `request` with the next group commit of `queue`.
     func enqueue(_ request: JobRequest, on queue: JobQueue) async throws -> Int64 {
@@ -44,8 +47,9 @@ final class EnqueueGroupCommit: Sendable {
             let requests = group.map(\.request)
             do {
                 let results = try await queue.database.write { db in
-                    requests.map { request in
-                        Result<Int64, any Error> {
+                    var results: [Result<Int64, any Error>] = []
+                    for request in requests {
+                        let result = Result<Int64, any Error> {
                             var id: Int64 = 0
                             try db.inSavepoint {
                                 id = try queue.enqueue(db, request)
@@ -53,7 +57,14 @@ final class EnqueueGroupCommit: Sendable {
                             }
                             return id
                         }
+                        // A failure that made SQLite roll back the whole transaction (SQLITE_FULL, IOERR, NOMEM, a
+                        // trigger's RAISE(ROLLBACK)) fails the group as one: a later savepoint would otherwise open
+                        // and commit a transaction of its own (GRDB 7 refuses that inside `write`; this does not
+                        // rely on it).
+                        if case .failure(let error) = result, !db.isInsideTransaction { throw error }
+                        results.append(result)
                     }
+                    return results
                 }
                 for (waiting, result) in zip(group, results) { waiting.continuation.resume(with: result) }
             } catch {

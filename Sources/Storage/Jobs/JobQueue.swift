@@ -31,7 +31,7 @@ public final class JobQueue: Sendable {
     private let signals = Mutex<[String: WakeSignal]>([:])
     /// The (connection, queue) pairs whose open transaction already has a wake-up hook.
     private let armed = Mutex<Set<WakeKey>>([])
-    private let groupCommit = EnqueueGroupCommit()
+    let groupCommit = EnqueueGroupCommit()
 
     public init(
         database: AppDatabase,
