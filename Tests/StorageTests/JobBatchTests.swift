@@ -64,47 +64,76 @@ import Testing
         #expect(try await queue.counts() == [.completed: 3])
     }
 
-    /// While a batch's first job runs long, the batch's waiting jobs keep their leases too: no other worker can
-    /// take them, and each runs once.
-    @Test func aBatchKeepsTheLeasesOfItsWaitingJobsSoNobodyElseRunsThem() async throws {
+    /// A slow handler holds back neither the completions of the batch's jobs that finished before it nor the
+    /// jobs waiting behind it: the finished ones are recorded while it runs, the unstarted ones go back to the
+    /// queue for other loops (their attempt not counted), and the slow job keeps its own lease.
+    @Test func aSlowHandlerInABatchRecordsEarlierCompletionsAndGivesBackTheJobsBehindIt() async throws {
         let (queue, clock) = try makeQueue()
-        let handler = GatedHandler()
-        let workers = JobWorkers(queue: queue, handlers: [handler], queues: [])
-        try await queue.enqueue((1...3).map { try JobRequest(queue: "q", kind: "gated", payload: Ping(n: $0)) })
-        let draining = Task { try await workers.drain(queue: "q") }
-        try await eventually("the first job started") { handler.started == 1 }
-        for step in 1...9 {  // three leases long
+        let gated = GatedHandler()
+        let fast = FastHandler()
+        let workers = JobWorkers(queue: queue, handlers: [gated, fast], queues: [])
+        let ids = try await queue.enqueue([
+            JobRequest(queue: "q", kind: "fast", payload: Ping(n: 1)),
+            JobRequest(queue: "q", kind: "gated", payload: Ping(n: 2)),
+            JobRequest(queue: "q", kind: "fast", payload: Ping(n: 3)),
+            JobRequest(queue: "q", kind: "fast", payload: Ping(n: 4)),
+        ])
+        let batch = try await queue.claim(queue: "q", limit: 4)
+        #expect(batch.compactMap(\.id) == ids)
+        let processing = Task { await workers.process(batch: batch) }
+        try await eventually("the slow job started") { gated.started == 1 }
+        try await eventually("the first job's completion is recorded while the slow one runs") {
+            try await stored(ids[0], in: queue)?.status == .completed
+        }
+        try await eventually("the jobs behind the slow one went back to the queue") {
+            try await queue.counts() == [.completed: 1, .running: 1, .queued: 2]
+        }
+        let taken = try await queue.claim(queue: "q", limit: 10)
+        #expect(taken.compactMap(\.id) == Array(ids[2...]) && taken.allSatisfy { $0.attempts == 1 })
+        for step in 1...3 {  // a whole lease long
             clock.advance(by: queue.settings.leaseDuration / 3)
             let expected = clock.now().addingTimeInterval(queue.settings.leaseDuration)
-            try await eventually("step \(step): every lease of the batch was renewed") {
-                let running = try await queue.list(status: .running, queue: "q", page: PageRequest()).items
-                return running.count == 3 && running.allSatisfy { $0.leaseExpiresAt == expected }
+            try await eventually("step \(step): the slow job's lease was renewed") {
+                try await stored(ids[1], in: queue)?.leaseExpiresAt == expected
             }
-            #expect(try await queue.claim(queue: "q") == nil)
         }
-        handler.open()
-        #expect(try await draining.value == 3)
-        #expect(handler.started == 3 && handler.finished == 3)
-        #expect(try await queue.counts() == [.completed: 3])
+        gated.open()
+        _ = await processing.value
+        #expect(fast.runs == 1 && gated.finished == 1)
+        #expect(try await queue.complete(taken.map { ($0, false) }) == Set(ids[2...]))
+        #expect(try await queue.counts() == [.completed: 4])
     }
 
-    /// Concurrent own-transaction enqueues share commits, but one caller's failure stays its own.
-    @Test func aFailingEnqueueInAGroupCommitFailsOnlyItsCaller() async throws {
-        let (queue, _) = try makeQueue()
+    /// A lease renewal that fails (a database error, not a lost claim) leaves the job running while its lease
+    /// lasts; once the lease has passed the job counts as lost: its handler is stopped and no outcome is
+    /// recorded, so the job's next claim runs it again (it is neither completed nor failed by the old run).
+    @Test func aJobWhoseLeaseRenewalsFailedUntilItExpiredIsStoppedAndLeftForItsNextClaim() async throws {
+        let (queue, clock) = try makeQueue()
+        let gated = GatedHandler()
+        let workers = JobWorkers(queue: queue, handlers: [gated], queues: [])
+        let id = try await queue.enqueue(JobRequest(queue: "q", kind: "gated", payload: Ping(n: 1)))
         try await queue.database.writer.write { db in
-            try db.execute(sql: "CREATE TEMP TRIGGER poison BEFORE INSERT ON job WHEN NEW.kind = 'poison' BEGIN SELECT RAISE(ABORT, 'poison'); END")
+            try db.execute(
+                sql: """
+                    CREATE TEMP TRIGGER renewals_fail BEFORE UPDATE OF leaseExpiresAt ON job
+                    WHEN OLD.status = 'running' AND NEW.status = 'running' BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END
+                    """)
         }
-        let outcomes = await withTaskGroup(of: Bool.self) { group in
-            for n in 0..<40 {
-                group.addTask {
-                    let kind = n % 10 == 3 ? "poison" : "k"
-                    return (try? await queue.enqueue(JobRequest(queue: "q", kind: kind, payload: Ping(n: n)))) != nil
-                }
-            }
-            return await group.reduce(into: [Bool]()) { $0.append($1) }
-        }
-        #expect(outcomes.filter { $0 }.count == 36 && outcomes.filter { !$0 }.count == 4)
-        #expect(try await queue.counts() == [.queued: 36])
+        let batch = try await queue.claim(queue: "q", limit: 1)
+        let processing = Task { await workers.process(batch: batch) }
+        try await eventually("the job started") { gated.started == 1 }
+        clock.advance(by: queue.settings.leaseDuration + 1)
+        try await eventually("the handler of the job whose lease passed was stopped") { gated.stopped == 1 }
+        _ = await processing.value
+        let left = try #require(try await stored(id, in: queue))
+        #expect(left.status == .running && left.attempts == 1 && left.leaseToken == batch.first?.leaseToken)
+        try await queue.database.writer.write { db in try db.execute(sql: "DROP TRIGGER renewals_fail") }
+        let again = try #require(try await queue.claim(queue: "q"))
+        #expect(again.id == id && again.attempts == 2)
+    }
+
+    private func stored(_ id: Int64, in queue: JobQueue) async throws -> Job? {
+        try await queue.database.read { db in try Job.fetchOne(db, sql: "SELECT * FROM job WHERE id = ?", arguments: [id]) }
     }
 
     /// One wake-up hook per transaction and queue: it fires after each commit, and a rolled-back transaction
@@ -139,4 +168,16 @@ import Testing
 /// Whether a waiting task was woken (an `Atomic` cannot be captured by an escaping closure itself).
 private final class WakeFlag: Sendable {
     let value = Atomic<Bool>(false)
+}
+
+/// A handler that returns at once and counts its runs.
+private final class FastHandler: JobHandler {
+    let kinds = ["fast"]
+    private let count = Mutex(0)
+
+    var runs: Int { count.withLock { $0 } }
+
+    func run(_ job: Job) async throws {
+        count.withLock { $0 += 1 }
+    }
 }

@@ -38,15 +38,22 @@ final class FlakyHandler: JobHandler {
 /// A handler that waits until the test lets it finish.
 final class GatedHandler: JobHandler {
     let kinds = ["gated"]
-    private let state = Mutex<(started: Int, finished: Int, open: Bool)>((0, 0, false))
+    private let state = Mutex<(started: Int, finished: Int, stopped: Int, open: Bool)>((0, 0, 0, false))
 
     var started: Int { state.withLock { $0.started } }
     var finished: Int { state.withLock { $0.finished } }
+    /// Runs that ended before the gate opened (their task was cancelled).
+    var stopped: Int { state.withLock { $0.stopped } }
     func open() { state.withLock { $0.open = true } }
 
     func run(_ job: Job) async throws {
         state.withLock { $0.started += 1 }
-        try await eventually("the test opens the gate", timeout: .seconds(120)) { state.withLock { $0.open } }
+        do {
+            try await eventually("the test opens the gate", timeout: .seconds(120)) { state.withLock { $0.open } }
+        } catch {
+            state.withLock { $0.stopped += 1 }
+            throw error
+        }
         state.withLock { $0.finished += 1 }
     }
 }

@@ -1,23 +1,50 @@
+import Foundation
 import Synchronization
 
 /// The jobs one work loop claimed together, from the claim until each is settled (completed, failed or given
 /// back). Their leases are renewed together; a job whose renewal failed is *lost* (its lease expired and
 /// another worker may run it): it is not started, and a handler running it is told to stop.
+///
+/// It also holds the loop's progress through the batch — the job running now and since when, and the
+/// successful runs whose completions wait to be recorded together — so that a timer task can record those
+/// completions and give back the unstarted jobs while one handler runs long.
 final class ClaimedBatch: Sendable {
+    /// A successful run whose completion is not recorded yet.
+    typealias Finished = (job: Job, scrubPayload: Bool)
+
+    /// What the timer task is to do now: record `finished`, give back `unstarted`.
+    struct Due: Sendable {
+        var finished: [Finished] = []
+        var unstarted: [Job] = []
+        /// The batch starts no more jobs: the timer has nothing left to do.
+        var stopped = false
+    }
+
     private struct State {
+        var order: [Job]
+        var next = 0
         var held: [Int64: Job]
+        /// When each held job's lease ends, as far as this worker knows.
+        var expiry: [Int64: Date]
         var lost: Set<Int64> = []
         var watchers: [Int64: CheckedContinuation<Void, Never>] = [:]
+        var runningSince: ContinuousClock.Instant?
+        var finished: [Finished] = []
+        var oldestFinished: ContinuousClock.Instant?
+        var gaveBack = false
     }
 
     private let state: Mutex<State>
 
     init(_ jobs: [Job]) {
         var held: [Int64: Job] = [:]
+        var expiry: [Int64: Date] = [:]
         for job in jobs {
-            if let id = job.id { held[id] = job }
+            guard let id = job.id else { continue }
+            held[id] = job
+            expiry[id] = job.leaseExpiresAt ?? .distantPast
         }
-        state = Mutex(State(held: held))
+        state = Mutex(State(order: jobs, held: held, expiry: expiry))
     }
 
     /// The jobs whose leases still need renewing.
@@ -25,17 +52,103 @@ final class ClaimedBatch: Sendable {
 
     func isLost(_ id: Int64) -> Bool { state.withLock { $0.lost.contains(id) } }
 
+    // MARK: - Progress
+
+    /// The next job to run, marked as running since `now`; nil once every job was started, lost or given back.
+    func start(at now: ContinuousClock.Instant) -> Job? {
+        state.withLock { state in
+            while !state.gaveBack, state.next < state.order.count {
+                let job = state.order[state.next]
+                state.next += 1
+                guard let id = job.id, !state.lost.contains(id) else { continue }
+                state.runningSince = now
+                return job
+            }
+            return nil
+        }
+    }
+
+    /// The running job ended: its completion waits to be recorded when the run succeeded (`scrubPayload` is not
+    /// nil); otherwise its outcome was recorded and it is settled.
+    func end(_ job: Job, scrubPayload: Bool?, at now: ContinuousClock.Instant) {
+        state.withLock { state in
+            state.runningSince = nil
+            if let scrubPayload {
+                state.finished.append((job, scrubPayload))
+                if state.oldestFinished == nil { state.oldestFinished = now }
+            } else if let id = job.id {
+                state.held.removeValue(forKey: id)
+            }
+        }
+    }
+
+    /// What is due at `now`: the waiting completions once the oldest waited `delay` or the running handler has
+    /// run for `delay`; and in the latter case the jobs not started yet, which the batch then no longer starts.
+    func due(at now: ContinuousClock.Instant, delay: Duration) -> Due {
+        state.withLock { state in
+            var due = Due()
+            let slow = state.runningSince.map { now - $0 >= delay } ?? false
+            if slow || state.oldestFinished.map({ now - $0 >= delay }) == true {
+                due.finished = state.finished
+                state.finished.removeAll()
+                state.oldestFinished = nil
+            }
+            if slow {
+                for job in state.order[state.next...] {
+                    guard let id = job.id, !state.lost.contains(id), state.held.removeValue(forKey: id) != nil else { continue }
+                    due.unstarted.append(job)
+                }
+                state.next = state.order.count
+                state.gaveBack = true
+                due.stopped = true
+            }
+            return due
+        }
+    }
+
+    /// The completions still waiting (at the end of the batch).
+    func takeFinished() -> [Finished] {
+        state.withLock { state in
+            defer {
+                state.finished.removeAll()
+                state.oldestFinished = nil
+            }
+            return state.finished
+        }
+    }
+
     /// The job's outcome is recorded (or given up): its lease needs no more renewing.
     func settle(_ id: Int64) {
         state.withLock { _ = $0.held.removeValue(forKey: id) }
     }
 
-    /// Marks the held jobs outside `renewed` as lost, and wakes whoever waits on them.
-    func keep(only renewed: Set<Int64>, of asked: [Job]) {
+    // MARK: - Leases
+
+    /// Marks the held jobs outside `renewed` as lost, and wakes whoever waits on them; the renewed ones' leases
+    /// now last at least until `expiry`.
+    func keep(only renewed: Set<Int64>, of asked: [Job], until expiry: Date) {
+        lose { state in
+            asked.compactMap { job -> Int64? in
+                guard let id = job.id else { return nil }
+                if renewed.contains(id) {
+                    if state.held[id] != nil { state.expiry[id] = expiry }
+                    return nil
+                }
+                return id
+            }
+        }
+    }
+
+    /// After a renewal that failed (a database error): the held jobs whose lease has passed by `now` are lost.
+    func loseExpired(at now: Date) {
+        lose { state in state.held.keys.filter { (state.expiry[$0] ?? .distantPast) <= now } }
+    }
+
+    private func lose(_ pick: (inout State) -> [Int64]) {
         let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             var woken: [CheckedContinuation<Void, Never>] = []
-            for job in asked {
-                guard let id = job.id, !renewed.contains(id), state.held.removeValue(forKey: id) != nil else { continue }
+            for id in pick(&state) {
+                guard state.held.removeValue(forKey: id) != nil else { continue }
                 state.lost.insert(id)
                 if let watcher = state.watchers.removeValue(forKey: id) { woken.append(watcher) }
             }

@@ -45,4 +45,29 @@ extension JobQueue {
             return completed
         }
     }
+
+    /// Gives several claimed jobs back unstarted, in one transaction, each on its own claim as in ``release(_:)``
+    /// (the attempt does not count); wakes the queue's workers once committed. Answers the ids given back.
+    @discardableResult
+    public func release(_ jobs: [Job]) async throws -> Set<Int64> {
+        guard let queueName = jobs.first?.queue else { return [] }
+        let now = clock.now()
+        return try await database.write { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    UPDATE job SET status = 'queued', attempts = MAX(attempts - 1, 0), runAt = ?, updatedAt = ?, leaseToken = NULL,
+                        leaseExpiresAt = NULL
+                    WHERE id = ? AND leaseToken = ? AND status = 'running'
+                    """
+            )
+            var released: Set<Int64> = []
+            for job in jobs {
+                guard let id = job.id else { continue }
+                try statement.execute(arguments: [now, now, id, job.leaseToken])
+                if db.changesCount == 1 { released.insert(id) }
+            }
+            if !released.isEmpty { self.wakeAfterCommit(db, queue: queueName) }
+            return released
+        }
+    }
 }

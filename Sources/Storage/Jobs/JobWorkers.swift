@@ -29,7 +29,8 @@ public struct PermanentJobError: Error, CustomStringConvertible {
 ///
 /// A loop sleeps until the queue is woken by a commit that enqueued a job, or until the slow backstop poll.
 /// A loop claims fast jobs in batches and records their completions together; the leases of a batch's
-/// unfinished jobs are renewed every third of the lease. On graceful shutdown the loops
+/// unfinished jobs are renewed every third of the lease. Once one handler of a batch runs longer than
+/// ``completionDelay`` the completions before it are recorded and the jobs after it given back to the queue. On graceful shutdown the loops
 /// stop claiming, running handlers finish; a handler cancelled past the shutdown budget releases its job.
 public struct JobWorkers: Service {
     public struct QueueSettings: Sendable {
@@ -93,8 +94,8 @@ public struct JobWorkers: Service {
             do {
                 let jobs = try await queue.claim(queue: name, limit: limit)
                 if !jobs.isEmpty {
-                    let meanSeconds = await process(batch: jobs)
-                    limit = meanSeconds < fastJobSeconds ? batchSize : 1
+                    let outcome = await process(batch: jobs)
+                    limit = outcome.meanSeconds < fastJobSeconds && !outcome.gaveBack ? batchSize : 1
                     continue
                 }
             } catch is CancellationError {
@@ -115,54 +116,81 @@ public struct JobWorkers: Service {
         while true {
             let jobs = try await queue.claim(queue: name, limit: batchSize)
             guard !jobs.isEmpty else { return count }
-            await process(batch: jobs)
-            count += jobs.count
+            count += await process(batch: jobs).ran
         }
     }
 
-    /// Runs the jobs of one claim in order while one task renews the leases of those not yet settled.
-    /// Completions are recorded together: before the next job once the oldest waited ``completionDelay``,
-    /// and at the end. Returns the mean time a handler took, in seconds.
+    /// What running one claim came to.
+    struct BatchOutcome: Sendable {
+        /// How many handlers ran (jobs lost or given back did not).
+        var ran: Int
+        /// The mean time a handler took, in seconds.
+        var meanSeconds: Double
+        /// A handler proved slow and the jobs after it were given back.
+        var gaveBack: Bool
+    }
+
+    /// Runs the jobs of one claim in order while one task renews the leases of those not yet settled and, for a
+    /// claim of several, a timer task records completions together: once the oldest waited ``completionDelay``,
+    /// or at once when the running handler has run that long — which also gives the jobs not started yet back
+    /// to the queue (for the queue's other loops) instead of holding them behind a slow one. The rest is
+    /// recorded at the end.
     @discardableResult
-    func process(batch jobs: [Job]) async -> Double {
+    func process(batch jobs: [Job]) async -> BatchOutcome {
         let batch = ClaimedBatch(jobs)
         let claimedAt = queue.clock.now()
-        return await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.keepLeasesAlive(batch, claimedAt: claimedAt) }
-            var finished: [(job: Job, scrubPayload: Bool)] = []
-            var oldestFinished: ContinuousClock.Instant?
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await self.keepLeasesAlive(batch, claimedAt: claimedAt)
+                return false
+            }
+            if jobs.count > 1 { group.addTask { await self.recordWhileRunning(batch) } }
             var handlerTime: Duration = .zero
-            for job in jobs {
-                guard let id = job.id, !batch.isLost(id) else { continue }
-                if let oldest = oldestFinished, ContinuousClock.now - oldest >= completionDelay {
-                    await completeAll(finished, batch: batch)
-                    finished.removeAll()
-                    oldestFinished = nil
-                }
+            var ran = 0
+            while let job = batch.start(at: ContinuousClock.now) {
                 if Task.isShuttingDownGracefully || Task.isCancelled {
                     await settle { try await queue.release(job) }
-                    batch.settle(id)
+                    batch.end(job, scrubPayload: nil, at: ContinuousClock.now)
                     continue
                 }
                 let started = ContinuousClock.now
-                if let scrub = await run(job, batch: batch) {
-                    finished.append((job, scrub))
-                    if oldestFinished == nil { oldestFinished = ContinuousClock.now }
-                } else {
-                    batch.settle(id)
-                }
-                handlerTime += ContinuousClock.now - started
+                let scrub = await run(job, batch: batch)
+                let ended = ContinuousClock.now
+                batch.end(job, scrubPayload: scrub, at: ended)
+                handlerTime += ended - started
+                ran += 1
             }
-            await completeAll(finished, batch: batch)
             group.cancelAll()
+            var gaveBack = false
+            for await timerGaveBack in group { gaveBack = gaveBack || timerGaveBack }
+            await completeAll(batch.takeFinished(), batch: batch)
             let seconds = Double(handlerTime.components.seconds) + Double(handlerTime.components.attoseconds) / 1e18
-            return seconds / Double(max(1, jobs.count))
+            return BatchOutcome(ran: ran, meanSeconds: seconds / Double(max(1, ran)), gaveBack: gaveBack)
+        }
+    }
+
+    /// Every ``completionDelay`` until cancelled, records the batch's waiting completions that are due, and gives
+    /// back its unstarted jobs once a handler proved slow (then stops). Returns whether it gave jobs back.
+    func recordWhileRunning(_ batch: ClaimedBatch) async -> Bool {
+        while true {
+            do { try await Task.sleep(for: completionDelay) } catch { return false }
+            let due = batch.due(at: ContinuousClock.now, delay: completionDelay)
+            await completeAll(due.finished, batch: batch)
+            if !due.unstarted.isEmpty {
+                let unstarted = due.unstarted
+                let released = await Task { [queue] in try? await queue.release(unstarted) }.value
+                if released == nil {
+                    logger.error("giving back jobs behind a slow one failed; they run after their lease", metadata: ["queue": "\(unstarted[0].queue)"])
+                }
+            }
+            if due.stopped { return !due.unstarted.isEmpty }
         }
     }
 
     /// Runs one claimed job, stopping its handler if the job's lease is lost. Returns whether the payload is
     /// to be scrubbed when the run succeeded (the completion is recorded by the caller), nil when the outcome
-    /// (failure, or release on shutdown) was recorded here.
+    /// (failure, or release on shutdown) was recorded here, or when the lease was lost: then nothing is recorded
+    /// and the job runs again on its next claim.
     func run(_ job: Job, batch: ClaimedBatch) async -> Bool? {
         let id = job.id ?? 0
         let metadata: Logger.Metadata = ["job": "\(id)", "kind": "\(job.kind)", "attempt": "\(job.attempts)"]
@@ -176,12 +204,14 @@ public struct JobWorkers: Service {
                 group.addTask {
                     await batch.waitUntilLost(id)
                     try Task.checkCancellation()
-                    throw PermanentJobError("lease lost: another worker took job \(id)")
+                    throw LeaseLost()
                 }
                 try await group.next()
                 group.cancelAll()
             }
             return handler.scrubsPayloadOnCompletion
+        } catch is LeaseLost {
+            logger.warning("job stopped: its lease was lost; it runs again on its next claim", metadata: metadata)
         } catch is CancellationError {
             logger.notice("job interrupted by shutdown; released", metadata: metadata)
             await settle { try await queue.release(job) }
@@ -193,8 +223,11 @@ public struct JobWorkers: Service {
         return nil
     }
 
+    /// The lease of a running job was lost (not renewed, or not renewable before it passed).
+    private struct LeaseLost: Error {}
+
     /// Records the successful runs in one transaction, even when the current task is being cancelled.
-    private func completeAll(_ finished: [(job: Job, scrubPayload: Bool)], batch: ClaimedBatch) async {
+    private func completeAll(_ finished: [ClaimedBatch.Finished], batch: ClaimedBatch) async {
         guard let first = finished.first?.job else { return }
         let completed = await Task { [queue] in try? await queue.complete(finished) }.value
         for (job, _) in finished {
@@ -209,15 +242,26 @@ public struct JobWorkers: Service {
     }
 
     /// Renews the leases of the batch's unsettled jobs every third of the lease, counted from the claim,
-    /// until cancelled; jobs whose claim was lost are marked so.
+    /// until cancelled; jobs whose claim was lost are marked so. When a renewal fails (a database error), the
+    /// jobs whose lease has passed by then count as lost: their handlers stop and their outcome is not recorded.
     func keepLeasesAlive(_ batch: ClaimedBatch, claimedAt: Date) async {
         var deadline = claimedAt
         while !Task.isCancelled {
             deadline = deadline.addingTimeInterval(queue.settings.leaseDuration / 3)
             do { try await queue.clock.sleep(until: deadline) } catch { return }
             let held = batch.heldJobs
-            guard !held.isEmpty, let renewed = try? await queue.renewLeases(held) else { continue }
-            batch.keep(only: renewed, of: held)
+            guard !held.isEmpty else { continue }
+            // The lease ends no earlier than this: the renewal stamps it from a later reading of the clock.
+            let expiry = queue.clock.now().addingTimeInterval(queue.settings.leaseDuration)
+            do {
+                let renewed = try await queue.renewLeases(held)
+                batch.keep(only: renewed, of: held, until: expiry)
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.error("renewing job leases failed", metadata: ["queue": "\(held[0].queue)", "error": "\(error)"])
+                batch.loseExpired(at: queue.clock.now())
+            }
         }
     }
 
