@@ -151,4 +151,31 @@ private func unitsInSQLite(_ fixture: FlashSaleFixture, _ saleID: String) async 
             #expect(try await instance.ledger.level(key)?.remaining == 0)
         }
     }
+
+    @Test func anExpiryCommittedBeforeAReloadIsNotGivenBackAgainWhenItsStepLandsAfterIt() async throws {
+        let fixture = try FlashSaleFixture()
+        let sale = try await fixture.croissantSale(quantity: 2, limit: 2)
+        let product = sale.items[0].productId
+        let key = SaleItemKey(saleID: sale.id, productID: product)
+        let (lan, mai) = (try await fixture.catalog.customer(), try await fixture.catalog.customer("mai@example.vn"))
+        try await withRedisClient { (client, _) async throws in
+            let instance = Instance(fixture, client)
+            try await instance.reconciler.ensureLoaded()
+            _ = try await instance.sales.reserve(by: lan, saleID: sale.id, productID: product, quantity: 1)
+            fixture.clock.advance(by: 200)
+            _ = try await instance.sales.reserve(by: lan, saleID: sale.id, productID: product, quantity: 1)
+            fixture.clock.advance(by: 101)  // lan's first hold is due (time to live 300 s), the second is not
+            // The expiry commits; before its release reaches Redis the ledger is reloaded from SQLite, which already
+            // counts the unit as free. The late release names lan, who still holds a unit: it must not free that one.
+            instance.interleaving.beforeNextSettleStep { try await instance.sales.rebuildLedger() }
+            #expect(try await instance.sales.expireDue() == 1)
+            #expect(try await instance.ledger.level(key) == StockLevel(quantity: 2, held: 1, confirmed: 0, remaining: 1))
+            #expect(try await instance.ledger.taken(key, userID: lan.user.id) == 1)
+            let late = await #expect(throws: AppError.self) {
+                try await instance.sales.reserve(by: mai, saleID: sale.id, productID: product, quantity: 2)
+            }
+            #expect(late?.code == .soldOut)
+            #expect(try await unitsInSQLite(fixture, sale.id) == 1)
+        }
+    }
 }
