@@ -266,6 +266,8 @@ def test_admin_moves_an_order_through_its_statuses_and_the_shopper_sees_the_time
     page.click("form[role=search] button[type=submit]")
     page.click(f"a:text-is('{order['code']}')")
     page.wait_for_selector("#status-actions")
+    # The customer's account (not an id): the recipient on the address may be someone else.
+    assert page.text_content("#order-customer") == f"Lan <{shopper.email}>"
     offers = {"confirmed": ["confirmed", "cancelled"], "preparing": ["preparing", "cancelled"], "shipping": ["shipping", "cancelled"], "delivered": ["delivered"]}
     notes = {"confirmed": "Đã gọi chị Lan", "preparing": "", "shipping": "Anh Tư giao", "delivered": "Khách đã nhận đủ"}
     for step, (status, offered) in enumerate(offers.items(), start=2):
@@ -373,6 +375,29 @@ def test_other_screens_render_cleanly(browser, shop):
     page.context.close()
 
 
+def test_admin_edits_a_vouchers_terms_in_the_create_form_with_field_errors(browser, shop):
+    code = f"EDIT-{uuid.uuid4().hex[:6].upper()}"
+    page = admin_page(browser, shop, allowed_statuses=(400,))
+    goto(page, "#/vouchers", "#voucher-form")
+    page.fill("#voucher-form [name=code]", code)
+    page.fill("#voucher-form [name=value]", "10")
+    page.click("#voucher-form button[type=submit]")
+    page.click(f"button[data-edit='{code}']")
+    assert page.input_value("#voucher-form [name=value]") == "10"
+    page.fill("#voucher-form [name=value]", "0")
+    page.click("#voucher-form button[type=submit]")
+    page.wait_for_selector("#error-value:not(:empty)")  # the API's field error next to the value
+    page.fill("#voucher-form [name=value]", "15")
+    page.fill("#voucher-form [name=usageLimit]", "40")
+    page.click("#voucher-form button[type=submit]")
+    row = page.locator("tr", has=page.locator(f"td:text-is('{code}')"))
+    row.locator("td:text-is('15%')").wait_for()
+    assert "0 / 40" in row.inner_text()
+    assert_accessible(page, "voucher-edit")
+    assert_clean(page, expected_statuses=(400,))
+    page.context.close()
+
+
 def test_lists_sort_through_the_api_across_every_page(browser, shop):
     admin = requests.Session()
     admin.post(shop.url("/api/v1/auth/login"), json=ADMIN)
@@ -434,4 +459,51 @@ def test_admin_pages_show_no_admin_data_without_an_admin_session(browser, shop, 
         page.wait_for_url(re.compile(r"/account\.html"), timeout=10_000)
     assert admin_calls == []
     assert_clean(page, expected_statuses=(401,))
+    page.context.close()
+
+
+VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.IGNORECASE)
+# The console's own words (headings, navigation, column heads, field labels, buttons), not the shop's data.
+CONSOLE_WORDS = "h1, h2, nav a, th[scope=col], caption, label.field > span:first-child, button, .skip"
+
+
+def console_words(page) -> list[str]:
+    return page.eval_on_selector_all(CONSOLE_WORDS, "nodes => nodes.map(n => n.textContent.trim()).filter(Boolean)")
+
+
+def test_the_console_switches_to_english_and_remembers_it(browser, shop):
+    # Page loads happen off the dashboard: each dashboard load opens live streams, and the server caps one client's
+    # open streams (every test here shares 127.0.0.1), so the dashboard is drawn once, by the console's own link.
+    page = admin_page(browser, shop)
+    goto(page, "#/orders", "h1:text-is('Đơn hàng')")
+    assert page.get_attribute("html", "lang") == "vi"
+    assert "Tổng quan" in console_words(page)
+    with page.expect_navigation():
+        page.click("#admin-lang")
+    page.wait_for_selector("h1:text-is('Orders')")
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.text_content("#admin-lang") == "Tiếng Việt"
+    screens = [("#/products", "Products"), ("#/vouchers", "Vouchers"), ("#/jobs", "Background jobs"),
+               ("#/sales/new", "New flash sale"), ("#/broadcast", "Notify customers"), ("#/", "Dashboard")]
+    for route, title in screens:
+        page.evaluate("route => { location.hash = route; }", route)
+        page.wait_for_selector(f"h1:text-is('{title}')", timeout=10_000)
+        page.wait_for_timeout(300)
+        words = console_words(page)
+        vietnamese = [word for word in words if VIETNAMESE.search(word) and word != "Tiếng Việt"]
+        assert not vietnamese, f"{route} still reads Vietnamese: {vietnamese}"
+        assert_accessible(page, f"english {route}")
+    page.wait_for_selector("#stat-orders-today")
+    screenshot(page, "admin-dashboard-en-1280")
+    page.evaluate("() => { location.hash = '#/orders'; }")
+    page.wait_for_selector("h1:text-is('Orders')")
+    page.reload()  # the choice is remembered across loads, not carried by the page
+    page.wait_for_selector("h1:text-is('Orders')")
+    assert page.get_attribute("html", "lang") == "en"
+    assert "Dashboard" in console_words(page)
+    assert_clean(page)
+    with page.expect_navigation():
+        page.click("#admin-lang")
+    page.wait_for_selector("h1:text-is('Đơn hàng')")
+    assert page.get_attribute("html", "lang") == "vi"
     page.context.close()

@@ -131,6 +131,30 @@ def test_sigterm_with_fifty_open_streams_ends_them_and_exits_cleanly(data_dir):
         server.stop()
 
 
+def test_streams_closed_one_after_another_free_their_slots_at_once(data_dir):
+    """Fast page-to-page browsing from one address: forty streams, each opened and closed before the next, at the default
+    STREAMS_PER_CLIENT (16). A closed stream's slot is freed when its connection closes, not at its next heartbeat
+    (15 s later), so none of them is refused with 429."""
+    server = Server(data_dir).start()
+    shopper = signed_in(server, "lan@example.vn")
+    cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
+    try:
+        statuses = []
+        for _ in range(40):
+            with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+                sock.sendall(f"GET /api/v1/notifications/stream HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n\r\n".encode())
+                received = b""
+                while b"event: unread" not in received and b"rate_limited" not in received:
+                    chunk = sock.recv(4096)
+                    if not chunk:
+                        break
+                    received += chunk
+                statuses.append(received.split(b" ", 2)[1].decode() if received else "none")
+        assert statuses == ["200"] * 40, statuses
+    finally:
+        server.stop()
+
+
 def test_a_thousand_streams_each_receive_a_broadcast(data_dir):
     """1,000 concurrent SSE connections (one user, as tabs) all get the same committed event."""
     import selectors

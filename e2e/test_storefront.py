@@ -217,6 +217,11 @@ def test_language_follows_the_browser_and_the_switch_is_remembered(browser, shop
     footer = page.inner_text(".site-footer")
     assert "API" not in footer and "hạ tầng" not in footer
     check(page, "home-en")
+    page.goto("/product.html#croissant-bo-phap")  # the description follows the language; the name stays as the bakery wrote it
+    expect(page.locator("#description")).to_have_text("Eighty-one layers of AOP butter, baked at dawn.")
+    assert page.inner_text("h1") == "Croissant bơ Pháp"
+    check(page, "product-en")
+    page.goto("/")
 
     page.click("#lang-switch")
     expect(page.locator("html")).to_have_attribute("lang", "vi")
@@ -225,6 +230,9 @@ def test_language_follows_the_browser_and_the_switch_is_remembered(browser, shop
     assert page.inner_text("h1") == "Giỏ hàng"  # remembered across pages
     page.wait_for_selector("#lines li")
     check(page, "cart-empty")
+    page.goto("/product.html#croissant-bo-phap")
+    expect(page.locator("#description")).to_have_text("Tám mươi mốt lớp bơ AOP, nướng từ lúc bình minh.")
+    check(page, "product-vi")
     page.context.close()
 
 

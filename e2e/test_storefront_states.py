@@ -225,3 +225,41 @@ def test_notifications_catch_up_with_last_event_id_after_a_network_drop(browser,
     page.problems.failed_requests[:] = [f for f in page.problems.failed_requests if "/notifications/stream" not in f]
     assert_clean(page)
     page.context.close()
+
+
+def test_notifications_reopen_their_stream_after_the_cursor_when_a_reconnect_is_refused(browser, shop):
+    """A reconnect answered with an error (not 200) closes the EventSource for good; the page then opens a new
+    stream with `?after=<the last id it saw>` (a new EventSource never sends `Last-Event-ID`) and catches up once."""
+    page = open_page(browser, shop.base_url)
+    register(page, "refused@example.vn")
+    page.goto("/notifications.html")
+    page.wait_for_selector("#notes li")
+    order = place_cod_order(page)
+    page.wait_for_selector(f".toast >> text=Đã nhận đơn {order['code']}")  # the stream's cursor is this event's id
+    newest = page.context.request.get("/api/v1/notifications").json()["items"][0]["id"]
+
+    opened = []
+
+    def answer(route):
+        opened.append(route.request.url)
+        if len(opened) == 1:
+            route.fulfill(status=503, headers={"Retry-After": "1", "Content-Type": "application/json"}, body="{}")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/notifications/stream*", answer)
+    shop.stop()  # the connection drops; Chromium's own reconnect is refused with 503
+    shop.start()
+    admin = admin_session(shop)
+    assert admin.patch(shop.url(f"/api/v1/admin/orders/{order['id']}/status"), json={"status": "confirmed"}).status_code == 200
+    expect(page.locator("#bell-count")).to_have_text("2", timeout=30_000)
+    page.unroute("**/api/v1/notifications/stream*")
+    assert len(opened) >= 2, opened
+    assert "after=" not in opened[0], opened  # Chromium's reconnect: the original URL
+    assert opened[1].endswith(f"/api/v1/notifications/stream?after={newest}"), opened  # the page's new stream
+    expect(page.locator(f".toast >> text=Đơn {order['code']} đã xác nhận")).to_have_count(1)
+    expect(page.locator(".note")).to_have_count(2)
+    forgive(page, 503)
+    page.problems.failed_requests[:] = [f for f in page.problems.failed_requests if "/notifications/stream" not in f]
+    assert_clean(page)
+    page.context.close()

@@ -60,7 +60,7 @@ struct GlobalOptions: ParsableArguments {
 /// Sets up process-wide logging once, at the configured level, on standard error.
 func bootstrapLogging(level: Logger.Level) -> Logger {
     LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
+        var handler = DeferredMetadataLogHandler(StreamLogHandler.standardError(label: label))
         handler.logLevel = level
         return handler
     }

@@ -120,6 +120,6 @@ public func buildRouter(_ shop: Shop, settings: WebSettings, logger: Logger) -> 
 
     AdminUsersController(accounts: shop.accounts, hub: shop.hub).addRoutes(to: admin.group("admin/users"))
     AdminJobsController(jobs: shop.jobs).addRoutes(to: admin.group("admin/jobs"))
-    AdminStatsController(stats: shop.stats, stream: stream).addRoutes(to: admin.group("admin/stats"))
+    AdminStatsController(stats: shop.stats, accounts: shop.accounts, hub: shop.hub, stream: stream).addRoutes(to: admin.group("admin/stats"))
     return router
 }

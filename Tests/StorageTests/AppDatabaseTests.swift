@@ -104,6 +104,7 @@ import Testing
             slug: slug,
             name: "Sample \(slug)",
             description: "",
+            descriptionEn: "",
             price: 10_000,
             compareAtPrice: nil,
             stock: 1,

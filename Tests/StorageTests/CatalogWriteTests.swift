@@ -61,11 +61,42 @@ import Testing
         let renamed = try await fixture.catalog.updateProduct(
             id: before.id,
             {
-                var d = CatalogService.ProductDraft(); d.name = "Bánh kem việt quất"; return d
+                var d = CatalogService.ProductDraft(); d.name = "Bánh kem việt quất"; d.description = "Kem tươi và việt quất."; return d
             }()
         )
         #expect(try await fixture.list(ProductQuery(search: "viet quat")) == [renamed.slug])
         #expect(try await fixture.list(ProductQuery(search: "dau tay")).contains(renamed.slug) == false)
+    }
+
+    @Test func aProductKeepsADescriptionInEachLanguageAndSearchFindsEither() async throws {
+        let fixture = try CatalogFixture(seeded: false)
+        let created = try await fixture.catalog.createProduct(
+            fixture.draft(name: "Bánh gừng", price: 40_000) {
+                $0.description = "Bánh quy gừng nướng giòn."
+                $0.descriptionEn = "Crisp baked ginger biscuits."
+            }
+        )
+        #expect(created.description == "Bánh quy gừng nướng giòn." && created.descriptionEn == "Crisp baked ginger biscuits.")
+        #expect(try await fixture.list(ProductQuery(search: "biscuits")) == ["banh-gung"])
+        #expect(try await fixture.list(ProductQuery(search: "quy gung")) == ["banh-gung"])
+        var english = CatalogService.ProductDraft()
+        english.descriptionEn = "Thin ginger snaps."
+        let changed = try await fixture.catalog.updateProduct(id: created.id, english)
+        #expect(changed.description == created.description && changed.descriptionEn == "Thin ginger snaps.")
+        #expect(try await fixture.list(ProductQuery(search: "biscuits")).isEmpty)
+        #expect(try await fixture.list(ProductQuery(search: "snaps")) == ["banh-gung"])
+        english.descriptionEn = String(repeating: "a", count: 5001)
+        let tooLong = await #expect(throws: AppError.self) { try await fixture.catalog.updateProduct(id: created.id, english) }
+        #expect(tooLong?.fields["descriptionEn"] != nil)
+    }
+
+    @Test func everyDemoProductIsDescribedInBothLanguages() async throws {
+        let fixture = try CatalogFixture()
+        let products = try await fixture.catalog.listProducts(ProductQuery(page: PageRequest(page: 1, limit: 100))).value.items
+        #expect(products.count == DemoCatalog.products.count)
+        for product in products {
+            #expect(!product.description.isEmpty && !product.descriptionEn.isEmpty && product.description != product.descriptionEn, "\(product.slug)")
+        }
     }
 
     @Test func categoriesWithLiveProductsCannotBeDeleted() async throws {

@@ -44,12 +44,14 @@ import Testing
         let images = ProductImageStore(directory: fixture.directory)
         let catalog = CatalogService(database: fixture.server, clock: fixture.clock, images: images)
         let before = try await catalog.version()
+        let seen = try await fixture.server.externalChangeCounter()
         try await fixture.other.write { db in try db.execute(sql: "UPDATE product SET price = price + 1000") }
         // No round trip: the counter is still the one in memory…
         #expect(try await catalog.version() == before)
         // …until the watcher notices the other process's commit.
         let watcher = ExternalChangeWatcher(database: fixture.server, clock: fixture.clock) {}
-        _ = await watcher.check(since: try await fixture.server.externalChangeCounter() - 1)
+        // The counter read before the other process wrote: only a moved `data_version` makes the watcher act.
+        #expect(await watcher.check(since: seen) != seen)
         #expect(try await catalog.version() > before)
     }
 
@@ -138,15 +140,44 @@ import Testing
         #expect(try await fixture.accounts.identity(userID: user.id, sessionID: mine.sessionID) != nil)
     }
 
+    @Test func aRefreshRotationOrAQuietPruneKeepsTheOtherKeptSessions() async throws {
+        let fixture = try AccountFixture()
+        let user = try await fixture.registerCustomer()
+        let one = try await fixture.accounts.startSession(for: user)
+        let two = try await fixture.accounts.startSession(for: user)
+        let ended = try await fixture.accounts.startSession(for: user)
+        try await fixture.accounts.endSession(id: ended.sessionID)
+        for session in [one, two] {
+            #expect(try await fixture.accounts.identity(userID: user.id, sessionID: session.sessionID) != nil)
+        }
+        #expect(fixture.accounts.openSessions.count == 2)
+        // A rotation only moves `session.lastUsedAt`: nothing an identity is made of.
+        _ = try await fixture.accounts.refreshSession(token: one.refreshToken)
+        #expect(fixture.accounts.openSessions.count == 2)
+        // Pruning deletes only what no kept identity can name (here the ended session).
+        fixture.clock.advance(by: 1)
+        let now = fixture.clock.now()
+        let pruned = try await fixture.database.write { db in try AccountService.pruneExpired(db, now: now, retention: 0) }
+        #expect(pruned["sessions"] == 1)
+        #expect(fixture.accounts.openSessions.count == 2)
+        // A revocation still forgets at once.
+        try await fixture.accounts.endSession(id: two.sessionID)
+        #expect(fixture.accounts.openSessions.count == 0)
+        #expect(try await fixture.accounts.identity(userID: user.id, sessionID: two.sessionID) == nil)
+        #expect(try await fixture.accounts.identity(userID: user.id, sessionID: one.sessionID) != nil)
+    }
+
     @Test func aSessionEndedByAnotherProcessIsRefusedOnceItsCommitIsNoticed() async throws {
         let fixture = try TwoProcessFixture()
         defer { fixture.close() }
         let lan = try await fixture.customer("lan@example.vn")
         let session = try await fixture.accounts.startSession(for: lan.user)
         #expect(try await fixture.accounts.identity(userID: lan.user.id, sessionID: session.sessionID) != nil)
+        let seen = try await fixture.server.externalChangeCounter()
         try await fixture.other.write { db in try db.execute(sql: "UPDATE session SET revokedAt = CURRENT_TIMESTAMP") }
         let watcher = ExternalChangeWatcher(database: fixture.server, clock: fixture.clock) {}
-        _ = await watcher.check(since: try await fixture.server.externalChangeCounter() - 1)
+        // The counter read before the other process wrote: only a moved `data_version` makes the watcher act.
+        #expect(await watcher.check(since: seen) != seen)
         #expect(try await fixture.accounts.identity(userID: lan.user.id, sessionID: session.sessionID) == nil)
     }
 
@@ -160,10 +191,12 @@ import Testing
         let lan = try await fixture.customer("lan@example.vn")
         let product = sale.items[0].productId
         #expect(try await fixture.sales.reserve(by: lan, saleID: sale.id, productID: product, quantity: 1).salePrice == 30_000)
+        let seen = try await fixture.server.externalChangeCounter()
         try await fixture.other.write { db in try db.execute(sql: "UPDATE flashSaleItem SET salePrice = 25000") }
         #expect(try await fixture.sales.reserve(by: lan, saleID: sale.id, productID: product, quantity: 1).salePrice == 30_000)
         let watcher = ExternalChangeWatcher(database: fixture.server, clock: fixture.clock) {}
-        _ = await watcher.check(since: try await fixture.server.externalChangeCounter() - 1)
+        // The counter read before the other process wrote: only a moved `data_version` makes the watcher act.
+        #expect(await watcher.check(since: seen) != seen)
         #expect(try await fixture.sales.reserve(by: lan, saleID: sale.id, productID: product, quantity: 1).salePrice == 25_000)
     }
 
@@ -173,7 +206,9 @@ import Testing
         let lan = try await fixture.catalog.customer("lan@example.vn")
         let product = sale.items[0].productId
         _ = try await fixture.sales.reserve(by: lan, saleID: sale.slug, productID: product, quantity: 1)
+        #expect(fixture.sales.saleGates.count == 1)
         _ = try await fixture.sales.cancel(id: sale.id)
+        #expect(fixture.sales.saleGates.count == 0)  // forgotten by the cancel's commit, before it returned
         let refused = await #expect(throws: AppError.self) {
             try await fixture.sales.reserve(by: lan, saleID: sale.slug, productID: product, quantity: 1)
         }

@@ -121,4 +121,34 @@ final class Collected: Sendable {
         let count = try await database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notification") }
         #expect(count == 23)
     }
+
+    /// A broadcast chunk stores one notification per user from one draft and pushes them with one commit
+    /// hook: after the commit each user gets their own notification and their own unread count, once; after a
+    /// rollback nobody gets anything.
+    @Test func notifyingManyUsersInOneTransactionPushesEachTheirOwnOnlyAfterCommit() async throws {
+        var registered: [String] = []
+        for n in 0..<3 { registered.append(try await fixture.registerCustomer("many\(n)@example.vn").id) }
+        let users = registered
+        try await database.writer.write { db in try service.notify(db, userID: users[1], draft(0)) }
+        let collected = users.map { _ in Collected() }
+        let consumers = zip(users, collected).map { user, sink in sink.consume(hub.subscribe(userID: user, sessionID: "s-\(user)")) }
+        struct Rollback: Error {}
+        _ = try? await database.writer.write { db in
+            try service.notify(db, userIDs: users, draft(1))
+            throw Rollback()
+        }
+        try await database.writer.write { db in
+            let stored = try service.notify(db, userIDs: users, draft(2))
+            #expect(stored.map(\.userId) == users && Set(stored.map(\.id)).count == 3)
+            #expect(collected.allSatisfy { $0.all.isEmpty })  // not yet committed
+        }
+        try await eventually("every user got the committed notification") { collected.allSatisfy { $0.all.count == 2 } }
+        for (index, user) in users.enumerated() {
+            guard case .notification(let notification) = collected[index].all[0] else { Issue.record("expected a notification"); continue }
+            #expect(notification.userId == user && notification.title == "Hello 2")
+            #expect(collected[index].all[1] == .unreadCount(index == 1 ? 2 : 1))
+        }
+        for user in users { hub.disconnect(session: "s-\(user)") }
+        for consumer in consumers { await consumer.value }
+    }
 }

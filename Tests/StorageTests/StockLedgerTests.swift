@@ -83,4 +83,30 @@ private func ledger(quantity: Int, limit: Int) async throws -> InMemoryStockLedg
         #expect(try await ledger.level(key) == StockLevel(quantity: 1000, held: 1000, confirmed: 0, remaining: 0))
         for (user, units) in takenPerUser.prefix(200) { #expect(try await ledger.taken(key, userID: user) == units) }
     }
+
+    /// A release caught half-way (the user's count lowered, `remaining` not yet raised) looks like a retired item from the
+    /// counters alone; only ``InMemoryStockLedger/retire(_:)`` may make an item retired, or redefine shrinks the quantity
+    /// without moving `remaining` and the finished release leaves more remaining than the quantity (an oversell).
+    @Test func onlyRetireMakesAnItemRetiredNotAReleaseCaughtHalfWay() async throws {
+        let ledger = InMemoryStockLedger()
+        try await ledger.load([StockItemState(key: key, quantity: 5, perUserLimit: 5, held: 5, confirmed: 0, perUser: ["a": 5])])
+        let item = try #require(ledger.item(key))
+        item.counter(for: "a").wrappingDecrement(by: 5, ordering: .acquiringAndReleasing)  // release, step 1 of 2
+        #expect(try await ledger.redefine(key, quantity: 3, perUserLimit: 5) == false)  // below the 5 units still taken
+        item.remaining.wrappingIncrement(by: 5, ordering: .acquiringAndReleasing)  // release, step 2 of 2
+        let level = try #require(try await ledger.level(key))
+        #expect(level.remaining <= level.quantity)
+        #expect(level == StockLevel(quantity: 5, held: 0, confirmed: 0, remaining: 5))
+
+        // A real retirement still keeps only the new quantity, for unretire to restore.
+        #expect(try await ledger.retire(key))
+        #expect(try await ledger.redefine(key, quantity: 3, perUserLimit: 2))
+        #expect(try await ledger.level(key) == StockLevel(quantity: 3, held: 3, confirmed: 0, remaining: 0))
+        try await ledger.unretire(key)
+        #expect(try await ledger.level(key) == StockLevel(quantity: 3, held: 0, confirmed: 0, remaining: 3))
+        // Unretired, a sold-out item is not retired: redefine moves `remaining` again.
+        #expect(try await ledger.reserve(key, userID: "b", quantity: 2) == .taken)
+        #expect(try await ledger.redefine(key, quantity: 4, perUserLimit: 2))
+        #expect(try await ledger.level(key) == StockLevel(quantity: 4, held: 2, confirmed: 0, remaining: 2))
+    }
 }

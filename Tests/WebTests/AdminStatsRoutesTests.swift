@@ -11,7 +11,8 @@ import Testing
 @testable import Web
 
 @Suite struct AdminStatsRoutesTests {
-    private func insertOrder(_ db: Database, userID: String, status: String, total: Int, at date: Date) throws {
+    /// A bare order row, for figures that count orders (shared with ``AdminStatsStreamTests``).
+    static func insertOrder(_ db: Database, userID: String, status: String, total: Int, at date: Date) throws {
         try db.execute(
             sql: """
                 INSERT INTO "order" (id, code, userId, status, paymentMethod, subtotal, discount, shippingFee, total, recipientName,
@@ -49,12 +50,12 @@ import Testing
         calendar.timeZone = .current
         let midnight = calendar.startOfDay(for: shop.clock.now())
         try await shop.database.write { db in
-            try self.insertOrder(db, userID: lan.id, status: "pending", total: 100_000, at: midnight.addingTimeInterval(60))
-            try self.insertOrder(db, userID: lan.id, status: "delivered", total: 40_000, at: midnight.addingTimeInterval(120))
-            try self.insertOrder(db, userID: lan.id, status: "cancelled", total: 50_000, at: midnight.addingTimeInterval(180))
-            try self.insertOrder(db, userID: lan.id, status: "pending", total: 70_000, at: midnight.addingTimeInterval(-60))
-            try self.insertOrder(db, userID: lan.id, status: "preparing", total: 30_000, at: midnight.addingTimeInterval(-90))
-            try self.insertOrder(db, userID: lan.id, status: "refund_pending", total: 30_000, at: midnight.addingTimeInterval(-120))
+            try Self.insertOrder(db, userID: lan.id, status: "pending", total: 100_000, at: midnight.addingTimeInterval(60))
+            try Self.insertOrder(db, userID: lan.id, status: "delivered", total: 40_000, at: midnight.addingTimeInterval(120))
+            try Self.insertOrder(db, userID: lan.id, status: "cancelled", total: 50_000, at: midnight.addingTimeInterval(180))
+            try Self.insertOrder(db, userID: lan.id, status: "pending", total: 70_000, at: midnight.addingTimeInterval(-60))
+            try Self.insertOrder(db, userID: lan.id, status: "preparing", total: 30_000, at: midnight.addingTimeInterval(-90))
+            try Self.insertOrder(db, userID: lan.id, status: "refund_pending", total: 30_000, at: midnight.addingTimeInterval(-120))
             try db.execute(sql: "UPDATE product SET stock = 2 WHERE id = ?", arguments: [croissant.id])
             try db.execute(
                 sql: """
@@ -100,7 +101,7 @@ import Testing
         let listener = Task { for await _ in ticks { received.withLock { $0 += 1 } } }
         #expect(try await service.stats().pendingOrders == 0)
         try await shop.database.write { db in
-            try self.insertOrder(db, userID: lan.id, status: "pending", total: 90_000, at: shop.clock.now())
+            try Self.insertOrder(db, userID: lan.id, status: "pending", total: 90_000, at: shop.clock.now())
         }
         try await eventually("a tick after the commit") { received.withLock { $0 } >= 1 }
         #expect(try await service.stats().pendingOrders == 1)

@@ -127,16 +127,24 @@ import Testing
             #expect(body.contains("id: \(ids[1])\nevent: notification") && body.contains("id: \(ids[2])\nevent: notification"))
             #expect(body.contains("id: \(ids[2])\nevent: unread\ndata: {\"count\":3}"))
 
+            // An ended stream closes its connection (the server watches the connection's inbound side to notice a
+            // client going away): the browser reconnects on a new one.
+            let second = TestClient(host: "127.0.0.1", port: try #require(client.port))
+            second.connect()
+            let cookie = browser.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
             let reconnected = Task {
-                try await browser.send(
-                    .get,
-                    "/api/v1/notifications/stream?after=\(ids[0])",
-                    headers: [HTTPField.Name("Last-Event-ID")!: String(ids[1])]
+                try await second.execute(
+                    .init(
+                        "/api/v1/notifications/stream?after=\(ids[0])",
+                        method: .get,
+                        headers: [.cookie: cookie, HTTPField.Name("Last-Event-ID")!: String(ids[1])]
+                    )
                 )
             }
             try await eventually("the stream subscribed") { shop.hub.subscriberCount == 1 }
             shop.hub.disconnect(user: user)
-            let resumed = String(buffer: try await reconnected.value.body)
+            let resumed = String(buffer: try #require(try await reconnected.value.body))
+            try await second.shutdown()
             #expect(!resumed.contains("id: \(ids[1])\nevent: notification"))
             #expect(resumed.contains("id: \(ids[2])\nevent: notification"))
         }

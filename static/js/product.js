@@ -2,7 +2,7 @@
 // add to cart (guests too), rating and reviews; signed-in shoppers may add a review.
 import { api } from "/js/api.js";
 import { element, money } from "/js/format.js";
-import { explain, t } from "/js/i18n.js";
+import { explain, lang, t } from "/js/i18n.js";
 import { refreshCart, session, toast } from "/js/layout.js";
 
 /** Another product or sale in the same tab (a link to another #slug) loads that one. */
@@ -71,6 +71,14 @@ async function flashOffer(product) {
   return null;
 }
 
+/** The description in the shopper's language, else the other one (marked with its own `lang`), else none. */
+function description(product) {
+  const [mine, other] = lang === "en" ? [product.descriptionEn, product.description] : [product.description, product.descriptionEn];
+  if (mine) return element("p", { id: "description", textContent: mine });
+  if (other) return element("p", { id: "description", textContent: other, lang: lang === "en" ? "vi" : "en" });
+  return "";
+}
+
 async function showProduct() {
   try {
     const product = await api("GET", `/products/${encodeURIComponent(slug)}`);
@@ -80,7 +88,7 @@ async function showProduct() {
     const details = element("div", {},
       element("h1", { textContent: product.name }),
       price,
-      element("p", { textContent: product.description }),
+      description(product),
       element("p", { className: "meta", textContent: product.inStock ? t("product.stock", { n: product.stock }) : t("product.soldOut") }),
       element("p", { className: "meta", textContent: t("product.rating", { avg: product.rating.average.toFixed(1), n: product.rating.count }) }),
     );

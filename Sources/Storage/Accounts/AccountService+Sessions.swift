@@ -46,8 +46,8 @@ extension AccountService {
                 let user = try UserRecord.fetchOne(db, key: session.userId), !user.isDisabled
             else { return .invalid }
             try db.execute(sql: "UPDATE refreshToken SET usedAt = ? WHERE tokenHash = ?", arguments: [now, stored.tokenHash])
-            session.lastUsedAt = now
-            try session.update(db)
+            // Only the one column: an update naming `revokedAt` would forget every kept session (``openSessions``).
+            try db.execute(sql: "UPDATE session SET lastUsedAt = ? WHERE id = ?", arguments: [now, session.id])
             let issued = try self.issueRefreshToken(db, sessionID: session.id, at: now)
             return .rotated(Identity(user: user.user, sessionID: session.id), issued)
         }

@@ -46,8 +46,11 @@ public final class AccountService: Sendable {
     /// A hash of a random password, verified against when an email is unknown so that a failed sign-in
     /// takes as long for a missing account as for a wrong password.
     private let decoyHash = Mutex<String?>(nil)
-    /// The identities of open sessions, checked on every authenticated request without a database read; any
-    /// change to a user or a session (sign-out, disabling, a role or password change) forgets them all at once.
+    /// The identities of open sessions, checked on every authenticated request without a database read; any change
+    /// to a user, or to whom a session belongs or whether it is revoked (sign-out, disabling, a role or password
+    /// change), forgets them all at once. A refresh rotation (`session.lastUsedAt`) does not, and neither does the
+    /// pruner's deleting sessions: it deletes only sessions revoked long ago (forgotten when revoked) and sessions quiet
+    /// for longer than the retention, whose access tokens expired long before.
     let openSessions = CommitScopedCache<SessionKey, Identity>(maxCount: 100_000)
 
     struct SessionKey: Hashable, Sendable {
@@ -69,7 +72,12 @@ public final class AccountService: Sendable {
         self.clock = clock
         self.settings = settings
         self.logger = logger
-        openSessions.forget(onCommittedChangeOf: ["user", "session"], ignoringInserts: true, in: database)
+        openSessions.forget(
+            onCommittedChangeOf: ["user", "session"],
+            ignoringInserts: true,
+            updatesOf: ["session": ["id", "userId", "revokedAt"]],
+            in: database
+        )
     }
 
     /// Creates a customer account and queues its welcome email, in one transaction.

@@ -80,6 +80,8 @@ public struct AdminStatsService: Sendable {
     let flashSales: FlashSaleService
     let timeZone: TimeZone
     let lowStockThreshold: Int
+    /// Feeds ``changes()``: registered once here, so opening a live dashboard never waits for the database.
+    let figureChanges: CommittedChangeFanOut
 
     public init(database: AppDatabase, clock: any AppClock, flashSales: FlashSaleService, timeZone: TimeZone = .current, lowStockThreshold: Int = 5) {
         self.database = database
@@ -87,6 +89,7 @@ public struct AdminStatsService: Sendable {
         self.flashSales = flashSales
         self.timeZone = timeZone
         self.lowStockThreshold = lowStockThreshold
+        figureChanges = CommittedChangeFanOut(database: database, tables: Self.countedTables)
     }
 
     public func stats() async throws -> AdminStats {

@@ -41,6 +41,7 @@ extension AppDatabase {
                     slug: demo.slug,
                     name: demo.name,
                     description: demo.description,
+                    descriptionEn: demo.descriptionEn,
                     price: demo.price,
                     compareAtPrice: demo.compareAtPrice,
                     stock: demo.stock,

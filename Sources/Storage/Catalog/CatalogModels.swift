@@ -25,8 +25,12 @@ public struct CategorySummary: Sendable, Equatable, Codable {
 public struct Product: Sendable, Equatable, Codable {
     public var id: String
     public var slug: String
+    /// The product's name, the same in every language (a bakery keeps "Bánh mì hoa cúc" as it is).
     public var name: String
+    /// In Vietnamese, the shop's own language; may be empty when only ``descriptionEn`` is written.
     public var description: String
+    /// In English; empty until the bakery writes one (the storefront then shows ``description``).
+    public var descriptionEn: String
     public var price: Int
     public var compareAtPrice: Int?
     public var stock: Int

@@ -30,6 +30,7 @@ struct ProductRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     var slug: String
     var name: String
     var description: String
+    var descriptionEn: String
     var price: Int
     var compareAtPrice: Int?
     var stock: Int

@@ -63,6 +63,27 @@ enum CatalogSchema {
         try db.create(index: "product_on_name", on: "product", columns: ["name"])
     }
 
+    /// An English description beside the Vietnamese one (`description`). Search finds a product by either: the
+    /// index's `description` column holds both, so the update trigger is re-created to watch the new column too.
+    static func v13DescriptionEn(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE product ADD COLUMN descriptionEn TEXT NOT NULL DEFAULT '' CHECK (length(descriptionEn) <= 5000);
+                DROP TRIGGER product_search_insert;
+                DROP TRIGGER product_search_update;
+                CREATE TRIGGER product_search_insert AFTER INSERT ON product BEGIN
+                    INSERT INTO productSearch (rowid, name, tags, description)
+                    VALUES (new.rowid, \(fold("new.name")), \(fold("new.tags")), \(fold("new.description || ' ' || new.descriptionEn")));
+                END;
+                CREATE TRIGGER product_search_update AFTER UPDATE OF name, tags, description, descriptionEn ON product BEGIN
+                    DELETE FROM productSearch WHERE rowid = old.rowid;
+                    INSERT INTO productSearch (rowid, name, tags, description)
+                    VALUES (new.rowid, \(fold("new.name")), \(fold("new.tags")), \(fold("new.description || ' ' || new.descriptionEn")));
+                END;
+                """
+        )
+    }
+
     /// SQL that maps đ/Đ to d/D in a column, the one fold the FTS5 tokenizer leaves out.
     private static func fold(_ column: String) -> String {
         "replace(replace(\(column), 'đ', 'd'), 'Đ', 'D')"

@@ -43,6 +43,7 @@ extension CatalogService {
         public var name: String?
         public var slug: String?
         public var description: String?
+        public var descriptionEn: String?
         public var price: Int?
         public var compareAtPrice: Int??
         public var stock: Int?
@@ -66,6 +67,7 @@ extension CatalogService {
             slug: "",
             name: try CatalogRules.name(name),
             description: "",
+            descriptionEn: "",
             price: try CatalogRules.money(price, field: "price"),
             compareAtPrice: nil,
             stock: 0,
@@ -213,6 +215,7 @@ extension CatalogService {
             slug: record.slug,
             name: record.name,
             description: record.description,
+            descriptionEn: record.descriptionEn,
             price: record.price,
             compareAtPrice: record.compareAtPrice,
             stock: record.stock,
@@ -234,6 +237,7 @@ extension CatalogService {
     static func apply(_ draft: ProductDraft, to record: inout ProductRecord) throws(AppError) {
         if let name = draft.name { record.name = try CatalogRules.name(name) }
         if let description = draft.description { record.description = try CatalogRules.description(description) }
+        if let english = draft.descriptionEn { record.descriptionEn = try CatalogRules.description(english, field: "descriptionEn") }
         if let price = draft.price { record.price = try CatalogRules.money(price, field: "price") }
         if let compareAtPrice = draft.compareAtPrice {
             record.compareAtPrice = try compareAtPrice.map { value throws(AppError) in try CatalogRules.money(value, field: "compareAtPrice") }

@@ -18,6 +18,8 @@ enum AppMigrations {
         migrator.registerMigration("v11_loyalty_redeemed_lots", migrate: PointsStore.v11RedeemedLots)
         migrator.registerMigration("v11_orders_refund_pending", migrate: OrderSchema.v11RefundPending)
         migrator.registerMigration("v11_reservations_outlive_items", migrate: FlashSaleSchema.v11ReservationsOutliveItems)
+        migrator.registerMigration("v12_jobs_claim_index", migrate: JobSchema.v12JobsClaimIndex)
+        migrator.registerMigration("v13_products_description_en", migrate: CatalogSchema.v13DescriptionEn)
         return migrator
     }
 

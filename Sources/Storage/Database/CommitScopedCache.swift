@@ -35,11 +35,17 @@ final class CommitScopedCache<Key: Hashable & Sendable, Value: Sendable>: Sendab
         return loaded
     }
 
-    /// Forgets every value after each commit that changed one of `tables` in `database` (here or in another process);
+    /// Forgets every value after each commit that changed one of `tables` in `database` (here or in another process;
+    /// `updatesOf` narrows a table to updates of those columns, see ``CommittedChangeObserver``);
     /// keeps none at all while `database` keeps no copies.
-    func forget(onCommittedChangeOf tables: Set<String>, ignoringInserts: Bool = false, in database: AppDatabase) {
+    func forget(
+        onCommittedChangeOf tables: Set<String>,
+        ignoringInserts: Bool = false,
+        updatesOf: [String: Set<String>] = [:],
+        in database: AppDatabase
+    ) {
         self.database.withLock { $0 = database }
-        database.onCommittedChange(of: tables, ignoringInserts: ignoringInserts) { [self] in forget() }
+        database.onCommittedChange(of: tables, ignoringInserts: ignoringInserts, updatesOf: updatesOf) { [self] in forget() }
     }
 
     /// Drops every kept value, and any read in flight from being kept.

@@ -29,6 +29,9 @@ public final class JobQueue: Sendable {
     /// A factor in 0.75…1.25 that spreads retries of jobs that failed together.
     let jitter: @Sendable () -> Double
     private let signals = Mutex<[String: WakeSignal]>([:])
+    /// The (connection, queue) pairs whose open transaction already has a wake-up hook.
+    private let armed = Mutex<Set<WakeKey>>([])
+    private let groupCommit = EnqueueGroupCommit()
 
     public init(
         database: AppDatabase,
@@ -48,42 +51,60 @@ public final class JobQueue: Sendable {
     /// used, nothing is added and the existing job's id is returned.
     @discardableResult
     func enqueue(_ db: Database, _ request: JobRequest) throws -> Int64 {
-        let now = clock.now()
+        try enqueue(db, request, stamp: clock.now().databaseValue)
+    }
+
+    /// The same, with the moment already in its stored form (a bulk enqueue formats it once per transaction).
+    func enqueue(_ db: Database, _ request: JobRequest, stamp: DatabaseValue) throws -> Int64 {
         if let key = request.idempotencyKey,
-            let existing = try Int64.fetchOne(db, sql: "SELECT id FROM job WHERE kind = ? AND idempotencyKey = ?", arguments: [request.kind, key])
+            let existing = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT id FROM job WHERE kind = ? AND idempotencyKey = ?"), arguments: [request.kind, key])
         {
             return existing
         }
-        var job = Job(
-            id: nil,
-            queue: request.queue,
-            kind: request.kind,
-            payload: request.payload,
-            idempotencyKey: request.idempotencyKey,
-            priority: request.priority,
-            status: .queued,
-            attempts: 0,
-            maxAttempts: max(1, request.maxAttempts),
-            runAt: request.runAt ?? now,
-            leaseToken: nil,
-            leaseExpiresAt: nil,
-            lastError: nil,
-            createdAt: now,
-            updatedAt: now,
-            completedAt: nil
-        )
-        try job.insert(db)
-        let signal = self.signal(for: request.queue)
-        db.afterNextTransaction { _ in signal.notify() }
-        // SQLite assigns the row id on insert; a job without one would be a broken database, not bad input.
-        guard let id = job.id else { throw AppError(.internalError, "The job was not stored.") }
+        // One prepared statement per connection, not a record encoded per job: bulk enqueues are inserts only.
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO job (queue, kind, payload, idempotencyKey, priority, status, attempts, maxAttempts, runAt, createdAt, updatedAt)
+                VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            request.queue, request.kind, request.payload, request.idempotencyKey, request.priority, max(1, request.maxAttempts),
+            request.runAt?.databaseValue ?? stamp, stamp, stamp,
+        ])
+        let id = db.lastInsertedRowID
+        wakeAfterCommit(db, queue: request.queue)
         return id
     }
 
-    /// Adds a job in a transaction of its own.
+    /// Wakes the queue's workers once the current transaction commits — one hook per transaction and queue,
+    /// however many jobs it enqueues (GRDB keeps every hook as a transaction observer that each later
+    /// statement of the transaction visits, so a hook per job made bulk enqueues quadratic).
+    func wakeAfterCommit(_ db: Database, queue: String) {
+        let key = WakeKey(connection: ObjectIdentifier(db), queue: queue)
+        guard armed.withLock({ $0.insert(key).inserted }) else { return }
+        let signal = self.signal(for: queue)
+        db.afterNextTransaction(
+            onCommit: { _ in
+                self.armed.withLock { _ = $0.remove(key) }
+                signal.notify()
+            },
+            onRollback: { _ in self.armed.withLock { _ = $0.remove(key) } }
+        )
+    }
+
+    /// Adds a job in a transaction of its own: committed when this returns. Concurrent callers share
+    /// commits (group commit), each job in a savepoint of its own.
     @discardableResult
     public func enqueue(_ request: JobRequest) async throws -> Int64 {
-        try await database.write { db in try self.enqueue(db, request) }
+        try await groupCommit.enqueue(request, on: self)
+    }
+
+    /// Adds several jobs in one transaction of their own (all or none); answers their ids in order.
+    @discardableResult
+    public func enqueue(_ requests: [JobRequest]) async throws -> [Int64] {
+        let stamp = clock.now().databaseValue
+        return try await database.write { db in try requests.map { try self.enqueue(db, $0, stamp: stamp) } }
     }
 
     func signal(for queue: String) -> WakeSignal {
@@ -99,24 +120,43 @@ public final class JobQueue: Sendable {
 
     /// Claims the next due job of `queue`, or one whose lease expired, and leases it.
     public func claim(queue: String) async throws -> Job? {
+        try await claim(queue: queue, limit: 1).first
+    }
+
+    /// Claims up to `limit` jobs of `queue` in one transaction, all under one lease token: first those whose
+    /// lease expired (claimed before, so overdue), then due queued ones by priority, due time and id. The
+    /// answer is in that priority order. Each job's lease, attempts and later outcome stay its own.
+    public func claim(queue: String, limit: Int) async throws -> [Job] {
         let now = clock.now()
         let token = UUID().uuidString
-        return try await database.write { db in
-            try Job.fetchOne(
-                db,
-                sql: """
-                    UPDATE job SET status = 'running', attempts = attempts + 1, leaseToken = ?, leaseExpiresAt = ?, updatedAt = ?
-                    WHERE id = (
-                        SELECT id FROM job
-                        WHERE queue = ? AND ((status = 'queued' AND runAt <= ?) OR (status = 'running' AND leaseExpiresAt <= ?))
-                        ORDER BY priority DESC, runAt, id LIMIT 1
-                    )
-                    RETURNING *
-                    """,
-                arguments: [token, now.addingTimeInterval(self.settings.leaseDuration), now, queue, now, now]
+        let limit = max(1, limit)
+        let jobs = try await database.write { db in
+            try Job.fetchAll(
+                db.cachedStatement(sql: Self.claimSQL),
+                arguments: [token, now.addingTimeInterval(self.settings.leaseDuration), now, queue, now, limit, queue, now, limit, limit]
             )
         }
+        return jobs.sorted { ($0.priority, $1.runAt, $1.id ?? 0) > ($1.priority, $0.runAt, $0.id ?? 0) }
     }
+
+    /// Leases up to a limit of a queue's jobs: expired leases first, then due queued jobs; both read through the
+    /// `job_claim` index in its own order, so a claim never walks the queue's finished jobs.
+    static let claimSQL = """
+        UPDATE job SET status = 'running', attempts = attempts + 1, leaseToken = ?, leaseExpiresAt = ?, updatedAt = ?
+        WHERE id IN (
+            SELECT id FROM (
+                SELECT id FROM job WHERE queue = ? AND status = 'running' AND leaseExpiresAt <= ?
+                ORDER BY priority DESC, runAt, id LIMIT ?
+            )
+            UNION ALL
+            SELECT id FROM (
+                SELECT id FROM job WHERE queue = ? AND status = 'queued' AND runAt <= ?
+                ORDER BY priority DESC, runAt, id LIMIT ?
+            )
+            LIMIT ?
+        )
+        RETURNING *
+        """
 
     /// Extends a running job's lease; false when the claim was lost (its lease expired and another took it).
     public func heartbeat(_ job: Job) async throws -> Bool {

@@ -32,4 +32,12 @@ enum JobSchema {
             t.column("sentAt", .datetime).notNull()
         }
     }
+
+    /// The claim reads a queue's due jobs in `priority DESC, runAt, id` order. `job_claimable` sorts priority
+    /// ascending, so SQLite walked every job of the queue (completed ones too) and sorted them for each claim:
+    /// a claim cost grew with the table. This index answers the claim in its own order and stops at the limit.
+    static func v12JobsClaimIndex(_ db: Database) throws {
+        try db.execute(sql: "DROP INDEX IF EXISTS job_claimable")
+        try db.execute(sql: "CREATE INDEX job_claim ON job(queue, status, priority DESC, runAt)")
+    }
 }

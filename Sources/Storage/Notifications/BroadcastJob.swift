@@ -55,7 +55,7 @@ public struct BroadcastJobHandler: JobHandler {
                         """,
                     arguments: [after, marker, chunkSize]
                 )
-                for user in users { try notifications.notify(db, userID: user, draft) }
+                try notifications.notify(db, userIDs: users, draft)
                 return users.last
             }
             guard let last else { return }

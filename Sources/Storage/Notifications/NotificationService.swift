@@ -69,24 +69,8 @@ public final class NotificationService: Sendable {
     /// Stores a notification inside the caller's transaction; it is pushed live once that commits.
     @discardableResult
     func notify(_ db: Database, userID: String, _ draft: NotificationDraft) throws -> UserNotification {
-        let data = String(decoding: try JSONEncoder.jobs.encode(draft.data), as: UTF8.self)
-        let title = TextRule.truncated(draft.title, toScalars: 200)
-        let body = TextRule.truncated(draft.body, toScalars: 2000)
-        guard
-            let notification = try UserNotification.fetchOne(
-                db,
-                sql: """
-                    INSERT INTO notification (userId, type, title, body, link, data, isRead, createdAt)
-                    VALUES (?, ?, ?, ?, ?, ?, 0, ?) RETURNING *
-                    """,
-                arguments: [userID, draft.type, title, body, draft.link, data, clock.now()]
-            )
-        else { throw AppError(.internalError, "The notification was not stored.") }
-        let unread = try Self.unreadCount(db, userID: userID)
-        let hub = self.hub
-        db.afterNextTransaction { _ in
-            hub.publish(.notification(notification), to: userID)
-            hub.publish(.unreadCount(unread), to: userID)
+        guard let notification = try notify(db, userIDs: [userID], draft).first else {
+            throw AppError(.internalError, "The notification was not stored.")
         }
         return notification
     }

@@ -26,7 +26,7 @@ public final class VoucherService: Sendable {
                     db,
                     VoucherStore.Record(
                         id: id,
-                        code: draft.code.trimmingCharacters(in: .whitespaces).uppercased(),
+                        code: Self.normalizedCode(draft.code),
                         kind: draft.kind,
                         value: draft.value,
                         minSubtotal: draft.minSubtotal ?? 0,
@@ -48,13 +48,40 @@ public final class VoucherService: Sendable {
         }
     }
 
-    /// Switches a voucher on or off (a used voucher keeps its history).
-    public func setActive(id: String, _ isActive: Bool) async throws -> Voucher {
+    /// Changes a voucher's terms (a partial change, validated like a new voucher). Once a voucher was used its code
+    /// stays fixed (409), and its usage limit cannot go below the uses already made (409, field `usageLimit`).
+    public func update(id: String, _ changes: VoucherChanges) async throws -> Voucher {
         let now = clock.now()
-        return try await database.write { db in
-            try VoucherStore.setActive(db, id: id, isActive, now: now)
-            return try VoucherStore.find(db, id: id)
+        do {
+            return try await database.write { db in
+                let voucher = try VoucherStore.find(db, id: id)
+                var draft = changes.applied(to: voucher)
+                draft.code = Self.normalizedCode(draft.code)
+                try Self.validate(draft)
+                if draft.code != voucher.code, voucher.usedCount > 0 {
+                    throw AppError(
+                        .conflict,
+                        "A voucher that was used keeps its code.",
+                        fields: ["code": "cannot change after \(voucher.usedCount) uses"]
+                    )
+                }
+                if let limit = draft.usageLimit, limit < voucher.usedCount {
+                    throw AppError(
+                        .conflict,
+                        "The usage limit cannot be below the \(voucher.usedCount) uses already made.",
+                        fields: ["usageLimit": "must be at least \(voucher.usedCount), the uses already made"]
+                    )
+                }
+                try VoucherStore.replaceTerms(db, id: id, with: draft, now: now)
+                return try VoucherStore.find(db, id: id)
+            }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw AppError(.conflict, "A voucher with this code exists.", fields: ["code": "is already used"])
         }
+    }
+
+    static func normalizedCode(_ raw: String) -> String {
+        raw.trimmingCharacters(in: .whitespaces).uppercased()
     }
 
     public func delete(id: String) async throws {

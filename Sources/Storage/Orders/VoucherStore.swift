@@ -113,9 +113,22 @@ enum VoucherStore {
         try record.insert(db)
     }
 
-    static func setActive(_ db: Database, id: String, _ isActive: Bool, now: Date) throws {
-        let changed = try Record.filter(key: id).updateAll(db, Record.Columns.isActive.set(to: isActive), Record.Columns.updatedAt.set(to: now))
-        guard changed == 1 else { throw AppError.notFound("The voucher") }
+    /// Replaces a voucher's terms with `draft` (already validated; the code already normalised). The usage count
+    /// stays as it is, and the table's CHECK still holds `usedCount <= usageLimit`.
+    static func replaceTerms(_ db: Database, id: String, with draft: VoucherDraft, now: Date) throws {
+        guard var record = try Record.fetchOne(db, key: id) else { throw AppError.notFound("The voucher") }
+        record.code = draft.code
+        record.kind = draft.kind
+        record.value = draft.value
+        record.minSubtotal = draft.minSubtotal ?? 0
+        record.maxDiscount = draft.maxDiscount
+        record.startsAt = draft.startsAt
+        record.endsAt = draft.endsAt
+        record.usageLimit = draft.usageLimit
+        record.perUserLimit = draft.perUserLimit
+        record.isActive = draft.isActive ?? record.isActive
+        record.updatedAt = now
+        try record.update(db)
     }
 
     /// Deletes a voucher nobody used (409 otherwise: a used voucher keeps its history).

@@ -16,6 +16,10 @@ public final class InMemoryStockLedger: StockLedger {
         let remaining: ManagedAtomic<Int>
         let confirmed: ManagedAtomic<Int>
         let users: Mutex<[String: ManagedAtomic<Int>]>
+        /// Set by ``InMemoryStockLedger/retire(_:)`` only, cleared by ``InMemoryStockLedger/unretire(_:)`` (and a new
+        /// `Item` from load or upsert). Never inferred from the counters: a release caught between lowering the user's
+        /// count and raising `remaining` looks exactly like a retired item.
+        let retired = ManagedAtomic(false)
 
         init(_ state: StockItemState) {
             quantity = ManagedAtomic(state.quantity)
@@ -23,11 +27,6 @@ public final class InMemoryStockLedger: StockLedger {
             remaining = ManagedAtomic(state.quantity - state.held - state.confirmed)
             confirmed = ManagedAtomic(state.confirmed)
             users = Mutex(state.perUser.mapValues { ManagedAtomic($0) })
-        }
-
-        /// No user holds or bought a unit (every per-user count is zero).
-        var nobodyHolds: Bool {
-            users.withLock { users in users.values.allSatisfy { $0.load(ordering: .acquiring) == 0 } }
         }
 
         func counter(for userID: String) -> ManagedAtomic<Int> {
@@ -63,13 +62,13 @@ public final class InMemoryStockLedger: StockLedger {
     }
 
     /// The same rules as the Redis script: refused (false) below the units already held plus confirmed, so
-    /// `remaining` never goes negative; a retired item (nothing remaining, confirmed or held) stays retired and
-    /// only its quantity changes, for ``unretire(_:)`` to restore later.
+    /// `remaining` never goes negative; a retired item (``retire(_:)``) stays retired and only its quantity changes,
+    /// for ``unretire(_:)`` to restore later.
     public func redefine(_ key: SaleItemKey, quantity: Int, perUserLimit: Int) async throws -> Bool {
         guard let item = item(key) else { return false }
         let before = item.quantity.load(ordering: .acquiring)
         var remaining = item.remaining.load(ordering: .acquiring)
-        if before > 0, remaining == 0, item.confirmed.load(ordering: .acquiring) == 0, item.nobodyHolds {
+        if item.retired.load(ordering: .acquiring) {
             item.perUserLimit.store(perUserLimit, ordering: .releasing)
             item.quantity.store(quantity, ordering: .releasing)
             return true
@@ -141,11 +140,15 @@ public final class InMemoryStockLedger: StockLedger {
         guard let item = item(key) else { return true }
         guard item.confirmed.load(ordering: .acquiring) == 0 else { return false }
         let quantity = item.quantity.load(ordering: .acquiring)
-        return item.remaining.compareExchange(expected: quantity, desired: 0, ordering: .acquiringAndReleasing).exchanged
+        guard item.remaining.compareExchange(expected: quantity, desired: 0, ordering: .acquiringAndReleasing).exchanged else { return false }
+        item.retired.store(true, ordering: .releasing)
+        return true
     }
 
     public func unretire(_ key: SaleItemKey) async throws {
-        guard let item = item(key) else { return }
+        guard let item = item(key), item.retired.compareExchange(expected: true, desired: false, ordering: .acquiringAndReleasing).exchanged else {
+            return
+        }
         _ = item.remaining.compareExchange(expected: 0, desired: item.quantity.load(ordering: .acquiring), ordering: .acquiringAndReleasing)
     }
 
@@ -161,7 +164,7 @@ public final class InMemoryStockLedger: StockLedger {
         item(key)?.counter(for: userID).load(ordering: .acquiring) ?? 0
     }
 
-    private func item(_ key: SaleItemKey) -> Item? {
+    func item(_ key: SaleItemKey) -> Item? {
         items.withLock { $0[key] }
     }
 }

@@ -5,6 +5,8 @@ import Storage
 /// Admin writes to the catalogue: categories and products (create, change, delete) and product pictures.
 struct AdminCatalogController<Context: AppRequestContextProtocol> {
     let catalog: CatalogService
+    /// Largest picture upload (bytes).
+    var uploadLimit = ProductImageStore.maximumBytes
 
     /// Mounted at `categories`, admin.
     func addCategoryRoutes(to group: RouterGroup<Context>) {
@@ -18,7 +20,8 @@ struct AdminCatalogController<Context: AppRequestContextProtocol> {
         group.post(use: createProduct)
         group.patch(":id", use: updateProduct)
         group.delete(":id", use: deleteProduct)
-        group.post(":id/images", use: uploadImage)
+        // Behind authentication: only here may a body exceed the default limit (``BodyLimitMiddleware``).
+        group.group(":id/images").add(middleware: UploadBodyLimitMiddleware(limit: uploadLimit)).post(use: uploadImage)
     }
 
     @Sendable func createCategory(_ request: Request, context: Context) async throws -> EditedResponse<Category> {

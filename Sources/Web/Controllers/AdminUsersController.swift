@@ -4,7 +4,8 @@ import Storage
 /// `/api/v1/admin/users`: the admin's list of accounts, and role or disabled changes.
 struct AdminUsersController<Context: AppRequestContextProtocol> {
     let accounts: AccountService
-    /// Disabling a user closes their live streams.
+    /// Disabling a user closes their live streams; so does demoting one, so an open admin dashboard stops at once
+    /// (their notification stream reconnects by itself).
     let hub: any NotificationHub
 
     func addRoutes(to group: RouterGroup<Context>) {
@@ -35,7 +36,7 @@ struct AdminUsersController<Context: AppRequestContextProtocol> {
             role = parsed
         }
         let user = try await accounts.updateUser(id: id, .init(role: role, isDisabled: input.disabled), by: try context.requireIdentity())
-        if user.isDisabled { hub.disconnect(user: user.id) }
+        if user.isDisabled || role == .customer { hub.disconnect(user: user.id) }
         return UserResponse(user)
     }
 }

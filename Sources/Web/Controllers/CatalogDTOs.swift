@@ -13,6 +13,7 @@ struct ProductResponse: ResponseEncodable {
     let slug: String
     let name: String
     let description: String
+    let descriptionEn: String
     let price: Int
     let compareAtPrice: Int?
     let stock: Int
@@ -33,6 +34,7 @@ struct ProductResponse: ResponseEncodable {
         slug = product.slug
         name = product.name
         description = product.description
+        descriptionEn = product.descriptionEn
         price = product.price
         compareAtPrice = product.compareAtPrice
         stock = product.stock
@@ -73,7 +75,8 @@ struct ProductRequest: Decodable {
     let draft: CatalogService.ProductDraft
 
     enum Key: String, CodingKey {
-        case name, slug, description, price, compareAtPrice, stock, images, categoryId, tags, ingredients, allergens, weightGrams, isActive
+        case name, slug, description, descriptionEn, price, compareAtPrice, stock, images, categoryId, tags, ingredients, allergens, weightGrams
+        case isActive
     }
 
     init(from decoder: any Decoder) throws {
@@ -82,6 +85,7 @@ struct ProductRequest: Decodable {
         draft.name = try container.decodeIfPresent(String.self, forKey: .name)
         draft.slug = try container.decodeIfPresent(String.self, forKey: .slug)
         draft.description = try container.decodeIfPresent(String.self, forKey: .description)
+        draft.descriptionEn = try container.decodeIfPresent(String.self, forKey: .descriptionEn)
         draft.price = try container.decodeIfPresent(Int.self, forKey: .price)
         draft.stock = try container.decodeIfPresent(Int.self, forKey: .stock)
         draft.images = try container.decodeIfPresent([String].self, forKey: .images)

@@ -101,7 +101,7 @@ struct FlashSalesController<Context: AppRequestContextProtocol> {
         let slot = try stream.takeSlot(for: context.clientAddress)
         let sale = try await sales.sale(idOrSlug: try context.parameters.require("id"))
         let (opening, events) = stockEvents.subscribe(saleID: sale.id, opening: sale)
-        return stream.response(holding: slot, opening: [opening], live: events)
+        return stream.response(to: request, holding: slot, opening: [opening], live: events)
     }
 
     @Sendable func reserve(_ request: Request, context: Context) async throws -> EditedResponse<Reservation> {

@@ -127,7 +127,7 @@ struct NotificationsController<Context: AppRequestContextProtocol> {
             }
             continuation.onTermination = { _ in forward.cancel() }
         }
-        return stream.response(holding: slot, opening: opening, live: live)
+        return stream.response(to: request, holding: slot, opening: opening, live: live)
     }
 
     @Sendable func broadcast(_ request: Request, context: Context) async throws -> EditedResponse<BroadcastResponse> {

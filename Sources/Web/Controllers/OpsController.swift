@@ -22,7 +22,12 @@ struct OpsController<Context: AppRequestContextProtocol> {
 
     /// Mounted at `healthz`: the process answers.
     func addHealthRoutes(to group: RouterGroup<Context>) {
-        group.get { _, _ in Status(status: "ok", migrations: nil) }
+        // Always the same answer: encoded once, not per probe.
+        let healthy = (try? JSONCoding.encoder.encode(Status(status: "ok", migrations: nil))).map { ByteBuffer(bytes: $0) }
+        group.get { request, context in
+            guard let healthy else { return try Status(status: "ok", migrations: nil).response(from: request, context: context) }
+            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: healthy))
+        }
     }
 
     /// Mounted at `readyz`: the database is reachable and migrated.

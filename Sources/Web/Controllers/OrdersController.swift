@@ -18,6 +18,7 @@ struct OrdersController<Context: AppRequestContextProtocol> {
     /// Mounted at `admin/orders`.
     func addAdminRoutes(to group: RouterGroup<Context>) {
         group.get(use: all)
+        group.get(":id", use: adminDetail)
         group.patch(":id/status", use: changeStatus)
     }
 
@@ -81,6 +82,11 @@ struct OrdersController<Context: AppRequestContextProtocol> {
         try await orders.order(id: try context.parameters.require("id"), for: try context.requireIdentity())
     }
 
+    /// The admin's view of any order: the order plus the customer's email and name.
+    @Sendable func adminDetail(_ request: Request, context: Context) async throws -> AdminOrderDetail {
+        try await orders.adminDetail(id: try context.parameters.require("id"))
+    }
+
     @Sendable func cancel(_ request: Request, context: Context) async throws -> Order {
         try await orders.changeStatus(orderID: try context.parameters.require("id"), to: .cancelled, by: try context.requireIdentity())
     }
@@ -101,4 +107,5 @@ struct OrdersController<Context: AppRequestContextProtocol> {
 }
 
 extension Order: ResponseEncodable {}
+extension AdminOrderDetail: ResponseEncodable {}
 extension Cart: ResponseEncodable {}

@@ -24,10 +24,6 @@ struct VouchersController<Context: AppRequestContextProtocol> {
         let code: String
     }
 
-    struct UpdateRequest: Decodable {
-        let isActive: Bool
-    }
-
     @Sendable func validate(_ request: Request, context: Context) async throws -> VoucherPreview {
         let input = try await request.decode(as: ValidateRequest.self, context: context)
         return try await vouchers.preview(code: input.code, userID: try context.requireIdentity().user.id, cartsFrom: carts)
@@ -43,8 +39,8 @@ struct VouchersController<Context: AppRequestContextProtocol> {
     }
 
     @Sendable func update(_ request: Request, context: Context) async throws -> Voucher {
-        let input = try await request.decode(as: UpdateRequest.self, context: context)
-        return try await vouchers.setActive(id: try context.parameters.require("id"), input.isActive)
+        let input = try await request.decode(as: VoucherUpdateRequest.self, context: context)
+        return try await vouchers.update(id: try context.parameters.require("id"), input.changes)
     }
 
     @Sendable func delete(_ request: Request, context: Context) async throws -> HTTPResponse.Status {

@@ -4,9 +4,13 @@ import Storage
 
 /// Caps the request body: a declared `Content-Length` over the limit is refused before reading,
 /// and collecting or decoding a streamed body stops at the same limit (Hummingbird reads `maxUploadSize`).
-/// Upload routes (`POST …/images`) get their own, larger limit. The body is collected here, before the route runs, and
-/// a body still arriving when the shop shuts down is abandoned with a 503: a slow or stalled client must not hold
-/// graceful shutdown until the service group's budget runs out and cancels every request in flight.
+/// The body is collected here, before the route runs, and a body still arriving when the shop shuts down is abandoned
+/// with a 503: a slow or stalled client must not hold graceful shutdown until the service group's budget runs out and
+/// cancels every request in flight.
+///
+/// This runs before anyone is authenticated, so it never holds more than the default limit. Upload routes
+/// (`POST …/images`) are left unread here (only a declared length over `uploadLimit` is refused at once): their
+/// route group raises the limit and collects the body after authentication (``UploadBodyLimitMiddleware``).
 public struct BodyLimitMiddleware<Context: AppRequestContextProtocol>: RouterMiddleware {
     /// The API's default: JSON bodies are small.
     public static var defaultLimit: Int { 1024 * 1024 }
@@ -35,24 +39,37 @@ public struct BodyLimitMiddleware<Context: AppRequestContextProtocol>: RouterMid
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        let limit = Self.isUpload(request) ? uploadLimit : defaultLimit
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
-            throw AppError(.payloadTooLarge, "The request body is \(declared) bytes; the limit is \(limit).")
+        let upload = Self.isUpload(request)
+        let refusedAbove = upload ? uploadLimit : defaultLimit
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > refusedAbove {
+            throw AppError(.payloadTooLarge, "The request body is \(declared) bytes; the limit is \(refusedAbove).")
         }
         var context = context
-        context.maxUploadSize = limit
-        guard Self.hasBody(request) else { return try await next(request, context) }
+        context.maxUploadSize = defaultLimit
+        if upload { return try await next(request, context) }
+        return try await next(try await Self.collected(request, upTo: defaultLimit), context)
+    }
+
+    /// The request with its body collected (at most `limit` bytes, else 413), or a 503 when the shutdown cut it short.
+    static func collected(_ request: Request, upTo limit: Int) async throws -> Request {
+        guard hasBody(request) else { return request }
         let body = request.body
         let buffer: ByteBuffer
         do {
-            buffer = try await cancelWhenGracefulShutdown { try await body.collect(upTo: limit) }
+            buffer = try await cancelWhenGracefulShutdown {
+                let buffer = try await body.collect(upTo: limit)
+                // The shutdown's cancel ends collection early without an error: a chunked body has no declared length to
+                // compare with, so a cancelled collection is never taken as complete.
+                try Task.checkCancellation()
+                return buffer
+            }
         } catch is CancellationError {
-            throw Self.abandoned
+            throw abandoned
         }
         // Cut short by the shutdown: fewer bytes than the client declared.
-        if let declared = request.headers[.contentLength].flatMap(Int.init), buffer.readableBytes < declared { throw Self.abandoned }
+        if let declared = request.headers[.contentLength].flatMap(Int.init), buffer.readableBytes < declared { throw abandoned }
         var request = request
         request.body = .init(buffer: buffer)
-        return try await next(request, context)
+        return request
     }
 }

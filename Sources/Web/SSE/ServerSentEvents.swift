@@ -38,8 +38,9 @@ struct ServerSentEvent: Sendable, Equatable {
 /// The first bytes (a `retry:` hint and a comment) go out at once so that proxies and browsers see the
 /// stream open; a `: ping` comment follows every `heartbeat` seconds of quiet so idle timeouts never cut
 /// it. The stream ends when its source ends (sign-out, or a client too slow to keep up), when the client
-/// goes away, or on graceful shutdown — an open stream never holds shutdown up. Each client address may hold
-/// at most `slots.limit` streams at once (429 beyond).
+/// goes away (noticed at once from the connection's inbound side closing, not at the next write), or on graceful
+/// shutdown — an open stream never holds shutdown up. Each client address may hold at most `slots.limit` streams
+/// at once (429 beyond); a stream's slot is free as soon as its body ends.
 struct EventStreamResponder: Sendable {
     let clock: any AppClock
     let heartbeat: TimeInterval
@@ -63,19 +64,28 @@ struct EventStreamResponder: Sendable {
     }
 
     /// - Parameters:
+    ///   - request: the stream's request, whose inbound side closing (the client went away) ends the stream.
     ///   - slot: the caller's slot, held until the stream ends.
     ///   - opening: events written first (a replay), after the connection comment.
     ///   - live: the source of later events; the stream ends when it does.
-    func response(holding slot: StreamSlots.Slot, opening: [ServerSentEvent], live: AsyncStream<ServerSentEvent>) -> Response {
-        response(holding: slot, opening: opening.map { ByteBuffer(string: $0.encoded) }, live: live) { ByteBuffer(string: $0.encoded) }
+    func response(
+        to request: Request,
+        holding slot: StreamSlots.Slot,
+        opening: [ServerSentEvent],
+        live: AsyncStream<ServerSentEvent>
+    ) -> Response {
+        response(to: request, holding: slot, opening: opening.map { ByteBuffer(string: $0.encoded) }, live: live) {
+            ByteBuffer(string: $0.encoded)
+        }
     }
 
     /// The same, for events already in their wire form (one encoding shared by every stream of a broadcast).
-    func response(holding slot: StreamSlots.Slot, opening: [ByteBuffer], live: AsyncStream<ByteBuffer>) -> Response {
-        response(holding: slot, opening: opening, live: live) { $0 }
+    func response(to request: Request, holding slot: StreamSlots.Slot, opening: [ByteBuffer], live: AsyncStream<ByteBuffer>) -> Response {
+        response(to: request, holding: slot, opening: opening, live: live) { $0 }
     }
 
     private func response<Event: Sendable>(
+        to request: Request,
         holding slot: StreamSlots.Slot,
         opening: [ByteBuffer],
         live: AsyncStream<Event>,
@@ -86,10 +96,17 @@ struct EventStreamResponder: Sendable {
             headers: Self.headers,
             body: ResponseBody { writer in
                 // The slot is freed when this body ends (or, if it never runs, when the response is dropped).
-                defer { withExtendedLifetime(slot) {} }
+                defer { slot.release() }
+                let (items, sink) = AsyncStream.makeStream(of: Item.self, bufferingPolicy: .bufferingOldest(64))
                 try await writer.write(ByteBuffer(string: "retry: 5000\n: connected\n\n"))
                 for event in opening { try await writer.write(event) }
-                try await self.pump(live, encode: encode, into: &writer)
+                // A closed connection is otherwise noticed only when a write fails, at the next heartbeat (15 s): until
+                // then its slot stays taken, and quick page-to-page browsing from one address runs into the cap.
+                try await request.body.consumeWithInboundCloseHandler { _ in
+                    try await self.pump(live, encode: encode, into: sink, draining: items, writer: &writer)
+                } onInboundClosed: {
+                    sink.finish()
+                }
                 try await writer.finish(nil)
             }
         )
@@ -98,9 +115,10 @@ struct EventStreamResponder: Sendable {
     private func pump<Event: Sendable>(
         _ live: AsyncStream<Event>,
         encode: @escaping @Sendable (Event) -> ByteBuffer,
-        into writer: inout some ResponseBodyWriter
+        into sink: AsyncStream<Item>.Continuation,
+        draining items: AsyncStream<Item>,
+        writer: inout some ResponseBodyWriter
     ) async throws {
-        let (items, sink) = AsyncStream.makeStream(of: Item.self, bufferingPolicy: .bufferingOldest(64))
         // Graceful shutdown ends the item stream, which ends the response cleanly.
         try await withGracefulShutdownHandler {
             try await forward(live, encode: encode, into: sink, draining: items, writer: &writer)

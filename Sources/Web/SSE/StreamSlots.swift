@@ -5,12 +5,21 @@ import Synchronization
 /// thousands of connections and their buffers. A stream holds a ``Slot`` for as long as its response lives; the
 /// slot frees itself when the response is finished or dropped, so no path can leak one.
 public final class StreamSlots: Sendable {
-    /// One held stream; releasing happens once, when the last reference goes away.
+    /// One held stream; released once: by ``release()`` when its stream ends, or when the last reference goes away.
     final class Slot: Sendable {
-        private let release: @Sendable () -> Void
+        private let onRelease: Mutex<(@Sendable () -> Void)?>
 
         init(release: @escaping @Sendable () -> Void) {
-            self.release = release
+            self.onRelease = Mutex(release)
+        }
+
+        /// Frees the slot now; later calls (and the deinit) do nothing.
+        func release() {
+            let release = onRelease.withLock { onRelease -> (@Sendable () -> Void)? in
+                defer { onRelease = nil }
+                return onRelease
+            }
+            release?()
         }
 
         deinit { release() }

@@ -1,6 +1,23 @@
 // The admin console's shell: checks for an admin session (the API authorises every action; this check only
 // decides what to draw), then draws the screen named by the URL's hash: #/products, #/orders/KL-…, ….
-import { api, el, leaveScreen, toast } from "./core.js";
+import { api, el, lang, leaveScreen, toast, T } from "./core.js";
+import { setLang } from "/js/i18n.js";
+
+/** The shell's fixed texts (written in Vietnamese in index.html) in the chosen language, and the switch between the
+ * two languages: the choice is the shop's one remembered choice, so the storefront follows it too. */
+function translateShell() {
+  document.documentElement.lang = lang;
+  document.title = T(document.title);
+  for (const node of document.querySelectorAll("[data-t]")) node.textContent = T(node.textContent);
+  for (const node of document.querySelectorAll("[data-t-label]")) node.setAttribute("aria-label", T(node.getAttribute("aria-label")));
+  const switcher = document.getElementById("admin-lang");
+  switcher.textContent = lang === "en" ? "Tiếng Việt" : "English";
+  switcher.lang = lang === "en" ? "vi" : "en";
+  switcher.setAttribute("aria-label", T("Chuyển sang tiếng Anh"));
+  switcher.addEventListener("click", () => setLang(lang === "en" ? "vi" : "en"));
+}
+
+translateShell();
 
 const screens = {
   "": () => import("./dashboard.js"),
@@ -28,8 +45,8 @@ async function signedInUser() {
 function toSignIn(user = null) {
   const target = user ? "/account.html" : "/account.html?next=/admin/";
   view.replaceChildren(
-    el("h1", { textContent: "Chỉ dành cho quản trị viên" }),
-    el("p", {}, "Hãy ", el("a", { href: target, textContent: "đăng nhập bằng tài khoản quản trị" }), "."),
+    el("h1", { textContent: T("Chỉ dành cho quản trị viên") }),
+    el("p", {}, T("Hãy "), el("a", { href: target, textContent: T("đăng nhập bằng tài khoản quản trị") }), "."),
   );
   window.location.replace(target);
 }
@@ -45,7 +62,7 @@ async function show() {
     else link.removeAttribute("aria-current");
   }
   if (!load) {
-    view.replaceChildren(el("h1", { textContent: "Không có trang này" }), el("a", { href: "#/", textContent: "Về tổng quan" }));
+    view.replaceChildren(el("h1", { textContent: T("Không có trang này") }), el("a", { href: "#/", textContent: T("Về tổng quan") }));
     return;
   }
   const screen = await load();
@@ -64,7 +81,7 @@ const user = await signedInUser();
 const me = user?.role === "admin" ? user : null;
 if (me) {
   document.getElementById("admin-nav").hidden = false;
-  document.getElementById("who").textContent = `${me.name || me.email} · quản trị`;
+  document.getElementById("who").textContent = T("{0} · quản trị", [me.name || me.email]);
   window.addEventListener("hashchange", show);
   await show();
 } else {

@@ -1,13 +1,13 @@
 // Broadcast: compose a notification for every customer, confirm, and follow its job's progress
 // (queued → running → completed, users reached out of enabled users).
-import { onLeave, api, clearErrors, confirmAction, el, field, heading, input, showErrors, statusChip, toast, when } from "./core.js";
+import { onLeave, api, clearErrors, confirmAction, el, field, heading, input, showErrors, statusChip, toast, when, T } from "./core.js";
 
 export async function render(root) {
   const form = el("form", { className: "grid panel", id: "broadcast-form", noValidate: true },
-    el("div", { className: "wide" }, field("Tiêu đề", input("title", { required: true, maxLength: 200 }))),
-    el("div", { className: "wide" }, field("Nội dung", el("textarea", { name: "body", rows: 4, required: true, maxLength: 2000 }))),
-    field("Liên kết (tuỳ chọn)", input("link", { placeholder: "/flash-sale.html#…" }), "Một đường dẫn trong cửa hàng, bắt đầu bằng /."),
-    el("div", { className: "actions wide" }, el("button", { type: "submit", textContent: "Gửi cho mọi khách hàng" })));
+    el("div", { className: "wide" }, field(T("Tiêu đề"), input("title", { required: true, maxLength: 200 }))),
+    el("div", { className: "wide" }, field(T("Nội dung"), el("textarea", { name: "body", rows: 4, required: true, maxLength: 2000 }))),
+    field(T("Liên kết (tuỳ chọn)"), input("link", { placeholder: "/flash-sale.html#…" }), T("Một đường dẫn trong cửa hàng, bắt đầu bằng /.")),
+    el("div", { className: "actions wide" }, el("button", { type: "submit", textContent: T("Gửi cho mọi khách hàng") })));
   const progress = el("section", { className: "panel", id: "broadcast-progress", hidden: true, ariaLive: "polite" });
   let timer = null;
   onLeave(() => clearInterval(timer));
@@ -18,11 +18,11 @@ export async function render(root) {
       const state = await api("GET", `/admin/notifications/${encodeURIComponent(id)}`);
       const share = state.recipients ? Math.round((state.delivered / state.recipients) * 100) : 100;
       progress.replaceChildren(
-        el("h2", { textContent: "Tiến độ" }),
-        el("p", {}, statusChip("jobStatus", state.status), " ", el("span", { id: "broadcast-delivered", textContent: `${state.delivered}/${state.recipients}` }), " người đã nhận"),
-        el("div", { className: "meter", role: "progressbar", ariaValueNow: String(share), ariaValueMin: "0", ariaValueMax: "100", ariaLabel: "Tiến độ gửi" },
+        el("h2", { textContent: T("Tiến độ") }),
+        el("p", {}, statusChip("jobStatus", state.status), " ", el("span", { id: "broadcast-delivered", textContent: `${state.delivered}/${state.recipients}` }), T(" người đã nhận")),
+        el("div", { className: "meter", role: "progressbar", ariaValueNow: String(share), ariaValueMin: "0", ariaValueMax: "100", ariaLabel: T("Tiến độ gửi") },
           Object.assign(el("i"), { style: `width:${share}%` })),
-        el("p", { className: "muted", textContent: `Tạo lúc ${when(state.createdAt)}${state.completedAt ? ` · xong lúc ${when(state.completedAt)}` : ""}` }),
+        el("p", { className: "muted", textContent: T("Tạo lúc {0}", [when(state.createdAt)]) + (state.completedAt ? T(" · xong lúc {0}", [when(state.completedAt)]) : "") }),
         state.lastError ? el("pre", { className: "error", textContent: state.lastError }) : "");
       if (["completed", "dead"].includes(state.status)) clearInterval(timer);
     };
@@ -35,16 +35,16 @@ export async function render(root) {
     event.preventDefault();
     const body = { title: form.elements.title.value, body: form.elements.body.value };
     if (form.elements.link.value.trim()) body.link = form.elements.link.value.trim();
-    if (!confirmAction("Gửi thông báo này tới mọi khách hàng? Không thể thu hồi.")) return;
+    if (!confirmAction(T("Gửi thông báo này tới mọi khách hàng? Không thể thu hồi."))) return;
     try {
       clearErrors(form);
       const { broadcastId } = await api("POST", "/admin/notifications", body);
-      toast("Đã đưa thông báo vào hàng đợi.");
+      toast(T("Đã đưa thông báo vào hàng đợi."));
       form.reset();
       await follow(broadcastId);
     } catch (error) {
       showErrors(form, error);
     }
   });
-  root.append(heading("Thông báo cho khách hàng"), form, progress);
+  root.append(heading(T("Thông báo cho khách hàng")), form, progress);
 }

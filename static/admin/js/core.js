@@ -3,8 +3,9 @@
 import { api, ApiError } from "/js/api.js";
 import { element, money } from "/js/format.js";
 import { historyText, t } from "/js/i18n.js";
+import { lang, T } from "./i18n-admin.js";
 
-export { api, ApiError, historyText, money, t };
+export { api, ApiError, historyText, lang, money, t, T };
 export const el = element;
 
 const leaving = [];
@@ -86,7 +87,7 @@ export function fieldError(form, name, why) {
   document.getElementById(control.getAttribute("aria-describedby"))?.replaceChildren(why);
 }
 
-const dateTimeFormat = new Intl.DateTimeFormat("vi-VN", { dateStyle: "short", timeStyle: "medium" });
+const dateTimeFormat = new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "vi-VN", { dateStyle: "short", timeStyle: "medium" });
 export const when = (iso) => (iso ? dateTimeFormat.format(new Date(iso)) : "—");
 
 /** `yyyy-mm-ddThh:mm` in local time, for `<input type="datetime-local">`. */

@@ -1,7 +1,7 @@
 // Dashboard: the figures of `/admin/stats` — today's orders and revenue, orders waiting for action, low-stock
 // products, active and next flash sales, dead jobs. They arrive over `/admin/stats/stream` (again after every
 // change to orders, products, sales or jobs); remaining sale units move live over each sale's own stock stream.
-import { onLeave, api, badge, el, heading, money, statusChip, when } from "./core.js";
+import { onLeave, api, badge, el, heading, money, statusChip, when, T } from "./core.js";
 
 const stat = (value, label, id) => el("div", { className: "stat", id }, el("b", { textContent: value }), el("span", { textContent: label }));
 
@@ -21,7 +21,7 @@ function saleRow(sale, status) {
   row.append(
     el("td", {}, el("a", { href: `#/sales/${sale.id}`, textContent: sale.name })),
     el("td", {}, statusChip("saleStatus", status)),
-    el("td", { textContent: status === "active" ? `đến ${when(sale.endsAt)}` : `từ ${when(sale.startsAt)}` }),
+    el("td", { textContent: status === "active" ? T("đến {0}", [when(sale.endsAt)]) : T("từ {0}", [when(sale.startsAt)]) }),
     units,
   );
   // Live remaining units: the sale's public stock stream pushes every change.
@@ -36,10 +36,10 @@ function saleRow(sale, status) {
 
 function salesTable(stats) {
   const rows = [...stats.activeSales.map((sale) => saleRow(sale, "active")), ...stats.nextSales.map((sale) => saleRow(sale, "scheduled"))];
-  if (rows.length === 0) rows.push(el("tr", {}, el("td", { colSpan: 4, className: "muted", textContent: "Không có flash sale nào đang chạy hay sắp tới." })));
+  if (rows.length === 0) rows.push(el("tr", {}, el("td", { colSpan: 4, className: "muted", textContent: T("Không có flash sale nào đang chạy hay sắp tới.") })));
   return el("table", {},
-    el("caption", { className: "muted", textContent: "Flash sale đang chạy và sắp tới" }),
-    el("thead", {}, el("tr", {}, ...["Tên", "Trạng thái", "Thời gian", "Còn lại"].map((text, i) =>
+    el("caption", { className: "muted", textContent: T("Flash sale đang chạy và sắp tới") }),
+    el("thead", {}, el("tr", {}, ...[T("Tên"), T("Trạng thái"), T("Thời gian"), T("Còn lại")].map((text, i) =>
       el("th", { scope: "col", className: i === 3 ? "num" : "", textContent: text })))),
     el("tbody", {}, ...rows));
 }
@@ -61,31 +61,31 @@ function draw(body, stats) {
       el("b", { id: `waiting-${entry.status}`, textContent: String(entry.count) })))));
   const low = el("ul", { id: "low-stock" }, ...stats.lowStock.slice(0, 10).map((product) =>
     el("li", {}, el("a", { href: `#/products/${product.id}`, textContent: product.name }), " — ",
-      badge(`còn ${product.stock}`, product.stock === 0 ? "bad" : "warn"))));
-  if (stats.lowStock.length === 0) low.append(el("li", { className: "muted", textContent: "Mọi sản phẩm đều đủ hàng." }));
+      badge(T("còn {0}", [product.stock]), product.stock === 0 ? "bad" : "warn"))));
+  if (stats.lowStock.length === 0) low.append(el("li", { className: "muted", textContent: T("Mọi sản phẩm đều đủ hàng.") }));
   const dead = el("ul", { id: "dead-jobs" }, ...stats.recentDeadJobs.map((job) =>
     el("li", {}, `#${job.id} ${job.kind} · ${when(job.updatedAt)}: `, el("span", { className: "muted", textContent: job.lastError ?? "" }))));
-  if (stats.deadJobs === 0) dead.append(el("li", { className: "muted", textContent: "Không có tác vụ hỏng." }));
+  if (stats.deadJobs === 0) dead.append(el("li", { className: "muted", textContent: T("Không có tác vụ hỏng.") }));
   body.replaceChildren(
     el("div", { className: "cards" },
-      stat(String(stats.today.orders), "đơn hôm nay", "stat-orders-today"),
-      stat(money(stats.today.revenue), "doanh thu hôm nay", "stat-revenue-today"),
-      stat(String(waitingTotal), "đơn chờ xử lý", "stat-waiting"),
-      stat(String(stats.lowStock.length), `sản phẩm sắp hết (≤ ${stats.lowStockThreshold})`, "stat-low-stock"),
-      stat(String(stats.deadJobs), "tác vụ hỏng", "stat-dead-jobs")),
-    el("h2", { textContent: "Đơn chờ xử lý" }),
+      stat(String(stats.today.orders), T("đơn hôm nay"), "stat-orders-today"),
+      stat(money(stats.today.revenue), T("doanh thu hôm nay"), "stat-revenue-today"),
+      stat(String(waitingTotal), T("đơn chờ xử lý"), "stat-waiting"),
+      stat(String(stats.lowStock.length), T("sản phẩm sắp hết (≤ {0})", [stats.lowStockThreshold]), "stat-low-stock"),
+      stat(String(stats.deadJobs), T("tác vụ hỏng"), "stat-dead-jobs")),
+    el("h2", { textContent: T("Đơn chờ xử lý") }),
     waiting,
     el("h2", { textContent: "Flash sale" }),
     salesSection(stats),
     el("div", { className: "two" },
-      el("section", {}, el("h2", { textContent: "Sắp hết hàng" }), low),
-      el("section", {}, el("h2", {}, el("a", { href: "#/jobs", textContent: "Tác vụ hỏng" })), dead)),
-    el("p", { className: "muted", id: "stats-since", textContent: `Số liệu từ ${when(stats.today.since)}.` }),
+      el("section", {}, el("h2", { textContent: T("Sắp hết hàng") }), low),
+      el("section", {}, el("h2", {}, el("a", { href: "#/jobs", textContent: T("Tác vụ hỏng") })), dead)),
+    el("p", { className: "muted", id: "stats-since", textContent: T("Số liệu từ {0}.", [when(stats.today.since)]) }),
   );
 }
 
 export async function render(root) {
-  root.append(heading("Tổng quan"));
+  root.append(heading(T("Tổng quan")));
   const body = el("div", { id: "dashboard" });
   root.append(body);
   salesDrawn = { key: null, node: null };

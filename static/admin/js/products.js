@@ -1,6 +1,6 @@
 // Products: the list (search, category and visibility filters, hidden ones included), create and edit with
 // the API's field errors, pictures (upload with preview, reorder, remove), hide/restore and delete.
-import { api, badge, clearErrors, confirmAction, el, field, heading, input, integer, money, run, select, showErrors, toast, upload } from "./core.js";
+import { api, badge, clearErrors, confirmAction, el, field, heading, input, integer, money, run, select, showErrors, toast, upload, T } from "./core.js";
 import { dataTable } from "./table.js";
 
 export async function render(root, [id]) {
@@ -15,11 +15,11 @@ async function categories() {
 
 async function list(root) {
   const cats = await categories();
-  const search = input("q", { type: "search", placeholder: "Tên, mô tả…" });
-  const category = select("category", [["", "Tất cả danh mục"], ...cats.map((c) => [c.slug, c.name])], "");
-  const visibility = select("visibility", [["all", "Tất cả (kể cả đang ẩn)"], ["live", "Chỉ đang bán"]], "all");
+  const search = input("q", { type: "search", placeholder: T("Tên, mô tả…") });
+  const category = select("category", [["", T("Tất cả danh mục")], ...cats.map((c) => [c.slug, c.name])], "");
+  const visibility = select("visibility", [["all", T("Tất cả (kể cả đang ẩn)")], ["live", T("Chỉ đang bán")]], "all");
   const table = dataTable({
-    caption: "Sản phẩm",
+    caption: T("Sản phẩm"),
     fetchPage: ({ page, limit, sort }) => {
       const query = new URLSearchParams({ page, limit });
       if (visibility.value === "all") query.set("includeInactive", "true");
@@ -29,30 +29,30 @@ async function list(root) {
       return api("GET", `/products?${query}`);
     },
     columns: [
-      { key: "image", label: "Ảnh", sortable: false, render: (p) => (p.images[0] ? el("img", { src: p.images[0], alt: "", width: 48, height: 48 }) : "") },
-      { key: "name", label: "Tên", serverSort: (desc) => (desc ? "-name" : "name"), render: (p) => el("a", { href: `#/products/${p.id}`, textContent: p.name }) },
-      { key: "price", label: "Giá", num: true, serverSort: (desc) => (desc ? "-price" : "price"), render: (p) => money(p.price) },
-      { key: "stock", label: "Tồn kho", num: true, serverSort: true, render: (p) => badge(String(p.stock), p.stock === 0 ? "bad" : p.stock <= 5 ? "warn" : "") },
-      { key: "category", label: "Danh mục", value: (p) => p.category?.name ?? "", render: (p) => p.category?.name ?? "—" },
-      { key: "isActive", label: "Trạng thái", value: (p) => (p.isActive ? 1 : 0), render: (p) => (p.isActive ? badge("đang bán", "ok") : badge("đang ẩn", "warn")) },
+      { key: "image", label: T("Ảnh"), sortable: false, render: (p) => (p.images[0] ? el("img", { src: p.images[0], alt: "", width: 48, height: 48 }) : "") },
+      { key: "name", label: T("Tên"), serverSort: (desc) => (desc ? "-name" : "name"), render: (p) => el("a", { href: `#/products/${p.id}`, textContent: p.name }) },
+      { key: "price", label: T("Giá"), num: true, serverSort: (desc) => (desc ? "-price" : "price"), render: (p) => money(p.price) },
+      { key: "stock", label: T("Tồn kho"), num: true, serverSort: true, render: (p) => badge(String(p.stock), p.stock === 0 ? "bad" : p.stock <= 5 ? "warn" : "") },
+      { key: "category", label: T("Danh mục"), value: (p) => p.category?.name ?? "", render: (p) => p.category?.name ?? "—" },
+      { key: "isActive", label: T("Trạng thái"), value: (p) => (p.isActive ? 1 : 0), render: (p) => (p.isActive ? badge(T("đang bán"), "ok") : badge(T("đang ẩn"), "warn")) },
       { key: "actions", label: "", sortable: false, render: (p) => visibilityButton(p, () => table.refresh()) },
     ],
   });
   const form = el("form", { className: "toolbar", role: "search" },
-    field("Tìm", search), field("Danh mục", category), field("Hiển thị", visibility),
-    el("button", { type: "submit", textContent: "Lọc" }),
-    el("a", { className: "button secondary", href: "#/products/new", textContent: "+ Sản phẩm mới" }));
+    field(T("Tìm"), search), field(T("Danh mục"), category), field(T("Hiển thị"), visibility),
+    el("button", { type: "submit", textContent: T("Lọc") }),
+    el("a", { className: "button secondary", href: "#/products/new", textContent: T("+ Sản phẩm mới") }));
   form.addEventListener("submit", (event) => { event.preventDefault(); table.firstPage(); });
-  root.append(heading("Sản phẩm"), form, table.node);
+  root.append(heading(T("Sản phẩm")), form, table.node);
   await table.refresh();
 }
 
 function visibilityButton(product, after) {
-  const button = el("button", { type: "button", className: "secondary", textContent: product.isActive ? "Ẩn" : "Hiện lại" });
+  const button = el("button", { type: "button", className: "secondary", textContent: product.isActive ? T("Ẩn") : T("Hiện lại") });
   button.addEventListener("click", () => run(button, async () => {
-    if (product.isActive && !confirmAction(`Ẩn "${product.name}" khỏi cửa hàng?`)) return;
+    if (product.isActive && !confirmAction(T("Ẩn \"{0}\" khỏi cửa hàng?", [product.name]))) return;
     await api("PATCH", `/products/${product.id}`, { isActive: !product.isActive });
-    toast(product.isActive ? "Đã ẩn sản phẩm." : "Sản phẩm đã hiện lại.");
+    toast(product.isActive ? T("Đã ẩn sản phẩm.") : T("Sản phẩm đã hiện lại."));
     await after();
   }));
   return button;
@@ -65,20 +65,22 @@ async function editor(root, product) {
   const form = el("form", { className: "grid panel", id: "product-form", noValidate: true });
   const value = (name, fallback = "") => product?.[name] ?? fallback;
   form.append(
-    field("Tên", input("name", { required: true, value: value("name") })),
-    field("Slug", input("slug", { value: value("slug") }), "Để trống để tạo từ tên."),
-    field("Giá (₫)", input("price", { type: "number", min: 0, step: 1, required: true, value: value("price") })),
-    field("Giá gốc (₫)", input("compareAtPrice", { type: "number", min: 0, step: 1, value: value("compareAtPrice") })),
-    field("Tồn kho", input("stock", { type: "number", min: 0, step: 1, value: value("stock", 0) })),
-    field("Danh mục", select("categoryId", [["", "— Không —"], ...cats.map((c) => [c.id, c.isActive ? c.name : `${c.name} (tắt)`])], product?.category?.id ?? "")),
-    field("Khối lượng (g)", input("weightGrams", { type: "number", min: 1, step: 1, value: value("weightGrams") })),
-    field("Thẻ", input("tags", { value: (product?.tags ?? []).join(", ") }), "Cách nhau bằng dấu phẩy."),
-    field("Dị ứng", input("allergens", { value: (product?.allergens ?? []).join(", ") }), "Cách nhau bằng dấu phẩy."),
-    el("div", { className: "wide" }, field("Mô tả", el("textarea", { name: "description", rows: 4, value: value("description") }))),
-    el("div", { className: "wide" }, field("Thành phần", el("textarea", { name: "ingredients", rows: 2, value: value("ingredients") }))),
-    el("label", { className: "field check" }, el("input", { type: "checkbox", name: "isActive", checked: product ? product.isActive : true }), "Đang bán (hiện trên cửa hàng)"),
-    el("div", { className: "actions wide" }, el("button", { type: "submit", textContent: product ? "Lưu" : "Tạo sản phẩm" }),
-      el("a", { className: "button secondary", href: "#/products", textContent: "Về danh sách" })),
+    field(T("Tên"), input("name", { required: true, value: value("name") })),
+    field("Slug", input("slug", { value: value("slug") }), T("Để trống để tạo từ tên.")),
+    field(T("Giá (₫)"), input("price", { type: "number", min: 0, step: 1, required: true, value: value("price") })),
+    field(T("Giá gốc (₫)"), input("compareAtPrice", { type: "number", min: 0, step: 1, value: value("compareAtPrice") })),
+    field(T("Tồn kho"), input("stock", { type: "number", min: 0, step: 1, value: value("stock", 0) })),
+    field(T("Danh mục"), select("categoryId", [["", T("— Không —")], ...cats.map((c) => [c.id, c.isActive ? c.name : T("{0} (tắt)", [c.name])])], product?.category?.id ?? "")),
+    field(T("Khối lượng (g)"), input("weightGrams", { type: "number", min: 1, step: 1, value: value("weightGrams") })),
+    field(T("Thẻ (nhãn)"), input("tags", { value: (product?.tags ?? []).join(", ") }), T("Cách nhau bằng dấu phẩy.")),
+    field(T("Dị ứng"), input("allergens", { value: (product?.allergens ?? []).join(", ") }), T("Cách nhau bằng dấu phẩy.")),
+    el("div", { className: "wide" }, field(T("Mô tả (tiếng Việt)"), el("textarea", { name: "description", rows: 4, value: value("description") }))),
+    el("div", { className: "wide" }, field(T("Mô tả (tiếng Anh)"), el("textarea", { name: "descriptionEn", rows: 4, lang: "en", value: value("descriptionEn") }),
+      T("Khách chọn tiếng Anh thấy mô tả này; để trống thì thấy mô tả tiếng Việt."))),
+    el("div", { className: "wide" }, field(T("Thành phần"), el("textarea", { name: "ingredients", rows: 2, value: value("ingredients") }))),
+    el("label", { className: "field check" }, el("input", { type: "checkbox", name: "isActive", checked: product ? product.isActive : true }), T("Đang bán (hiện trên cửa hàng)")),
+    el("div", { className: "actions wide" }, el("button", { type: "submit", textContent: product ? T("Lưu") : T("Tạo sản phẩm") }),
+      el("a", { className: "button secondary", href: "#/products", textContent: T("Về danh sách") })),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -93,6 +95,7 @@ async function editor(root, product) {
       tags: list_(data.get("tags")),
       allergens: list_(data.get("allergens")),
       description: data.get("description"),
+      descriptionEn: data.get("descriptionEn"),
       ingredients: data.get("ingredients"),
       isActive: data.get("isActive") === "on",
     };
@@ -102,7 +105,7 @@ async function editor(root, product) {
     try {
       clearErrors(form);
       const saved = product ? await api("PATCH", `/products/${product.id}`, body) : await api("POST", "/products", body);
-      toast(product ? "Đã lưu sản phẩm." : "Đã tạo sản phẩm. Thêm ảnh bên dưới.");
+      toast(product ? T("Đã lưu sản phẩm.") : T("Đã tạo sản phẩm. Thêm ảnh bên dưới."));
       if (!product) window.location.hash = `#/products/${saved.id}`;
       else Object.assign(product, saved);
     } catch (error) {
@@ -111,24 +114,24 @@ async function editor(root, product) {
       button.disabled = false;
     }
   });
-  root.append(heading(product ? `Sửa: ${product.name}` : "Sản phẩm mới"), form);
+  root.append(heading(product ? T("Sửa: {0}", [product.name]) : T("Sản phẩm mới")), form);
   if (product) {
     root.append(pictures(product));
-    const remove = el("button", { type: "button", className: "danger", textContent: "Xoá sản phẩm" });
+    const remove = el("button", { type: "button", className: "danger", textContent: T("Xoá sản phẩm") });
     remove.addEventListener("click", () => run(remove, async () => {
-      if (!confirmAction(`Xoá vĩnh viễn "${product.name}"?`)) return;
+      if (!confirmAction(T("Xoá vĩnh viễn \"{0}\"?", [product.name]))) return;
       await api("DELETE", `/products/${product.id}`);
-      toast("Đã xoá sản phẩm.");
+      toast(T("Đã xoá sản phẩm."));
       window.location.hash = "#/products";
     }));
     root.append(el("p", { className: "actions" }, remove, " ",
-      el("a", { href: `/product.html#${encodeURIComponent(product.slug)}`, target: "_blank", textContent: "Xem trên cửa hàng ↗" })));
+      el("a", { href: `/product.html#${encodeURIComponent(product.slug)}`, target: "_blank", textContent: T("Xem trên cửa hàng ↗") })));
   }
 }
 
 /** The product's pictures in order: move left/right, remove, and upload a new one after seeing it. */
 function pictures(product) {
-  const section = el("section", { className: "panel", id: "pictures" }, el("h2", { textContent: "Ảnh" }));
+  const section = el("section", { className: "panel", id: "pictures" }, el("h2", { textContent: T("Ảnh") }));
   const thumbs = el("ul", { className: "thumbs" });
   const save = async (images) => {
     const saved = await api("PATCH", `/products/${product.id}`, { images });
@@ -137,24 +140,24 @@ function pictures(product) {
   };
   const draw = () => {
     thumbs.replaceChildren(...product.images.map((src, index) => {
-      const left = el("button", { type: "button", className: "secondary", textContent: "←", ariaLabel: `Đưa ảnh ${index + 1} lên trước`, disabled: index === 0 });
-      const right = el("button", { type: "button", className: "secondary", textContent: "→", ariaLabel: `Đưa ảnh ${index + 1} ra sau`, disabled: index === product.images.length - 1 });
-      const drop = el("button", { type: "button", className: "danger", textContent: "✕", ariaLabel: `Bỏ ảnh ${index + 1}` });
+      const left = el("button", { type: "button", className: "secondary", textContent: "←", ariaLabel: T("Đưa ảnh {0} lên trước", [index + 1]), disabled: index === 0 });
+      const right = el("button", { type: "button", className: "secondary", textContent: "→", ariaLabel: T("Đưa ảnh {0} ra sau", [index + 1]), disabled: index === product.images.length - 1 });
+      const drop = el("button", { type: "button", className: "danger", textContent: "✕", ariaLabel: T("Bỏ ảnh {0}", [index + 1]) });
       const swap = (other) => { const images = [...product.images]; [images[index], images[other]] = [images[other], images[index]]; return images; };
       left.addEventListener("click", () => run(left, () => save(swap(index - 1))));
       right.addEventListener("click", () => run(right, () => save(swap(index + 1))));
       drop.addEventListener("click", () => run(drop, async () => {
-        if (confirmAction("Bỏ ảnh này khỏi sản phẩm?")) await save(product.images.filter((_, i) => i !== index));
+        if (confirmAction(T("Bỏ ảnh này khỏi sản phẩm?"))) await save(product.images.filter((_, i) => i !== index));
       }));
-      return el("li", {}, el("img", { src, alt: `Ảnh ${index + 1} của ${product.name}` }), el("span", { className: "actions" }, left, right, drop));
+      return el("li", {}, el("img", { src, alt: T("Ảnh {0} của {1}", [index + 1, product.name]) }), el("span", { className: "actions" }, left, right, drop));
     }));
-    if (product.images.length === 0) thumbs.append(el("li", { className: "muted", textContent: "Chưa có ảnh." }));
+    if (product.images.length === 0) thumbs.append(el("li", { className: "muted", textContent: T("Chưa có ảnh.") }));
   };
   draw();
   const file = el("input", { type: "file", name: "image", accept: "image/png,image/jpeg,image/webp" });
-  const preview = el("img", { alt: "Ảnh sắp tải lên", hidden: true, width: 160, height: 160, id: "upload-preview" });
-  const send = el("button", { type: "submit", textContent: "Tải ảnh lên", disabled: true });
-  const form = el("form", { className: "toolbar", id: "upload-form" }, field("Ảnh mới (PNG, JPEG, WebP; tối đa 5 MB)", file), preview, send);
+  const preview = el("img", { alt: T("Ảnh sắp tải lên"), hidden: true, width: 160, height: 160, id: "upload-preview" });
+  const send = el("button", { type: "submit", textContent: T("Tải ảnh lên"), disabled: true });
+  const form = el("form", { className: "toolbar", id: "upload-form" }, field(T("Ảnh mới (PNG, JPEG, WebP; tối đa 5 MB)"), file), preview, send);
   file.addEventListener("change", () => {
     const chosen = file.files[0];
     preview.hidden = !chosen;
@@ -176,7 +179,7 @@ function pictures(product) {
       draw();
       form.reset();
       preview.hidden = true;
-      toast("Đã tải ảnh lên.");
+      toast(T("Đã tải ảnh lên."));
     } catch (error) {
       showErrors(form, { ...error, fields: { image: error.message } , message: "" });
     } finally {

@@ -2,7 +2,7 @@
 // window, early-access tier) with a live preview of the countdown; the live view of a sale over its stock
 // stream (taken, held, confirmed, remaining per item, reservations per minute); cancel with confirmation.
 import {
-  onLeave, api, clearErrors, confirmAction, el, field, fieldError, heading, input, integer, localInput, money, run, select, showErrors, statusChip, t, toast, when,
+  onLeave, api, clearErrors, confirmAction, el, field, fieldError, heading, input, integer, localInput, money, run, select, showErrors, statusChip, t, T, toast, when,
 } from "./core.js";
 import { dataTable } from "./table.js";
 
@@ -26,7 +26,7 @@ function countdown(ms) {
   const pad = (n) => String(n).padStart(2, "0");
   const days = Math.floor(total / 86400);
   const clock = `${Math.floor((total % 86400) / 3600)}:${pad(Math.floor((total % 3600) / 60))}:${pad(total % 60)}`;
-  return days ? `${days} ngày ${clock}` : clock;
+  return days ? T("{0} ngày {1}", [days, clock]) : clock;
 }
 
 async function list(root) {
@@ -34,18 +34,18 @@ async function list(root) {
     caption: "Flash sale",
     load: async () => (await api("GET", "/admin/flash-sales")).items,
     columns: [
-      { key: "name", label: "Tên", render: (s) => el("a", { href: `#/sales/${s.id}`, textContent: s.name }) },
-      { key: "status", label: "Trạng thái", value: (s) => t(`saleStatus.${s.status}`), render: (s) => statusChip("saleStatus", s.status) },
-      { key: "startsAt", label: "Bắt đầu", render: (s) => when(s.startsAt) },
-      { key: "endsAt", label: "Kết thúc", render: (s) => when(s.endsAt) },
-      { key: "remaining", label: "Còn / tổng", num: true, value: (s) => s.items.reduce((n, i) => n + i.remaining, 0),
+      { key: "name", label: T("Tên"), render: (s) => el("a", { href: `#/sales/${s.id}`, textContent: s.name }) },
+      { key: "status", label: T("Trạng thái"), value: (s) => t(`saleStatus.${s.status}`), render: (s) => statusChip("saleStatus", s.status) },
+      { key: "startsAt", label: T("Bắt đầu"), render: (s) => when(s.startsAt) },
+      { key: "endsAt", label: T("Kết thúc"), render: (s) => when(s.endsAt) },
+      { key: "remaining", label: T("Còn / tổng"), num: true, value: (s) => s.items.reduce((n, i) => n + i.remaining, 0),
         render: (s) => `${s.items.reduce((n, i) => n + i.remaining, 0)} / ${s.items.reduce((n, i) => n + i.quantity, 0)}` },
       { key: "actions", label: "", sortable: false, render: (s) => el("span", { className: "actions" },
-        el("a", { className: "button secondary", href: `#/sales/${s.id}`, textContent: "Theo dõi" }),
-        ["scheduled", "active"].includes(s.status) ? el("a", { className: "button secondary", href: `#/sales/${s.id}/edit`, textContent: "Sửa" }) : "") },
+        el("a", { className: "button secondary", href: `#/sales/${s.id}`, textContent: T("Theo dõi") }),
+        ["scheduled", "active"].includes(s.status) ? el("a", { className: "button secondary", href: `#/sales/${s.id}/edit`, textContent: T("Sửa") }) : "") },
     ],
   });
-  root.append(heading("Flash sale"), el("p", {}, el("a", { className: "button", href: "#/sales/new", textContent: "+ Flash sale mới" })), table.node);
+  root.append(heading("Flash sale"), el("p", {}, el("a", { className: "button", href: "#/sales/new", textContent: T("+ Flash sale mới") })), table.node);
   await table.refresh();
 }
 
@@ -68,23 +68,23 @@ async function editor(root, sale) {
   const itemsBody = el("tbody");
   const preview = el("p", { className: "countdown", id: "countdown-preview", role: "timer" });
   form.append(
-    field("Tên", input("name", { required: true, value: sale?.name ?? "" })),
-    field("Slug", input("slug", { value: sale?.slug ?? "" }), "Để trống để tạo từ tên."),
-    field("Bắt đầu", input("startsAt", { type: "datetime-local", step: 1, value: localInput(start) })),
-    field("Kết thúc", input("endsAt", { type: "datetime-local", step: 1, value: localInput(end) })),
-    field("Ưu tiên sớm cho hạng", select("earlyAccessTier", [["", "— Không —"], ...["bronze", "silver", "gold", "platinum"].map((tier) => [tier, t(`tier.${tier}`)])], sale?.earlyAccessTier ?? "")),
-    field("Mở sớm (phút)", input("earlyAccessMinutes", { type: "number", min: 0, max: 10080, step: 1, value: sale?.earlyAccessMinutes ?? 0 })),
-    el("div", { className: "wide" }, field("Mô tả", el("textarea", { name: "description", rows: 2, value: sale?.description ?? "" }))),
-    el("div", { className: "wide" }, el("h2", { textContent: "Xem trước đồng hồ đếm ngược" }), preview),
-    el("div", { className: "wide" }, el("h2", { textContent: "Sản phẩm trong sale" }),
-      el("div", { className: "table-wrap" }, el("table", {}, el("caption", { className: "muted", textContent: "Số lượng không được vượt tồn kho." }),
-        el("thead", {}, el("tr", {}, ...["Sản phẩm", "Giá sale (₫)", "Số lượng", "Giới hạn/người", ""].map((t) => el("th", { scope: "col", textContent: t })))),
+    field(T("Tên"), input("name", { required: true, value: sale?.name ?? "" })),
+    field("Slug", input("slug", { value: sale?.slug ?? "" }), T("Để trống để tạo từ tên.")),
+    field(T("Bắt đầu"), input("startsAt", { type: "datetime-local", step: 1, value: localInput(start) })),
+    field(T("Kết thúc"), input("endsAt", { type: "datetime-local", step: 1, value: localInput(end) })),
+    field(T("Ưu tiên sớm cho hạng"), select("earlyAccessTier", [["", T("— Không —")], ...["bronze", "silver", "gold", "platinum"].map((tier) => [tier, t(`tier.${tier}`)])], sale?.earlyAccessTier ?? "")),
+    field(T("Mở sớm (phút)"), input("earlyAccessMinutes", { type: "number", min: 0, max: 10080, step: 1, value: sale?.earlyAccessMinutes ?? 0 })),
+    el("div", { className: "wide" }, field(T("Mô tả"), el("textarea", { name: "description", rows: 2, value: sale?.description ?? "" }))),
+    el("div", { className: "wide" }, el("h2", { textContent: T("Xem trước đồng hồ đếm ngược") }), preview),
+    el("div", { className: "wide" }, el("h2", { textContent: T("Sản phẩm trong sale") }),
+      el("div", { className: "table-wrap" }, el("table", {}, el("caption", { className: "muted", textContent: T("Số lượng không được vượt tồn kho.") }),
+        el("thead", {}, el("tr", {}, ...[T("Sản phẩm"), T("Giá sale (₫)"), T("Số lượng"), T("Giới hạn/người"), ""].map((t) => el("th", { scope: "col", textContent: t })))),
         itemsBody)),
       el("p", { className: "field" }, el("span", { className: "field-error", id: "error-items" }))),
     el("div", { className: "actions wide" },
-      el("button", { type: "button", className: "secondary", id: "add-item", textContent: "+ Thêm sản phẩm" }),
-      el("button", { type: "submit", textContent: sale ? "Lưu flash sale" : "Tạo flash sale" }),
-      el("a", { className: "button secondary", href: sale ? `#/sales/${sale.id}` : "#/sales", textContent: "Huỷ" })),
+      el("button", { type: "button", className: "secondary", id: "add-item", textContent: T("+ Thêm sản phẩm") }),
+      el("button", { type: "submit", textContent: sale ? T("Lưu flash sale") : T("Tạo flash sale") }),
+      el("a", { className: "button secondary", href: sale ? `#/sales/${sale.id}` : "#/sales", textContent: T("Huỷ") })),
   );
   // `items` has no control of its own: its error goes in the line under the table.
   form.append(el("input", { type: "hidden", name: "items" }));
@@ -104,7 +104,7 @@ async function editor(root, sale) {
     return el("td", {}, control, el("span", { className: "field-error" }));
   };
   const addRow = (item) => {
-    const product = select("", catalogue.map((p) => [p.id, `${p.name} — ${money(p.price)} · tồn ${p.stock}${p.isActive ? "" : " (ẩn)"}`]), item?.productId ?? catalogue[0]?.id);
+    const product = select("", catalogue.map((p) => [p.id, T("{0} — {1} · tồn {2}{3}", [p.name, money(p.price), p.stock, p.isActive ? "" : T(" (ẩn)")])]), item?.productId ?? catalogue[0]?.id);
     product.dataset.field = "productId";
     const price = input("", { type: "number", min: 0, step: 1, value: item?.salePrice ?? "" });
     price.dataset.field = "salePrice";
@@ -112,8 +112,8 @@ async function editor(root, sale) {
     quantity.dataset.field = "quantity";
     const limit = input("", { type: "number", min: 1, step: 1, value: item?.perUserLimit ?? 2 });
     limit.dataset.field = "perUserLimit";
-    const remove = el("button", { type: "button", className: "secondary", textContent: "Bỏ" });
-    const row = el("tr", {}, cell(product, "Sản phẩm"), cell(price, "Giá sale"), cell(quantity, "Số lượng"), cell(limit, "Giới hạn mỗi người"), el("td", {}, remove));
+    const remove = el("button", { type: "button", className: "secondary", textContent: T("Bỏ") });
+    const row = el("tr", {}, cell(product, T("Sản phẩm")), cell(price, T("Giá sale")), cell(quantity, T("Số lượng")), cell(limit, T("Giới hạn mỗi người")), el("td", {}, remove));
     remove.addEventListener("click", () => { rows.splice(rows.indexOf(row), 1); row.remove(); renumber(); });
     rows.push(row);
     itemsBody.append(row);
@@ -126,10 +126,10 @@ async function editor(root, sale) {
     const now = Date.now() + offset;
     const startsAt = new Date(form.elements.startsAt.value).getTime();
     const endsAt = new Date(form.elements.endsAt.value).getTime();
-    if (Number.isNaN(startsAt) || Number.isNaN(endsAt)) preview.textContent = "Chọn thời gian bắt đầu và kết thúc.";
-    else if (now < startsAt) preview.textContent = `Bắt đầu sau ${countdown(startsAt - now)}`;
-    else if (now < endsAt) preview.textContent = `Đang diễn ra · kết thúc sau ${countdown(endsAt - now)}`;
-    else preview.textContent = "Khung giờ này đã qua.";
+    if (Number.isNaN(startsAt) || Number.isNaN(endsAt)) preview.textContent = T("Chọn thời gian bắt đầu và kết thúc.");
+    else if (now < startsAt) preview.textContent = T("Bắt đầu sau {0}", [countdown(startsAt - now)]);
+    else if (now < endsAt) preview.textContent = T("Đang diễn ra · kết thúc sau {0}", [countdown(endsAt - now)]);
+    else preview.textContent = T("Khung giờ này đã qua.");
   };
   tick();
   const timer = setInterval(tick, 1000);
@@ -147,7 +147,7 @@ async function editor(root, sale) {
     items.forEach((item, index) => {
       const stock = byId.get(item.productId)?.stock ?? 0;
       if (item.quantity > stock) {
-        fieldError(form, `items[${index}].quantity`, `vượt tồn kho (${stock})`);
+        fieldError(form, `items[${index}].quantity`, T("vượt tồn kho ({0})", [stock]));
         short = true;
       }
     });
@@ -166,13 +166,13 @@ async function editor(root, sale) {
     if (form.elements.slug.value) body.slug = form.elements.slug.value;
     try {
       const saved = sale ? await api("PATCH", `/admin/flash-sales/${sale.id}`, body) : await api("POST", "/admin/flash-sales", body);
-      toast(sale ? "Đã lưu flash sale." : "Đã tạo flash sale.");
+      toast(sale ? T("Đã lưu flash sale.") : T("Đã tạo flash sale."));
       window.location.hash = `#/sales/${saved.id}`;
     } catch (error) {
       showErrors(form, error);
     }
   });
-  root.append(heading(sale ? `Sửa: ${sale.name}` : "Flash sale mới"), form);
+  root.append(heading(sale ? T("Sửa: {0}", [sale.name]) : T("Flash sale mới")), form);
 }
 
 /** Units reserved per minute: the rise of taken units (held + confirmed) over the last 60 s of stock events. */
@@ -207,7 +207,7 @@ async function live(root, sale) {
       cells.remaining, cells.taken, cells.held, cells.confirmed,
       el("td", { className: "num", textContent: String(item.quantity) }),
       el("td", { className: "num", textContent: money(item.salePrice) }),
-      el("td", {}, el("div", { className: "meter", role: "img", ariaLabel: "Tỉ lệ đã lấy" }, cells.bar))));
+      el("td", {}, el("div", { className: "meter", role: "img", ariaLabel: T("Tỉ lệ đã lấy") }, cells.bar))));
   }
   const perMinute = rateMeter();
   const show = (items) => {
@@ -233,9 +233,9 @@ async function live(root, sale) {
     if (sale.status === "scheduled" && now >= startsAt) shown = "active";
     if (["scheduled", "active"].includes(sale.status) && now >= endsAt) shown = "ended";
     status.replaceChildren(statusChip("saleStatus", shown));
-    if (shown === "scheduled") clock.textContent = `Bắt đầu sau ${countdown(startsAt - now)}`;
-    else if (shown === "active") clock.textContent = `Kết thúc sau ${countdown(endsAt - now)}`;
-    else clock.textContent = shown === "cancelled" ? "Đã huỷ." : "Đã kết thúc.";
+    if (shown === "scheduled") clock.textContent = T("Bắt đầu sau {0}", [countdown(startsAt - now)]);
+    else if (shown === "active") clock.textContent = T("Kết thúc sau {0}", [countdown(endsAt - now)]);
+    else clock.textContent = shown === "cancelled" ? T("Đã huỷ.") : T("Đã kết thúc.");
   };
   tick();
   const timer = setInterval(tick, 1000);
@@ -243,31 +243,31 @@ async function live(root, sale) {
   stream.addEventListener("stock", (event) => show(JSON.parse(event.data).items));
   onLeave(() => { clearInterval(timer); stream.close(); });
 
-  const cancel = el("button", { type: "button", className: "danger", id: "cancel-sale", textContent: "Huỷ flash sale" });
+  const cancel = el("button", { type: "button", className: "danger", id: "cancel-sale", textContent: T("Huỷ flash sale") });
   cancel.hidden = !["scheduled", "active"].includes(sale.status);
   cancel.addEventListener("click", () => run(cancel, async () => {
-    if (!confirmAction(`Huỷ "${sale.name}"? Mọi lượt giữ hàng chưa đặt sẽ được trả lại.`)) return;
+    if (!confirmAction(T("Huỷ \"{0}\"? Mọi lượt giữ hàng chưa đặt sẽ được trả lại.", [sale.name]))) return;
     Object.assign(sale, await api("POST", `/admin/flash-sales/${sale.id}/cancel`));
     cancel.hidden = true;
     tick();
-    toast("Đã huỷ flash sale.");
+    toast(T("Đã huỷ flash sale."));
   }));
   root.append(
     heading(sale.name),
     el("div", { className: "panel" },
       el("dl", { className: "facts" },
-        el("dt", { textContent: "Trạng thái" }), el("dd", {}, status),
-        el("dt", { textContent: "Khung giờ" }), el("dd", { textContent: `${when(sale.startsAt)} → ${when(sale.endsAt)}` }),
-        el("dt", { textContent: "Ưu tiên sớm" }), el("dd", { textContent: sale.earlyAccessTier ? `${sale.earlyAccessTier}, ${sale.earlyAccessMinutes} phút` : "—" }),
-        el("dt", { textContent: "Giữ hàng / phút" }), el("dd", {}, rate, " đơn vị trong 60 giây qua")),
+        el("dt", { textContent: T("Trạng thái") }), el("dd", {}, status),
+        el("dt", { textContent: T("Khung giờ") }), el("dd", { textContent: `${when(sale.startsAt)} → ${when(sale.endsAt)}` }),
+        el("dt", { textContent: T("Ưu tiên sớm") }), el("dd", { textContent: sale.earlyAccessTier ? T("{0}, {1} phút", [sale.earlyAccessTier, sale.earlyAccessMinutes]) : "—" }),
+        el("dt", { textContent: T("Giữ hàng / phút") }), el("dd", {}, rate, T(" đơn vị trong 60 giây qua"))),
       clock),
     el("div", { className: "table-wrap" }, el("table", { id: "live-table" },
-      el("caption", { className: "muted", textContent: "Cập nhật trực tiếp từ luồng tồn kho" }),
-      el("thead", {}, el("tr", {}, ...["Sản phẩm", "Còn lại", "Đã lấy", "Đang giữ", "Đã bán", "Số lượng", "Giá sale", ""].map((t, i) =>
+      el("caption", { className: "muted", textContent: T("Cập nhật trực tiếp từ luồng tồn kho") }),
+      el("thead", {}, el("tr", {}, ...[T("Sản phẩm"), T("Còn lại"), T("Đã lấy"), T("Đang giữ"), T("Đã bán"), T("Số lượng"), T("Giá sale"), ""].map((t, i) =>
         el("th", { scope: "col", className: i > 0 && i < 7 ? "num" : "", textContent: t })))),
       body)),
     el("p", { className: "actions" },
-      ["scheduled", "active"].includes(sale.status) ? el("a", { className: "button secondary", href: `#/sales/${sale.id}/edit`, textContent: "Sửa" }) : "",
-      cancel, el("a", { href: "#/sales", textContent: "Về danh sách" })),
+      ["scheduled", "active"].includes(sale.status) ? el("a", { className: "button secondary", href: `#/sales/${sale.id}/edit`, textContent: T("Sửa") }) : "",
+      cancel, el("a", { href: "#/sales", textContent: T("Về danh sách") })),
   );
 }

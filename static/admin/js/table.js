@@ -4,12 +4,12 @@
 // only columns with `serverSort` can be sorted (`true` sends `sort=key` or `sort=-key`; a function of
 // `descending` returns the API's own value). Or `load()` returns the whole list (lists the API does not page),
 // which is then sorted and paged here, by any column. Sorting one page alone would mislead, so it never happens.
-import { el } from "./core.js";
+import { el, T } from "./core.js";
 
-export function dataTable({ caption, columns, fetchPage, load, pageSize = 20, empty = "Không có mục nào." }) {
+export function dataTable({ caption, columns, fetchPage, load, pageSize = 20, empty = T("Không có mục nào.") }) {
   const state = { page: 1, sort: null, descending: false, rows: [], total: 0, all: null };
   const table = el("table");
-  const pager = el("nav", { className: "pager", ariaLabel: `Trang của ${caption}` });
+  const pager = el("nav", { className: "pager", ariaLabel: T("Trang của {0}", [caption]) });
   const root = el("div", {}, el("div", { className: "table-wrap" }, table), pager);
 
   function sortValue(column, row) {
@@ -73,11 +73,11 @@ export function dataTable({ caption, columns, fetchPage, load, pageSize = 20, em
 
   function renderPager(limit) {
     const pages = Math.max(1, Math.ceil(state.total / limit));
-    const previous = el("button", { type: "button", className: "secondary", textContent: "‹ Trước", disabled: state.page <= 1 });
-    const next = el("button", { type: "button", className: "secondary", textContent: "Sau ›", disabled: state.page >= pages });
+    const previous = el("button", { type: "button", className: "secondary", textContent: T("‹ Trước"), disabled: state.page <= 1 });
+    const next = el("button", { type: "button", className: "secondary", textContent: T("Sau ›"), disabled: state.page >= pages });
     previous.addEventListener("click", () => { state.page -= 1; refresh(); });
     next.addEventListener("click", () => { state.page += 1; refresh(); });
-    pager.replaceChildren(previous, el("span", { textContent: `Trang ${state.page}/${pages} · ${state.total} mục` }), next);
+    pager.replaceChildren(previous, el("span", { textContent: T("Trang {0}/{1} · {2} mục", [state.page, pages, state.total]) }), next);
   }
 
   async function refresh({ reload = false } = {}) {

@@ -1,0 +1,48 @@
+import Foundation
+import GRDB
+
+extension JobQueue {
+    /// Extends the leases of claimed jobs in one transaction; answers the ids whose claim still held
+    /// (the others expired and may have been taken by another worker).
+    public func renewLeases(_ jobs: [Job]) async throws -> Set<Int64> {
+        guard !jobs.isEmpty else { return [] }
+        let now = clock.now()
+        let expiry = now.addingTimeInterval(settings.leaseDuration)
+        return try await database.write { db in
+            let statement = try db.cachedStatement(
+                sql: "UPDATE job SET leaseExpiresAt = ?, updatedAt = ? WHERE id = ? AND leaseToken = ? AND status = 'running'"
+            )
+            var renewed: Set<Int64> = []
+            for job in jobs {
+                guard let id = job.id else { continue }
+                try statement.execute(arguments: [expiry, now, id, job.leaseToken])
+                if db.changesCount == 1 { renewed.insert(id) }
+            }
+            return renewed
+        }
+    }
+
+    /// Marks several claimed jobs done in one transaction, each on the same condition as ``complete(_:scrubPayload:)``
+    /// (its own lease token, still running); answers the ids that were completed. A stale claim changes nothing.
+    @discardableResult
+    public func complete(_ finished: [(job: Job, scrubPayload: Bool)]) async throws -> Set<Int64> {
+        guard !finished.isEmpty else { return [] }
+        let now = clock.now()
+        return try await database.write { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    UPDATE job SET status = 'completed', completedAt = ?, updatedAt = ?, leaseToken = NULL, leaseExpiresAt = NULL,
+                        lastError = NULL, payload = CASE WHEN ? THEN '{}' ELSE payload END
+                    WHERE id = ? AND leaseToken = ? AND status = 'running'
+                    """
+            )
+            var completed: Set<Int64> = []
+            for (job, scrub) in finished {
+                guard let id = job.id else { continue }
+                try statement.execute(arguments: [now, now, scrub, id, job.leaseToken])
+                if db.changesCount == 1 { completed.insert(id) }
+            }
+            return completed
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import ServiceLifecycleTestKit
+import Storage
+import Testing
+
+@testable import Web
+
+/// A context for calling ``BodyLimitMiddleware`` directly, outside a server.
+private struct BareContext: AppRequestContextProtocol {
+    struct Source: RequestContextSource {
+        var logger: Logger
+    }
+
+    var coreContext: CoreRequestContextStorage
+    var maxUploadSize = 64
+    var remoteAddress: String? { nil }
+    var clientAddress: String?
+    var identity: Identity?
+
+    init(source: Source) {
+        coreContext = .init(source: source)
+    }
+}
+
+/// A request body that says when the reader is waiting for a chunk that has not come yet.
+private struct WatchedBody: AsyncSequence, Sendable {
+    let chunks: AsyncStream<ByteBuffer>
+    let reads: AsyncStream<Void>.Continuation
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var chunks: AsyncStream<ByteBuffer>.AsyncIterator
+        let reads: AsyncStream<Void>.Continuation
+
+        mutating func next() async -> ByteBuffer? {
+            reads.yield()
+            return await chunks.next()
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(chunks: chunks.makeAsyncIterator(), reads: reads) }
+}
+
+private let chunked: HTTPFields = [.transferEncoding: "chunked"]
+
+@Suite struct BodyLimitTests {
+    /// Before anyone is authenticated, no body is held beyond the default limit, upload route or not
+    /// (200 anonymous 5 MiB uploads must not hold 1 GB while they wait for their 401).
+    @Test func theGlobalCollectionStopsAtTheDefaultLimitOnUploadRoutesToo() async throws {
+        let router = Router(context: AppRequestContext.self)
+        router.addMiddleware {
+            ErrorMiddleware()
+            BodyLimitMiddleware(limit: 64, uploadLimit: 4096)
+        }
+        // What a route sees when nothing after the global middleware raised the limit (an anonymous caller).
+        router.post("/api/v1/products/:id/images") { request, context -> String in
+            var request = request
+            return "\(try await request.collectBody(upTo: context.maxUploadSize).readableBytes)"
+        }
+        try await Application(router: router).test(.router) { client in
+            let body = ByteBuffer(repeating: 0x61, count: 200)
+            let streamed = try await client.execute(uri: "/api/v1/products/x/images", method: .post, headers: chunked, body: body)
+            #expect(streamed.status == .contentTooLarge)
+            let declared = try await client.execute(
+                uri: "/api/v1/products/x/images",
+                method: .post,
+                headers: [.contentLength: "5000"],
+                body: ByteBuffer(repeating: 0x61, count: 5000)
+            )
+            #expect(declared.status == .contentTooLarge)  // over even the upload limit: refused before reading
+        }
+    }
+
+    /// The larger limit applies only after the route's own checks (here a stand-in for authentication).
+    @Test func theUploadLimitAppliesOnlyBehindTheUploadGroup() async throws {
+        let router = Router(context: AppRequestContext.self)
+        router.addMiddleware {
+            ErrorMiddleware()
+            BodyLimitMiddleware(limit: 64, uploadLimit: 4096)
+        }
+        router.group("/api/v1/products")
+            .add(middleware: AdminOnly())
+            .group(":id/images")
+            .add(middleware: UploadBodyLimitMiddleware(limit: 4096))
+            .post { request, context -> String in
+                var request = request
+                return "\(try await request.collectBody(upTo: context.maxUploadSize).readableBytes)"
+            }
+        try await Application(router: router).test(.router) { client in
+            let picture = ByteBuffer(repeating: 0x61, count: 3000)
+            let anonymous = try await client.execute(uri: "/api/v1/products/x/images", method: .post, headers: chunked, body: picture)
+            #expect(anonymous.status == .unauthorized)
+            var admin = chunked
+            admin[.authorization] = "admin"
+            let stored = try await client.execute(uri: "/api/v1/products/x/images", method: .post, headers: admin, body: picture)
+            #expect(stored.status == .ok)
+            #expect(String(buffer: stored.body) == "3000")
+            let tooBig = ByteBuffer(repeating: 0x61, count: 5000)
+            let refused = try await client.execute(uri: "/api/v1/products/x/images", method: .post, headers: admin, body: tooBig)
+            #expect(refused.status == .contentTooLarge)
+        }
+    }
+
+    /// A chunked body has no declared length to compare with: when the shutdown ends its collection early, the
+    /// request is abandoned with 503 rather than handed on as if complete.
+    @Test func aChunkedBodyCutShortByTheShutdownIsAbandoned() async throws {
+        let (chunks, sender) = AsyncStream<ByteBuffer>.makeStream()
+        let (reads, reader) = AsyncStream<Void>.makeStream()
+        let head = HTTPRequest(method: .post, scheme: "http", authority: "shop", path: "/api/v1/cart/items", headerFields: chunked)
+        let request = Request(head: head, body: RequestBody(asyncSequence: WatchedBody(chunks: chunks, reads: reader)))
+        let middleware = BodyLimitMiddleware<BareContext>(limit: 4096, uploadLimit: 4096)
+        let context = BareContext(source: .init(logger: Logger(label: "test")))
+        let outcome: Result<Response, AppError> = await testGracefulShutdown { trigger in
+            async let answer: Result<Response, AppError> = {
+                do {
+                    let response = try await middleware.handle(request, context: context, next: { request, _ in
+                        var request = request
+                        let bytes = try await request.collectBody(upTo: 4096).readableBytes
+                        return Response(status: .ok, headers: [.contentLength: "\(bytes)"])
+                    })
+                    return .success(response)
+                } catch let error as AppError {
+                    return .failure(error)
+                } catch {
+                    Issue.record("unexpected \(error)")
+                    return .success(Response(status: .internalServerError))
+                }
+            }()
+            sender.yield(ByteBuffer(string: "the first half of a picture"))
+            var waiting = reads.makeAsyncIterator()
+            _ = await waiting.next()  // read the first chunk…
+            _ = await waiting.next()  // …and waits for the rest
+            trigger.triggerGracefulShutdown()
+            return await answer
+        }
+        sender.finish()
+        switch outcome {
+        case .success(let response):
+            Issue.record("the truncated body was handed on as complete: \(response.headers[.contentLength] ?? "?") bytes")
+        case .failure(let error): #expect(error.code == .unavailable)
+        }
+    }
+}
+
+/// Stands in for authentication plus ``RequireRoleMiddleware``: only `Authorization: admin` passes.
+private struct AdminOnly: RouterMiddleware {
+    func handle(
+        _ request: Request,
+        context: AppRequestContext,
+        next: (Request, AppRequestContext) async throws -> Response
+    ) async throws -> Response {
+        guard request.headers[.authorization] == "admin" else { throw AppError(.unauthorized, "Sign in to continue.") }
+        return try await next(request, context)
+    }
+}
