@@ -7,7 +7,8 @@ import Synchronization
 ///
 /// It also holds the loop's progress through the batch — the job running now and since when, and the
 /// successful runs whose completions wait to be recorded together — so that a timer task can record those
-/// completions and give back the unstarted jobs while one handler runs long.
+/// completions and give back the unstarted jobs while one handler runs long. Times are read from the queue's
+/// clock (a `ManualClock` in tests).
 final class ClaimedBatch: Sendable {
     /// A successful run whose completion is not recorded yet.
     typealias Finished = (job: Job, scrubPayload: Bool)
@@ -28,9 +29,9 @@ final class ClaimedBatch: Sendable {
         var expiry: [Int64: Date]
         var lost: Set<Int64> = []
         var watchers: [Int64: CheckedContinuation<Void, Never>] = [:]
-        var runningSince: ContinuousClock.Instant?
+        var runningSince: Date?
         var finished: [Finished] = []
-        var oldestFinished: ContinuousClock.Instant?
+        var oldestFinished: Date?
         var gaveBack = false
     }
 
@@ -55,7 +56,7 @@ final class ClaimedBatch: Sendable {
     // MARK: - Progress
 
     /// The next job to run, marked as running since `now`; nil once every job was started, lost or given back.
-    func start(at now: ContinuousClock.Instant) -> Job? {
+    func start(at now: Date) -> Job? {
         state.withLock { state in
             while !state.gaveBack, state.next < state.order.count {
                 let job = state.order[state.next]
@@ -70,7 +71,7 @@ final class ClaimedBatch: Sendable {
 
     /// The running job ended: its completion waits to be recorded when the run succeeded (`scrubPayload` is not
     /// nil); otherwise its outcome was recorded and it is settled.
-    func end(_ job: Job, scrubPayload: Bool?, at now: ContinuousClock.Instant) {
+    func end(_ job: Job, scrubPayload: Bool?, at now: Date) {
         state.withLock { state in
             state.runningSince = nil
             if let scrubPayload {
@@ -84,11 +85,11 @@ final class ClaimedBatch: Sendable {
 
     /// What is due at `now`: the waiting completions once the oldest waited `delay` or the running handler has
     /// run for `delay`; and in the latter case the jobs not started yet, which the batch then no longer starts.
-    func due(at now: ContinuousClock.Instant, delay: Duration) -> Due {
+    func due(at now: Date, delay: TimeInterval) -> Due {
         state.withLock { state in
             var due = Due()
-            let slow = state.runningSince.map { now - $0 >= delay } ?? false
-            if slow || state.oldestFinished.map({ now - $0 >= delay }) == true {
+            let slow = state.runningSince.map { now.timeIntervalSince($0) >= delay } ?? false
+            if slow || state.oldestFinished.map({ now.timeIntervalSince($0) >= delay }) == true {
                 due.finished = state.finished
                 state.finished.removeAll()
                 state.oldestFinished = nil

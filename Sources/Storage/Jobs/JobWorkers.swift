@@ -52,8 +52,9 @@ public struct JobWorkers: Service {
     let batchSize = 64
     /// Handlers faster than this on average are claimed in batches.
     let fastJobSeconds = 0.005
-    /// How long a completion may wait to be recorded with later ones.
-    let completionDelay: Duration = .milliseconds(2)
+    /// How long a completion may wait to be recorded with later ones, and how long a handler of a batch may run
+    /// before the jobs behind it are given back (on the queue's clock).
+    let completionDelay: TimeInterval = 0.002
 
     public init(
         queue: JobQueue,
@@ -147,17 +148,16 @@ public struct JobWorkers: Service {
             if jobs.count > 1 { group.addTask { await self.recordWhileRunning(batch) } }
             var handlerTime: Duration = .zero
             var ran = 0
-            while let job = batch.start(at: ContinuousClock.now) {
+            while let job = batch.start(at: queue.clock.now()) {
                 if Task.isShuttingDownGracefully || Task.isCancelled {
                     await settle { try await queue.release(job) }
-                    batch.end(job, scrubPayload: nil, at: ContinuousClock.now)
+                    batch.end(job, scrubPayload: nil, at: queue.clock.now())
                     continue
                 }
                 let started = ContinuousClock.now
                 let scrub = await run(job, batch: batch)
-                let ended = ContinuousClock.now
-                batch.end(job, scrubPayload: scrub, at: ended)
-                handlerTime += ended - started
+                handlerTime += ContinuousClock.now - started
+                batch.end(job, scrubPayload: scrub, at: queue.clock.now())
                 ran += 1
             }
             group.cancelAll()
@@ -173,8 +173,8 @@ public struct JobWorkers: Service {
     /// back its unstarted jobs once a handler proved slow (then stops). Returns whether it gave jobs back.
     func recordWhileRunning(_ batch: ClaimedBatch) async -> Bool {
         while true {
-            do { try await Task.sleep(for: completionDelay) } catch { return false }
-            let due = batch.due(at: ContinuousClock.now, delay: completionDelay)
+            do { try await queue.clock.sleep(until: queue.clock.now().addingTimeInterval(completionDelay)) } catch { return false }
+            let due = batch.due(at: queue.clock.now(), delay: completionDelay)
             await completeAll(due.finished, batch: batch)
             if !due.unstarted.isEmpty {
                 let unstarted = due.unstarted
