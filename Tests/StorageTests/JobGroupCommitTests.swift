@@ -93,7 +93,8 @@ private struct Fixture {
 
     func kinds() async throws -> [String: Int] {
         try await queue.database.read { db in
-            try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) AS n FROM job GROUP BY kind").reduce(into: [:]) { $0[$1["kind"] as String] = $1["n"] as Int }
+            try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) AS n FROM job GROUP BY kind")
+                .reduce(into: [:]) { $0[$1["kind"] as String] = $1["n"] as Int }
         }
     }
 }

@@ -180,7 +180,8 @@ public struct JobWorkers: Service {
                 let unstarted = due.unstarted
                 let released = await Task { [queue] in try? await queue.release(unstarted) }.value
                 if released == nil {
-                    logger.error("giving back jobs behind a slow one failed; they run after their lease", metadata: ["queue": "\(unstarted[0].queue)"])
+                    let metadata: Logger.Metadata = ["queue": "\(unstarted[0].queue)"]
+                    logger.error("giving back jobs behind a slow one failed; they run after their lease", metadata: metadata)
                 }
             }
             if due.stopped { return !due.unstarted.isEmpty }
