@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 import uuid
 
 import benchlib as lib
@@ -89,22 +90,43 @@ def rush_row(shop, seconds, attempts):
 
 
 def redis_rush_row(work, seconds, attempts):
-    """Row 3r: the same rush with STOCK_BACKEND=redis and a redis-server of our own; skipped, with the server's own
-    reason, while this build cannot start in Redis mode."""
-    if not shutil.which("redis-server"):
-        return {"skipped": "redis-server is not installed"}
+    """Row 3r: row 3's rush against the Redis ledger: `klelite serve` with STOCK_BACKEND=redis and REDIS_URL on a
+    redis-server of our own (free loopback port, no persistence, stopped by its PID). Besides row 3's checks (API and
+    SQLite take exactly the stock, nobody over the limit), the item's counters are read back from Redis itself."""
+    if not shutil.which("redis-server") or not shutil.which("redis-cli"):
+        return {"skipped": "redis-server or redis-cli is not installed"}
     port = lib.free_port()
-    redis = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    directory = os.path.join(work, "redis")
+    os.makedirs(directory, exist_ok=True)
+    redis = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", directory, "--save", "",
+                              "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def cli(*args):
+        return subprocess.run(["redis-cli", "-p", str(port), *args], capture_output=True, text=True, timeout=10).stdout.split()
+
     shop = None
     try:
+        deadline = time.monotonic() + 10
+        while cli("PING") != ["PONG"]:
+            if time.monotonic() > deadline or redis.poll() is not None:
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.05)
         try:
             shop = Shop(work, name="shop-redis", reference=False, STOCK_BACKEND="redis", REDIS_URL=f"redis://127.0.0.1:{port}")
         except RuntimeError as error:
             log = os.path.join(work, "shop-redis")
             lines = [line for name in os.listdir(log) if name.startswith("server-") for line in open(os.path.join(log, name))]
             return {"skipped": f"`klelite serve` with STOCK_BACKEND=redis exits at start-up: {lines[-1].strip() if lines else error}"}
-        return rush_row(shop, seconds, attempts)
+        report = rush_row(shop, seconds, attempts)
+        # RedisStockLedger's item hash (ids without ':' or '%' are not escaped); held = quantity - remaining - confirmed.
+        item = f"klelite:stock:sale:{shop.rush_sale}:item:{shop.rush_product}"
+        counters = cli("HMGET", item, "quantity", "remaining", "confirmed")
+        if len(counters) == 3 and all(value.lstrip("-").isdigit() for value in counters):
+            quantity, remaining, confirmed = (int(value) for value in counters)
+            report["redis_taken"] = quantity - remaining
+        per_user = cli("HVALS", item + ":users")
+        report["redis_over_limit"] = sum(1 for value in per_user if value.isdigit() and int(value) > 2)
+        return report
     finally:
         if shop:
             shop.stop()

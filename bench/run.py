@@ -81,7 +81,7 @@ def main():
     finally:
         if shop:
             shop.stop()
-    phase("redis", rows.redis_rush_row, work, options.rush_seconds // 2, options.rush_attempts // 2)
+    phase("redis", rows.redis_rush_row, work, options.rush_seconds, options.rush_attempts)  # row 3r: row 3's rush, Redis ledger
     phase("harness", rows.harness_rows, work, options.harness_seconds)
     phase("startup", rows.startup_row, work, options.startup_rows)
     results["elapsed_seconds"] = time.monotonic() - started

@@ -54,4 +54,24 @@ private let cake = StockItemState(key: key, quantity: 2, perUserLimit: 2, held: 
             #expect(try await client.send(["GET", ledger.loadedKey]) == .bulk("5"))
         }
     }
+
+    @Test func aSettlementStepStampedWithAnEpochBeforeTheLoadIsIgnoredAndOneStampedWithItsEpochApplies() async throws {
+        try await withRedisClient { (client, _) async throws in
+            let ledger = RedisStockLedger(client: client, namespace: "test:stock")
+            let loaded = StockItemState(key: key, quantity: 3, perUserLimit: 2, held: 2, confirmed: 1, perUser: ["a": 2, "b": 1])
+            try await ledger.load([loaded], epoch: 2)
+            // Transactions that committed under epoch 1, before the load of epoch 2 read SQLite: it counted them already.
+            try await ledger.confirm(key, quantity: 1, epoch: 1)
+            try await ledger.returnConfirmed(key, userID: "b", quantity: 1, epoch: 1)
+            try await ledger.release(key, userID: "a", quantity: 1, epoch: 1)
+            #expect(try await ledger.level(key) == StockLevel(quantity: 3, held: 2, confirmed: 1, remaining: 0))
+            #expect(try await ledger.taken(key, userID: "a") == 2)
+            try await ledger.confirm(key, quantity: 1, epoch: 2)
+            try await ledger.returnConfirmed(key, userID: "b", quantity: 1, epoch: 2)
+            try await ledger.release(key, userID: "a", quantity: 1, epoch: 2)
+            #expect(try await ledger.level(key) == StockLevel(quantity: 3, held: 0, confirmed: 1, remaining: 2))
+            #expect(try await ledger.taken(key, userID: "a") == 1)
+            #expect(try await ledger.taken(key, userID: "b") == 0)
+        }
+    }
 }

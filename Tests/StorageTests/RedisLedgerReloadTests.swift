@@ -151,4 +151,70 @@ private func unitsInSQLite(_ fixture: FlashSaleFixture, _ saleID: String) async 
             #expect(try await instance.ledger.level(key)?.remaining == 0)
         }
     }
+
+    @Test func anExpiryCommittedBeforeAReloadIsNotGivenBackAgainWhenItsStepLandsAfterIt() async throws {
+        let fixture = try FlashSaleFixture()
+        let sale = try await fixture.croissantSale(quantity: 2, limit: 2)
+        let product = sale.items[0].productId
+        let key = SaleItemKey(saleID: sale.id, productID: product)
+        let (lan, mai) = (try await fixture.catalog.customer(), try await fixture.catalog.customer("mai@example.vn"))
+        try await withRedisClient { (client, _) async throws in
+            let instance = Instance(fixture, client)
+            try await instance.reconciler.ensureLoaded()
+            _ = try await instance.sales.reserve(by: lan, saleID: sale.id, productID: product, quantity: 1)
+            fixture.clock.advance(by: 200)
+            _ = try await instance.sales.reserve(by: lan, saleID: sale.id, productID: product, quantity: 1)
+            fixture.clock.advance(by: 101)  // lan's first hold is due (time to live 300 s), the second is not
+            // The expiry commits; before its release reaches Redis the ledger is reloaded from SQLite, which already
+            // counts the unit as free. The late release names lan, who still holds a unit: it must not free that one.
+            instance.interleaving.beforeNextSettleStep { try await instance.sales.rebuildLedger() }
+            #expect(try await instance.sales.expireDue() == 1)
+            #expect(try await instance.ledger.level(key) == StockLevel(quantity: 2, held: 1, confirmed: 0, remaining: 1))
+            #expect(try await instance.ledger.taken(key, userID: lan.user.id) == 1)
+            let late = await #expect(throws: AppError.self) {
+                try await instance.sales.reserve(by: mai, saleID: sale.id, productID: product, quantity: 2)
+            }
+            #expect(late?.code == .soldOut)
+            #expect(try await unitsInSQLite(fixture, sale.id) == 1)
+        }
+    }
+
+    @Test func aCancelledPaidOrderCommittedBeforeAReloadDoesNotReturnItsUnitTwice() async throws {
+        let fixture = try FlashSaleFixture()
+        let sale = try await fixture.croissantSale(quantity: 2, limit: 2)
+        let product = sale.items[0].productId
+        let key = SaleItemKey(saleID: sale.id, productID: product)
+        let (lan, mai) = (try await fixture.catalog.customer(), try await fixture.catalog.customer("mai@example.vn"))
+        try await withRedisClient { (client, _) async throws in
+            let instance = Instance(fixture, client)
+            let orders = OrderService(
+                database: fixture.database,
+                clock: fixture.clock,
+                jobs: JobQueue(database: fixture.database, clock: fixture.clock),
+                notifications: NotificationService(database: fixture.database, hub: InProcessNotificationHub(), clock: fixture.clock),
+                flashSales: instance.sales,
+                pricing: Pricing(freeShippingThreshold: 500_000, shippingFee: 30_000),
+                paymentMethods: Set(PaymentMethod.allCases)
+            )
+            try await instance.reconciler.ensureLoaded()
+            var placed: [Order] = []
+            for _ in 0..<2 {  // two cash-on-delivery orders of one unit each: both units sold (confirmed)
+                _ = try await instance.sales.reserve(by: lan, saleID: sale.id, productID: product, quantity: 1)
+                let checkout = CheckoutRequest(address: OrderFixture.address, paymentMethod: .cod)
+                placed.append(try await orders.place(by: lan, checkout, idempotencyKey: nil))
+            }
+            #expect(try await instance.ledger.level(key) == StockLevel(quantity: 2, held: 0, confirmed: 2, remaining: 0))
+            // The cancellation commits; before its return reaches Redis the ledger is reloaded from SQLite, which
+            // already counts the unit as free. The late return names lan, who still bought a unit: it must not free it.
+            instance.interleaving.beforeNextSettleStep { try await instance.sales.rebuildLedger() }
+            _ = try await orders.changeStatus(orderID: placed[0].id, to: .cancelled, by: lan)
+            #expect(try await instance.ledger.level(key) == StockLevel(quantity: 2, held: 0, confirmed: 1, remaining: 1))
+            #expect(try await instance.ledger.taken(key, userID: lan.user.id) == 1)
+            let late = await #expect(throws: AppError.self) {
+                try await instance.sales.reserve(by: mai, saleID: sale.id, productID: product, quantity: 2)
+            }
+            #expect(late?.code == .soldOut)
+            #expect(try await unitsInSQLite(fixture, sale.id) == 1)
+        }
+    }
 }

@@ -115,7 +115,7 @@ extension FlashSaleService {
     /// Cancels a sale that has not ended, releasing every held reservation.
     public func cancel(id: String) async throws -> FlashSale {
         let now = clock.now()
-        let released = try await database.write { db -> [Reservation] in
+        let settlement = try await database.write { db -> StockSettlement in
             let status = try FlashSaleStore.status(db, id: id)
             guard status == .scheduled || status == .active else {
                 throw AppError(.conflict, "Only a scheduled or active sale can be cancelled; this one is \(status.rawValue).")
@@ -123,9 +123,16 @@ extension FlashSaleService {
             try FlashSaleStore.setStatus(db, id: id, .cancelled, now: now)
             // What nobody holds goes back first; the held units follow as their reservations are released.
             try Self.returnUnsoldUnits(db, saleID: id)
-            return try ReservationStore.releaseHeld(db, sql: "saleId = ? AND status = 'reserved'", arguments: [id], reason: "sale cancelled", now: now)
+            let released = try ReservationStore.releaseHeld(
+                db,
+                sql: "saleId = ? AND status = 'reserved'",
+                arguments: [id],
+                reason: "sale cancelled",
+                now: now
+            )
+            return try StockSettlement(db, released: released)
         }
-        await settle(StockSettlement(released: released))
+        await settle(settlement)
         stockChanges.changed(saleID: id)
         return try await sale(idOrSlug: id)
     }

@@ -125,7 +125,7 @@ extension FlashSaleService {
     /// The owner gives a held reservation back.
     public func release(reservationID: String, by identity: Identity) async throws {
         let now = clock.now()
-        let released = try await database.write { db -> [Reservation] in
+        let settlement = try await database.write { db -> StockSettlement in
             guard let owner = try ReservationStore.find(db, id: reservationID)?.userId,
                 owner == identity.user.id || identity.user.role == .admin
             else { throw AppError.notFound("The reservation") }
@@ -137,9 +137,9 @@ extension FlashSaleService {
                 now: now
             )
             guard !released.isEmpty else { throw AppError(.conflict, "This reservation is no longer held.") }
-            return released
+            return try StockSettlement(db, released: released)
         }
-        try await returnToLedger(released)
+        await settle(settlement)
     }
 
     /// Marks a reservation that is part of an order paid (an admin recording a payment taken outside the shop).
@@ -147,11 +147,12 @@ extension FlashSaleService {
     /// a plain hold is refused (409), since its sold units would belong to no order and never come back.
     public func confirm(saleID: String, reservationID: String) async throws -> Reservation {
         let now = clock.now()
-        let (reservation, changed) = try await database.write { db -> (Reservation, Bool) in
+        let (reservation, settlement) = try await database.write { db -> (Reservation, StockSettlement) in
             guard let sale = try FlashSaleStore.find(db, idOrSlug: saleID) else { throw AppError.notFound("The flash sale") }
-            return try ReservationStore.confirmOrdered(db, id: reservationID, saleID: sale.id, now: now)
+            let (reservation, changed) = try ReservationStore.confirmOrdered(db, id: reservationID, saleID: sale.id, now: now)
+            return (reservation, changed ? try StockSettlement(db, confirmed: [reservation]) : StockSettlement())
         }
-        if changed { await settle(StockSettlement(confirmed: [reservation])) }
+        await settle(settlement)
         return reservation
     }
 
@@ -159,11 +160,13 @@ extension FlashSaleService {
     @discardableResult
     public func expireDue() async throws -> Int {
         let now = clock.now()
-        let expired = try await database.write { db in
-            try ReservationStore.releaseHeld(db, sql: "status = 'reserved' AND expiresAt <= ?", arguments: [now], reason: "expired", now: now)
+        let settlement = try await database.write { db in
+            let sql = "status = 'reserved' AND expiresAt <= ?"
+            let due = try ReservationStore.releaseHeld(db, sql: sql, arguments: [now], reason: "expired", now: now)
+            return try StockSettlement(db, released: due)
         }
-        try await returnToLedger(expired)
-        return expired.count
+        await settle(settlement)
+        return settlement.released.count
     }
 
     /// Moves sales across their boundaries: `scheduled → active` at the start, `active → ended` at the end.
@@ -227,11 +230,5 @@ extension FlashSaleService {
                     """
             )
         }
-    }
-
-    /// Gives released units back to the ledger: held ones to the stock, sold (`confirmed`) ones out of the
-    /// confirmed count. `released` carries each reservation's status from before its release.
-    func returnToLedger(_ released: [Reservation]) async throws {
-        await settle(StockSettlement(released: released))
     }
 }

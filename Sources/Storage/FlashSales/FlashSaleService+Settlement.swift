@@ -3,16 +3,30 @@ import GRDB
 
 /// What one committed transaction did to reservations, returned as a value so that the ledger follows the
 /// commit in one place (``FlashSaleService/settle(_:)``) and never runs ahead of, or behind, SQLite.
+///
+/// A settlement with units in it can only be built inside its transaction (``init(_:confirmed:released:)`` reads the
+/// ``StockLedgerEpoch`` there), and its ledger steps carry that epoch: when a reload of the shared ledger from SQLite
+/// lands between the commit and the steps, the reload already counted the transaction and the steps are ignored.
 public struct StockSettlement: Sendable, Equatable {
     /// Reservations sold in the transaction: their units move from held to confirmed.
-    public var confirmed: [Reservation]
+    public private(set) var confirmed: [Reservation]
     /// Reservations released in the transaction, each with its status from before: held units go back to
     /// the sale, sold ones leave the confirmed count.
-    public var released: [Reservation]
+    public private(set) var released: [Reservation]
+    /// The ledger epoch SQLite held when the transaction ran; nil when nothing was confirmed or released.
+    public private(set) var epoch: Int?
 
-    public init(confirmed: [Reservation] = [], released: [Reservation] = []) {
+    /// Nothing to settle.
+    public init() {
+        confirmed = []
+        released = []
+    }
+
+    /// What the transaction of `db` confirmed and released, stamped with the ledger epoch read in that transaction.
+    init(_ db: Database, confirmed: [Reservation] = [], released: [Reservation] = []) throws {
         self.confirmed = confirmed
         self.released = released
+        if !confirmed.isEmpty || !released.isEmpty { epoch = try StockLedgerEpoch.current(db) }
     }
 
     public var isEmpty: Bool { confirmed.isEmpty && released.isEmpty }
@@ -70,15 +84,17 @@ extension FlashSaleService {
     /// caller must never be told that committed work failed. (SQLite stays the truth the ledger is rebuilt
     /// from at start-up.)
     public func settle(_ settlement: StockSettlement) async {
+        let epoch = settlement.epoch
         for reservation in settlement.confirmed {
-            try? await ledger.confirm(SaleItemKey(saleID: reservation.saleId, productID: reservation.productId), quantity: reservation.quantity)
+            let key = SaleItemKey(saleID: reservation.saleId, productID: reservation.productId)
+            try? await ledger.confirm(key, quantity: reservation.quantity, epoch: epoch)
         }
         for reservation in settlement.released {
             let key = SaleItemKey(saleID: reservation.saleId, productID: reservation.productId)
             if reservation.status == .confirmed {
-                try? await ledger.returnConfirmed(key, userID: reservation.userId, quantity: reservation.quantity)
+                try? await ledger.returnConfirmed(key, userID: reservation.userId, quantity: reservation.quantity, epoch: epoch)
             } else {
-                try? await ledger.release(key, userID: reservation.userId, quantity: reservation.quantity)
+                try? await ledger.release(key, userID: reservation.userId, quantity: reservation.quantity, epoch: epoch)
             }
         }
         for sale in Set((settlement.confirmed + settlement.released).map(\.saleId)) { stockChanges.changed(saleID: sale) }

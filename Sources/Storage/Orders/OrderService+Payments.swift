@@ -12,7 +12,7 @@ extension OrderService {
     /// A payment that matches a pending order: the order is confirmed and its flash-sale units sold.
     func confirmPaid(_ db: Database, orderID: String, eventID: String, now: Date) throws -> StockSettlement {
         _ = try applyTransition(db, orderID: orderID, to: .confirmed, actorID: nil, note: "payment \(eventID)", now: now)
-        return StockSettlement(confirmed: try ReservationStore.confirm(db, orderID: orderID, now: now))
+        return try StockSettlement(db, confirmed: try ReservationStore.confirm(db, orderID: orderID, now: now))
     }
 
     /// An order whose payment failed or never came: cancelled, with stock, voucher, points and units given back.

@@ -145,7 +145,7 @@ public final class OrderService: Sendable {
                     )
                 )
             }
-            return (order, StockSettlement(confirmed: sold))
+            return (order, try StockSettlement(db, confirmed: sold))
         }
         await settle(placed.1)
         return placed.0
@@ -197,7 +197,7 @@ public final class OrderService: Sendable {
                 try ProductStore.returnStock(db, productID: line.productId, quantity: line.quantity)
             }
             try VoucherService.release(db, orderID: order.id)
-            settlement.released = try ReservationStore.release(db, orderID: order.id, now: now)
+            settlement = try StockSettlement(db, released: try ReservationStore.release(db, orderID: order.id, now: now))
             try LoyaltyService.refund(db, order: order, now: now)
         }
         order.status = status

@@ -99,28 +99,39 @@ public final class RedisStockLedger: StockLedger {
         try await release(key, userID: userID, quantity: quantity, epoch: take.epoch)
     }
 
-    private func release(_ key: SaleItemKey, userID: String, quantity: Int, epoch: Int?) async throws {
+    /// Ignored ('stale', logged) when the ledger was loaded under another epoch than `epoch`.
+    public func release(_ key: SaleItemKey, userID: String, quantity: Int, epoch: Int?) async throws {
         guard quantity > 0 else { return }
-        let arguments = [userID, String(quantity), epoch.map(String.init) ?? ""]
+        let arguments = [userID, String(quantity), Self.stamp(epoch)]
         let reply = try await client.evaluate(RedisStockScripts.release, keys: keys(key), arguments: arguments)
-        if reply.string == "stale" {
-            logger.notice("a take from before the ledger was reloaded is not given back", metadata: ["item": "\(key)"])
-            return
-        }
         try check(reply, "release", key, quantity)
     }
 
     public func confirm(_ key: SaleItemKey, quantity: Int) async throws {
+        try await confirm(key, quantity: quantity, epoch: nil)
+    }
+
+    /// Ignored ('stale', logged) when the ledger was loaded under another epoch than `epoch`.
+    public func confirm(_ key: SaleItemKey, quantity: Int, epoch: Int?) async throws {
         guard quantity > 0 else { return }
-        let reply = try await client.evaluate(RedisStockScripts.confirm, keys: keys(key), arguments: [String(quantity)])
+        let reply = try await client.evaluate(RedisStockScripts.confirm, keys: keys(key), arguments: [String(quantity), Self.stamp(epoch)])
         try check(reply, "confirm", key, quantity)
     }
 
     public func returnConfirmed(_ key: SaleItemKey, userID: String, quantity: Int) async throws {
+        try await returnConfirmed(key, userID: userID, quantity: quantity, epoch: nil)
+    }
+
+    /// Ignored ('stale', logged) when the ledger was loaded under another epoch than `epoch`.
+    public func returnConfirmed(_ key: SaleItemKey, userID: String, quantity: Int, epoch: Int?) async throws {
         guard quantity > 0 else { return }
-        let reply = try await client.evaluate(RedisStockScripts.returnConfirmed, keys: keys(key), arguments: [userID, String(quantity)])
+        let arguments = [userID, String(quantity), Self.stamp(epoch)]
+        let reply = try await client.evaluate(RedisStockScripts.returnConfirmed, keys: keys(key), arguments: arguments)
         try check(reply, "returnConfirmed", key, quantity)
     }
+
+    /// The epoch argument of a fenced script: '' applies the step under any epoch.
+    private static func stamp(_ epoch: Int?) -> String { epoch.map(String.init) ?? "" }
 
     /// Throws ``RedisError/unavailable`` while the ledger is not loaded: its counters would not be the shop's.
     public func level(_ key: SaleItemKey) async throws -> StockLevel? {
@@ -165,6 +176,10 @@ public final class RedisStockLedger: StockLedger {
     private func check(_ reply: RedisReply, _ operation: String, _ key: SaleItemKey, _ quantity: Int) throws {
         switch reply.string {
         case "done": return
+        case "stale":
+            // The ledger was reloaded from SQLite since the step's epoch was read: the load's counts decide its units.
+            logger.notice("a step from before the ledger was reloaded is skipped", metadata: ["operation": "\(operation)", "item": "\(key)"])
+            Counter(label: "klelite_stock_ledger_stale_total", dimensions: [("operation", operation)]).increment()
         case "refused", "unknown":
             logger.warning("stock ledger step refused", metadata: ["operation": "\(operation)", "item": "\(key)", "quantity": "\(quantity)"])
             Counter(label: "klelite_stock_ledger_refused_total", dimensions: [("operation", operation)]).increment()

@@ -61,7 +61,8 @@ enum RedisStockScripts {
 
     /// KEYS[3]: the loaded marker. ARGV: user, quantity, epoch ('' for any). Gives held units back; refused if the item
     /// or the user holds fewer (a second release of the same units, or a release after they were confirmed); 'stale'
-    /// when the ledger was loaded under another epoch than the one given (the units were never counted by it).
+    /// when the ledger was loaded under another epoch than the one given (an undone take it never counted, or a
+    /// committed release its load already counted).
     static let release = RedisScript(
         """
         if ARGV[3] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[3] then return 'stale' end
@@ -77,9 +78,11 @@ enum RedisStockScripts {
         """
     )
 
-    /// ARGV: quantity. Moves held units to confirmed; refused if fewer are held (e.g. they were released).
+    /// KEYS[3]: the loaded marker. ARGV: quantity, epoch ('' for any). Moves held units to confirmed; refused if fewer are
+    /// held (e.g. they were released); 'stale' when the ledger was loaded under another epoch than the one given.
     static let confirm = RedisScript(
         """
+        if ARGV[2] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[2] then return 'stale' end
         local item = redis.call('HMGET', KEYS[1], 'quantity', 'remaining', 'confirmed')
         if not item[1] then return 'unknown' end
         local quantity = tonumber(ARGV[1])
@@ -90,9 +93,11 @@ enum RedisStockScripts {
         """
     )
 
-    /// ARGV: user, quantity. Gives confirmed units back to the stock and to the user's limit.
+    /// KEYS[3]: the loaded marker. ARGV: user, quantity, epoch ('' for any). Gives confirmed units back to the stock and
+    /// to the user's limit; 'stale' when the ledger was loaded under another epoch than the one given.
     static let returnConfirmed = RedisScript(
         """
+        if ARGV[3] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[3] then return 'stale' end
         local item = redis.call('HMGET', KEYS[1], 'confirmed')
         if not item[1] then return 'unknown' end
         local quantity = tonumber(ARGV[2])

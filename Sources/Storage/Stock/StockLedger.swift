@@ -110,6 +110,15 @@ public protocol StockLedger: Sendable {
     func undo(_ take: StockTake, _ key: SaleItemKey, userID: String, quantity: Int) async throws
     /// ``load(_:)`` stamped with `epoch` (``StockLedgerEpoch/next(_:)``, read in the transaction that read `items`).
     func load(_ items: [StockItemState], epoch: Int) async throws
+    /// ``release(_:userID:quantity:)`` following a committed transaction that read `epoch` (``StockSettlement/epoch``):
+    /// ignored by a ledger loaded under another epoch. A newer ledger's load read SQLite after that commit and already
+    /// counted it; an older one is about to be overwritten by a load that did not (the step is lost either way: units stay
+    /// counted as taken, never as free, until reconciliation repairs them).
+    func release(_ key: SaleItemKey, userID: String, quantity: Int, epoch: Int?) async throws
+    /// ``confirm(_:quantity:)`` stamped with the epoch its transaction read, fenced like ``release(_:userID:quantity:epoch:)``.
+    func confirm(_ key: SaleItemKey, quantity: Int, epoch: Int?) async throws
+    /// ``returnConfirmed(_:userID:quantity:)`` stamped with the epoch its transaction read, fenced the same way.
+    func returnConfirmed(_ key: SaleItemKey, userID: String, quantity: Int, epoch: Int?) async throws
 }
 
 extension StockLedger {
@@ -123,5 +132,17 @@ extension StockLedger {
 
     public func load(_ items: [StockItemState], epoch: Int) async throws {
         try await load(items)
+    }
+
+    public func release(_ key: SaleItemKey, userID: String, quantity: Int, epoch: Int?) async throws {
+        try await release(key, userID: userID, quantity: quantity)
+    }
+
+    public func confirm(_ key: SaleItemKey, quantity: Int, epoch: Int?) async throws {
+        try await confirm(key, quantity: quantity)
+    }
+
+    public func returnConfirmed(_ key: SaleItemKey, userID: String, quantity: Int, epoch: Int?) async throws {
+        try await returnConfirmed(key, userID: userID, quantity: quantity)
     }
 }
