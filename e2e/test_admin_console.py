@@ -165,6 +165,8 @@ def test_admin_creates_a_category_and_a_product_with_a_picture_that_the_storefro
     goto(page, "#/categories", "#category-form")
     page.fill("#category-form [name=name]", f"Bánh Tết {suffix}")
     page.fill("#category-form [name=sortOrder]", "7")
+    page.fill("#category-form [name=description]", "Bánh cho ngày Tết.")
+    page.fill("#category-form [name=descriptionEn]", "Bakes for Lunar New Year.")
     page.click("#category-form button[type=submit]")
     page.wait_for_selector(f"td:text-is('Bánh Tết {suffix}')")
     assert_accessible(page, "categories")
@@ -178,6 +180,8 @@ def test_admin_creates_a_category_and_a_product_with_a_picture_that_the_storefro
     assert page.get_attribute("#product-form [name=price]", "aria-invalid") == "true"
     page.fill("#product-form [name=price]", "85000")
     page.fill("#product-form [name=stock]", "12")
+    page.fill("#product-form [name=ingredients]", "Gạo nếp, đậu xanh, thịt heo")
+    page.fill("#product-form [name=ingredientsEn]", "Glutinous rice, mung bean, pork")
     page.select_option("#product-form [name=categoryId]", label=f"Bánh Tết {suffix}")
     page.click("#product-form button[type=submit]")
     page.wait_for_url(re.compile(r"#/products/[0-9a-f-]{36}$"))
@@ -194,6 +198,9 @@ def test_admin_creates_a_category_and_a_product_with_a_picture_that_the_storefro
 
     product = requests.get(shop.url(f"/api/v1/products/{product_id}")).json()
     assert product["category"]["name"] == f"Bánh Tết {suffix}" and len(product["images"]) == 1
+    assert (product["ingredients"], product["ingredientsEn"]) == ("Gạo nếp, đậu xanh, thịt heo", "Glutinous rice, mung bean, pork")
+    category = next(c for c in requests.get(shop.url("/api/v1/categories")).json()["items"] if c["id"] == product["category"]["id"])
+    assert (category["description"], category["descriptionEn"]) == ("Bánh cho ngày Tết.", "Bakes for Lunar New Year.")
     storefront = watched(open_page(browser, shop.base_url, allowed_statuses=(401,)))  # a guest: /auth/me says 401
     storefront.goto(f"/product.html#{product['slug']}")
     storefront.wait_for_selector(f"text=Bánh chưng {suffix}")

@@ -219,8 +219,11 @@ def test_language_follows_the_browser_and_the_switch_is_remembered(browser, shop
     check(page, "home-en")
     page.goto("/product.html#croissant-bo-phap")  # the description follows the language; the name stays as the bakery wrote it
     expect(page.locator("#description")).to_have_text("Eighty-one layers of AOP butter, baked at dawn.")
+    expect(page.locator("#ingredients")).to_have_text("Ingredients: Flour, AOP butter, milk, yeast, salt")
     assert page.inner_text("h1") == "Croissant bơ Pháp"
     check(page, "product-en")
+    page.goto("/?category=viennoiserie")  # a category page describes its category in the shopper's language
+    expect(page.locator("#category-description")).to_have_text("Laminated French pastries with Normandy butter.")
     page.goto("/")
 
     page.click("#lang-switch")
@@ -232,7 +235,10 @@ def test_language_follows_the_browser_and_the_switch_is_remembered(browser, shop
     check(page, "cart-empty")
     page.goto("/product.html#croissant-bo-phap")
     expect(page.locator("#description")).to_have_text("Tám mươi mốt lớp bơ AOP, nướng từ lúc bình minh.")
+    expect(page.locator("#ingredients")).to_have_text("Thành phần: Bột mì, bơ AOP, sữa, men nở, muối")
     check(page, "product-vi")
+    page.goto("/?category=viennoiserie")
+    expect(page.locator("#category-description")).to_have_text("Bánh ngàn lớp kiểu Pháp với bơ Normandy.")
     page.context.close()
 
 

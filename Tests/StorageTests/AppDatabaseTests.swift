@@ -112,6 +112,7 @@ import Testing
             categoryId: nil,
             tags: [],
             ingredients: "",
+            ingredientsEn: "",
             allergens: [],
             weightGrams: nil,
             isActive: true,

@@ -68,34 +68,66 @@ import Testing
         #expect(try await fixture.list(ProductQuery(search: "dau tay")).contains(renamed.slug) == false)
     }
 
-    @Test func aProductKeepsADescriptionInEachLanguageAndSearchFindsEither() async throws {
+    @Test func aProductKeepsADescriptionAndIngredientsInEachLanguageAndSearchFindsEitherDescription() async throws {
         let fixture = try CatalogFixture(seeded: false)
         let created = try await fixture.catalog.createProduct(
             fixture.draft(name: "Bánh gừng", price: 40_000) {
                 $0.description = "Bánh quy gừng nướng giòn."
                 $0.descriptionEn = "Crisp baked ginger biscuits."
+                $0.ingredients = "Bột mì, gừng, mật mía"
+                $0.ingredientsEn = "Flour, ginger, molasses"
             }
         )
         #expect(created.description == "Bánh quy gừng nướng giòn." && created.descriptionEn == "Crisp baked ginger biscuits.")
+        #expect(created.ingredients == "Bột mì, gừng, mật mía" && created.ingredientsEn == "Flour, ginger, molasses")
         #expect(try await fixture.list(ProductQuery(search: "biscuits")) == ["banh-gung"])
         #expect(try await fixture.list(ProductQuery(search: "quy gung")) == ["banh-gung"])
         var english = CatalogService.ProductDraft()
         english.descriptionEn = "Thin ginger snaps."
+        english.ingredientsEn = "Flour, ginger, cane sugar"
         let changed = try await fixture.catalog.updateProduct(id: created.id, english)
         #expect(changed.description == created.description && changed.descriptionEn == "Thin ginger snaps.")
+        #expect(changed.ingredients == created.ingredients && changed.ingredientsEn == "Flour, ginger, cane sugar")
+        #expect(try await fixture.catalog.product(idOrSlug: "banh-gung").value.ingredientsEn == "Flour, ginger, cane sugar")
         #expect(try await fixture.list(ProductQuery(search: "biscuits")).isEmpty)
         #expect(try await fixture.list(ProductQuery(search: "snaps")) == ["banh-gung"])
         english.descriptionEn = String(repeating: "a", count: 5001)
         let tooLong = await #expect(throws: AppError.self) { try await fixture.catalog.updateProduct(id: created.id, english) }
         #expect(tooLong?.fields["descriptionEn"] != nil)
+        english.descriptionEn = nil
+        english.ingredientsEn = String(repeating: "a", count: 5001)
+        let tooLongIngredients = await #expect(throws: AppError.self) { try await fixture.catalog.updateProduct(id: created.id, english) }
+        #expect(tooLongIngredients?.fields["ingredientsEn"] != nil)
     }
 
-    @Test func everyDemoProductIsDescribedInBothLanguages() async throws {
+    @Test func aCategoryKeepsADescriptionInEachLanguage() async throws {
+        let fixture = try CatalogFixture(seeded: false)
+        let created = try await fixture.catalog.createCategory(
+            .init(name: "Bánh mùa thu", description: "Bánh của mùa thu.", descriptionEn: "Autumn bakes.")
+        )
+        #expect(created.description == "Bánh của mùa thu." && created.descriptionEn == "Autumn bakes.")
+        let changed = try await fixture.catalog.updateCategory(id: created.id, .init(descriptionEn: "Bakes for autumn."))
+        #expect(changed.description == "Bánh của mùa thu." && changed.descriptionEn == "Bakes for autumn.")
+        #expect(try await fixture.catalog.categories().value.first { $0.id == created.id }?.descriptionEn == "Bakes for autumn.")
+        let tooLong = await #expect(throws: AppError.self) {
+            try await fixture.catalog.createCategory(.init(name: "Dài", descriptionEn: String(repeating: "a", count: 5001)))
+        }
+        #expect(tooLong?.fields["descriptionEn"] != nil)
+    }
+
+    @Test func everyDemoProductAndCategoryIsDescribedInBothLanguages() async throws {
         let fixture = try CatalogFixture()
         let products = try await fixture.catalog.listProducts(ProductQuery(page: PageRequest(page: 1, limit: 100))).value.items
         #expect(products.count == DemoCatalog.products.count)
         for product in products {
             #expect(!product.description.isEmpty && !product.descriptionEn.isEmpty && product.description != product.descriptionEn, "\(product.slug)")
+            #expect(!product.ingredients.isEmpty && !product.ingredientsEn.isEmpty && product.ingredients != product.ingredientsEn, "\(product.slug)")
+        }
+        let categories = try await fixture.catalog.categories().value
+        #expect(categories.count == DemoCatalog.categories.count)
+        for category in categories {
+            let described = !category.description.isEmpty && !category.descriptionEn.isEmpty
+            #expect(described && category.description != category.descriptionEn, "\(category.slug)")
         }
     }
 

@@ -177,6 +177,30 @@ private func signedInAdmin(_ client: any TestClientProtocol) async throws -> Bro
         }
     }
 
+    @Test func adminsWriteIngredientsAndCategoryDescriptionsInEnglishThroughTheAPI() async throws {
+        let shop = try await seededShop()
+        try await shop.app.test(.router) { client in
+            let admin = try await signedInAdmin(client)
+            let product = try await admin.send(
+                .post, "/api/v1/products", json: #"{"name":"Bánh gừng","price":40000,"ingredients":"Bột mì, gừng","ingredientsEn":"Flour, ginger"}"#)
+            #expect(product.status == .created)
+            #expect(try product.json()["ingredients"] as? String == "Bột mì, gừng" && product.json()["ingredientsEn"] as? String == "Flour, ginger")
+            let id = try #require(try product.json()["id"] as? String)
+            let longText = String(repeating: "a", count: 5001)
+            let tooLong = try await admin.send(.patch, "/api/v1/products/\(id)", json: "{\"ingredientsEn\":\"\(longText)\"}")
+            #expect(((try tooLong.json()["error"] as? [String: Any])?["fields"] as? [String: String])?["ingredientsEn"] != nil)
+            let category = try await admin.send(.post, "/api/v1/categories", json: #"{"name":"Bánh mùa thu","descriptionEn":"Autumn bakes."}"#)
+            #expect(category.status == .created)
+            #expect(try category.json()["descriptionEn"] as? String == "Autumn bakes.")
+            let categoryID = try #require(try category.json()["id"] as? String)
+            let changed = try await admin.send(.patch, "/api/v1/categories/\(categoryID)", json: #"{"descriptionEn":"Bakes for autumn."}"#)
+            #expect(try changed.json()["descriptionEn"] as? String == "Bakes for autumn.")
+            let croissant = try await client.execute(uri: "/api/v1/products/croissant-bo-phap", method: .get).json()
+            #expect(croissant["ingredients"] as? String == "Bột mì, bơ AOP, sữa, men nở, muối")
+            #expect(croissant["ingredientsEn"] as? String == "Flour, AOP butter, milk, yeast, salt")
+        }
+    }
+
     @Test func inactiveProductsAreListedOnlyForAdminsWhoAsk() async throws {
         let shop = try await seededShop()
         try await shop.app.test(.router) { client in

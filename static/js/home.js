@@ -2,11 +2,12 @@
 // and the catalogue with categories, search, price and stock filters, sorting and paging.
 import { api, serverSkew } from "/js/api.js";
 import { duration, element, productCard } from "/js/format.js";
-import { explain, t } from "/js/i18n.js";
+import { explain, t, written } from "/js/i18n.js";
 import "/js/layout.js";
 
 const grid = document.getElementById("products");
 const chips = document.getElementById("categories");
+const about = document.getElementById("category-description");
 const pager = document.getElementById("pager");
 const count = document.getElementById("count");
 const search = document.getElementById("search");
@@ -27,8 +28,21 @@ function remember() {
   history.replaceState(null, "", params.size ? `/?${params}` : "/");
 }
 
+/** The categories by slug, to describe the chosen one. */
+const categories = new Map();
+
+/** The chosen category's description in the shopper's language (else the other one), hidden for "all". */
+function describeCategory() {
+  const category = categories.get(state.category);
+  const text = category ? written(category.description, category.descriptionEn) : null;
+  about.textContent = text?.text ?? "";
+  if (text) about.lang = text.lang;
+  about.hidden = !text;
+}
+
 async function showCategories() {
   const { items } = await api("GET", "/categories");
+  for (const category of items) categories.set(category.slug, category);
   const chip = (slug, label) => {
     const button = element("button", { type: "button", textContent: label, className: slug === state.category ? "chip active" : "chip" });
     button.dataset.slug = slug;
@@ -36,6 +50,7 @@ async function showCategories() {
     return button;
   };
   chips.replaceChildren(chip("", t("home.allCategories")), ...items.map((category) => chip(category.slug, `${category.name} (${category.productCount})`)));
+  describeCategory();
 }
 
 async function showProducts() {
@@ -77,6 +92,7 @@ chips.addEventListener("click", (event) => {
     other.setAttribute("aria-pressed", String(other === chip));
   }
   update({ category: chip.dataset.slug });
+  describeCategory();
 });
 pager.addEventListener("click", (event) => {
   const button = event.target.closest("button");

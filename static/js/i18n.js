@@ -76,7 +76,7 @@ const TEXT = {
   "product.stock": ["Còn {n} chiếc", "{n} in stock"],
   "product.soldOut": ["Hết hàng", "Sold out"],
   "product.rating": ["★ {avg} ({n} đánh giá)", "★ {avg} ({n} reviews)"],
-  "product.ingredients": ["Thành phần: {v}", "Ingredients: {v}"],
+  "product.ingredients": ["Thành phần:", "Ingredients:"],
   "product.allergens": ["Dị ứng: {v}", "Allergens: {v}"],
   "product.flash": ["Giá flash sale {price} — giữ chỗ ngay", "Flash sale price {price} — reserve now"],
   "product.reviews": ["Đánh giá", "Reviews"],
@@ -278,6 +278,18 @@ export function explain(error) {
   const known = [...new Set(Object.keys(error?.fields ?? {}).map(fieldText).filter(Boolean))];
   if (known.length) return known.join(" ");
   return `err.${error?.code}` in TEXT ? t(`err.${error.code}`) : t("error.generic");
+}
+
+/**
+ * A text the bakery wrote in both languages (`description`/`descriptionEn`, `ingredients`/`ingredientsEn`…):
+ * the shopper's own, else the other one with the language it is written in (for the element's `lang`),
+ * else null when neither is written.
+ */
+export function written(vi, en) {
+  const [mine, other] = lang === "en" ? [en, vi] : [vi, en];
+  if (mine) return { text: mine, lang };
+  if (other) return { text: other, lang: lang === "en" ? "vi" : "en" };
+  return null;
 }
 
 /** Remembers the choice and reloads the page in that language. */

@@ -2,7 +2,7 @@
 // add to cart (guests too), rating and reviews; signed-in shoppers may add a review.
 import { api } from "/js/api.js";
 import { element, money } from "/js/format.js";
-import { explain, lang, t } from "/js/i18n.js";
+import { explain, t, written } from "/js/i18n.js";
 import { refreshCart, session, toast } from "/js/layout.js";
 
 /** Another product or sale in the same tab (a link to another #slug) loads that one. */
@@ -73,10 +73,16 @@ async function flashOffer(product) {
 
 /** The description in the shopper's language, else the other one (marked with its own `lang`), else none. */
 function description(product) {
-  const [mine, other] = lang === "en" ? [product.descriptionEn, product.description] : [product.description, product.descriptionEn];
-  if (mine) return element("p", { id: "description", textContent: mine });
-  if (other) return element("p", { id: "description", textContent: other, lang: lang === "en" ? "vi" : "en" });
-  return "";
+  const text = written(product.description, product.descriptionEn);
+  return text ? element("p", { id: "description", textContent: text.text, lang: text.lang }) : "";
+}
+
+/** "Ingredients: …" in the shopper's language, else the other one (marked with its own `lang`), else none. */
+function ingredients(product) {
+  const text = written(product.ingredients, product.ingredientsEn);
+  if (!text) return "";
+  const list = element("span", { textContent: text.text, lang: text.lang });
+  return element("p", { className: "meta", id: "ingredients" }, `${t("product.ingredients")} `, list);
 }
 
 async function showProduct() {
@@ -92,7 +98,7 @@ async function showProduct() {
       element("p", { className: "meta", textContent: product.inStock ? t("product.stock", { n: product.stock }) : t("product.soldOut") }),
       element("p", { className: "meta", textContent: t("product.rating", { avg: product.rating.average.toFixed(1), n: product.rating.count }) }),
     );
-    if (product.ingredients) details.append(element("p", { className: "meta", textContent: t("product.ingredients", { v: product.ingredients }) }));
+    details.append(ingredients(product));
     if (product.allergens.length) details.append(element("p", { className: "meta", textContent: t("product.allergens", { v: product.allergens.join(", ") }) }));
     details.append(buyForm(product));
     container.replaceChildren(gallery(product), details);

@@ -5,7 +5,10 @@ public struct Category: Sendable, Equatable, Codable {
     public var id: String
     public var slug: String
     public var name: String
+    /// In Vietnamese; may be empty.
     public var description: String
+    /// In English; empty until the bakery writes one (the storefront then shows ``description``).
+    public var descriptionEn: String
     public var sortOrder: Int
     public var isActive: Bool
     /// Live, active products in the category.
@@ -37,7 +40,10 @@ public struct Product: Sendable, Equatable, Codable {
     public var images: [String]
     public var category: CategorySummary?
     public var tags: [String]
+    /// In Vietnamese, like ``description``.
     public var ingredients: String
+    /// In English; empty until written (the storefront then shows ``ingredients``).
+    public var ingredientsEn: String
     public var allergens: [String]
     public var weightGrams: Int?
     public var isActive: Bool

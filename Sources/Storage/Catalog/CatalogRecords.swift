@@ -9,6 +9,7 @@ struct CategoryRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     var slug: String
     var name: String
     var description: String
+    var descriptionEn: String
     var sortOrder: Int
     var isActive: Bool
     var createdAt: Date
@@ -38,6 +39,7 @@ struct ProductRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     var categoryId: String?
     var tags: [String]
     var ingredients: String
+    var ingredientsEn: String
     var allergens: [String]
     var weightGrams: Int?
     var isActive: Bool

@@ -84,6 +84,17 @@ enum CatalogSchema {
         )
     }
 
+    /// English beside the Vietnamese for the other texts a shopper reads: a product's ingredients (`ingredientsEn`)
+    /// and a category's description (`category.descriptionEn`). Neither is searched, so no trigger changes.
+    static func v14CatalogTextsEn(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE product ADD COLUMN ingredientsEn TEXT NOT NULL DEFAULT '' CHECK (length(ingredientsEn) <= 5000);
+                ALTER TABLE category ADD COLUMN descriptionEn TEXT NOT NULL DEFAULT '' CHECK (length(descriptionEn) <= 5000);
+                """
+        )
+    }
+
     /// SQL that maps đ/Đ to d/D in a column, the one fold the FTS5 tokenizer leaves out.
     private static func fold(_ column: String) -> String {
         "replace(replace(\(column), 'đ', 'd'), 'Đ', 'D')"

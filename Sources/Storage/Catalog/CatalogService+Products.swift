@@ -51,6 +51,7 @@ extension CatalogService {
         public var categoryId: String??
         public var tags: [String]?
         public var ingredients: String?
+        public var ingredientsEn: String?
         public var allergens: [String]?
         public var weightGrams: Int??
         public var isActive: Bool?
@@ -75,6 +76,7 @@ extension CatalogService {
             categoryId: nil,
             tags: [],
             ingredients: "",
+            ingredientsEn: "",
             allergens: [],
             weightGrams: nil,
             isActive: true,
@@ -223,6 +225,7 @@ extension CatalogService {
             category: category,
             tags: record.tags,
             ingredients: record.ingredients,
+            ingredientsEn: record.ingredientsEn,
             allergens: record.allergens,
             weightGrams: record.weightGrams,
             isActive: record.isActive,
@@ -247,6 +250,7 @@ extension CatalogService {
         if let categoryId = draft.categoryId { record.categoryId = categoryId }
         if let tags = draft.tags { record.tags = try CatalogRules.words(tags, field: "tags") }
         if let ingredients = draft.ingredients { record.ingredients = try CatalogRules.description(ingredients, field: "ingredients") }
+        if let english = draft.ingredientsEn { record.ingredientsEn = try CatalogRules.description(english, field: "ingredientsEn") }
         if let allergens = draft.allergens { record.allergens = try CatalogRules.words(allergens, field: "allergens") }
         if let weight = draft.weightGrams { record.weightGrams = try weight.map { value throws(AppError) in try CatalogRules.weight(value) } }
         if let isActive = draft.isActive { record.isActive = isActive }

@@ -46,14 +46,25 @@ public final class CatalogService: Sendable {
     public struct CategoryDraft: Sendable {
         public var name: String?
         public var slug: String?
+        /// In Vietnamese.
         public var description: String?
+        /// In English.
+        public var descriptionEn: String?
         public var sortOrder: Int?
         public var isActive: Bool?
 
-        public init(name: String? = nil, slug: String? = nil, description: String? = nil, sortOrder: Int? = nil, isActive: Bool? = nil) {
+        public init(
+            name: String? = nil,
+            slug: String? = nil,
+            description: String? = nil,
+            descriptionEn: String? = nil,
+            sortOrder: Int? = nil,
+            isActive: Bool? = nil
+        ) {
             self.name = name
             self.slug = slug
             self.description = description
+            self.descriptionEn = descriptionEn
             self.sortOrder = sortOrder
             self.isActive = isActive
         }
@@ -63,6 +74,7 @@ public final class CatalogService: Sendable {
         guard let rawName = draft.name else { throw AppError.validation("A category needs a name.", fields: ["name": "is required"]) }
         let name = try CatalogRules.name(rawName, limit: 120)
         let description = try CatalogRules.description(draft.description ?? "")
+        let descriptionEn = try CatalogRules.description(draft.descriptionEn ?? "", field: "descriptionEn")
         let now = clock.now()
         let id = UUID().uuidString.lowercased()
         return try await database.write { db in
@@ -72,6 +84,7 @@ public final class CatalogService: Sendable {
                 slug: slug,
                 name: name,
                 description: description,
+                descriptionEn: descriptionEn,
                 sortOrder: draft.sortOrder ?? 0,
                 isActive: draft.isActive ?? true,
                 createdAt: now,
@@ -84,11 +97,13 @@ public final class CatalogService: Sendable {
     public func updateCategory(id: String, _ draft: CategoryDraft) async throws -> Category {
         let name = try draft.name.map { name throws(AppError) in try CatalogRules.name(name, limit: 120) }
         let description = try draft.description.map { text throws(AppError) in try CatalogRules.description(text) }
+        let descriptionEn = try draft.descriptionEn.map { text throws(AppError) in try CatalogRules.description(text, field: "descriptionEn") }
         let now = clock.now()
         return try await database.write { db in
             guard var record = try CategoryRecord.fetchOne(db, key: id) else { throw AppError.notFound("The category") }
             if let name { record.name = name }
             if let description { record.description = description }
+            if let descriptionEn { record.descriptionEn = descriptionEn }
             if let sortOrder = draft.sortOrder { record.sortOrder = sortOrder }
             if let isActive = draft.isActive { record.isActive = isActive }
             if let slug = draft.slug {
@@ -138,6 +153,7 @@ public final class CatalogService: Sendable {
             slug: row["slug"],
             name: row["name"],
             description: row["description"],
+            descriptionEn: row["descriptionEn"],
             sortOrder: row["sortOrder"],
             isActive: row["isActive"],
             productCount: row["productCount"],

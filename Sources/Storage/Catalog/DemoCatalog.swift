@@ -4,7 +4,9 @@ enum DemoCatalog {
     struct Category {
         let slug: String
         let name: String
+        /// In Vietnamese.
         let description: String
+        let descriptionEn: String
     }
 
     struct Product {
@@ -18,18 +20,50 @@ enum DemoCatalog {
         let compareAtPrice: Int?
         let stock: Int
         let tags: [String]
+        /// In Vietnamese.
         let ingredients: String
+        let ingredientsEn: String
         let allergens: [String]
         let weightGrams: Int
     }
 
     static let categories: [Category] = [
-        Category(slug: "banh-kem", name: "Bánh kem", description: "Celebration cakes layered with fresh cream and seasonal fruit."),
-        Category(slug: "banh-mi-ngot", name: "Bánh mì ngọt", description: "Soft sweet breads baked every morning."),
-        Category(slug: "viennoiserie", name: "Viennoiserie", description: "Laminated French pastries with Normandy butter."),
-        Category(slug: "banh-truyen-thong", name: "Bánh truyền thống", description: "Vietnamese classics, made the slow way."),
-        Category(slug: "macaron-cookies", name: "Macaron & Cookies", description: "Small bites for gifts and tea time."),
-        Category(slug: "hop-qua", name: "Hộp quà", description: "Gift boxes for holidays and thank-yous."),
+        Category(
+            slug: "banh-kem",
+            name: "Bánh kem",
+            description: "Bánh sinh nhật, bánh mừng nhiều lớp kem tươi và trái cây theo mùa.",
+            descriptionEn: "Celebration cakes layered with fresh cream and seasonal fruit."
+        ),
+        Category(
+            slug: "banh-mi-ngot",
+            name: "Bánh mì ngọt",
+            description: "Bánh mì ngọt mềm, nướng mỗi sáng.",
+            descriptionEn: "Soft sweet breads baked every morning."
+        ),
+        Category(
+            slug: "viennoiserie",
+            name: "Viennoiserie",
+            description: "Bánh ngàn lớp kiểu Pháp với bơ Normandy.",
+            descriptionEn: "Laminated French pastries with Normandy butter."
+        ),
+        Category(
+            slug: "banh-truyen-thong",
+            name: "Bánh truyền thống",
+            description: "Bánh Việt truyền thống, làm chậm rãi như xưa.",
+            descriptionEn: "Vietnamese classics, made the slow way."
+        ),
+        Category(
+            slug: "macaron-cookies",
+            name: "Macaron & Cookies",
+            description: "Bánh nhỏ xinh để làm quà và dùng cùng trà.",
+            descriptionEn: "Small bites for gifts and tea time."
+        ),
+        Category(
+            slug: "hop-qua",
+            name: "Hộp quà",
+            description: "Hộp quà cho ngày lễ và lời cảm ơn.",
+            descriptionEn: "Gift boxes for holidays and thank-yous."
+        ),
     ]
 
     static let products: [Product] = [
@@ -43,7 +77,8 @@ enum DemoCatalog {
             compareAtPrice: 520_000,
             stock: 12,
             tags: ["signature", "fruit"],
-            ingredients: "Flour, eggs, cream, strawberries, sugar, vanilla",
+            ingredients: "Bột mì, trứng, kem tươi, dâu tây, đường, vani",
+            ingredientsEn: "Flour, eggs, cream, strawberries, sugar, vanilla",
             allergens: ["gluten", "egg", "milk"],
             weightGrams: 900
         ),
@@ -57,7 +92,8 @@ enum DemoCatalog {
             compareAtPrice: nil,
             stock: 10,
             tags: ["chocolate", "signature"],
-            ingredients: "Dark chocolate 70%, cream, flour, eggs, butter",
+            ingredients: "Sô-cô-la đen 70%, kem tươi, bột mì, trứng, bơ",
+            ingredientsEn: "Dark chocolate 70%, cream, flour, eggs, butter",
             allergens: ["gluten", "egg", "milk"],
             weightGrams: 1000
         ),
@@ -71,7 +107,8 @@ enum DemoCatalog {
             compareAtPrice: nil,
             stock: 15,
             tags: ["coffee"],
-            ingredients: "Mascarpone, ladyfingers, robusta coffee, cocoa",
+            ingredients: "Phô mai mascarpone, bánh sâm panh, cà phê robusta, bột ca cao",
+            ingredientsEn: "Mascarpone, ladyfingers, robusta coffee, cocoa",
             allergens: ["gluten", "egg", "milk"],
             weightGrams: 700
         ),
@@ -85,7 +122,8 @@ enum DemoCatalog {
             compareAtPrice: 480_000,
             stock: 8,
             tags: ["matcha"],
-            ingredients: "Matcha, cream, sesame, flour, eggs",
+            ingredients: "Bột trà xanh matcha, kem tươi, mè đen, bột mì, trứng",
+            ingredientsEn: "Matcha, cream, sesame, flour, eggs",
             allergens: ["gluten", "egg", "milk", "sesame"],
             weightGrams: 800
         ),
@@ -99,7 +137,8 @@ enum DemoCatalog {
             compareAtPrice: nil,
             stock: 40,
             tags: ["bestseller"],
-            ingredients: "Flour, butter, eggs, orange blossom water",
+            ingredients: "Bột mì, bơ, trứng, nước hoa cam",
+            ingredientsEn: "Flour, butter, eggs, orange blossom water",
             allergens: ["gluten", "egg", "milk"],
             weightGrams: 500
         ),
@@ -113,7 +152,8 @@ enum DemoCatalog {
             compareAtPrice: nil,
             stock: 35,
             tags: ["milk"],
-            ingredients: "Flour, milk, cream, sugar, butter",
+            ingredients: "Bột mì, sữa, kem tươi, đường, bơ",
+            ingredientsEn: "Flour, milk, cream, sugar, butter",
             allergens: ["gluten", "milk"],
             weightGrams: 400
         ),
@@ -127,7 +167,8 @@ enum DemoCatalog {
             compareAtPrice: nil,
             stock: 20,
             tags: ["sourdough", "nuts"],
-            ingredients: "Flour, levain, raisins, walnuts, salt",
+            ingredients: "Bột mì, men tự nhiên, nho khô, óc chó, muối",
+            ingredientsEn: "Flour, levain, raisins, walnuts, salt",
             allergens: ["gluten", "nuts"],
             weightGrams: 600
         ),
@@ -141,7 +182,8 @@ enum DemoCatalog {
             compareAtPrice: nil,
             stock: 60,
             tags: ["bestseller", "butter"],
-            ingredients: "Flour, AOP butter, milk, yeast, salt",
+            ingredients: "Bột mì, bơ AOP, sữa, men nở, muối",
+            ingredientsEn: "Flour, AOP butter, milk, yeast, salt",
             allergens: ["gluten", "milk"],
             weightGrams: 80
         ),
@@ -155,7 +197,8 @@ enum DemoCatalog {
             compareAtPrice: nil,
             stock: 50,
             tags: ["chocolate", "butter"],
-            ingredients: "Flour, butter, dark chocolate, milk, yeast",
+            ingredients: "Bột mì, bơ, sô-cô-la đen, sữa, men nở",
+            ingredientsEn: "Flour, butter, dark chocolate, milk, yeast",
             allergens: ["gluten", "milk"],
             weightGrams: 90
         ),
@@ -169,7 +212,8 @@ enum DemoCatalog {
             compareAtPrice: 65_000,
             stock: 30,
             tags: ["nuts"],
-            ingredients: "Croissant, almond cream, sliced almonds",
+            ingredients: "Bánh sừng bò, kem hạnh nhân, hạnh nhân lát",
+            ingredientsEn: "Croissant, almond cream, sliced almonds",
             allergens: ["gluten", "milk", "egg", "nuts"],
             weightGrams: 110
         ),
@@ -183,7 +227,8 @@ enum DemoCatalog {
             compareAtPrice: nil,
             stock: 18,
             tags: ["butter", "caramel"],
-            ingredients: "Flour, salted butter, sugar",
+            ingredients: "Bột mì, bơ mặn, đường",
+            ingredientsEn: "Flour, salted butter, sugar",
             allergens: ["gluten", "milk"],
             weightGrams: 120
         ),
@@ -197,7 +242,8 @@ enum DemoCatalog {
             compareAtPrice: nil,
             stock: 25,
             tags: ["pandan", "gluten-free"],
-            ingredients: "Tapioca starch, coconut milk, pandan, eggs",
+            ingredients: "Bột năng, nước cốt dừa, lá dứa, trứng",
+            ingredientsEn: "Tapioca starch, coconut milk, pandan, eggs",
             allergens: ["egg"],
             weightGrams: 500
         ),
@@ -211,7 +257,8 @@ enum DemoCatalog {
             compareAtPrice: nil,
             stock: 20,
             tags: ["pandan", "vegan"],
-            ingredients: "Tapioca, mung bean, coconut milk, pandan",
+            ingredients: "Bột năng, đậu xanh, nước cốt dừa, lá dứa",
+            ingredientsEn: "Tapioca, mung bean, coconut milk, pandan",
             allergens: [],
             weightGrams: 450
         ),
@@ -225,7 +272,8 @@ enum DemoCatalog {
             compareAtPrice: 135_000,
             stock: 30,
             tags: ["durian"],
-            ingredients: "Flour, lard, durian, mung bean, salted egg yolk",
+            ingredients: "Bột mì, mỡ heo, sầu riêng, đậu xanh, trứng muối",
+            ingredientsEn: "Flour, lard, durian, mung bean, salted egg yolk",
             allergens: ["gluten", "egg"],
             weightGrams: 400
         ),
@@ -239,7 +287,8 @@ enum DemoCatalog {
             compareAtPrice: nil,
             stock: 0,
             tags: ["seasonal", "nuts"],
-            ingredients: "Flour, lotus seeds, cashews, sausage, sesame",
+            ingredients: "Bột mì, hạt sen, hạt điều, lạp xưởng, mè",
+            ingredientsEn: "Flour, lotus seeds, cashews, sausage, sesame",
             allergens: ["gluten", "nuts", "sesame"],
             weightGrams: 250
         ),
@@ -253,7 +302,8 @@ enum DemoCatalog {
             compareAtPrice: nil,
             stock: 24,
             tags: ["gift", "bestseller"],
-            ingredients: "Almond flour, egg white, sugar, ganache",
+            ingredients: "Bột hạnh nhân, lòng trắng trứng, đường, ganache",
+            ingredientsEn: "Almond flour, egg white, sugar, ganache",
             allergens: ["nuts", "egg", "milk"],
             weightGrams: 180
         ),
@@ -267,7 +317,8 @@ enum DemoCatalog {
             compareAtPrice: nil,
             stock: 80,
             tags: ["chocolate"],
-            ingredients: "Flour, brown butter, chocolate, sea salt",
+            ingredients: "Bột mì, bơ nâu, sô-cô-la, muối biển",
+            ingredientsEn: "Flour, brown butter, chocolate, sea salt",
             allergens: ["gluten", "milk", "egg"],
             weightGrams: 70
         ),
@@ -281,7 +332,8 @@ enum DemoCatalog {
             compareAtPrice: nil,
             stock: 45,
             tags: ["nuts", "butter"],
-            ingredients: "Almond flour, brown butter, egg white, honey",
+            ingredients: "Bột hạnh nhân, bơ nâu, lòng trắng trứng, mật ong",
+            ingredientsEn: "Almond flour, brown butter, egg white, honey",
             allergens: ["nuts", "milk", "egg"],
             weightGrams: 60
         ),
@@ -295,7 +347,8 @@ enum DemoCatalog {
             compareAtPrice: 990_000,
             stock: 15,
             tags: ["gift", "seasonal"],
-            ingredients: "Assorted",
+            ingredients: "Nhiều loại bánh",
+            ingredientsEn: "Assorted",
             allergens: ["gluten", "nuts", "egg", "milk"],
             weightGrams: 1200
         ),
@@ -309,7 +362,8 @@ enum DemoCatalog {
             compareAtPrice: nil,
             stock: 12,
             tags: ["gift"],
-            ingredients: "Assorted pastries, loose-leaf tea",
+            ingredients: "Bánh ngọt các loại, trà lá",
+            ingredientsEn: "Assorted pastries, loose-leaf tea",
             allergens: ["gluten", "nuts", "egg", "milk"],
             weightGrams: 900
         ),

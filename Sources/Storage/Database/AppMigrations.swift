@@ -20,6 +20,7 @@ enum AppMigrations {
         migrator.registerMigration("v11_reservations_outlive_items", migrate: FlashSaleSchema.v11ReservationsOutliveItems)
         migrator.registerMigration("v12_jobs_claim_index", migrate: JobSchema.v12JobsClaimIndex)
         migrator.registerMigration("v13_products_description_en", migrate: CatalogSchema.v13DescriptionEn)
+        migrator.registerMigration("v14_catalog_texts_en", migrate: CatalogSchema.v14CatalogTextsEn)
         return migrator
     }
 

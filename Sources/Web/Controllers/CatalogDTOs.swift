@@ -22,6 +22,7 @@ struct ProductResponse: ResponseEncodable {
     let category: CategorySummary?
     let tags: [String]
     let ingredients: String
+    let ingredientsEn: String
     let allergens: [String]
     let weightGrams: Int?
     let isActive: Bool
@@ -43,6 +44,7 @@ struct ProductResponse: ResponseEncodable {
         category = product.category
         tags = product.tags
         ingredients = product.ingredients
+        ingredientsEn = product.ingredientsEn
         allergens = product.allergens
         weightGrams = product.weightGrams
         isActive = product.isActive
@@ -61,11 +63,12 @@ struct CategoryRequest: Decodable {
     let name: String?
     let slug: String?
     let description: String?
+    let descriptionEn: String?
     let sortOrder: Int?
     let isActive: Bool?
 
     var draft: CatalogService.CategoryDraft {
-        .init(name: name, slug: slug, description: description, sortOrder: sortOrder, isActive: isActive)
+        .init(name: name, slug: slug, description: description, descriptionEn: descriptionEn, sortOrder: sortOrder, isActive: isActive)
     }
 }
 
@@ -76,7 +79,7 @@ struct ProductRequest: Decodable {
 
     enum Key: String, CodingKey {
         case name, slug, description, descriptionEn, price, compareAtPrice, stock, images, categoryId, tags, ingredients, allergens, weightGrams
-        case isActive
+        case ingredientsEn, isActive
     }
 
     init(from decoder: any Decoder) throws {
@@ -91,6 +94,7 @@ struct ProductRequest: Decodable {
         draft.images = try container.decodeIfPresent([String].self, forKey: .images)
         draft.tags = try container.decodeIfPresent([String].self, forKey: .tags)
         draft.ingredients = try container.decodeIfPresent(String.self, forKey: .ingredients)
+        draft.ingredientsEn = try container.decodeIfPresent(String.self, forKey: .ingredientsEn)
         draft.allergens = try container.decodeIfPresent([String].self, forKey: .allergens)
         draft.isActive = try container.decodeIfPresent(Bool.self, forKey: .isActive)
         if container.contains(.compareAtPrice) { draft.compareAtPrice = .some(try container.decodeIfPresent(Int.self, forKey: .compareAtPrice)) }

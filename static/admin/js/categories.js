@@ -1,4 +1,4 @@
-// Categories: the list in shop order, create and edit (name, slug, description, order, active) with the
+// Categories: the list in shop order, create and edit (name, slug, description in Vietnamese and English, order, active) with the
 // API's field errors, move up/down, switch on/off, delete with confirmation.
 import { api, badge, clearErrors, confirmAction, el, field, heading, input, integer, run, showErrors, toast, T } from "./core.js";
 import { dataTable } from "./table.js";
@@ -13,6 +13,7 @@ export async function render(root) {
     form.elements.name.value = category?.name ?? "";
     form.elements.slug.value = category?.slug ?? "";
     form.elements.description.value = category?.description ?? "";
+    form.elements.descriptionEn.value = category?.descriptionEn ?? "";
     form.elements.sortOrder.value = category?.sortOrder ?? 0;
     form.elements.isActive.checked = category?.isActive ?? true;
     form.querySelector('button[type="submit"]').textContent = category ? T("Lưu") : T("Tạo danh mục");
@@ -22,7 +23,9 @@ export async function render(root) {
     field(T("Tên"), input("name", { required: true })),
     field("Slug", input("slug"), T("Để trống để tạo từ tên.")),
     field(T("Thứ tự"), input("sortOrder", { type: "number", step: 1 })),
-    el("div", { className: "wide" }, field(T("Mô tả"), el("textarea", { name: "description", rows: 2 }))),
+    el("div", { className: "wide" }, field(T("Mô tả (tiếng Việt)"), el("textarea", { name: "description", rows: 2 }))),
+    el("div", { className: "wide" }, field(T("Mô tả (tiếng Anh)"), el("textarea", { name: "descriptionEn", rows: 2, lang: "en" }),
+      T("Khách chọn tiếng Anh thấy mô tả này; để trống thì thấy mô tả tiếng Việt."))),
     el("label", { className: "field check" }, el("input", { type: "checkbox", name: "isActive" }), T("Đang dùng")),
     el("div", { className: "actions wide" }, el("button", { type: "submit" }),
       el("button", { type: "button", className: "secondary", textContent: T("Huỷ sửa"), onclick: () => fill(null) })),
@@ -74,6 +77,7 @@ export async function render(root) {
     const body = {
       name: form.elements.name.value,
       description: form.elements.description.value,
+      descriptionEn: form.elements.descriptionEn.value,
       sortOrder: integer(form.elements.sortOrder.value) ?? 0,
       isActive: form.elements.isActive.checked,
     };

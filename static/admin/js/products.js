@@ -77,7 +77,11 @@ async function editor(root, product) {
     el("div", { className: "wide" }, field(T("Mô tả (tiếng Việt)"), el("textarea", { name: "description", rows: 4, value: value("description") }))),
     el("div", { className: "wide" }, field(T("Mô tả (tiếng Anh)"), el("textarea", { name: "descriptionEn", rows: 4, lang: "en", value: value("descriptionEn") }),
       T("Khách chọn tiếng Anh thấy mô tả này; để trống thì thấy mô tả tiếng Việt."))),
-    el("div", { className: "wide" }, field(T("Thành phần"), el("textarea", { name: "ingredients", rows: 2, value: value("ingredients") }))),
+    el("div", { className: "wide" },
+      field(T("Thành phần (tiếng Việt)"), el("textarea", { name: "ingredients", rows: 2, value: value("ingredients") }))),
+    el("div", { className: "wide" },
+      field(T("Thành phần (tiếng Anh)"), el("textarea", { name: "ingredientsEn", rows: 2, lang: "en", value: value("ingredientsEn") }),
+      T("Khách chọn tiếng Anh thấy thành phần này; để trống thì thấy thành phần tiếng Việt."))),
     el("label", { className: "field check" }, el("input", { type: "checkbox", name: "isActive", checked: product ? product.isActive : true }), T("Đang bán (hiện trên cửa hàng)")),
     el("div", { className: "actions wide" }, el("button", { type: "submit", textContent: product ? T("Lưu") : T("Tạo sản phẩm") }),
       el("a", { className: "button secondary", href: "#/products", textContent: T("Về danh sách") })),
@@ -97,6 +101,7 @@ async function editor(root, product) {
       description: data.get("description"),
       descriptionEn: data.get("descriptionEn"),
       ingredients: data.get("ingredients"),
+      ingredientsEn: data.get("ingredientsEn"),
       isActive: data.get("isActive") === "on",
     };
     if (data.get("slug")) body.slug = data.get("slug");
