@@ -220,6 +220,7 @@ def test_language_follows_the_browser_and_the_switch_is_remembered(browser, shop
     page.goto("/product.html#croissant-bo-phap")  # the description follows the language; the name stays as the bakery wrote it
     expect(page.locator("#description")).to_have_text("Eighty-one layers of AOP butter, baked at dawn.")
     expect(page.locator("#ingredients")).to_have_text("Ingredients: Flour, AOP butter, milk, yeast, salt")
+    expect(page.locator("p.meta", has_text="★")).to_have_text(re.compile(r"\(1 review\)$"))  # one thing, singular
     assert page.inner_text("h1") == "Croissant bơ Pháp"
     check(page, "product-en")
     page.goto("/?category=viennoiserie")  # a category page describes its category in the shopper's language

@@ -43,6 +43,7 @@ const TEXT = {
   "home.categories": ["Danh mục", "Categories"],
   "home.allCategories": ["Tất cả", "All"],
   "home.count": ["{n} sản phẩm", "{n} products"],
+  "home.count.one": ["{n} sản phẩm", "{n} product"],
   "home.none": ["Không tìm thấy bánh phù hợp.", "No bakes match your search."],
   "home.pages": ["Trang", "Pages"],
   "home.products": ["Sản phẩm", "Products"],
@@ -76,6 +77,7 @@ const TEXT = {
   "product.stock": ["Còn {n} chiếc", "{n} in stock"],
   "product.soldOut": ["Hết hàng", "Sold out"],
   "product.rating": ["★ {avg} ({n} đánh giá)", "★ {avg} ({n} reviews)"],
+  "product.rating.one": ["★ {avg} ({n} đánh giá)", "★ {avg} ({n} review)"],
   "product.ingredients": ["Thành phần:", "Ingredients:"],
   "product.allergens": ["Dị ứng: {v}", "Allergens: {v}"],
   "product.flash": ["Giá flash sale {price} — giữ chỗ ngay", "Flash sale price {price} — reserve now"],
@@ -183,6 +185,7 @@ const TEXT = {
   "account.passwordSaved": ["Đã đổi mật khẩu.", "Password changed."],
   "account.loyalty": ["Điểm thưởng", "Loyalty points"],
   "account.balance": ["{n} điểm · hạng {tier}", "{n} points · {tier} tier"],
+  "account.balance.one": ["{n} điểm · hạng {tier}", "{n} point · {tier} tier"],
   "account.next": ["Còn {n} điểm để lên hạng {tier}", "{n} points to {tier}"],
   "account.top": ["Bạn đang ở hạng cao nhất.", "You are at the top tier."],
   "account.history": ["Lịch sử điểm", "Points history"],
@@ -260,7 +263,8 @@ const column = lang === "en" ? 1 : 0;
 
 /** The text for a key in the current language, with `{name}` placeholders filled in. */
 export function t(key, values = {}) {
-  const entry = TEXT[key];
+  // English counts one thing in the singular: a `key.one` entry, when there is one, is used for n = 1.
+  const entry = (values.n === 1 && TEXT[`${key}.one`]) || TEXT[key];
   const text = entry ? entry[column] : key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
 }
