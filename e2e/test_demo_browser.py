@@ -2,7 +2,7 @@
 page counts down to the upcoming sale; after `scripts/demo_rush.py` the running sale's page shows it sold out; the
 demo admin signs in with the generated credentials and the dashboard shows today's figures, the same as the API's.
 Then every demo page, storefront and admin, signed out, as a demo customer and as the admin: no console error,
-no 404, no failed request. The tests run in order on one shop (the upcoming sale opens two minutes after seeding)."""
+no 404, no failed request, no serious or critical axe-core violation. The tests run in order on one shop (the upcoming sale opens two minutes after seeding)."""
 import re
 import subprocess
 import sys
@@ -11,7 +11,7 @@ import time
 import pytest
 import requests
 
-from browser import DESKTOP, open_page, screenshot
+from browser import DESKTOP, assert_accessible, open_page, screenshot
 from conftest import ROOT, Server, base_env, run_cli
 from test_demo import credentials
 
@@ -145,6 +145,7 @@ def walk(page, paths, allowed=()):
         page.goto(path)
         settle(page)
         assert_clean(page, allowed)
+        assert_accessible(page, path)
 
 
 def demo_pages(server, sales) -> list[str]:
@@ -182,4 +183,5 @@ def test_every_admin_screen_is_clean(browser, demo):
         page.wait_for_selector("#view > *", timeout=10_000)
         settle(page)
         assert_clean(page)
+        assert_accessible(page, f"/admin/{screen}")
     page.context.close()
