@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from browser import DESKTOP, PHONE, assert_accessible, open_page, screenshot
 from conftest import Server, base_env, eventually, run_cli
@@ -214,14 +215,6 @@ def test_admin_creates_a_flash_sale_and_watches_the_counter_move_while_a_shopper
     page = admin_page(browser, shop)
     goto(page, "#/sales/new", "#sale-form")
     page.fill("#sale-form [name=name]", "Giờ vàng chiều")
-    # Starts in 4 s by the browser's clock (datetime-local is local time, so the page computes it).
-    page.evaluate("""() => {
-        const pad = (n) => String(n).padStart(2, "0");
-        const local = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-        const start = new Date(Date.now() + 4000);
-        document.querySelector("#sale-form [name=startsAt]").value = local(start);
-        document.querySelector("#sale-form [name=endsAt]").value = local(new Date(start.getTime() + 3600_000));
-    }""")
     page.select_option("#sale-form [name='items[0].productId']", croissant["id"])
     page.fill("#sale-form [name='items[0].salePrice']", str(croissant["price"] // 2))
     page.fill("#sale-form [name='items[0].quantity']", str(croissant["stock"] + 1))
@@ -232,7 +225,17 @@ def test_admin_creates_a_flash_sale_and_watches_the_counter_move_while_a_shopper
     assert_accessible(page, "sale-editor")
     screenshot(page, "admin-sale-editor-1280")
     page.fill("#sale-form [name='items[0].quantity']", "5")
-    assert "Bắt đầu sau" in page.text_content("#countdown-preview")
+    # Starts in 4 s by the browser's clock (datetime-local is local time, so the page computes it), set just before
+    # the preview is read and the form sent, so a slow first submit above cannot let the start pass.
+    page.evaluate("""() => {
+        const pad = (n) => String(n).padStart(2, "0");
+        const local = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+        const start = new Date(Date.now() + 4000);
+        document.querySelector("#sale-form [name=startsAt]").value = local(start);
+        document.querySelector("#sale-form [name=endsAt]").value = local(new Date(start.getTime() + 3600_000));
+    }""")
+    # The preview counts down to that start on its next tick (the default start is an hour away).
+    expect(page.locator("#countdown-preview")).to_have_text(re.compile(r"^Bắt đầu sau 0:00:0[0-4]$"), timeout=3_000)
     page.click("#sale-form button[type=submit]")
     page.wait_for_selector("#live-table")
     sale_id = page.url.rsplit("/", 1)[1]
