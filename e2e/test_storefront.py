@@ -237,6 +237,7 @@ def test_language_follows_the_browser_and_the_switch_is_remembered(browser, shop
     page.goto("/product.html#croissant-bo-phap")
     expect(page.locator("#description")).to_have_text("Tám mươi mốt lớp bơ AOP, nướng từ lúc bình minh.")
     expect(page.locator("#ingredients")).to_have_text("Thành phần: Bột mì, bơ AOP, sữa, men nở, muối")
+    expect(page.locator("p.meta", has_text="Dị ứng")).to_have_text("Dị ứng: gluten, sữa")  # allergen codes read as words
     check(page, "product-vi")
     page.goto("/?category=viennoiserie")
     expect(page.locator("#category-description")).to_have_text("Bánh ngàn lớp kiểu Pháp với bơ Normandy.")

@@ -80,6 +80,15 @@ const TEXT = {
   "product.rating.one": ["★ {avg} ({n} đánh giá)", "★ {avg} ({n} review)"],
   "product.ingredients": ["Thành phần:", "Ingredients:"],
   "product.allergens": ["Dị ứng: {v}", "Allergens: {v}"],
+  "allergen.gluten": ["gluten", "gluten"],
+  "allergen.egg": ["trứng", "egg"],
+  "allergen.milk": ["sữa", "milk"],
+  "allergen.nuts": ["các loại hạt", "nuts"],
+  "allergen.peanuts": ["đậu phộng", "peanuts"],
+  "allergen.sesame": ["mè", "sesame"],
+  "allergen.soy": ["đậu nành", "soy"],
+  "allergen.fish": ["cá", "fish"],
+  "allergen.shellfish": ["hải sản có vỏ", "shellfish"],
   "product.flash": ["Giá flash sale {price} — giữ chỗ ngay", "Flash sale price {price} — reserve now"],
   "product.reviews": ["Đánh giá", "Reviews"],
   "product.noReviews": ["Chưa có đánh giá.", "No reviews yet."],
@@ -267,6 +276,11 @@ export function t(key, values = {}) {
   const entry = (values.n === 1 && TEXT[`${key}.one`]) || TEXT[key];
   const text = entry ? entry[column] : key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
+}
+
+/** An allergen tag (the API keeps them as lowercase English codes) in the shopper's language; an unknown one as is. */
+export function allergen(code) {
+  return TEXT[`allergen.${code}`]?.[column] ?? code;
 }
 
 /** The translated message for one field of an error envelope, or null when the field has none. */

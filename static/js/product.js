@@ -2,7 +2,7 @@
 // add to cart (guests too), rating and reviews; signed-in shoppers may add a review.
 import { api } from "/js/api.js";
 import { element, money } from "/js/format.js";
-import { explain, t, written } from "/js/i18n.js";
+import { allergen, explain, t, written } from "/js/i18n.js";
 import { refreshCart, session, toast } from "/js/layout.js";
 
 /** Another product or sale in the same tab (a link to another #slug) loads that one. */
@@ -99,7 +99,7 @@ async function showProduct() {
       element("p", { className: "meta", textContent: t("product.rating", { avg: product.rating.average.toFixed(1), n: product.rating.count }) }),
     );
     details.append(ingredients(product));
-    if (product.allergens.length) details.append(element("p", { className: "meta", textContent: t("product.allergens", { v: product.allergens.join(", ") }) }));
+    if (product.allergens.length) details.append(element("p", { className: "meta", textContent: t("product.allergens", { v: product.allergens.map(allergen).join(", ") }) }));
     details.append(buyForm(product));
     container.replaceChildren(gallery(product), details);
     container.removeAttribute("aria-busy");
