@@ -87,15 +87,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     static func response(for error: AppError, requestID: String) -> Response {
-        let envelope = ErrorEnvelope(
-            error: .init(
-                code: error.code.rawValue,
-                message: error.message,
-                fields: error.fields.isEmpty ? nil : error.fields,
-                requestId: requestID
-            )
-        )
-        let data = (try? JSONCoding.encoder.encode(envelope)) ?? Data(#"{"error":{"code":"internal_error"}}"#.utf8)
+        let data = ErrorEnvelopeWriter.bytes(code: error.code.rawValue, message: error.message, fields: error.fields, requestID: requestID)
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"]
         if let retryAfter = error.retryAfter {
             headers[.retryAfter] = String(max(1, retryAfter))
