@@ -90,10 +90,18 @@ extension AppDatabase {
     func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
             return try await writer.write(updates)
-        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_CHECK {
-            // The constraint's text is schema detail: it is not shown to the caller.
-            throw AppError.validation("A value is empty, too long or out of range.")
+        } catch {
+            throw Self.callerError(error)
         }
+    }
+
+    /// What a failed write tells its caller: a refused `CHECK` becomes a 400 (the constraint's text is schema
+    /// detail and is not shown); any other error is passed on as it is.
+    static func callerError(_ error: any Error) -> any Error {
+        if let error = error as? DatabaseError, error.extendedResultCode == .SQLITE_CONSTRAINT_CHECK {
+            return AppError.validation("A value is empty, too long or out of range.")
+        }
+        return error
     }
 }
 
