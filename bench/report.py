@@ -15,6 +15,11 @@ def _ms(microseconds):
     return None if microseconds is None else microseconds / 1000
 
 
+def _read(row):
+    """Row 7's reference column: the same delays as this one client process read them."""
+    return f"read by the client: p99 {_n(row.get('read_p99_ms'), 1)} ms" if row.get("read_p99_ms") is not None else "—"
+
+
 def _met(*conditions):
     if any(c is None for c in conditions):
         return "not measured"
@@ -103,16 +108,21 @@ def table(results):
         count = results["options"]["stock_streams"]
         per_stream = (stock["open_rss_kib"] - stock["idle_rss_kib"]) / max(1, count)
         add(("7a", f"{count:,} stock streams, one reserve → every stream", f"p99 {_n(stock['p99_ms'], 1)} ms, {stock['missed']} missed",
-             "—", "—", "p99 ≤ 50 ms", _met(stock["p99_ms"] <= 50 and stock["missed"] == 0)))
+             _read(stock), "—", "p99 ≤ 50 ms", _met(stock["p99_ms"] <= 50 and stock["missed"] == 0)))
         add(("7b", f"{results['options']['notification_streams']:,} notification streams, one broadcast",
-             f"p99 {_n(notes_['p99_ms'], 1)} ms, {notes_['missed']} missed", "—", "—", "p99 ≤ 500 ms",
+             f"p99 {_n(notes_['p99_ms'], 1)} ms, {notes_['missed']} missed", _read(notes_), "—", "p99 ≤ 500 ms",
              _met(notes_["p99_ms"] <= 500 and notes_["missed"] == 0)))
         add(("7c", f"RSS with {count:,} streams open", f"{_n(stock['open_rss_kib'] / 1024)} MB ({_n(per_stream, 1)} KB/stream over idle)",
              f"idle {_n(stock['idle_rss_kib'] / 1024)} MB", "—", "≤ 300 MB, ≤ 25 KB/stream",
              _met(stock["open_rss_kib"] <= 300 * 1024 and per_stream <= 25)))
-        notes.append(f"Row 7: one asyncio client (bench/streams.py) opens the streams 256 at a time (stock: {stock['open_seconds']:.1f} s,"
-                     f" {stock['open_failures']} failed; notifications: {notes_['open_seconds']:.1f} s, {notes_['open_failures']} failed),"
-                     f" waits 1.5 s, then times from sending the trigger to each stream's first matching event. Stock p50"
+        notes.append(f"Row 7: one client process (bench/streams.py, raw sockets on one epoll) opens the streams 256 at a time (stock:"
+                     f" {stock['open_seconds']:.1f} s, {stock['open_failures']} failed; notifications: {notes_['open_seconds']:.1f} s,"
+                     f" {notes_['open_failures']} failed), waits 1.5 s, then times from sending the trigger to each stream's first"
+                     " matching event by the kernel's receive timestamp (`SO_TIMESTAMPNS`: when the server's bytes reached the"
+                     " client's socket), and also by when the client read it (the reference column: one Python process reading every"
+                     f" socket). CPU from trigger to last delivery: stock server {_n(stock.get('server_cpu_ms'))} ms, client"
+                     f" {_n(stock.get('client_cpu_ms'))} ms; notifications server {_n(notes_.get('server_cpu_ms'))} ms, client"
+                     f" {_n(notes_.get('client_cpu_ms'))} ms. Stock p50"
                      f" {_n(stock['p50_ms'], 1)} ms, max {_n(stock['max_ms'], 1)} ms; notifications p50 {_n(notes_['p50_ms'], 1)} ms,"
                      f" max {_n(notes_['max_ms'], 1)} ms. {stock['first_failure'] or ''} {notes_['first_failure'] or ''}")
     checkout = results.get("checkout")

@@ -1,7 +1,6 @@
 """The rows of BENCHMARKS.md that `make bench` measures over HTTP or across processes (rows 1-3 and 7-9);
 rows 4-6 come from the in-process harness (bench/Harness, `klelite-bench`)."""
 
-import asyncio
 import datetime
 import json
 import os
@@ -153,24 +152,24 @@ def stream_rows(shop, stock_streams, notification_streams):
     """Row 7: stock streams of one sale and one reserve; notification streams and one admin broadcast."""
     idle_rss = shop.server.rss_kib()
     buyer = shop.buyers[-1][2]
-    stock = asyncio.run(fan_out(
+    stock = fan_out(
         shop.server.port, lambda i: f"/api/v1/flash-sales/{shop.stream_sale}/stream", None, stock_streams, b"event: stock",
         lambda: lib.request("POST", shop.server.url(f"/api/v1/flash-sales/{shop.stream_sale}/reserve"), buyer,
                             {"productId": shop.stream_product, "quantity": 1}),
-        on_open=shop.server.rss_kib,
-    ))
+        on_open=shop.server.rss_kib, server_pid=shop.server.process.pid,
+    )
     tokens = [token for (_, _, token) in shop.buyers[:notification_streams]]
     title = f"Bench broadcast {uuid.uuid4()}"
-    notes = asyncio.run(fan_out(
+    notes = fan_out(
         shop.server.port, lambda i: "/api/v1/notifications/stream", tokens, notification_streams, b"event: notification",
         lambda: lib.request("POST", shop.server.url("/api/v1/admin/notifications"), shop.admin[2],
                             {"title": title, "body": "A benchmark broadcast."}),
-        on_open=shop.server.rss_kib,
-    ))
+        on_open=shop.server.rss_kib, server_pid=shop.server.process.pid,
+    )
     for result in (stock, notes):
-        delays = result.pop("delays_ms")
+        delays, reads = result.pop("delays_ms"), result.pop("read_delays_ms")
         result.update(p50_ms=percentile(delays, 0.5), p99_ms=percentile(delays, 0.99), max_ms=max(delays) if delays else None,
-                      delivered=len(delays))
+                      delivered=len(delays), read_p50_ms=percentile(reads, 0.5), read_p99_ms=percentile(reads, 0.99))
     stock["idle_rss_kib"], stock["open_rss_kib"] = idle_rss, stock.pop("extra")
     notes["open_rss_kib"] = notes.pop("extra")
     return {"stock": stock, "notifications": notes}

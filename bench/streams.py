@@ -1,80 +1,180 @@
-"""Row 7 of `make bench`: many live SSE streams held open by one asyncio client, and how long one change takes to
-reach every one of them. Raw sockets (no client library): a stream is read event by event, and each connection
-notes when the first event that matches arrives after the trigger."""
+"""Row 7 of `make bench`: many live SSE streams held open by one client, and how long one change takes to reach every
+one of them. Raw non-blocking sockets on one epoll (no client library, no asyncio: a Python task per socket cost the
+client more than the server's whole fan-out). Each stream notes the first event that matches after the trigger twice:
+when the kernel put its bytes into the client's socket (`SO_TIMESTAMPNS`, the server's delivery time, independent of
+how fast this one process reads 10,000 sockets) and when this client read it (what a single-core Python reader adds)."""
 
-import asyncio
+import os
+import select
+import socket
+import struct
+import threading
 import time
+
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux; the control message type has the same number
+TIMESPEC = struct.Struct("@ll")
+
+
+def cpu_seconds(pid):
+    """User + system CPU time a process has used so far (from /proc), or None if it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 class Stream:
-    def __init__(self):
-        self.reader = None
-        self.writer = None
-        self.opened = asyncio.Event()
-        self.armed = False
-        self.arrived = None
-        self.task = None
+    def __init__(self, index):
+        self.index = index
+        self.sock = None
+        self.buffer = b""
+        self.head = False
+        self.opened = False
+        self.failed = None
+        self.started = None
+        self.arrived = None  # kernel receive time (CLOCK_REALTIME) of the first match after the trigger
+        self.read_at = None  # this client's time.time() when it read that match
 
 
-async def _open(port, path, token, stream, match):
-    reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
+def _kernel_time(ancillary):
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= TIMESPEC.size:
+            seconds, nanoseconds = TIMESPEC.unpack_from(data)
+            return seconds + nanoseconds / 1e9
+    return None
+
+
+def _connect(port, path, token):
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.connect(("127.0.0.1", port))  # loopback: the kernel completes the handshake from the listen backlog
     auth = f"Authorization: Bearer {token}\r\n" if token else ""
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n{auth}\r\n".encode())
-    await writer.drain()
-    stream.reader, stream.writer = reader, writer
-    head = await reader.readuntil(b"\r\n\r\n")
-    if b" 200 " not in head.split(b"\r\n", 1)[0]:
-        raise RuntimeError(head.split(b"\r\n", 1)[0].decode())
-    buffer = b""
-    while True:
-        chunk = await reader.read(65536)
-        if not chunk:
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n{auth}\r\n".encode())
+    sock.setblocking(False)
+    return sock
+
+
+def _read_opening(stream, match):
+    """Reads what the socket holds while the stream opens; marks it open at its `connected` comment or first match."""
+    try:
+        chunk = stream.sock.recv(65536)
+    except BlockingIOError:
+        return
+    if not chunk:
+        stream.failed = "closed while opening"
+        return
+    stream.buffer += chunk
+    if not stream.head:
+        if b"\r\n\r\n" not in stream.buffer:
             return
-        buffer += chunk
-        while b"\n\n" in buffer:
-            event, buffer = buffer.split(b"\n\n", 1)
-            if match in event:
-                if stream.armed and stream.arrived is None:
-                    stream.arrived = time.monotonic()
-                stream.opened.set()
-            elif b"connected" in event:
-                stream.opened.set()
+        head, stream.buffer = stream.buffer.split(b"\r\n\r\n", 1)
+        status = head.split(b"\r\n", 1)[0]
+        if b" 200 " not in status:
+            stream.failed = status.decode(errors="replace")
+            return
+        stream.head = True
+    if b"connected" in stream.buffer or match in stream.buffer:
+        stream.opened = True
+        stream.buffer = stream.buffer[-len(match):]
 
 
-async def fan_out(port, path_for, tokens, count, match, trigger, open_timeout=180, deliver_timeout=30, on_open=None):
-    """Opens `count` streams (path_for(i), tokens[i] or None), waits until each has its opening, runs `trigger()`
-    (a blocking call, in a thread), and returns per-stream delivery delays in ms and the number missed."""
-    streams = [Stream() for _ in range(count)]
-    semaphore = asyncio.Semaphore(256)
+def _discard(stream, poller):
+    """Reads and drops what an open stream holds (before the trigger); stops watching a stream the server closed."""
+    try:
+        if not stream.sock.recv(65536):
+            poller.unregister(stream.sock.fileno())
+    except BlockingIOError:
+        pass
 
-    async def start(index):
-        async with semaphore:
-            stream = streams[index]
-            stream.task = asyncio.create_task(_open(port, path_for(index), tokens[index] if tokens else None, stream, match))
-            await asyncio.wait_for(stream.opened.wait(), timeout=60)
 
+def fan_out(port, path_for, tokens, count, match, trigger, open_timeout=180, deliver_timeout=30, on_open=None, server_pid=None):
+    """Opens `count` streams (path_for(i), tokens[i] or None) 256 at a time, waits until each has its opening, runs
+    `trigger()` (a blocking call, in a thread), and returns per-stream delivery delays in ms — by the kernel's receive
+    time and by this client's read time — the number missed, and the CPU time this client and the server spent from
+    the trigger to the last delivery (to tell whose cost the delays are)."""
+    streams = [Stream(i) for i in range(count)]
+    poller = select.epoll()
+    by_fd = {}
     begun = time.monotonic()
-    results = await asyncio.wait_for(asyncio.gather(*(start(i) for i in range(count)), return_exceptions=True), open_timeout)
-    failures = [r for r in results if isinstance(r, BaseException)]
+    pending, opening, failures = 0, set(), []
+    while (pending < count or opening) and time.monotonic() - begun < open_timeout:
+        while pending < count and len(opening) < 256:
+            stream = streams[pending]
+            pending += 1
+            try:
+                stream.sock = _connect(port, path_for(stream.index), tokens[stream.index] if tokens else None)
+            except OSError as error:
+                stream.failed = repr(error)
+                failures.append(stream.failed)
+                continue
+            stream.started = time.monotonic()
+            by_fd[stream.sock.fileno()] = stream
+            poller.register(stream.sock.fileno(), select.EPOLLIN)
+            opening.add(stream)
+        for fd, _ in poller.poll(0.05):
+            stream = by_fd[fd]
+            if stream in opening:
+                _read_opening(stream, match)
+            elif stream.sock:
+                _discard(stream, poller)
+        now = time.monotonic()
+        for stream in list(opening):
+            if stream.opened or stream.failed or now - stream.started > 60:
+                opening.discard(stream)
+                if not stream.opened:
+                    stream.failed = stream.failed or "no opening event within 60 s"
+                    failures.append(stream.failed)
+                    poller.unregister(stream.sock.fileno())
+                    stream.sock.close()
+                    stream.sock = None
     opened = time.monotonic() - begun
     extra = on_open() if on_open else None
-    await asyncio.sleep(1.5)  # let opening ticks settle: nothing changes until the trigger
+    settle = time.monotonic() + 1.5  # let opening ticks settle: nothing changes until the trigger
+    while time.monotonic() < settle:
+        for fd, _ in poller.poll(0.05):
+            _discard(by_fd[fd], poller)
+    live = [s for s in streams if s.sock]
+    for stream in live:
+        stream.buffer = b""
+    client_cpu, server_cpu = time.process_time(), cpu_seconds(server_pid) if server_pid else None
+    sent = time.time()
+    worker = threading.Thread(target=trigger)
+    worker.start()
+    waiting = len(live)
+    deadline = time.monotonic() + deliver_timeout
+    while waiting and time.monotonic() < deadline:
+        for fd, _ in poller.poll(0.05):
+            stream = by_fd[fd]
+            if stream.sock is None:
+                continue
+            try:
+                data, ancillary, _, _ = stream.sock.recvmsg(65536, socket.CMSG_SPACE(TIMESPEC.size))
+            except BlockingIOError:
+                continue
+            if not data:
+                poller.unregister(fd)
+                continue
+            if stream.arrived is None and match in stream.buffer + data:
+                stream.read_at = time.time()
+                stream.arrived = _kernel_time(ancillary) or stream.read_at
+                waiting -= 1
+            stream.buffer = data[-len(match):]
+    client_cpu = time.process_time() - client_cpu
+    server_after = cpu_seconds(server_pid) if server_pid else None
+    server_cpu = server_after - server_cpu if server_after is not None and server_cpu is not None else None
+    worker.join(timeout=60)
+    delays = sorted((s.arrived - sent) * 1000 for s in live if s.arrived is not None)
+    read_delays = sorted((s.read_at - sent) * 1000 for s in live if s.read_at is not None)
     for stream in streams:
-        stream.armed = True
-    sent = time.monotonic()
-    await asyncio.to_thread(trigger)
-    deadline = sent + deliver_timeout
-    while time.monotonic() < deadline and any(s.arrived is None for s in streams if s.reader):
-        await asyncio.sleep(0.01)
-    delays = sorted((s.arrived - sent) * 1000 for s in streams if s.arrived is not None)
-    for stream in streams:
-        if stream.writer:
-            stream.writer.close()
-        if stream.task:
-            stream.task.cancel()
-    await asyncio.gather(*(s.task for s in streams if s.task), return_exceptions=True)
-    return {"delays_ms": delays, "missed": count - len(delays), "open_failures": len(failures), "open_seconds": opened,
-            "first_failure": repr(failures[0]) if failures else None, "extra": extra}
+        if stream.sock:
+            stream.sock.close()
+    poller.close()
+    return {"delays_ms": delays, "read_delays_ms": read_delays, "missed": count - len(delays), "open_failures": len(failures),
+            "open_seconds": opened, "first_failure": failures[0] if failures else None, "extra": extra,
+            "client_cpu_ms": client_cpu * 1000, "server_cpu_ms": server_cpu * 1000 if server_cpu is not None else None}
 
 
 def percentile(values, fraction):

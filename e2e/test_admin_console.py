@@ -170,7 +170,7 @@ def test_admin_creates_a_category_and_a_product_with_a_picture_that_the_storefro
     page.fill("#category-form [name=descriptionEn]", "Bakes for Lunar New Year.")
     page.click("#category-form button[type=submit]")
     page.wait_for_selector(f"td:text-is('Bánh Tết {suffix}')")
-    assert_accessible(page, "categories")
+    look(page, "categories")
 
     goto(page, "#/products/new", "#product-form")
     page.fill("#product-form [name=name]", f"Bánh chưng {suffix}")
@@ -179,6 +179,11 @@ def test_admin_creates_a_category_and_a_product_with_a_picture_that_the_storefro
     # The API's field error is shown next to its field, and the field is marked invalid.
     page.wait_for_selector("#error-price:not(:empty)")
     assert page.get_attribute("#product-form [name=price]", "aria-invalid") == "true"
+    # The console is in Vietnamese: the summary says what went wrong in Vietnamese, and the API's English detail
+    # (next to the field and after the summary) is marked as English.
+    expect(page.locator("#product-form .form-error")).to_contain_text("Vui lòng kiểm tra lại thông tin.")
+    assert page.get_attribute("#error-price > span", "lang") == "en"
+    assert page.locator("#product-form .form-error span[lang=en]").count() == 1
     page.fill("#product-form [name=price]", "85000")
     page.fill("#product-form [name=stock]", "12")
     page.fill("#product-form [name=ingredients]", "Gạo nếp, đậu xanh, thịt heo")

@@ -225,6 +225,7 @@ def test_language_follows_the_browser_and_the_switch_is_remembered(browser, shop
     check(page, "product-en")
     page.goto("/?category=viennoiserie")  # a category page describes its category in the shopper's language
     expect(page.locator("#category-description")).to_have_text("Laminated French pastries with Normandy butter.")
+    check(page, "category-en")
     page.goto("/")
 
     page.click("#lang-switch")
@@ -241,6 +242,7 @@ def test_language_follows_the_browser_and_the_switch_is_remembered(browser, shop
     check(page, "product-vi")
     page.goto("/?category=viennoiserie")
     expect(page.locator("#category-description")).to_have_text("Bánh ngàn lớp kiểu Pháp với bơ Normandy.")
+    check(page, "category-vi")
     page.context.close()
 
 

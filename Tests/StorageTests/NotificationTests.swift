@@ -122,6 +122,34 @@ final class Collected: Sendable {
         #expect(count == 23)
     }
 
+    /// The users watching a live stream (here: the last one in the id order the chunks follow) get a broadcast
+    /// first, and everyone still gets it exactly once, also when the job runs again.
+    @Test func aBroadcastReachesUsersWithAnOpenStreamFirst() async throws {
+        var users: [String] = []
+        for n in 0..<23 { users.append(try await fixture.registerCustomer("first\(n)@example.vn").id) }
+        let watching = try #require(users.max())
+        let collected = Collected()
+        let consumer = collected.consume(hub.subscribe(userID: watching, sessionID: "s-watching"))
+        let handler = BroadcastJobHandler(database: database, notifications: service, chunkSize: 5)
+        let queue = JobQueue(database: database, clock: fixture.clock)
+        try await queue.enqueue(try BroadcastJob(draft: NotificationDraft(type: "broadcast", title: "Mở bán", body: "Giờ vàng")).request())
+        let job = try #require(try await queue.claim(queue: BroadcastJob.queue))
+        try await handler.run(job)
+        try await handler.run(job)
+        let (first, count, perUser) = try await database.writer.read { db in
+            (
+                try String.fetchOne(db, sql: "SELECT userId FROM notification ORDER BY id LIMIT 1"),
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notification") ?? 0,
+                try Int.fetchOne(db, sql: "SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM notification GROUP BY userId)") ?? 0
+            )
+        }
+        #expect(first == watching)
+        #expect(count == 23 && perUser == 1)
+        try await eventually("the watching user got it live") { collected.all.count == 2 }
+        hub.disconnect(session: "s-watching")
+        await consumer.value
+    }
+
     /// A broadcast chunk stores one notification per user from one draft and pushes them with one commit
     /// hook: after the commit each user gets their own notification and their own unread count, once; after a
     /// rollback nobody gets anything.

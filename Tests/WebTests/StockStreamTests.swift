@@ -47,26 +47,52 @@ import Testing
             loads.withLock { $0 += 1 }
             return self.sale(id, remaining: 7)
         }
-        var iterators: [AsyncStream<ByteBuffer>.AsyncIterator] = []
+        var mailboxes: [StreamMailbox] = []
         var openings: [ByteBuffer] = []
         for _ in 0..<50 {
-            let (opening, live) = broadcaster.subscribe(saleID: "s", opening: sale("s", remaining: 10))
-            openings.append(opening)
-            iterators.append(live.makeAsyncIterator())
+            let mailbox = StreamMailbox()
+            openings.append(broadcaster.subscribe(saleID: "s", opening: sale("s", remaining: 10), into: mailbox))
+            mailboxes.append(mailbox)
         }
         #expect(Set(openings.map { String(buffer: $0) }).count == 1)
         #expect(loads.withLock { $0 } == 0)
         signals.changed(saleID: "s")
         var received: [String] = []
-        for index in iterators.indices {
-            let event = try #require(await iterators[index].next())
-            received.append(String(buffer: event))
+        for mailbox in mailboxes {
+            let batch = try #require(await mailbox.next())
+            #expect(batch.count == 1)
+            received.append(String(buffer: batch[0]))
         }
         #expect(Set(received).count == 1)
         #expect(received[0].hasPrefix("id: 1\nevent: stock\n") && received[0].contains(#""remaining":7"#))
         #expect(loads.withLock { $0 } == 1)
-        iterators.removeAll()
+        for mailbox in mailboxes { mailbox.terminate() }
         try await eventually("every subscriber and observer let go") { broadcaster.subscriberCount(saleID: "s") == 0 && signals.observerCount == 0 }
+    }
+
+    /// A stream that falls behind gets the newest snapshot only — never a backlog of stale ones — and never blocks
+    /// the streams that keep up.
+    @Test func aStreamThatDoesNotReadGetsOnlyTheNewestSnapshot() async throws {
+        let signals = StockChangeSignals()
+        let remaining = Mutex(10)
+        let broadcaster = SaleStockBroadcaster(signals: signals, eventsPerSecond: 1000) { id in
+            self.sale(id, remaining: remaining.withLock { $0 })
+        }
+        let (slow, fast) = (StreamMailbox(), StreamMailbox())
+        _ = broadcaster.subscribe(saleID: "s", opening: sale("s", remaining: 10), into: slow)
+        _ = broadcaster.subscribe(saleID: "s", opening: sale("s", remaining: 10), into: fast)
+        for left in [9, 8, 7] {
+            remaining.withLock { $0 = left }
+            signals.changed(saleID: "s")
+            let batch = try #require(await fast.next())
+            #expect(String(buffer: batch[0]).contains("\"remaining\":\(left)"))
+        }
+        let behind = try #require(await slow.next())
+        #expect(behind.count == 1)
+        #expect(String(buffer: behind[0]).hasPrefix("id: 3\n") && String(buffer: behind[0]).contains(#""remaining":7"#))
+        slow.terminate()
+        fast.terminate()
+        try await eventually("every subscriber let go") { broadcaster.subscriberCount(saleID: "s") == 0 }
     }
 
     @Test func streamsArePerAddressCappedAndSlotsComeBackWhenStreamsEnd() throws {

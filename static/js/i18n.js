@@ -295,7 +295,12 @@ export function fieldText(field) {
 export function explain(error) {
   const known = [...new Set(Object.keys(error?.fields ?? {}).map(fieldText).filter(Boolean))];
   if (known.length) return known.join(" ");
-  return `err.${error?.code}` in TEXT ? t(`err.${error.code}`) : t("error.generic");
+  return codeText(error?.code);
+}
+
+/** What an error envelope's `code` means, in the current language (a generic apology for a code we have no words for). */
+export function codeText(code) {
+  return `err.${code}` in TEXT ? t(`err.${code}`) : t("error.generic");
 }
 
 /**

@@ -23,6 +23,8 @@ public protocol NotificationHub: Sendable {
     func disconnect(user userID: String)
     /// Open streams, for metrics and tests.
     var subscriberCount: Int { get }
+    /// Users with at least one open stream on this instance: a broadcast reaches them first.
+    var connectedUserIDs: [String] { get }
 }
 
 /// The single-process hub: per user, the continuations of that user's open streams.
@@ -82,5 +84,9 @@ public final class InProcessNotificationHub: NotificationHub {
 
     public var subscriberCount: Int {
         subscribers.withLock { $0.values.reduce(0) { $0 + $1.count } }
+    }
+
+    public var connectedUserIDs: [String] {
+        subscribers.withLock { Array($0.keys) }
     }
 }

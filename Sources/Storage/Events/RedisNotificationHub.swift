@@ -54,6 +54,9 @@ public final class RedisNotificationHub: NotificationHub {
     /// Streams open on this instance.
     public var subscriberCount: Int { local.subscriberCount }
 
+    /// Users with a stream open on this instance (each instance's broadcast job serves its own first).
+    public var connectedUserIDs: [String] { local.connectedUserIDs }
+
     private func send(_ message: Message) {
         guard let data = try? JSONEncoder().encode(message) else { return }
         bus.send(.user, String(decoding: data, as: UTF8.self))

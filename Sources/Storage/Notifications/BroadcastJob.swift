@@ -24,8 +24,10 @@ public struct BroadcastJob: Codable, Sendable, Equatable {
     }
 }
 
-/// Fans a broadcast out in chunks, one transaction per chunk, so the write lock is never held for long.
-/// Idempotent: users who already have this broadcast (a retried or resumed job) are skipped.
+/// Fans a broadcast out in chunks, one transaction per chunk, so the write lock is never held for long: first to
+/// the users watching a live stream on this instance (they see it arrive; the others read it later, and a chunk
+/// order by id alone made the last watcher wait for every other user's row), then to everyone else by id.
+/// Idempotent: users who already have this broadcast (a retried or resumed job, or a watcher served first) are skipped.
 public struct BroadcastJobHandler: JobHandler {
     public let kinds = [BroadcastJob.kind]
     let database: AppDatabase
@@ -43,6 +45,24 @@ public struct BroadcastJobHandler: JobHandler {
         var draft = broadcast.draft
         draft.data["broadcastId"] = broadcast.broadcastID
         let marker = BroadcastJob.marker(broadcast.broadcastID)
+        let watching = notifications.hub.connectedUserIDs.sorted()
+        let size = max(1, chunkSize)
+        for start in stride(from: 0, to: watching.count, by: size) {
+            let chunk = Array(watching[start..<min(start + size, watching.count)])
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            try await database.write { [draft] db in
+                let users = try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT id FROM user WHERE isDisabled = 0 AND id IN (\(marks))
+                        AND NOT EXISTS (SELECT 1 FROM notification WHERE notification.userId = user.id AND data LIKE ?)
+                        ORDER BY id
+                        """,
+                    arguments: StatementArguments(chunk + [marker])
+                )
+                try notifications.notify(db, userIDs: users, draft)
+            }
+        }
         var after = ""
         while true {
             let last: String? = try await database.write { [draft, after] db in

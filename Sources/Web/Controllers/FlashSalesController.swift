@@ -100,8 +100,9 @@ struct FlashSalesController<Context: AppRequestContextProtocol> {
     @Sendable func live(_ request: Request, context: Context) async throws -> Response {
         let slot = try stream.takeSlot(for: context.clientAddress)
         let sale = try await sales.sale(idOrSlug: try context.parameters.require("id"))
-        let (opening, events) = stockEvents.subscribe(saleID: sale.id, opening: sale)
-        return stream.response(to: request, holding: slot, opening: [opening], live: events)
+        let mailbox = StreamMailbox()
+        let opening = stockEvents.subscribe(saleID: sale.id, opening: sale, into: mailbox)
+        return stream.response(to: request, holding: slot, opening: [opening], mailbox: mailbox)
     }
 
     @Sendable func reserve(_ request: Request, context: Context) async throws -> EditedResponse<Reservation> {

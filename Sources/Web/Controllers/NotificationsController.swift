@@ -111,23 +111,17 @@ struct NotificationsController<Context: AppRequestContextProtocol> {
         // With a cursor, everything up to the snapshot's newest id was replayed (or resynced); without one, a
         // notification that committed while the stream opened is still shown once.
         let replayedUpTo = cursor == nil ? 0 : snapshot.newestID
-        let live = AsyncStream<ServerSentEvent> { continuation in
-            let forward = Task {
-                for await event in events {
-                    switch event {
-                    case .notification(let notification) where notification.id > replayedUpTo:
-                        continuation.yield(Self.event(for: notification))
-                    case .notification:
-                        continue
-                    case .unreadCount(let count):
-                        continuation.yield(Self.event(unread: count))
-                    }
-                }
-                continuation.finish()
+        // The hub's stream is read by the response's one feeding task, encoded there (no forwarding task in between).
+        return stream.response(to: request, holding: slot, opening: opening.map { ByteBuffer(string: $0.encoded) }, live: events) { event in
+            switch event {
+            case .notification(let notification) where notification.id > replayedUpTo:
+                ByteBuffer(string: Self.event(for: notification).encoded)
+            case .notification:
+                nil
+            case .unreadCount(let count):
+                ByteBuffer(string: Self.event(unread: count).encoded)
             }
-            continuation.onTermination = { _ in forward.cancel() }
         }
-        return stream.response(to: request, holding: slot, opening: opening, live: live)
     }
 
     @Sendable func broadcast(_ request: Request, context: Context) async throws -> EditedResponse<BroadcastResponse> {

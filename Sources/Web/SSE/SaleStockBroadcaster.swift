@@ -5,7 +5,8 @@ import Synchronization
 
 /// The public stock stream of every flash sale, computed once and fanned out: per sale one task waits for the
 /// sale's stock to change, reads one snapshot, encodes it once as a `stock` event, and hands the same bytes to
-/// every open stream of that sale — no database read and no encoding per connection. At most
+/// every open stream of that sale — no database read and no encoding per connection, and no task per connection:
+/// the snapshot goes straight into each stream's mailbox, replacing one not yet written. At most
 /// `eventsPerSecond` snapshots per sale (changes in between are coalesced). A sale's task stops when its last
 /// stream closes.
 final class SaleStockBroadcaster: Sendable {
@@ -15,7 +16,7 @@ final class SaleStockBroadcaster: Sendable {
         var task: Task<Void, Never>?
         var latest: ByteBuffer?
         var sequence = 0
-        var subscribers: [UInt64: AsyncStream<ByteBuffer>.Continuation] = [:]
+        var subscribers: [UInt64: StreamMailbox] = [:]
     }
 
     private struct State {
@@ -37,23 +38,22 @@ final class SaleStockBroadcaster: Sendable {
         self.load = load
     }
 
-    /// The current snapshot as the stream's opening event, and the later ones. `opening` is the caller's fresh
-    /// read of the sale, used only when no stream of that sale is open yet.
-    func subscribe(saleID: String, opening: FlashSale) -> (opening: ByteBuffer, live: AsyncStream<ByteBuffer>) {
-        let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .bufferingNewest(1))
+    /// The current snapshot as the stream's opening event; the later ones go into `mailbox` until it terminates.
+    /// `opening` is the caller's fresh read of the sale, used only when no stream of that sale is open yet.
+    func subscribe(saleID: String, opening: FlashSale, into mailbox: StreamMailbox) -> ByteBuffer {
         let (id, first, newGeneration) = state.withLock { state -> (UInt64, ByteBuffer, UInt64?) in
             state.nextID += 1
             let isNew = state.channels[saleID] == nil
             var channel = state.channels[saleID] ?? Channel(generation: state.nextID)
             let first = channel.latest ?? Self.encode(opening, sequence: channel.sequence)
             channel.latest = first
-            channel.subscribers[state.nextID] = continuation
+            channel.subscribers[state.nextID] = mailbox
             state.channels[saleID] = channel
             return (state.nextID, first, isNew ? channel.generation : nil)
         }
-        continuation.onTermination = { [weak self] _ in self?.unsubscribe(saleID: saleID, id: id) }
         if let newGeneration { start(saleID: saleID, generation: newGeneration) }
-        return (first, stream)
+        mailbox.onTermination { [weak self] in self?.unsubscribe(saleID: saleID, id: id) }
+        return first
     }
 
     /// Streams open for a sale (for tests).
@@ -70,22 +70,22 @@ final class SaleStockBroadcaster: Sendable {
                 guard let sequence = self.state.withLock({ $0.channels[saleID]?.generation == generation ? $0.channels[saleID]?.sequence : nil })
                 else { return }
                 let event = Self.encode(sale, sequence: sequence + 1)
-                let targets = self.state.withLock { state -> [AsyncStream<ByteBuffer>.Continuation] in
+                let targets = self.state.withLock { state -> [StreamMailbox] in
                     guard var channel = state.channels[saleID], channel.generation == generation else { return [] }
                     channel.sequence = sequence + 1
                     channel.latest = event
                     state.channels[saleID] = channel
                     return Array(channel.subscribers.values)
                 }
-                for continuation in targets { continuation.yield(event) }
+                for mailbox in targets { mailbox.replace(snapshot: event) }
                 try? await Task.sleep(for: interval)  // coalesce: changes meanwhile make one snapshot
             }
             // The sale can no longer be read (or the signals ended): end its streams rather than leave them silent.
-            let targets = self.state.withLock { state -> [AsyncStream<ByteBuffer>.Continuation] in
+            let targets = self.state.withLock { state -> [StreamMailbox] in
                 guard let channel = state.channels[saleID], channel.generation == generation else { return [] }
                 return Array(channel.subscribers.values)
             }
-            for continuation in targets { continuation.finish() }
+            for mailbox in targets { mailbox.finish() }
         }
         let current = state.withLock { state -> Bool in
             guard state.channels[saleID]?.generation == generation else { return false }

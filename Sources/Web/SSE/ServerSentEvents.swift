@@ -36,19 +36,25 @@ struct ServerSentEvent: Sendable, Equatable {
 /// Streams events to one client as `text/event-stream`.
 ///
 /// The first bytes (a `retry:` hint and a comment) go out at once so that proxies and browsers see the
-/// stream open; a `: ping` comment follows every `heartbeat` seconds of quiet so idle timeouts never cut
-/// it. The stream ends when its source ends (sign-out, or a client too slow to keep up), when the client
-/// goes away (noticed at once from the connection's inbound side closing, not at the next write), or on graceful
-/// shutdown — an open stream never holds shutdown up. Each client address may hold at most `slots.limit` streams
-/// at once (429 beyond); a stream's slot is free as soon as its body ends.
+/// stream open; a `: ping` comment follows every `heartbeat` seconds (one shared ``HeartbeatTicker`` for every
+/// stream) so idle timeouts never cut it. The stream ends when its source ends (sign-out, or a client too slow to
+/// keep up), when the client goes away (noticed at once from the connection's inbound side closing, not at the next
+/// write), or on graceful shutdown — an open stream never holds shutdown up. Each client address may hold at most
+/// `slots.limit` streams at once (429 beyond); a stream's slot is free as soon as its body ends.
+///
+/// Sources put events into the stream's ``StreamMailbox`` from their own context; the response body is the only task
+/// of a stream fed that way (a stock stream), and a stream fed by an `AsyncStream` adds one task that reads it.
 struct EventStreamResponder: Sendable {
     let clock: any AppClock
     let heartbeat: TimeInterval
     let slots: StreamSlots
+    let ticker: HeartbeatTicker
 
-    enum Item: Sendable {
-        case bytes(ByteBuffer)
-        case heartbeat
+    init(clock: any AppClock, heartbeat: TimeInterval, slots: StreamSlots) {
+        self.clock = clock
+        self.heartbeat = heartbeat
+        self.slots = slots
+        self.ticker = HeartbeatTicker(clock: clock, interval: heartbeat)
     }
 
     static let headers: HTTPFields = [
@@ -56,6 +62,8 @@ struct EventStreamResponder: Sendable {
         .cacheControl: "no-cache",
         .xAccelBuffering: "no",
     ]
+
+    static let connected = ByteBuffer(string: "retry: 5000\n: connected\n\n")
 
     /// Takes one of the caller's stream slots (429 beyond the cap). Take it before subscribing to anything, so a
     /// refused request leaves no subscription behind.
@@ -79,78 +87,82 @@ struct EventStreamResponder: Sendable {
         }
     }
 
-    /// The same, for events already in their wire form (one encoding shared by every stream of a broadcast).
-    func response(to request: Request, holding slot: StreamSlots.Slot, opening: [ByteBuffer], live: AsyncStream<ByteBuffer>) -> Response {
-        response(to: request, holding: slot, opening: opening, live: live) { $0 }
-    }
-
-    private func response<Event: Sendable>(
+    /// The same for any source: `encode` gives an event's wire form, or nil to skip it.
+    func response<Event: Sendable>(
         to request: Request,
         holding slot: StreamSlots.Slot,
         opening: [ByteBuffer],
         live: AsyncStream<Event>,
-        encode: @escaping @Sendable (Event) -> ByteBuffer
+        encode: @escaping @Sendable (Event) -> ByteBuffer?
     ) -> Response {
-        Response(
+        let mailbox = StreamMailbox()
+        return response(to: request, holding: slot, opening: opening, mailbox: mailbox) {
+            for await event in live {
+                guard let bytes = encode(event) else { continue }
+                if !mailbox.send(bytes) { break }  // too slow: the mailbox ended the stream
+            }
+            mailbox.finish()
+        }
+    }
+
+    /// A stream fed straight into `mailbox` by its source (which unsubscribes in the mailbox's `onTermination`),
+    /// with no task of its own besides the response body.
+    func response(to request: Request, holding slot: StreamSlots.Slot, opening: [ByteBuffer], mailbox: StreamMailbox) -> Response {
+        response(to: request, holding: slot, opening: opening, mailbox: mailbox, feed: nil)
+    }
+
+    private func response(
+        to request: Request,
+        holding slot: StreamSlots.Slot,
+        opening: [ByteBuffer],
+        mailbox: StreamMailbox,
+        feed: (@Sendable () async -> Void)?
+    ) -> Response {
+        // Ends the mailbox (and so its source's subscription) when the body ends, or when the response is dropped unrun.
+        let lease = StreamMailbox.Lease(mailbox)
+        return Response(
             status: .ok,
             headers: Self.headers,
-            body: ResponseBody { writer in
+            body: ResponseBody { [ticker] writer in
                 // The slot is freed when this body ends (or, if it never runs, when the response is dropped).
-                defer { slot.release() }
-                let (items, sink) = AsyncStream.makeStream(of: Item.self, bufferingPolicy: .bufferingOldest(64))
-                try await writer.write(ByteBuffer(string: "retry: 5000\n: connected\n\n"))
-                for event in opening { try await writer.write(event) }
+                defer {
+                    slot.release()
+                    lease.end()
+                }
+                let heartbeats = ticker.register(mailbox)
+                defer { ticker.unregister(heartbeats) }
+                try await writer.write(Self.connected)
+                try await writer.write(contentsOf: opening)
                 // A closed connection is otherwise noticed only when a write fails, at the next heartbeat (15 s): until
                 // then its slot stays taken, and quick page-to-page browsing from one address runs into the cap.
                 try await request.body.consumeWithInboundCloseHandler { _ in
-                    try await self.pump(live, encode: encode, into: sink, draining: items, writer: &writer)
+                    // Graceful shutdown ends the mailbox, which ends the response cleanly.
+                    try await withGracefulShutdownHandler {
+                        try await Self.drain(mailbox, feed: feed, into: &writer)
+                    } onGracefulShutdown: {
+                        mailbox.finish()
+                    }
                 } onInboundClosed: {
-                    sink.finish()
+                    mailbox.finish()
                 }
                 try await writer.finish(nil)
             }
         )
     }
 
-    private func pump<Event: Sendable>(
-        _ live: AsyncStream<Event>,
-        encode: @escaping @Sendable (Event) -> ByteBuffer,
-        into sink: AsyncStream<Item>.Continuation,
-        draining items: AsyncStream<Item>,
-        writer: inout some ResponseBodyWriter
+    /// Writes what the mailbox hands out until it is finished and drained, with `feed` (if any) running beside.
+    private static func drain(
+        _ mailbox: StreamMailbox,
+        feed: (@Sendable () async -> Void)?,
+        into writer: inout some ResponseBodyWriter
     ) async throws {
-        // Graceful shutdown ends the item stream, which ends the response cleanly.
-        try await withGracefulShutdownHandler {
-            try await forward(live, encode: encode, into: sink, draining: items, writer: &writer)
-        } onGracefulShutdown: {
-            sink.finish()
+        guard let feed else {
+            while let batch = await mailbox.next() { try await writer.write(contentsOf: batch) }
+            return
         }
-    }
-
-    private func forward<Event: Sendable>(
-        _ live: AsyncStream<Event>,
-        encode: @escaping @Sendable (Event) -> ByteBuffer,
-        into sink: AsyncStream<Item>.Continuation,
-        draining items: AsyncStream<Item>,
-        writer: inout some ResponseBodyWriter
-    ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await event in live { if case .dropped = sink.yield(.bytes(encode(event))) { break } }
-                sink.finish()
-            }
-            group.addTask {
-                while true {
-                    try await clock.sleep(until: clock.now().addingTimeInterval(heartbeat))
-                    sink.yield(.heartbeat)
-                }
-            }
-            for await item in items {
-                switch item {
-                case .bytes(let bytes): try await writer.write(bytes)
-                case .heartbeat: try await writer.write(ByteBuffer(string: ": ping\n\n"))
-                }
-            }
+            group.addTask { await feed() }
+            while let batch = await mailbox.next() { try await writer.write(contentsOf: batch) }
             group.cancelAll()
         }
     }

@@ -1,6 +1,6 @@
 // The admin console's shell: checks for an admin session (the API authorises every action; this check only
 // decides what to draw), then draws the screen named by the URL's hash: #/products, #/orders/KL-…, ….
-import { api, el, lang, leaveScreen, toast, T } from "./core.js";
+import { api, el, failure, lang, leaveScreen, toast, T } from "./core.js";
 import { setLang } from "/js/i18n.js";
 
 /** The shell's fixed texts (written in Vietnamese in index.html) in the chosen language, and the switch between the
@@ -72,8 +72,8 @@ async function show() {
     await screen.render(container, rest.map(decodeURIComponent), new URLSearchParams(query));
   } catch (error) {
     if (error.status === 401 || error.status === 403) return toSignIn();
-    container.append(el("p", { className: "form-error", role: "alert", textContent: error.message }));
-    toast(error.message, true);
+    container.append(el("p", { className: "form-error", role: "alert" }, ...failure(error)));
+    toast(failure(error), true);
   }
 }
 

@@ -2,7 +2,7 @@
 // placed next to their field, confirmation of destructive actions, toasts, and dates.
 import { api, ApiError } from "/js/api.js";
 import { element, money } from "/js/format.js";
-import { historyText, t } from "/js/i18n.js";
+import { codeText, historyText, t } from "/js/i18n.js";
 import { lang, T } from "./i18n-admin.js";
 
 export { api, ApiError, historyText, lang, money, t, T };
@@ -25,12 +25,25 @@ export function confirmAction(question) {
   return window.confirm(question);
 }
 
-/** A short message at the bottom right for a few seconds; `bad` for failures. */
-export function toast(text, bad = false) {
-  const node = el("div", { className: bad ? "toast bad" : "toast", textContent: text });
+/** A short message at the bottom right for a few seconds; `bad` for failures. `content` is a text or a list of
+ * texts and elements (see `failure`). */
+export function toast(content, bad = false) {
+  const node = el("div", { className: bad ? "toast bad" : "toast" }, ...[content].flat());
   document.getElementById("toasts").append(node);
   setTimeout(() => node.remove(), 5000);
 }
+
+/** The API speaks English. In English the console shows its message as it is; in Vietnamese it says what the
+ * error's code means and keeps the API's own detail after it, marked `lang="en"` (screen readers switch voice).
+ * Anything else thrown (a network failure) is shown as its message. Returns parts for `append`/`toast`. */
+export function failure(error) {
+  if (!(error instanceof ApiError)) return [String(error?.message ?? error)];
+  if (lang === "en") return [error.message];
+  return [`${codeText(error.code)} `, el("span", { lang: "en", textContent: `(${error.message})` })];
+}
+
+/** An API field reason (English) as shown next to its field: marked `lang="en"` when the console is in Vietnamese. */
+const reason = (why) => (lang === "en" ? why : el("span", { lang: "en", textContent: why }));
 
 /** A labelled field: `<label class="field"><span>Label</span><input name=…><span class="field-error"></span></label>`. */
 export function field(label, control, hint) {
@@ -66,9 +79,9 @@ export function showErrors(form, error) {
     const control = form.querySelector(`[name="${CSS.escape(name)}"]`);
     if (control) {
       control.setAttribute("aria-invalid", "true");
-      document.getElementById(control.getAttribute("aria-describedby"))?.replaceChildren(why);
+      document.getElementById(control.getAttribute("aria-describedby"))?.replaceChildren(reason(why));
     } else {
-      leftovers.push(`${name}: ${why}`);
+      leftovers.push(" ", reason(`${name}: ${why}`));
     }
   }
   let summary = form.querySelector(".form-error");
@@ -76,7 +89,7 @@ export function showErrors(form, error) {
     summary = el("p", { className: "form-error", role: "alert" });
     form.append(summary);
   }
-  summary.textContent = [error.message, ...leftovers].join(" ");
+  summary.replaceChildren(...(error.message ? failure(error) : []), ...leftovers);
   form.querySelector('[aria-invalid="true"]')?.focus();
 }
 
@@ -131,7 +144,7 @@ export async function run(button, action) {
   try {
     return await action();
   } catch (error) {
-    toast(error instanceof ApiError ? error.message : String(error), true);
+    toast(failure(error), true);
     return undefined;
   } finally {
     button.disabled = false;

@@ -1,6 +1,6 @@
 // Users: search, change role, disable (which ends their sessions) with confirmation; a user's loyalty
 // balance and history, and a manual adjustment with a reason.
-import { api, badge, clearErrors, confirmAction, el, field, heading, input, integer, run, select, showErrors, t, toast, when, T } from "./core.js";
+import { api, badge, clearErrors, confirmAction, el, field, heading, input, integer, run, select, showErrors, failure, t, toast, when, T } from "./core.js";
 import { dataTable } from "./table.js";
 
 export async function render(root, [id], query) {
@@ -35,7 +35,7 @@ export async function render(root, [id], query) {
         await table.refresh();
       } catch (error) {
         choice.value = user.role;
-        toast(error.message, true);
+        toast(failure(error), true);
       }
     });
     return choice;
