@@ -54,7 +54,11 @@ import Testing
         let outcomes = await placing.value
         let failed = outcomes.filter { if case .failure = $0.value { true } else { false } }.map(\.key)
         #expect(failed == [5])
-        if case .failure(let error as AppError) = outcomes[5] { #expect(error.code == .conflict) } else { Issue.record("shopper 5 did not get a 409") }
+        if case .failure(let error as AppError) = outcomes[5] {
+            #expect(error.code == .conflict)
+        } else {
+            Issue.record("shopper 5 did not get a 409")
+        }
         #expect(commits.count - before <= 3, "the held write, the first checkout's group, the 11 others' group")
         #expect(try await fixture.stock("croissant-bo-phap") == 9)
         #expect(try await fixture.stock("banh-mi-hoa-cuc") == 2)
@@ -64,7 +68,9 @@ import Testing
                 try Int.fetchOne(db, sql: #"SELECT COUNT(*) FROM "order""#) ?? -1,
                 try Int.fetchOne(db, sql: #"SELECT COUNT(DISTINCT code) FROM "order""#) ?? -1,
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notification WHERE userId = ?", arguments: [refused]) ?? -1,
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE payload LIKE ? AND payload LIKE '%order-%'", arguments: ["%group-5@%"]) ?? -1
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM job WHERE payload LIKE ? AND payload LIKE '%order-%'", arguments: ["%group-5@%"]
+                ) ?? -1
             )
         }
         #expect(stored.0 == 11 && stored.1 == 11, "11 orders, each with its own code")
