@@ -46,7 +46,11 @@ class Shop:
         self.catalogue_json = os.path.join(work, "products.json")
         with open(self.catalogue_json, "wb") as out:
             out.write(body)
-        self.reference = lib.Server(self.data, "bench-reference-server", "--json-file", self.catalogue_json, ready_path="/plain")
+        # The reference runs its tasks where the shop runs them (TASK_EXECUTOR from the environment, else its default).
+        executor = os.environ.get("TASK_EXECUTOR", "event-loops")
+        self.reference = lib.Server(
+            self.data, "bench-reference-server", "--json-file", self.catalogue_json, "--task-executor", executor, ready_path="/plain"
+        )
 
     def stop(self):
         if self.reference:

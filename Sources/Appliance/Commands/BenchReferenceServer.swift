@@ -18,7 +18,14 @@ struct BenchReferenceServer: AsyncParsableCommand {
     @Option(name: .customLong("json-file"), help: "The bytes `GET /json` answers with.")
     var jsonFile: String
 
+    @Option(name: .customLong("task-executor"), help: "event-loops or dispatch: run on the same executor as the server it is compared with.")
+    var taskExecutor: String = ApplianceConfiguration.TaskExecutor.eventLoops.rawValue
+
     func run() async throws {
+        guard let executor = ApplianceConfiguration.TaskExecutor(rawValue: taskExecutor) else {
+            throw ValidationError("--task-executor: expected event-loops or dispatch")
+        }
+        _ = executor.install()
         let json = ByteBuffer(bytes: try Data(contentsOf: URL(fileURLWithPath: jsonFile)))
         let router = Router()
         router.get("plain") { _, _ in "hello" }

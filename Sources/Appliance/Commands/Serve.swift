@@ -16,7 +16,9 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.resolveConfiguration()
+        let executor = configuration.taskExecutor.install()
         let logger = bootstrapLogging(level: configuration.logLevel)
+        logger.info("Swift tasks run on \(executor == .eventLoops ? "SwiftNIO's event loops" : "Dispatch's thread pool")", metadata: ["TASK_EXECUTOR": "\(executor.rawValue)"])
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 

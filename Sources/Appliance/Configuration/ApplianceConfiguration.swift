@@ -11,6 +11,12 @@ import Web
 struct ApplianceConfiguration: Sendable {
     enum StockBackend: String, Sendable, CaseIterable { case memory, redis }
     enum MailTransport: String, Sendable, CaseIterable { case file, smtp }
+    /// Where Swift tasks run: on SwiftNIO's event loops, the threads that already do the sockets' I/O (no hand-off
+    /// between a connection's thread and Dispatch's pool on every await), or on Swift's default Dispatch pool.
+    enum TaskExecutor: String, Sendable, CaseIterable {
+        case eventLoops = "event-loops"
+        case dispatch
+    }
     /// Who takes `card` and `bank_transfer` payments: nobody (cash on delivery only), or the built-in simulated
     /// gateway, a demo tool that lets the shopper approve their own payment.
     enum PaymentProviderChoice: String, Sendable, CaseIterable {
@@ -67,6 +73,7 @@ struct ApplianceConfiguration: Sendable {
     var httpIdleTimeoutSeconds: Int
     /// Live streams (SSE) one client address may hold open at once.
     var streamsPerClient: Int
+    var taskExecutor: TaskExecutor
 
     /// The address shoppers reach the shop at, for links in emails; set `PUBLIC_URL` behind a proxy.
     var publicURL: String?
@@ -176,6 +183,7 @@ struct ApplianceConfiguration: Sendable {
         dataDirLockWaitSeconds = try values.integer(.dataDirLockWaitSeconds, in: 0...3600)
         httpIdleTimeoutSeconds = try values.integer(.httpIdleTimeoutSeconds, in: 1...3600)
         streamsPerClient = try values.integer(.streamsPerClient, in: 1...100_000)
+        taskExecutor = try values.choice(.taskExecutor)
     }
 }
 
