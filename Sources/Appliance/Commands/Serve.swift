@@ -16,6 +16,8 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.resolveConfiguration()
+        // Before any server thread starts: may re-execute this binary with the runtime's allocator variable set.
+        TaskStackSlabs.apply(enabled: configuration.taskStackSlabs)
         let logger = bootstrapLogging(level: configuration.logLevel)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))

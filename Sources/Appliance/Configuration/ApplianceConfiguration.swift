@@ -67,6 +67,9 @@ struct ApplianceConfiguration: Sendable {
     var httpIdleTimeoutSeconds: Int
     /// Live streams (SSE) one client address may hold open at once.
     var streamsPerClient: Int
+    /// `TASK_STACK_SLABS`: whether Swift tasks keep their async stacks in slabs that live as long as the task (see
+    /// ``TaskStackSlabs``); off by default, so an idle connection or open stream does not hold its deepest stack.
+    var taskStackSlabs: Bool
 
     /// The address shoppers reach the shop at, for links in emails; set `PUBLIC_URL` behind a proxy.
     var publicURL: String?
@@ -176,6 +179,7 @@ struct ApplianceConfiguration: Sendable {
         dataDirLockWaitSeconds = try values.integer(.dataDirLockWaitSeconds, in: 0...3600)
         httpIdleTimeoutSeconds = try values.integer(.httpIdleTimeoutSeconds, in: 1...3600)
         streamsPerClient = try values.integer(.streamsPerClient, in: 1...100_000)
+        taskStackSlabs = try values.boolean(.taskStackSlabs)
     }
 }
 

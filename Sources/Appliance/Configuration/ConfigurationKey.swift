@@ -51,6 +51,7 @@ struct ConfigurationKey: Sendable, Hashable {
     static let dataDirLockWaitSeconds = Self("DATA_DIR_LOCK_WAIT_SECONDS", default: "0")
     static let httpIdleTimeoutSeconds = Self("HTTP_IDLE_TIMEOUT_SECONDS", default: "60")
     static let streamsPerClient = Self("STREAMS_PER_CLIENT", default: "16")
+    static let taskStackSlabs = Self("TASK_STACK_SLABS", default: "false")
 
     static let all: [ConfigurationKey] = [
         httpHost, httpPort, dataDir, staticDir, publicURL, tlsCert, tlsKey, corsOrigins, maxBodyBytes,
@@ -58,7 +59,7 @@ struct ConfigurationKey: Sendable, Hashable {
         smtpPassword, smtpStartTLS, smtpCAFile, mailFrom, paymentWebhookSecret, paymentProvider, reservationTTLSeconds,
         reserveRatePerMinute, authRatePerMinute, freeShippingThreshold, shippingFee, currency, logLevel,
         trustedProxies, metricsToken, guestCartsPerHour,
-        dataDirLockWaitSeconds, httpIdleTimeoutSeconds, streamsPerClient,
+        dataDirLockWaitSeconds, httpIdleTimeoutSeconds, streamsPerClient, taskStackSlabs,
     ]
 
     static let byName: [String: ConfigurationKey] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
