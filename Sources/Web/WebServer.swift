@@ -15,10 +15,34 @@ public func buildRouter(_ shop: Shop, settings: WebSettings, logger: Logger) -> 
         (.imageJpeg, [.public, .maxAge(86400)]),
         (.imageWebp, [.public, .maxAge(86400)]),
     ])
+    // Uploaded pictures are named by the hash of their bytes, so they never change: cache for a year.
+    let uploads = FileMiddleware<AppRequestContext, LocalFileSystem>(
+        settings.uploadsDirectory,
+        urlBasePath: "/uploads",
+        cacheControl: .init([(MediaType(type: .image), [.public, .maxAge(31_536_000)])]),
+        logger: logger
+    )
+    // The built-in pages, or (development) a folder on disk.
+    let staticFiles: RequestGateMiddleware.StaticFiles =
+        if let site = settings.embeddedSite {
+            RequestGateMiddleware.staticFiles(
+                FileMiddleware(fileProvider: EmbeddedFileProvider(site: site), cacheControl: staticCacheControl, searchForIndexHtml: true),
+                uploads
+            )
+        } else {
+            RequestGateMiddleware.staticFiles(
+                FileMiddleware(settings.staticDirectory, cacheControl: staticCacheControl, searchForIndexHtml: true, logger: logger),
+                uploads
+            )
+        }
     let router = Router(context: AppRequestContext.self)
+    // From the outside in: client address and security headers (edge), request logs, metrics, CORS, then errors, body
+    // limit, CSRF and static files (gate). The edge and the gate are each one layer (see RequestEdgeMiddleware).
     router.addMiddleware {
-        ClientAddressMiddleware(trustedProxies: settings.trustedProxies)
-        SecurityHeadersMiddleware(strictTransportSecurity: settings.secureTransport)
+        RequestEdgeMiddleware(
+            clientAddress: ClientAddressMiddleware(trustedProxies: settings.trustedProxies),
+            securityHeaders: SecurityHeadersMiddleware(strictTransportSecurity: settings.secureTransport)
+        )
         if settings.logRequests {
             LogRequestsMiddleware(.debug)
         }
@@ -26,23 +50,7 @@ public func buildRouter(_ shop: Shop, settings: WebSettings, logger: Logger) -> 
         if !settings.corsOrigins.isEmpty {
             AllowedOriginsMiddleware(origins: settings.corsOrigins)
         }
-        ErrorMiddleware()
-        BodyLimitMiddleware(limit: settings.maxBodyBytes)
-        CSRFMiddleware()
-        // The built-in pages, or (development) a folder on disk.
-        if let site = settings.embeddedSite {
-            FileMiddleware(fileProvider: EmbeddedFileProvider(site: site), cacheControl: staticCacheControl, searchForIndexHtml: true)
-        }
-        if settings.embeddedSite == nil {
-            FileMiddleware(settings.staticDirectory, cacheControl: staticCacheControl, searchForIndexHtml: true, logger: logger)
-        }
-        // Uploaded pictures are named by the hash of their bytes, so they never change: cache for a year.
-        FileMiddleware(
-            settings.uploadsDirectory,
-            urlBasePath: "/uploads",
-            cacheControl: .init([(MediaType(type: .image), [.public, .maxAge(31_536_000)])]),
-            logger: logger
-        )
+        RequestGateMiddleware(bodyLimit: BodyLimitMiddleware(limit: settings.maxBodyBytes), staticFiles: staticFiles)
     }
     let accessTokens = AccessTokens(secret: settings.accessTokenSecret, clock: shop.clock)
     let authentication = AuthenticationMiddleware<AppRequestContext>(accounts: shop.accounts, tokens: accessTokens)

@@ -7,9 +7,10 @@ enum ProductStore {
     /// Takes `quantity` units with a conditional update, never below zero. Returns nil when they were taken,
     /// or the units in stock when there are not enough.
     static func takeStock(_ db: Database, productID: String, quantity: Int) throws -> Int? {
-        let taken = try ProductRecord.filter(key: productID).filter(ProductRecord.Columns.stock >= quantity)
-            .updateAll(db, ProductRecord.Columns.stock -= quantity)
-        guard taken == 0 else { return nil }
+        // Prepared once per connection: checkout runs it for every line.
+        try db.cachedStatement(sql: "UPDATE product SET stock = stock - ? WHERE id = ? AND stock >= ?")
+            .execute(arguments: [quantity, productID, quantity])
+        guard db.changesCount == 0 else { return nil }
         return try ProductRecord.fetchOne(db, key: productID)?.stock ?? 0
     }
 

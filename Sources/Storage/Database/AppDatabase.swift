@@ -90,10 +90,22 @@ extension AppDatabase {
     func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
             return try await writer.write(updates)
-        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_CHECK {
-            // The constraint's text is schema detail: it is not shown to the caller.
-            throw AppError.validation("A value is empty, too long or out of range.")
+        } catch {
+            throw Self.mapped(error)
         }
+    }
+
+    /// The writer connection outside any transaction, for a caller that commits several transactions in one turn
+    /// (``ReservationWriter``'s group commit); it maps their errors with ``mapped(_:)`` itself.
+    func writeWithoutTransaction<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await writer.writeWithoutTransaction(updates)
+    }
+
+    /// What a write's error says to the caller: a refused `CHECK` constraint becomes a 400 `validation_failed`.
+    static func mapped(_ error: any Error) -> any Error {
+        guard let error = error as? DatabaseError, error.extendedResultCode == .SQLITE_CONSTRAINT_CHECK else { return error }
+        // The constraint's text is schema detail: it is not shown to the caller.
+        return AppError.validation("A value is empty, too long or out of range.")
     }
 }
 

@@ -21,6 +21,7 @@ enum AppMigrations {
         migrator.registerMigration("v12_jobs_claim_index", migrate: JobSchema.v12JobsClaimIndex)
         migrator.registerMigration("v13_products_description_en", migrate: CatalogSchema.v13DescriptionEn)
         migrator.registerMigration("v14_catalog_texts_en", migrate: CatalogSchema.v14CatalogTextsEn)
+        migrator.registerMigration("v15_ledger_live_reservations_index", migrate: FlashSaleSchema.v15LedgerLiveReservationsIndex)
         return migrator
     }
 

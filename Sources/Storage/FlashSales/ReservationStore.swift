@@ -127,17 +127,32 @@ enum ReservationStore {
     /// A conditional insert: a reservation whose sale was cancelled or ended while its units were being taken
     /// is refused (and its ledger step undone by the caller), so it can never be checked out.
     static func insertIfSaleOpen(_ db: Database, _ reservation: Reservation) throws {
-        try db.execute(
+        var openSales: [String: Bool] = [:]
+        if let refusal = try insertIfSaleOpen(db, reservation, openSales: &openSales) { throw refusal }
+    }
+
+    /// The same conditional insert for one row of a batch written in one transaction: returns why the row was refused
+    /// (its sale is not open) instead of throwing, so the other rows of the batch still commit. Whether a sale is open
+    /// is read once per batch (`openSales`): the caller's write transaction holds SQLite's write lock, so no other
+    /// connection can close the sale between two rows, and inserting reservations never changes `flashSale`.
+    /// One prepared statement serves every row; `createdAt` and `updatedAt` (the same moment) are formatted once.
+    static func insertIfSaleOpen(_ db: Database, _ reservation: Reservation, openSales: inout [String: Bool]) throws -> AppError? {
+        let isOpen = try openSales[reservation.saleId] ?? Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM flashSale WHERE id = ? AND status IN ('scheduled', 'active'))"),
+            arguments: [reservation.saleId]
+        ) ?? false
+        openSales[reservation.saleId] = isOpen
+        guard isOpen else { return AppError(.notActive, "This sale is not open.") }
+        let created = reservation.createdAt.databaseValue
+        try db.cachedStatement(
             sql: """
                 INSERT INTO reservation (id, saleId, productId, userId, quantity, salePrice, status, expiresAt, createdAt, updatedAt)
-                SELECT ?, ?, ?, ?, ?, ?, 'reserved', ?, ?, ?
-                WHERE EXISTS (SELECT 1 FROM flashSale WHERE id = ? AND status IN ('scheduled', 'active'))
-                """,
-            arguments: [
-                reservation.id, reservation.saleId, reservation.productId, reservation.userId, reservation.quantity, reservation.salePrice,
-                reservation.expiresAt, reservation.createdAt, reservation.updatedAt, reservation.saleId,
-            ]
-        )
-        guard db.changesCount == 1 else { throw AppError(.notActive, "This sale is not open.") }
+                VALUES (?, ?, ?, ?, ?, ?, 'reserved', ?, ?, ?)
+                """
+        ).execute(arguments: [
+            reservation.id, reservation.saleId, reservation.productId, reservation.userId, reservation.quantity, reservation.salePrice,
+            reservation.expiresAt, created, reservation.updatedAt == reservation.createdAt ? created : reservation.updatedAt.databaseValue,
+        ])
+        return nil
     }
 }

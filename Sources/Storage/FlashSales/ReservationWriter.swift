@@ -5,8 +5,13 @@ import Synchronization
 /// Writes reservation rows with group commit: while one transaction is being written, new rows queue up
 /// and all of them go into the next transaction together. Each caller is answered only after the
 /// transaction holding its row committed, so SQLite's single writer serves a burst of buyers in a few
-/// commits instead of one commit each. A batch that fails is retried row by row, so one bad row fails
-/// only its own caller.
+/// commits instead of one commit each. A row refused by a rule (its sale closed, its ledger epoch stale) fails only
+/// its own caller; a batch that fails in SQLite is retried row by row, so one bad row fails only its own caller.
+///
+/// The writer drains the queue on SQLite's writer connection itself: after a commit it answers that batch's callers
+/// and takes the rows that queued meanwhile, without handing the connection back and waiting to be scheduled again
+/// (under load that round trip, not SQLite, set the pace). After `maxRounds` batches it lets other writers in line
+/// (checkout, expiry) take their turn before going on.
 final class ReservationWriter: Sendable {
     private struct Pending {
         let reservation: Reservation
@@ -23,9 +28,15 @@ final class ReservationWriter: Sendable {
 
     private let database: AppDatabase
     private let state = Mutex(State())
+    /// Rows per transaction at most: a bigger backlog is written in several, so no caller waits for a huge one.
+    let maxBatch: Int
+    /// Batches written in one turn on the writer connection before other writers get theirs.
+    let maxRounds: Int
 
-    init(database: AppDatabase) {
+    init(database: AppDatabase, maxBatch: Int = 512, maxRounds: Int = 16) {
         self.database = database
+        self.maxBatch = maxBatch
+        self.maxRounds = maxRounds
     }
 
     /// Transactions committed so far (for tests of the batching).
@@ -45,40 +56,84 @@ final class ReservationWriter: Sendable {
         }
     }
 
+    /// One turn on the writer connection. If the connection cannot be had at all, every queued caller gets the error.
     private func flush() async {
-        while true {
+        do {
+            let more = try await database.writeWithoutTransaction { db in self.drain(db) }
+            if more { Task { await self.flush() } }
+        } catch {
+            let failed = state.withLock { state -> [Pending] in
+                defer {
+                    state.pending.removeAll()
+                    state.flushing = false
+                }
+                return state.pending
+            }
+            for pending in failed { pending.continuation.resume(throwing: error) }
+        }
+    }
+
+    /// Writes batches until the queue is empty (returns false, and the next row starts a new flush) or `maxRounds`
+    /// batches were written (returns true: the caller goes on after the other writers).
+    private func drain(_ db: Database) -> Bool {
+        for _ in 0..<maxRounds {
             let batch = state.withLock { state -> [Pending] in
-                let batch = state.pending
-                state.pending.removeAll()
+                let batch = Array(state.pending.prefix(maxBatch))
+                state.pending.removeFirst(batch.count)
                 if batch.isEmpty { state.flushing = false }
                 return batch
             }
-            guard !batch.isEmpty else { return }
-            let rows = batch.map { ($0.reservation, $0.epoch) }
+            guard !batch.isEmpty else { return false }
+            write(batch, db)
+        }
+        return true
+    }
+
+    /// Commits one batch in one transaction and answers its callers; rows refused by a rule fail alone, and a batch
+    /// that SQLite refuses is retried row by row.
+    private func write(_ batch: [Pending], _ db: Database) {
+        var outcomes: [AppError?] = []
+        do {
+            try db.inTransaction(.immediate) {
+                outcomes = try Self.insert(db, batch.map { ($0.reservation, $0.epoch) })
+                return .commit
+            }
+            state.withLock { $0.commits += 1 }
+            for (pending, refusal) in zip(batch, outcomes) {
+                if let refusal { pending.continuation.resume(throwing: refusal) } else { pending.continuation.resume() }
+            }
+            return
+        } catch {}
+        for pending in batch {
             do {
-                try await database.write { db in for (row, epoch) in rows { try Self.insert(db, row, epoch: epoch) } }
-                state.withLock { $0.commits += 1 }
-                for pending in batch { pending.continuation.resume() }
-            } catch {
-                for pending in batch {
-                    let (row, epoch) = (pending.reservation, pending.epoch)
-                    do {
-                        try await database.write { db in try Self.insert(db, row, epoch: epoch) }
-                        state.withLock { $0.commits += 1 }
-                        pending.continuation.resume()
-                    } catch {
-                        pending.continuation.resume(throwing: error)
-                    }
+                var refusal: AppError?
+                try db.inTransaction(.immediate) {
+                    refusal = try Self.insert(db, [(pending.reservation, pending.epoch)]).first ?? nil
+                    return .commit
                 }
+                state.withLock { $0.commits += 1 }
+                if let refusal { pending.continuation.resume(throwing: refusal) } else { pending.continuation.resume() }
+            } catch {
+                pending.continuation.resume(throwing: AppDatabase.mapped(error))
             }
         }
     }
 
-    /// Inserts one row, unless its units were taken on a ledger that has been reloaded from SQLite since.
-    private static func insert(_ db: Database, _ reservation: Reservation, epoch: Int?) throws {
-        if let epoch, try StockLedgerEpoch.current(db) != epoch {
-            throw AppError(.stockUnavailable, "Flash-sale stock was being reloaded. Try again in a moment.", retryAfter: 1)
+    /// Inserts the rows of one batch; per row nil (written) or why it was refused: its units were taken on a ledger
+    /// that has been reloaded from SQLite since (the epoch is read once: the transaction holds the write lock), or its
+    /// sale is no longer open.
+    static func insert(_ db: Database, _ rows: [(reservation: Reservation, epoch: Int?)]) throws -> [AppError?] {
+        var epoch: Int?
+        var openSales: [String: Bool] = [:]
+        return try rows.map { row -> AppError? in
+            if let taken = row.epoch {
+                let current = try epoch ?? StockLedgerEpoch.current(db)
+                epoch = current
+                guard current == taken else {
+                    return AppError(.stockUnavailable, "Flash-sale stock was being reloaded. Try again in a moment.", retryAfter: 1)
+                }
+            }
+            return try ReservationStore.insertIfSaleOpen(db, row.reservation, openSales: &openSales)
         }
-        try ReservationStore.insertIfSaleOpen(db, reservation)
     }
 }

@@ -147,7 +147,7 @@ public final class CartService: Sendable {
         case .guest(let id):
             return try String.fetchOne(db, sql: "SELECT id FROM cart WHERE id = ? AND userId IS NULL", arguments: [id])
         case .user(let userID):
-            if let id = try String.fetchOne(db, sql: "SELECT id FROM cart WHERE userId = ?", arguments: [userID]) { return id }
+            if let id = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM cart WHERE userId = ?"), arguments: [userID]) { return id }
             guard create else { return nil }
             let id = UUID().uuidString.lowercased()
             try db.execute(sql: "INSERT INTO cart (id, userId, createdAt, updatedAt) VALUES (?, ?, ?, ?)", arguments: [id, userID, now, now])
@@ -187,7 +187,7 @@ public final class CartService: Sendable {
 
     /// Removes every line of the cart (cleared by its owner, or checked out).
     static func empty(_ db: Database, cartID: String) throws {
-        try db.execute(sql: "DELETE FROM cartItem WHERE cartId = ?", arguments: [cartID])
+        try db.cachedStatement(sql: "DELETE FROM cartItem WHERE cartId = ?").execute(arguments: [cartID])
     }
 
     /// The cart with its lines (products still on sale) and held reservations; checkout reads the same one.
@@ -195,13 +195,15 @@ public final class CartService: Sendable {
         let cartID = try cartID(db, owner: owner, create: false, now: now)
         let lines: [CartLine] =
             try cartID.map { id -> [CartLine] in
+                // Prepared once per connection: checkout and every cart view run it.
                 try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT product.id, product.slug, product.name, product.images, product.price, product.stock, cartItem.quantity
-                        FROM cartItem JOIN product ON product.id = cartItem.productId
-                        WHERE cartItem.cartId = ? AND product.deletedAt IS NULL AND product.isActive ORDER BY cartItem.addedAt, product.id
-                        """,
+                    db.cachedStatement(
+                        sql: """
+                            SELECT product.id, product.slug, product.name, product.images, product.price, product.stock, cartItem.quantity
+                            FROM cartItem JOIN product ON product.id = cartItem.productId
+                            WHERE cartItem.cartId = ? AND product.deletedAt IS NULL AND product.isActive ORDER BY cartItem.addedAt, product.id
+                            """
+                    ),
                     arguments: [id]
                 ).map { row -> CartLine in
                     let images = (try? JSONDecoder().decode([String].self, from: Data((row["images"] as String).utf8))) ?? []

@@ -17,7 +17,7 @@ extension OrderService {
     ) throws -> Order {
         let goods = lines.map(\.lineTotal).reduce(0, +)
         let shipping = pricing.shipping(forGoods: goods - discount)
-        let day = Self.dayFormatter.string(from: now)
+        let day = codeDay.text(for: now)
         let sequence = try OrderStore.count(db, codePrefix: "KL-\(day)-") + 1
         let order = Order(
             id: id,
@@ -97,23 +97,26 @@ extension OrderService {
     /// A fingerprint of what was asked, so a reused Idempotency-Key with another request is told apart.
     static func hash(_ request: CheckoutRequest) -> String {
         let data = (try? JSONEncoder.jobs.encode(request)) ?? Data()
-        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
+        for byte in SHA256.hash(data: data) {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 
+    /// `125000` → `125.000 ₫` (Vietnamese grouping). Written out by hand: a `NumberFormatter` per call was a
+    /// visible share of checkout's profile, and one shared formatter is not thread-safe on Linux.
     static func money(_ amount: Int) -> String {
-        let formatter = NumberFormatter()
-        formatter.numberStyle = .decimal
-        formatter.groupingSeparator = "."
-        formatter.usesGroupingSeparator = true
-        return (formatter.string(from: NSNumber(value: amount)) ?? String(amount)) + " ₫"
-    }
-
-    /// A new formatter per use: `DateFormatter` is not safe to share between threads on Linux.
-    static var dayFormatter: DateFormatter {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")
-        formatter.dateFormat = "yyyyMMdd"
-        return formatter
+        let digits = Array(String(amount.magnitude).utf8)
+        var text: [UInt8] = amount < 0 ? [UInt8(ascii: "-")] : []
+        text.reserveCapacity(digits.count + digits.count / 3 + 1)
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { text.append(UInt8(ascii: ".")) }
+            text.append(digit)
+        }
+        return String(decoding: text, as: UTF8.self) + " ₫"
     }
 }

@@ -20,6 +20,10 @@ public final class OrderService: Sendable {
     /// The payment methods checkout accepts: cash on delivery, plus `card` and `bank_transfer` only when a
     /// payment provider takes them.
     let paymentMethods: Set<PaymentMethod>
+    /// The shop's day for order codes, formatted once per day.
+    let codeDay = OrderCodeDay()
+    /// Concurrent checkouts share commits, each in a savepoint of its own (one shopper's 409 is theirs alone).
+    let checkouts: SavepointGroupCommit<(Order, StockSettlement)>
 
     public init(
         database: AppDatabase,
@@ -41,6 +45,7 @@ public final class OrderService: Sendable {
         self.publicBaseURL = publicBaseURL
         self.paymentWindow = paymentWindow
         self.paymentMethods = paymentMethods
+        self.checkouts = SavepointGroupCommit(database: database)
     }
 
     /// The payment methods checkout accepts, in the order a checkout page lists them.
@@ -63,7 +68,7 @@ public final class OrderService: Sendable {
         let now = clock.now()
         let requestHash = Self.hash(request)
         let userID = identity.user.id
-        let placed = try await database.write { db -> (Order, StockSettlement) in
+        let placed = try await checkouts.write { db -> (Order, StockSettlement) in
             if let key = idempotencyKey, let existing = try OrderStore.placed(db, userID: userID, idempotencyKey: key) {
                 guard existing.requestHash == requestHash else {
                     throw AppError(.unprocessable, "This Idempotency-Key was used for a different order.")
@@ -130,7 +135,6 @@ public final class OrderService: Sendable {
                 now: now
             )
             if let cartID = cart.id { try CartService.empty(db, cartID: cartID) }
-            try self.announce(db, order: order, to: identity.user, template: .orderConfirmation)
             // Cash on delivery: the flash-sale units are sold as soon as the order stands, in its transaction.
             let sold = try order.paymentMethod == .cod ? ReservationStore.confirm(db, orderID: order.id, now: now) : []
             if order.paymentMethod != .cod {
@@ -145,7 +149,11 @@ public final class OrderService: Sendable {
                     )
                 )
             }
-            return (order, try StockSettlement(db, confirmed: sold))
+            let settlement = try StockSettlement(db, confirmed: sold)
+            // Last: its notification is pushed after the commit, and in a group commit nothing after this step may
+            // fail and roll back this order's savepoint while the push stays armed.
+            try self.announce(db, order: order, to: identity.user, template: .orderConfirmation)
+            return (order, settlement)
         }
         await settle(placed.1)
         return placed.0

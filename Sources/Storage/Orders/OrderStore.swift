@@ -146,26 +146,47 @@ enum OrderStore {
             .map { ($0.id, $0.requestHash) }
     }
 
-    /// How many orders have a code starting with `prefix` (the day's sequence).
+    /// How many orders have a code starting with `prefix` (the day's sequence). A range over the `code` index:
+    /// `LIKE` is case-insensitive, so SQLite read every order of every day for it (a cost that grew with the shop).
     static func count(_ db: Database, codePrefix prefix: String) throws -> Int {
-        try Record.filter(Record.Columns.code.like("\(prefix)%")).fetchCount(db)
+        try Int.fetchOne(
+            db.cachedStatement(sql: #"SELECT COUNT(*) FROM "order" WHERE code >= ? AND code < ?"#),
+            arguments: [prefix, prefix + "\u{10FFFF}"]
+        ) ?? 0
     }
 
     /// Writes a new order, its lines and the first row of its history.
     static func insert(_ db: Database, _ order: Order, idempotencyKey: String?, requestHash: String?, by actorID: String?) throws {
-        try Record(order, idempotencyKey: idempotencyKey, requestHash: requestHash).insert(db)
-        for line in order.lines {
-            try LineRecord(
-                orderId: order.id,
-                productId: line.productId,
-                name: line.name,
-                unitPrice: line.unitPrice,
-                quantity: line.quantity,
-                reservationId: line.reservationId,
-                lineTotal: line.lineTotal
-            ).insert(db)
+        // Prepared once per connection and bound by hand: checkout runs these for every order, and encoding the
+        // records through Codable and compiling their statements each time was a share of its profile.
+        let created = order.createdAt.databaseValue
+        let updated = order.updatedAt == order.createdAt ? created : order.updatedAt.databaseValue
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO "order" (id, code, userId, status, paymentMethod, subtotal, discount, pointsRedeemed, shippingFee, total,
+                    recipientName, recipientPhone, addressLine, ward, district, city, note, voucherCode, idempotencyKey, requestHash,
+                    createdAt, updatedAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            order.id, order.code, order.userId, order.status.rawValue, order.paymentMethod.rawValue, order.subtotal, order.discount,
+            order.pointsRedeemed, order.shippingFee, order.total, order.address.name, order.address.phone, order.address.line,
+            order.address.ward, order.address.district, order.address.city, order.note, order.voucherCode, idempotencyKey, requestHash,
+            created, updated,
+        ])
+        let line = try db.cachedStatement(
+            sql: """
+                INSERT INTO orderLine (orderId, productId, name, unitPrice, quantity, reservationId, lineTotal)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """
+        )
+        for item in order.lines {
+            try line.execute(arguments: [
+                order.id, item.productId, item.name, item.unitPrice, item.quantity, item.reservationId, item.lineTotal,
+            ])
         }
-        try appendHistory(db, orderID: order.id, status: order.status, by: actorID, note: nil, now: order.createdAt)
+        try db.cachedStatement(sql: "INSERT INTO orderStatusHistory (orderId, status, changedBy, note, createdAt) VALUES (?, ?, ?, NULL, ?)")
+            .execute(arguments: [order.id, order.status.rawValue, actorID, created])
     }
 
     /// Moves the order from `from` to `to` only if it is still `from` (a conditional update); returns whether it moved.

@@ -1,4 +1,3 @@
-import Atomics
 import Synchronization
 
 /// The single-process ledger: per item, atomic counters changed by compare-and-swap, never by a lock.
@@ -9,36 +8,6 @@ import Synchronization
 /// more than their limit. (Finding an item's or a user's counter takes a short lock; the counts themselves
 /// change only by CAS.)
 public final class InMemoryStockLedger: StockLedger {
-    final class Item: Sendable {
-        /// Both may change in place (``redefine(_:quantity:perUserLimit:)``); the counts below never reset.
-        let quantity: ManagedAtomic<Int>
-        let perUserLimit: ManagedAtomic<Int>
-        let remaining: ManagedAtomic<Int>
-        let confirmed: ManagedAtomic<Int>
-        let users: Mutex<[String: ManagedAtomic<Int>]>
-        /// Set by ``InMemoryStockLedger/retire(_:)`` only, cleared by ``InMemoryStockLedger/unretire(_:)`` (and a new
-        /// `Item` from load or upsert). Never inferred from the counters: a release caught between lowering the user's
-        /// count and raising `remaining` looks exactly like a retired item.
-        let retired = ManagedAtomic(false)
-
-        init(_ state: StockItemState) {
-            quantity = ManagedAtomic(state.quantity)
-            perUserLimit = ManagedAtomic(state.perUserLimit)
-            remaining = ManagedAtomic(state.quantity - state.held - state.confirmed)
-            confirmed = ManagedAtomic(state.confirmed)
-            users = Mutex(state.perUser.mapValues { ManagedAtomic($0) })
-        }
-
-        func counter(for userID: String) -> ManagedAtomic<Int> {
-            users.withLock { users in
-                if let counter = users[userID] { return counter }
-                let counter = ManagedAtomic(0)
-                users[userID] = counter
-                return counter
-            }
-        }
-    }
-
     private let items = Mutex<[SaleItemKey: Item]>([:])
 
     public init() {}
@@ -91,49 +60,24 @@ public final class InMemoryStockLedger: StockLedger {
 
     public func reserve(_ key: SaleItemKey, userID: String, quantity: Int) async throws -> StockDecision {
         guard quantity > 0, let item = item(key) else { return .unknownItem }
-        let user = item.counter(for: userID)
-        // 1. The user's count, never past the limit.
-        let limit = item.perUserLimit.load(ordering: .acquiring)
-        var current = user.load(ordering: .relaxed)
-        repeat {
-            guard current + quantity <= limit else { return .limitExceeded }
-            let (exchanged, original) = user.compareExchange(expected: current, desired: current + quantity, ordering: .acquiringAndReleasing)
-            if exchanged { break }
-            current = original
-        } while true
-        // 2. The stock, never below zero; if it is short, undo step 1.
-        var remaining = item.remaining.load(ordering: .relaxed)
-        repeat {
-            guard remaining >= quantity else {
-                user.wrappingDecrement(by: quantity, ordering: .acquiringAndReleasing)
-                return .soldOut
-            }
-            let (exchanged, original) = item.remaining.compareExchange(
-                expected: remaining,
-                desired: remaining - quantity,
-                ordering: .acquiringAndReleasing
-            )
-            if exchanged { return .taken }
-            remaining = original
-        } while true
+        return item.reserve(userID: userID, quantity: quantity)
     }
 
     public func release(_ key: SaleItemKey, userID: String, quantity: Int) async throws {
         guard quantity > 0, let item = item(key) else { return }
-        item.counter(for: userID).wrappingDecrement(by: quantity, ordering: .acquiringAndReleasing)
-        item.remaining.wrappingIncrement(by: quantity, ordering: .acquiringAndReleasing)
+        item.release(userID: userID, quantity: quantity)
     }
 
     public func confirm(_ key: SaleItemKey, quantity: Int) async throws {
         guard quantity > 0, let item = item(key) else { return }
-        item.confirmed.wrappingIncrement(by: quantity, ordering: .acquiringAndReleasing)
+        item.confirmed.wrappingAdd(quantity, ordering: .acquiringAndReleasing)
     }
 
     public func returnConfirmed(_ key: SaleItemKey, userID: String, quantity: Int) async throws {
         guard quantity > 0, let item = item(key) else { return }
-        item.confirmed.wrappingDecrement(by: quantity, ordering: .acquiringAndReleasing)
-        item.counter(for: userID).wrappingDecrement(by: quantity, ordering: .acquiringAndReleasing)
-        item.remaining.wrappingIncrement(by: quantity, ordering: .acquiringAndReleasing)
+        guard item.users.subtract(quantity, for: userID) else { return }
+        item.confirmed.wrappingSubtract(quantity, ordering: .acquiringAndReleasing)
+        item.remaining.wrappingAdd(quantity, ordering: .acquiringAndReleasing)
     }
 
     public func retire(_ key: SaleItemKey) async throws -> Bool {
@@ -161,7 +105,7 @@ public final class InMemoryStockLedger: StockLedger {
     }
 
     public func taken(_ key: SaleItemKey, userID: String) async throws -> Int {
-        item(key)?.counter(for: userID).load(ordering: .acquiring) ?? 0
+        item(key)?.users.count(for: userID) ?? 0
     }
 
     func item(_ key: SaleItemKey) -> Item? {

@@ -1,11 +1,26 @@
-/// Identifies one item of one flash sale in the ledger.
+/// Identifies one item of one flash sale in the ledger. Its hash is computed once, when it is made: the in-memory ledger
+/// finds the item by it on every call, and a key made once and passed along is never hashed again.
 public struct SaleItemKey: Hashable, Sendable, CustomStringConvertible {
     public let saleID: String
     public let productID: String
+    private let hashCode: Int
 
     public init(saleID: String, productID: String) {
         self.saleID = saleID
         self.productID = productID
+        var hasher = Hasher()
+        hasher.combine(saleID)
+        hasher.combine(productID)
+        hashCode = hasher.finalize()
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(hashCode) }
+
+    /// The dictionary's hash, straight from the stored one (no `Hasher` pass per lookup); already a SipHash output.
+    public func _rawHashValue(seed: Int) -> Int { hashCode ^ seed }
+
+    public static func == (lhs: SaleItemKey, rhs: SaleItemKey) -> Bool {
+        lhs.hashCode == rhs.hashCode && lhs.saleID == rhs.saleID && lhs.productID == rhs.productID
     }
 
     public var description: String { "\(saleID)/\(productID)" }

@@ -24,13 +24,17 @@ public final class AccessTokens: Sendable {
     private let keys = JWTKeyCollection()
     private let secret: String
     private let keyAdded = Mutex(false)
+    /// Tokens already verified, so a client's repeated token skips jwt-kit (its HMAC, JSON decoding and actor hop).
+    let verified: VerifiedTokenCache
     let clock: any AppClock
     public let lifetime: TimeInterval
 
     /// - Parameter secret: at least 32 bytes (jwt-kit traps on shorter HMAC keys in debug builds).
-    public init(secret: String, clock: any AppClock, lifetime: TimeInterval = AccessTokens.defaultLifetime) {
+    /// - Parameter keptTokens: how many verified tokens are remembered (one per active client is enough).
+    public init(secret: String, clock: any AppClock, lifetime: TimeInterval = AccessTokens.defaultLifetime, keptTokens: Int = 50_000) {
         precondition(secret.utf8.count >= 32, "JWT secret must be at least 32 bytes")
         self.secret = secret
+        self.verified = VerifiedTokenCache(maxCount: keptTokens)
         self.clock = clock
         self.lifetime = lifetime
     }
@@ -49,10 +53,16 @@ public final class AccessTokens: Sendable {
         return (try await signingKeys().sign(claims), expiresAt)
     }
 
-    /// The claims of a genuine, unexpired token, or nil.
+    /// The claims of a genuine, unexpired token, or nil. A token whose exact bytes were verified before is not verified
+    /// again (the key never changes while the process runs), but its expiry is checked against the clock every time.
     public func verify(_ token: String) async -> AccessTokenClaims? {
+        let now = clock.now()
+        if let kept = verified.claims(of: token) {
+            return (try? kept.exp.verifyNotExpired(currentDate: now)) != nil ? kept : nil
+        }
         guard let claims = try? await signingKeys().verify(token, as: AccessTokenClaims.self) else { return nil }
-        guard (try? claims.exp.verifyNotExpired(currentDate: clock.now())) != nil else { return nil }
+        guard (try? claims.exp.verifyNotExpired(currentDate: now)) != nil else { return nil }
+        verified.keep(claims, of: token, now: now)
         return claims
     }
 

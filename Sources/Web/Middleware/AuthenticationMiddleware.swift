@@ -39,11 +39,18 @@ public struct AuthenticationMiddleware<Context: AppRequestContextProtocol>: Rout
         return try await accounts.identity(userID: claims.sub.value, sessionID: claims.sid)
     }
 
+    /// The token of an `Authorization: Bearer …` header, blanks around it dropped. Plain Swift on the UTF-8 view:
+    /// Foundation's `trimmingCharacters` and `lowercased()` cost a bridge to NSString on every request (twice, with CSRF).
     static func bearerToken(_ request: Request) -> String? {
-        guard let header = request.headers[.authorization], header.count > 7,
-            header.prefix(7).lowercased() == "bearer "
-        else { return nil }
-        return String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        guard let header = request.headers[.authorization] else { return nil }
+        let bytes = header.utf8
+        let scheme = "bearer ".utf8
+        // The scheme is case-insensitive: a sent byte matches its lowercase letter or that letter's uppercase.
+        guard bytes.count > scheme.count, zip(bytes, scheme).allSatisfy({ $0 == $1 || ($1 > 0x60 && $0 == $1 &- 0x20) }) else { return nil }
+        let isBlank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 }
+        let rest = bytes.dropFirst(scheme.count)
+        guard let first = rest.firstIndex(where: { !isBlank($0) }), let last = rest.lastIndex(where: { !isBlank($0) }) else { return "" }
+        return String(Substring(header.utf8[first...last]))
     }
 }
 

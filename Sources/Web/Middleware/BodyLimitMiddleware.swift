@@ -39,15 +39,21 @@ public struct BodyLimitMiddleware<Context: AppRequestContextProtocol>: RouterMid
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
+        var context = context
+        return try await next(try await admitted(request, context: &context), context)
+    }
+
+    /// `request` with its body collected within the limit (an upload's body is left unread), and the context's
+    /// `maxUploadSize` set; a 413 when the declared or collected body is over the limit.
+    func admitted(_ request: Request, context: inout Context) async throws -> Request {
         let upload = Self.isUpload(request)
         let refusedAbove = upload ? uploadLimit : defaultLimit
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > refusedAbove {
             throw AppError(.payloadTooLarge, "The request body is \(declared) bytes; the limit is \(refusedAbove).")
         }
-        var context = context
         context.maxUploadSize = defaultLimit
-        if upload { return try await next(request, context) }
-        return try await next(try await Self.collected(request, upTo: defaultLimit), context)
+        if upload { return request }
+        return try await Self.collected(request, upTo: defaultLimit)
     }
 
     /// The request with its body collected (at most `limit` bytes, else 413), or a 503 when the shutdown cut it short.

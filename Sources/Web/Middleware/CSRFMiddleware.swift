@@ -22,15 +22,20 @@ public struct CSRFMiddleware<Context: RequestContext>: RouterMiddleware {
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        guard Self.needsToken(request) else { return try await next(request, context) }
+        try Self.check(request)
+        return try await next(request, context)
+    }
+
+    /// Throws 403 when `request` needs a CSRF token and does not carry the right one.
+    static func check(_ request: Request) throws {
+        guard needsToken(request) else { return }
         let cookies = request.cookies
         guard let expected = cookies[SessionCookies.csrf]?.value, !expected.isEmpty,
-            let sent = request.headers[Self.headerName],
+            let sent = request.headers[headerName],
             SecureToken.constantTimeEquals(expected, sent)
         else {
             throw AppError(.forbidden, "The request is missing its CSRF token. Reload the page and try again.")
         }
-        return try await next(request, context)
     }
 
     static func needsToken(_ request: Request) -> Bool {

@@ -18,10 +18,15 @@ public struct ClientAddressMiddleware<Context: AppRequestContextProtocol>: Route
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var context = context
+        identifyClient(of: request, in: &context)
+        return try await next(request, context)
+    }
+
+    /// Sets the context's client address (and the logger's `client` metadata) for `request`.
+    func identifyClient(of request: Request, in context: inout Context) {
         let client = clientAddress(peer: context.remoteAddress, forwardedFor: request.headers[values: .xForwardedFor])
         context.clientAddress = client
-        if let client { context.logger[metadataKey: "client"] = "\(client)" }
-        return try await next(request, context)
+        if let client { context.logger[metadataKey: "client"] = .string(client) }
     }
 
     /// The client behind `peer`, given the `X-Forwarded-For` header lines (oldest hop first).

@@ -18,21 +18,29 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     ) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as AppError {
+        } catch {
+            return Self.response(for: error, context: context)
+        }
+    }
+
+    /// The envelope answer for any error a request ended with (logged when it is ours to fix).
+    static func response(for error: any Error, context: Context) -> Response {
+        switch error {
+        case let error as AppError:
             if error.code == .internalError {
                 context.logger.error("request failed", metadata: ["error": "\(error)"])
             }
-            return Self.response(for: error, requestID: context.id)
-        } catch let error as RedisError {
+            return response(for: error, requestID: context.id)
+        case let error as RedisError:
             // Cluster mode with Redis unreachable: refuse (never fall back to local counts) and say when to retry.
             context.logger.warning("Redis unavailable", metadata: ["error": "\(error)"])
-            return Self.response(for: Self.stockUnavailable, requestID: context.id)
-        } catch let error as any HTTPResponseError {
-            return Self.response(for: Self.appError(from: error), requestID: context.id)
-        } catch {
+            return response(for: stockUnavailable, requestID: context.id)
+        case let error as any HTTPResponseError:
+            return response(for: appError(from: error), requestID: context.id)
+        default:
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             let appError = AppError(.internalError, "Something went wrong on our side. Quote request id \(context.id) if it persists.")
-            return Self.response(for: appError, requestID: context.id)
+            return response(for: appError, requestID: context.id)
         }
     }
 
@@ -79,15 +87,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     static func response(for error: AppError, requestID: String) -> Response {
-        let envelope = ErrorEnvelope(
-            error: .init(
-                code: error.code.rawValue,
-                message: error.message,
-                fields: error.fields.isEmpty ? nil : error.fields,
-                requestId: requestID
-            )
-        )
-        let data = (try? JSONCoding.encoder.encode(envelope)) ?? Data(#"{"error":{"code":"internal_error"}}"#.utf8)
+        let data = ErrorEnvelopeWriter.bytes(code: error.code.rawValue, message: error.message, fields: error.fields, requestID: requestID)
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"]
         if let retryAfter = error.retryAfter {
             headers[.retryAfter] = String(max(1, retryAfter))

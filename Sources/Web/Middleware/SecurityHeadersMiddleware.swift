@@ -16,6 +16,12 @@ public struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddlewa
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var response = try await next(request, context)
+        addHeaders(to: &response, requestID: context.id)
+        return response
+    }
+
+    /// Appends the security headers and the request id to `response`.
+    func addHeaders(to response: inout Response, requestID: String) {
         // A route never sets these, so they are appended rather than looked up and replaced one by one.
         response.headers.append(contentsOf: SecurityHeaders.fixed)
         if !response.headers.contains(.contentSecurityPolicy) {
@@ -24,8 +30,7 @@ public struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddlewa
         if strictTransportSecurity {
             response.headers.append(SecurityHeaders.strictTransportSecurity)
         }
-        response.headers.append(HTTPField(name: .xRequestID, value: context.id))
-        return response
+        response.headers.append(HTTPField(name: .xRequestID, value: requestID))
     }
 }
 

@@ -1,0 +1,76 @@
+import Synchronization
+
+/// Per user, the units of one ledger item they hold or bought, in a few small shards of plain counts behind short locks.
+///
+/// A user's count is read, checked against the limit and changed in one step under its shard's lock, so the count can never
+/// pass the limit nor go below zero. A user id is hashed once per call, to a word that picks the shard and is the
+/// dictionary's whole hash (``Key``): the dictionary never hashes the id string again.
+final class StockUserCounts: Sendable {
+    /// The shard count, a power of two: more than the cores this runs on, so two buyers rarely wait on one lock.
+    static let shardCount = 16
+
+    /// A user id with its hash, computed once.
+    struct Key: Hashable {
+        let id: String
+        let hash: Int
+
+        init(_ id: String) {
+            self.id = id
+            self.hash = UserIDHash.of(id)
+        }
+
+        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+
+        /// The dictionary's hash, straight from ``UserIDHash`` (no `Hasher` pass per lookup).
+        func _rawHashValue(seed: Int) -> Int { hash ^ seed }
+
+        static func == (lhs: Key, rhs: Key) -> Bool { lhs.hash == rhs.hash && lhs.id == rhs.id }
+    }
+
+    /// One shard's counts.
+    final class Shard: Sendable {
+        let counts: Mutex<[Key: Int]>
+
+        init(_ counts: [Key: Int]) { self.counts = Mutex(counts) }
+    }
+
+    private let shards: [Shard]
+
+    init(_ counts: [String: Int]) {
+        var parts = [[Key: Int]](repeating: [:], count: Self.shardCount)
+        for (id, units) in counts where units != 0 {
+            let key = Key(id)
+            parts[Self.shard(key)][key] = units
+        }
+        shards = parts.map(Shard.init)
+    }
+
+    private static func shard(_ key: Key) -> Int { key.hash & (shardCount - 1) }
+
+    /// Adds `units` unless the user's count would pass `limit`; true when added.
+    func add(_ units: Int, for id: String, upTo limit: Int) -> Bool {
+        let key = Key(id)
+        return shards[Self.shard(key)].counts.withLock { counts in
+            let current = counts[key, default: 0]
+            guard units <= limit - current else { return false }
+            counts[key] = current + units
+            return true
+        }
+    }
+
+    /// Takes `units` away unless the user counts fewer; true when taken (false: they never held that many, nothing changes).
+    @discardableResult
+    func subtract(_ units: Int, for id: String) -> Bool {
+        let key = Key(id)
+        return shards[Self.shard(key)].counts.withLock { counts in
+            guard let current = counts[key], current >= units else { return false }
+            counts[key] = current - units
+            return true
+        }
+    }
+
+    func count(for id: String) -> Int {
+        let key = Key(id)
+        return shards[Self.shard(key)].counts.withLock { $0[key, default: 0] }
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+
+@testable import Storage
+
+private let key = SaleItemKey(saleID: "sale", productID: "cake")
+
+/// The in-memory ledger's hot path: per-user counts found by a precomputed hash, releases only of units taken.
+@Suite struct StockLedgerHotPathTests {
+    private func ledger(quantity: Int, limit: Int) async throws -> InMemoryStockLedger {
+        let ledger = InMemoryStockLedger()
+        try await ledger.load([StockItemState(key: key, quantity: quantity, perUserLimit: limit, held: 0, confirmed: 0, perUser: [:])])
+        return ledger
+    }
+
+    /// A release (or a return) of units the user never took changes nothing: otherwise `remaining` would pass the
+    /// quantity and the item would sell more than it has.
+    @Test func releasingUnitsNeverTakenIsRefused() async throws {
+        let ledger = try await ledger(quantity: 2, limit: 2)
+        #expect(try await ledger.reserve(key, userID: "a", quantity: 1) == .taken)
+        try await ledger.release(key, userID: "b", quantity: 1)
+        try await ledger.release(key, userID: "a", quantity: 2)
+        try await ledger.returnConfirmed(key, userID: "c", quantity: 1)
+        #expect(try await ledger.level(key) == StockLevel(quantity: 2, held: 1, confirmed: 0, remaining: 1))
+        #expect(try await ledger.reserve(key, userID: "b", quantity: 1) == .taken)
+        #expect(try await ledger.reserve(key, userID: "c", quantity: 1) == .soldOut)
+        try await ledger.release(key, userID: "a", quantity: 1)
+        #expect(try await ledger.level(key) == StockLevel(quantity: 2, held: 1, confirmed: 0, remaining: 1))
+    }
+
+    /// A user's count is found by the id's content, however the string was made, and never shared with another id —
+    /// also ids alike in their first 8 bytes or differing only in the last one (the hash reads 8 bytes at a time).
+    @Test func eachUserIDHasItsOwnCountWhateverItsStorage() async throws {
+        let ledger = try await ledger(quantity: 10_000, limit: 1)
+        let base = UUID().uuidString.lowercased()
+        var ids = (0..<600).map { "user-\($0)" } + (0..<600).map { "\(base.dropLast(3))\(String(format: "%03d", $0))" }
+        ids += ["", "a", "é", "user-0 ", "ü-" + base]
+        for id in ids { #expect(try await ledger.reserve(key, userID: id, quantity: 1) == .taken, "\(id)") }
+        for id in ids {
+            let rebuilt = String(decoding: Array(id.utf8), as: UTF8.self)  // equal content, other storage
+            #expect(try await ledger.reserve(key, userID: rebuilt, quantity: 1) == .limitExceeded, "\(id)")
+            #expect(try await ledger.taken(key, userID: rebuilt) == 1)
+        }
+        #expect(try await ledger.level(key)?.held == ids.count)
+    }
+
+    /// Many tasks take and give back units of one item as fast as they can while a watcher reads the counters: the
+    /// item never has more taken than its quantity nor a user more than the limit, and every unit comes back.
+    @Test func hammeringOneItemNeverOversellsAndBalancesAtTheEnd() async throws {
+        let quantity = 50
+        let limit = 3
+        let ledger = try await ledger(quantity: quantity, limit: limit)
+        let workers = 4 * ProcessInfo.processInfo.activeProcessorCount
+        let users = (0..<40).map { "buyer-\($0)" }
+        let violations = try await withThrowingTaskGroup(of: Int.self) { group in
+            for worker in 0..<workers {
+                group.addTask {
+                    var taken = 0
+                    for round in 0..<4_000 {
+                        let user = users[(worker * 7 + round) % users.count]
+                        let units = 1 + round % 2
+                        if try await ledger.reserve(key, userID: user, quantity: units) == .taken {
+                            taken += units
+                            try await ledger.release(key, userID: user, quantity: units)
+                        }
+                    }
+                    return 0
+                }
+            }
+            group.addTask {
+                var violations = 0
+                for round in 0..<4_000 {
+                    if let level = try await ledger.level(key), level.remaining < 0 || level.remaining > quantity { violations += 1 }
+                    if try await ledger.taken(key, userID: users[round % users.count]) > limit { violations += 1 }
+                }
+                return violations
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(violations == 0)
+        #expect(try await ledger.level(key) == StockLevel(quantity: quantity, held: 0, confirmed: 0, remaining: quantity))
+        for user in users { #expect(try await ledger.taken(key, userID: user) == 0) }
+    }
+}
