@@ -16,6 +16,8 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.resolveConfiguration()
+        // Before any server thread starts: may re-execute this binary with the runtime's allocator variable set.
+        TaskStackSlabs.apply(enabled: configuration.taskStackSlabs)
         let executor = configuration.taskExecutor.install()
         let logger = bootstrapLogging(level: configuration.logLevel)
         logger.info("Swift tasks run on \(executor == .eventLoops ? "SwiftNIO's event loops" : "Dispatch's thread pool")", metadata: ["TASK_EXECUTOR": "\(executor.rawValue)"])

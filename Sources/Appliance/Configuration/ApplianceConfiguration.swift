@@ -74,6 +74,9 @@ struct ApplianceConfiguration: Sendable {
     /// Live streams (SSE) one client address may hold open at once.
     var streamsPerClient: Int
     var taskExecutor: TaskExecutor
+    /// `TASK_STACK_SLABS`: whether Swift tasks keep their async stacks in slabs that live as long as the task (see
+    /// ``TaskStackSlabs``); on by default (the runtime's own choice, fastest per request); off halves an open stream's memory.
+    var taskStackSlabs: Bool
 
     /// The address shoppers reach the shop at, for links in emails; set `PUBLIC_URL` behind a proxy.
     var publicURL: String?
@@ -184,6 +187,7 @@ struct ApplianceConfiguration: Sendable {
         httpIdleTimeoutSeconds = try values.integer(.httpIdleTimeoutSeconds, in: 1...3600)
         streamsPerClient = try values.integer(.streamsPerClient, in: 1...100_000)
         taskExecutor = try values.choice(.taskExecutor)
+        taskStackSlabs = try values.boolean(.taskStackSlabs)
     }
 }
 

@@ -52,6 +52,7 @@ struct ConfigurationKey: Sendable, Hashable {
     static let httpIdleTimeoutSeconds = Self("HTTP_IDLE_TIMEOUT_SECONDS", default: "60")
     static let streamsPerClient = Self("STREAMS_PER_CLIENT", default: "16")
     static let taskExecutor = Self("TASK_EXECUTOR", default: "event-loops")
+    static let taskStackSlabs = Self("TASK_STACK_SLABS", default: "true")
 
     static let all: [ConfigurationKey] = [
         httpHost, httpPort, dataDir, staticDir, publicURL, tlsCert, tlsKey, corsOrigins, maxBodyBytes,
@@ -59,7 +60,7 @@ struct ConfigurationKey: Sendable, Hashable {
         smtpPassword, smtpStartTLS, smtpCAFile, mailFrom, paymentWebhookSecret, paymentProvider, reservationTTLSeconds,
         reserveRatePerMinute, authRatePerMinute, freeShippingThreshold, shippingFee, currency, logLevel,
         trustedProxies, metricsToken, guestCartsPerHour,
-        dataDirLockWaitSeconds, httpIdleTimeoutSeconds, streamsPerClient, taskExecutor,
+        dataDirLockWaitSeconds, httpIdleTimeoutSeconds, streamsPerClient, taskExecutor, taskStackSlabs,
     ]
 
     static let byName: [String: ConfigurationKey] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
