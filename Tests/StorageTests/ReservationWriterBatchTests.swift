@@ -64,4 +64,45 @@ import Testing
         #expect(answered.count == 40 && stored == answered)
         #expect(writer.commitCount >= 14)
     }
+
+    /// A batch that fails for another reason than a constraint (here every insert meets an I/O error) answers every
+    /// caller with the error after one attempt: no row-by-row retry that would hold the writer once per row.
+    @Test func aBatchFailingForAnotherReasonThanAConstraintFailsEveryCallerAfterOneAttempt() async throws {
+        let fixture = try FlashSaleFixture()
+        let sale = try await fixture.croissantSale(quantity: 10, limit: 10)
+        let user = try await fixture.catalog.customer().user.id
+        let now = fixture.clock.now()
+        let attempts = AttemptCount()
+        let failingDisk = DatabaseFunction("failing_disk", argumentCount: 0, pure: false) { _ -> DatabaseValueConvertible? in
+            attempts.count.withLock { $0 += 1 }
+            throw DatabaseError(resultCode: .SQLITE_IOERR, message: "disk I/O error")
+        }
+        try await fixture.database.write { db in
+            db.add(function: failingDisk)
+            try db.execute(sql: "CREATE TEMP TRIGGER failing_disk BEFORE INSERT ON reservation BEGIN SELECT failing_disk(); END")
+        }
+        let writer = ReservationWriter(database: fixture.database, maxBatch: 8, maxRounds: 1)
+        let failed = await withTaskGroup(of: Bool.self) { group in
+            for index in 0..<8 {
+                group.addTask {
+                    do {
+                        try await writer.insert(row("r\(index)", sale: sale, user: user, at: now))
+                        return false
+                    } catch {
+                        return true
+                    }
+                }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(failed == 8)
+        // One attempt per batch: at most 8 however the callers fell into batches; a row-by-row retry makes it 9 or more.
+        #expect(attempts.count.withLock { $0 } <= 8)
+        #expect(try await fixture.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM reservation") } == 0)
+    }
+}
+
+/// How many times the failing SQL function ran.
+private final class AttemptCount: Sendable {
+    let count = Mutex(0)
 }

@@ -47,6 +47,22 @@ import Testing
         #expect(await forged.verify(token) == nil)
     }
 
+    /// A kept token's look-alike, equal to it as a Swift `String` (U+212A KELVIN SIGN is canonically `K`) but not in its
+    /// bytes, is not found in the cache: jwt-kit sees it and refuses it.
+    @Test func aCanonicallyEqualLookAlikeOfAKeptTokenIsRefused() async throws {
+        let tokens = AccessTokens(secret: secret, clock: ManualClock())
+        var withK: String?
+        for index in 0..<40 where withK == nil {
+            let (token, _) = try await tokens.issue(for: identity("k\(index)"))
+            if token.contains("K") { withK = token }
+        }
+        let token = try #require(withK)
+        #expect(await tokens.verify(token) != nil)
+        let lookAlike = token.replacingOccurrences(of: "K", with: "\u{212A}")
+        #expect(lookAlike == token)  // equal as Strings …
+        #expect(await tokens.verify(lookAlike) == nil)  // … but not the token that was signed
+    }
+
     /// The memory is bounded: past `keptTokens`, expired tokens go first, and then everything.
     @Test func theMemoryOfTokensStaysWithinItsBound() async throws {
         let clock = ManualClock()

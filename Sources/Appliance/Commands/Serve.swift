@@ -20,7 +20,6 @@ struct Serve: AsyncParsableCommand {
         TaskStackSlabs.apply(enabled: configuration.taskStackSlabs)
         let executor = configuration.taskExecutor.install()
         let logger = bootstrapLogging(level: configuration.logLevel)
-        logger.info("Swift tasks run on \(executor == .eventLoops ? "SwiftNIO's event loops" : "Dispatch's thread pool")", metadata: ["TASK_EXECUTOR": "\(executor.rawValue)"])
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
@@ -28,6 +27,8 @@ struct Serve: AsyncParsableCommand {
         // lock): held until the process exits (the kernel lets go even after kill -9).
         let lock = try await claimDataDirectory(configuration, logger: logger)
         defer { lock.release() }
+        let executorName = executor == .eventLoops ? "SwiftNIO's event loops" : "Dispatch's thread pool"
+        logger.info("Swift tasks run on \(executorName)", metadata: ["TASK_EXECUTOR": "\(executor.rawValue)"])
         let database = try AppDatabase.open(directory: configuration.dataDirectory)
         let secrets = try SecretStore(dataDirectory: configuration.dataDirectory).resolve(
             configuredJWT: configuration.jwtSecret,

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import NIOPosix
 
 extension CatalogService {
     /// One page of products matching the query, with the total count.
@@ -135,7 +136,9 @@ extension CatalogService {
         else {
             throw AppError.notFound("The product")
         }
-        let path = try images.save(data)
+        // Hashing and writing up to 5 MB is blocking work: on NIO's thread pool, never on the loop that runs this task.
+        let images = self.images
+        let path = try await NIOThreadPool.singleton.runIfActive { try images.save(data) }
         let now = clock.now()
         return try await database.write { db in
             guard var record = try ProductRecord.filter(ProductRecord.Columns.id == productID && ProductRecord.Columns.deletedAt == nil).fetchOne(db)

@@ -54,7 +54,7 @@ public final class RedisNotificationHub: NotificationHub {
     /// Streams open on this instance.
     public var subscriberCount: Int { local.subscriberCount }
 
-    /// Users with a stream open on this instance (each instance's broadcast job serves its own first).
+    /// Users with a stream open on this instance: the instance whose worker runs a broadcast writes these users' rows first.
     public var connectedUserIDs: [String] { local.connectedUserIDs }
 
     private func send(_ message: Message) {

@@ -90,7 +90,9 @@ final class ReservationWriter: Sendable {
     }
 
     /// Commits one batch in one transaction and answers its callers; rows refused by a rule fail alone, and a batch
-    /// that SQLite refuses is retried row by row.
+    /// that broke a constraint is retried row by row so only the row that broke it fails. Any other failure (the write
+    /// lock not had within the busy timeout, a full disk) fails the whole batch at once: retrying each row would hold
+    /// the writer connection for one timeout per row while checkouts and expiries wait.
     private func write(_ batch: [Pending], _ db: Database) {
         var outcomes: [AppError?] = []
         do {
@@ -103,7 +105,13 @@ final class ReservationWriter: Sendable {
                 if let refusal { pending.continuation.resume(throwing: refusal) } else { pending.continuation.resume() }
             }
             return
-        } catch {}
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            // Below: row by row.
+        } catch {
+            let failure = AppDatabase.mapped(error)
+            for pending in batch { pending.continuation.resume(throwing: failure) }
+            return
+        }
         for pending in batch {
             do {
                 var refusal: AppError?

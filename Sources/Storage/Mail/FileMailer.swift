@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 
 /// Delivers mail by writing each message as `<id>.eml` into an outbox folder (`DATA_DIR/outbox`).
 ///
@@ -16,10 +17,15 @@ public struct FileMailer: Mailer {
     }
 
     public func send(_ message: MailMessage) async throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let safeID = String(message.id.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }.prefix(100))
+        let directory = self.directory
         let path = (directory as NSString).appendingPathComponent("\(safeID).eml")
-        try Data(message.rendered(from: from, date: clock.now()).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        let bytes = Data(message.rendered(from: from, date: clock.now()).utf8)
+        // File I/O blocks its thread: on NIO's thread pool, not on the event loop that may be running this task.
+        try await NIOThreadPool.singleton.runIfActive {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try bytes.write(to: URL(fileURLWithPath: path), options: .atomic)
+        }
     }
 
     /// The messages in the outbox, oldest first, as raw text (for tests and operators).

@@ -1,12 +1,12 @@
 import Synchronization
 
-/// The single-process ledger: per item, atomic counters changed by compare-and-swap, never by a lock.
+/// The single-process ledger: per item, the stock in atomic counters changed by compare-and-swap, never by a lock.
 ///
-/// `reserve` first raises the user's count with a CAS that refuses to pass the per-user limit, then lowers
-/// the item's remaining count with a CAS that refuses to go below zero; if the second fails, the first is
-/// undone. Neither counter is ever pushed past its bound, so concurrent buyers can never oversell or take
-/// more than their limit. (Finding an item's or a user's counter takes a short lock; the counts themselves
-/// change only by CAS.)
+/// `reserve` first raises the user's count, checked against the per-user limit in one step under that user's shard
+/// lock (``StockUserCounts``: 16 small locks per item, a user id hashed once per call), then lowers the item's
+/// remaining count with a CAS that refuses to go below zero; if the second fails, the first is undone. Neither count
+/// is ever pushed past its bound, so concurrent buyers can never oversell or take more than their limit. (Finding an
+/// item takes a short lock on the items table; its stock counters themselves change only by CAS.)
 public final class InMemoryStockLedger: StockLedger {
     private let items = Mutex<[SaleItemKey: Item]>([:])
 

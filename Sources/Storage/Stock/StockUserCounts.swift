@@ -45,7 +45,11 @@ final class StockUserCounts: Sendable {
         shards = parts.map(Shard.init)
     }
 
-    private static func shard(_ key: Key) -> Int { key.hash & (shardCount - 1) }
+    /// The shard, from the hash's top bits: a shard's dictionary picks its buckets from the low bits (`_rawHashValue`),
+    /// which must then still differ between the keys of one shard, or every key of a shard would probe from one bucket.
+    private static func shard(_ key: Key) -> Int {
+        Int(truncatingIfNeeded: UInt(bitPattern: key.hash) >> UInt(UInt.bitWidth - shardCount.trailingZeroBitCount))
+    }
 
     /// Adds `units` unless the user's count would pass `limit`; true when added.
     func add(_ units: Int, for id: String, upTo limit: Int) -> Bool {
