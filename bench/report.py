@@ -170,7 +170,7 @@ def render(results, raw_path):
         "- The shop runs as `klelite serve` (release) over a fresh data folder with `LOG_LEVEL=warning`,"
         " `RESERVE_RATE_PER_MINUTE=10000` (so every attempt reaches the stock decision), `STREAMS_PER_CLIENT=20000`,",
         "  `JWT_SECRET` set so the bench signs its buyers' access tokens itself; buyers, sessions, carts and sales are written"
-        " with SQL before it starts (bench/benchlib.py). Tasks run where `TASK_EXECUTOR` says (default `event-loops`), in the"
+        " with SQL before it starts (bench/benchlib.py). Tasks run where `TASK_EXECUTOR` says (default `dispatch`), in the"
         " shop and in the reference server alike.",
         "- References: `klelite bench-reference-server` — the same binary, a bare Hummingbird router with no middleware:"
         " `GET /plain` (\"hello\") and `GET /json` (the shop's own catalogue answer, pre-encoded).",

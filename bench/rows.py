@@ -47,7 +47,7 @@ class Shop:
         with open(self.catalogue_json, "wb") as out:
             out.write(body)
         # The reference runs its tasks where the shop runs them (TASK_EXECUTOR from the environment, else its default).
-        executor = os.environ.get("TASK_EXECUTOR", "event-loops")
+        executor = os.environ.get("TASK_EXECUTOR", "dispatch")
         self.reference = lib.Server(
             self.data, "bench-reference-server", "--json-file", self.catalogue_json, "--task-executor", executor, ready_path="/plain"
         )

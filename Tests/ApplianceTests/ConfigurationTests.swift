@@ -23,12 +23,13 @@ import Testing
         #expect(configuration.jwtSecret == nil)
         #expect(!configuration.tlsEnabled)
         #expect(configuration.paymentProvider == .cashOnly)  // the simulated gateway is a demo tool: off unless asked for
-        #expect(configuration.taskExecutor == .eventLoops)
+        #expect(configuration.taskExecutor == .dispatch)
     }
 
     @Test func tasksRunOnTheEventLoopsOrOnDispatch() throws {
+        let loops = try ApplianceConfiguration.resolve(flags: [:], environment: ["TASK_EXECUTOR": "event-loops"], file: emptyFile)
+        #expect(loops.taskExecutor == .eventLoops)
         let dispatch = try ApplianceConfiguration.resolve(flags: [:], environment: ["TASK_EXECUTOR": "dispatch"], file: emptyFile)
-        #expect(dispatch.taskExecutor == .dispatch)
         #expect(dispatch.taskExecutor.install() == .dispatch)  // asks NIO for nothing
         let expected = ConfigurationError.invalid(.taskExecutor, value: "threads", source: "the command line", expected: "one of event-loops, dispatch")
         #expect(throws: expected) {

@@ -19,7 +19,7 @@ struct BenchReferenceServer: AsyncParsableCommand {
     var jsonFile: String
 
     @Option(name: .customLong("task-executor"), help: "event-loops or dispatch: run on the same executor as the server it is compared with.")
-    var taskExecutor: String = ApplianceConfiguration.TaskExecutor.eventLoops.rawValue
+    var taskExecutor: String = ApplianceConfiguration.TaskExecutor.dispatch.rawValue
 
     func run() async throws {
         guard let executor = ApplianceConfiguration.TaskExecutor(rawValue: taskExecutor) else {

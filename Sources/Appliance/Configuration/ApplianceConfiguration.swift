@@ -11,8 +11,8 @@ import Web
 struct ApplianceConfiguration: Sendable {
     enum StockBackend: String, Sendable, CaseIterable { case memory, redis }
     enum MailTransport: String, Sendable, CaseIterable { case file, smtp }
-    /// Where Swift tasks run: on SwiftNIO's event loops, the threads that already do the sockets' I/O (no hand-off
-    /// between a connection's thread and Dispatch's pool on every await), or on Swift's default Dispatch pool.
+    /// Where Swift tasks run: on Swift's default Dispatch pool, or on SwiftNIO's event loops, the threads that already
+    /// do the sockets' I/O. Dispatch is the default: measured side by side on 2 cores it served more (BENCHMARKS.md).
     enum TaskExecutor: String, Sendable, CaseIterable {
         case eventLoops = "event-loops"
         case dispatch

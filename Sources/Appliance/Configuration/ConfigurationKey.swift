@@ -51,7 +51,7 @@ struct ConfigurationKey: Sendable, Hashable {
     static let dataDirLockWaitSeconds = Self("DATA_DIR_LOCK_WAIT_SECONDS", default: "0")
     static let httpIdleTimeoutSeconds = Self("HTTP_IDLE_TIMEOUT_SECONDS", default: "60")
     static let streamsPerClient = Self("STREAMS_PER_CLIENT", default: "16")
-    static let taskExecutor = Self("TASK_EXECUTOR", default: "event-loops")
+    static let taskExecutor = Self("TASK_EXECUTOR", default: "dispatch")
     static let taskStackSlabs = Self("TASK_STACK_SLABS", default: "true")
 
     static let all: [ConfigurationKey] = [
