@@ -39,14 +39,17 @@ import Testing
         #expect(await mailbox.next() == nil)
     }
 
-    /// A writer parked in `next()` wakes for what a source puts in, and a cancelled writer does not hang.
+    /// A writer parked in `next()` wakes for what a source puts in, and a parked writer that is cancelled returns
+    /// (both only once the writer really parked: the wake-up and `onCancel` paths, not the checks before parking).
     @Test func aParkedWriterWakesForASendAndACancelledOneReturns() async throws {
         let mailbox = StreamMailbox()
         let writer = Task { await mailbox.next() }
-        try await eventually("the writer parked") { mailbox.pendingCount == 0 }
+        try await eventually("the writer parked") { mailbox.hasParkedWriter }
         mailbox.send(ByteBuffer(string: "a"))
         #expect(text(await writer.value) == ["a"])
-        let parked = Task { await mailbox.next() }
+        let other = StreamMailbox()
+        let parked = Task { await other.next() }
+        try await eventually("the second writer parked") { other.hasParkedWriter }
         parked.cancel()
         #expect(await parked.value == nil)
     }

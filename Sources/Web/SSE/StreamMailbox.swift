@@ -126,6 +126,9 @@ final class StreamMailbox: Sendable {
         }
     }
 
+    /// Whether a writer is parked in `next()`, waiting for something to write (for tests).
+    var hasParkedWriter: Bool { state.withLock { $0.waiter != nil } }
+
     /// Events waiting unwritten (for tests).
     var pendingCount: Int {
         state.withLock { $0.events.count + ($0.snapshot == nil ? 0 : 1) + ($0.heartbeat ? 1 : 0) }
