@@ -1,7 +1,7 @@
 import GRDB
 import Synchronization
 
-/// Group commit for writes that each want a transaction of their own (checkouts): callers that arrive while a
+/// Group commit for writes that each want a transaction of their own (checkouts, single job enqueues): callers that arrive while a
 /// commit is being written wait for the next one, which then carries up to `maximumGroup` of them, each in a
 /// savepoint of its own. A caller's error rolls back exactly its savepoint and is that caller's alone; a failure
 /// that ends the whole transaction, or a failed commit, fails every caller of that group. A caller's work is
@@ -32,6 +32,9 @@ final class SavepointGroupCommit<Value: Sendable>: Sendable {
         self.database = database
         self.maximumGroup = max(1, maximumGroup)
     }
+
+    /// How many callers wait for the next group, not counting the group being written (for tests).
+    var waitingCount: Int { state.withLock { $0.waiting.count } }
 
     /// How many callers wait for a commit: queued for the next group, or in the group being written (for tests).
     var pendingCount: Int { state.withLock { $0.waiting.count + $0.inGroup } }

@@ -31,7 +31,8 @@ public final class JobQueue: Sendable {
     private let signals = Mutex<[String: WakeSignal]>([:])
     /// The (connection, queue) pairs whose open transaction already has a wake-up hook.
     private let armed = Mutex<Set<WakeKey>>([])
-    let groupCommit = EnqueueGroupCommit()
+    /// Single-job enqueues share commits (no bound on a group: an insert is short), each job in its own savepoint.
+    let groupCommit: SavepointGroupCommit<Int64>
 
     public init(
         database: AppDatabase,
@@ -43,6 +44,7 @@ public final class JobQueue: Sendable {
         self.clock = clock
         self.settings = settings
         self.jitter = jitter
+        self.groupCommit = SavepointGroupCommit(database: database, maximumGroup: .max)
     }
 
     // MARK: - Enqueue
@@ -97,7 +99,7 @@ public final class JobQueue: Sendable {
     /// commits (group commit), each job in a savepoint of its own.
     @discardableResult
     public func enqueue(_ request: JobRequest) async throws -> Int64 {
-        try await groupCommit.enqueue(request, on: self)
+        try await groupCommit.write { db in try self.enqueue(db, request) }
     }
 
     /// Adds several jobs in one transaction of their own (all or none); answers their ids in order.
