@@ -1,7 +1,9 @@
 import Foundation
 import Storage
 
-/// Row 5: reserve + release pairs on the in-memory ledger, from one task (one core at a time).
+/// Row 5: take + release pairs on the in-memory ledger, from one task (one core at a time), through the synchronous
+/// steps a flash-sale service over the in-process ledger calls (``StockLedgerBackend``: `takeNow` when reserving,
+/// `releaseNow` when a release settles or a take is undone).
 struct LedgerBench {
     let seconds: Double
     let maxPairs = 50_000_000
@@ -17,8 +19,8 @@ struct LedgerBench {
         while pairs < maxPairs, watch.elapsed < seconds {
             for index in 0..<10_000 {
                 let user = users[index & 1023]
-                if try await ledger.reserve(key, userID: user, quantity: 1) == .taken {
-                    try await ledger.release(key, userID: user, quantity: 1)
+                if ledger.takeNow(key, userID: user, quantity: 1).decision == .taken {
+                    ledger.releaseNow(key, userID: user, quantity: 1)
                 } else {
                     refused += 1
                 }
@@ -30,7 +32,7 @@ struct LedgerBench {
             name: "ledger_pairs_per_s",
             value: Double(pairs) / elapsed,
             unit: "pairs/s",
-            detail: "\(pairs) reserve+release pairs in \(String(format: "%.2f", elapsed)) s from one task, 1,024 users, \(refused) refused"
+            detail: "\(pairs) take+release pairs in \(String(format: "%.2f", elapsed)) s from one task, 1,024 users, \(refused) refused"
         ).emit()
     }
 }

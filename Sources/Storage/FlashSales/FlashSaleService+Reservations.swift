@@ -23,7 +23,7 @@ extension FlashSaleService {
             throw AppError(.rateLimited, "Too many reservation attempts. Try again in \(retryAfter) seconds.", retryAfter: retryAfter)
         }
         let key = SaleItemKey(saleID: sale, productID: productID)
-        let take = try await ledger.take(key, userID: userID, quantity: quantity)
+        let take = try await ledgerSteps.take(key, userID: userID, quantity: quantity)
         switch take.decision {
         case .taken: break
         case .limitExceeded: throw AppError(.limitExceeded, "You have reached the limit for this item in this sale.")
@@ -47,7 +47,7 @@ extension FlashSaleService {
         do {
             try await writer.insert(reservation, epoch: take.epoch)
         } catch {
-            try? await ledger.undo(take, key, userID: userID, quantity: quantity)
+            try? await ledgerSteps.undo(take, key, userID: userID, quantity: quantity)
             throw error
         }
         wake.notify()

@@ -87,14 +87,14 @@ extension FlashSaleService {
         let epoch = settlement.epoch
         for reservation in settlement.confirmed {
             let key = SaleItemKey(saleID: reservation.saleId, productID: reservation.productId)
-            try? await ledger.confirm(key, quantity: reservation.quantity, epoch: epoch)
+            try? await ledgerSteps.confirm(key, quantity: reservation.quantity, epoch: epoch)
         }
         for reservation in settlement.released {
             let key = SaleItemKey(saleID: reservation.saleId, productID: reservation.productId)
             if reservation.status == .confirmed {
-                try? await ledger.returnConfirmed(key, userID: reservation.userId, quantity: reservation.quantity, epoch: epoch)
+                try? await ledgerSteps.returnConfirmed(key, userID: reservation.userId, quantity: reservation.quantity, epoch: epoch)
             } else {
-                try? await ledger.release(key, userID: reservation.userId, quantity: reservation.quantity, epoch: epoch)
+                try? await ledgerSteps.release(key, userID: reservation.userId, quantity: reservation.quantity, epoch: epoch)
             }
         }
         for sale in Set((settlement.confirmed + settlement.released).map(\.saleId)) { stockChanges.changed(saleID: sale) }

@@ -22,6 +22,8 @@ public final class FlashSaleService: Sendable {
     let database: AppDatabase
     let clock: any AppClock
     let ledger: any StockLedger
+    /// The same ledger, for the steps of reservations and settlements: the in-process one called without an `async` hop.
+    let ledgerSteps: StockLedgerBackend
     let rateLimiter: any RateLimiter
     public let settings: Settings
     /// Per sale, a signal that its stock changed (coalesced by the SSE stream).
@@ -49,6 +51,7 @@ public final class FlashSaleService: Sendable {
         self.database = database
         self.clock = clock
         self.ledger = ledger
+        self.ledgerSteps = StockLedgerBackend(ledger)
         self.rateLimiter = rateLimiter
         self.settings = settings
         self.stockChanges = StockChangeSignals()

@@ -59,21 +59,52 @@ public final class InMemoryStockLedger: StockLedger {
     }
 
     public func reserve(_ key: SaleItemKey, userID: String, quantity: Int) async throws -> StockDecision {
+        reserveNow(key, userID: userID, quantity: quantity)
+    }
+
+    public func take(_ key: SaleItemKey, userID: String, quantity: Int) async throws -> StockTake {
+        takeNow(key, userID: userID, quantity: quantity)
+    }
+
+    public func release(_ key: SaleItemKey, userID: String, quantity: Int) async throws {
+        releaseNow(key, userID: userID, quantity: quantity)
+    }
+
+    public func confirm(_ key: SaleItemKey, quantity: Int) async throws {
+        confirmNow(key, quantity: quantity)
+    }
+
+    public func returnConfirmed(_ key: SaleItemKey, userID: String, quantity: Int) async throws {
+        returnConfirmedNow(key, userID: userID, quantity: quantity)
+    }
+
+    // MARK: - Synchronous steps (nothing here awaits): what the flash-sale service calls (``StockLedgerBackend``)
+
+    /// ``reserve(_:userID:quantity:)`` without an `async` call.
+    public func reserveNow(_ key: SaleItemKey, userID: String, quantity: Int) -> StockDecision {
         guard quantity > 0, let item = item(key) else { return .unknownItem }
         return item.reserve(userID: userID, quantity: quantity)
     }
 
-    public func release(_ key: SaleItemKey, userID: String, quantity: Int) async throws {
+    /// ``take(_:userID:quantity:)`` without an `async` call; no epoch: this ledger lives and dies with the process.
+    public func takeNow(_ key: SaleItemKey, userID: String, quantity: Int) -> StockTake {
+        StockTake(decision: reserveNow(key, userID: userID, quantity: quantity))
+    }
+
+    /// ``release(_:userID:quantity:)`` without an `async` call (also the undo of a take, and a settled release).
+    public func releaseNow(_ key: SaleItemKey, userID: String, quantity: Int) {
         guard quantity > 0, let item = item(key) else { return }
         item.release(userID: userID, quantity: quantity)
     }
 
-    public func confirm(_ key: SaleItemKey, quantity: Int) async throws {
+    /// ``confirm(_:quantity:)`` without an `async` call.
+    public func confirmNow(_ key: SaleItemKey, quantity: Int) {
         guard quantity > 0, let item = item(key) else { return }
         item.confirmed.wrappingAdd(quantity, ordering: .acquiringAndReleasing)
     }
 
-    public func returnConfirmed(_ key: SaleItemKey, userID: String, quantity: Int) async throws {
+    /// ``returnConfirmed(_:userID:quantity:)`` without an `async` call.
+    public func returnConfirmedNow(_ key: SaleItemKey, userID: String, quantity: Int) {
         guard quantity > 0, let item = item(key) else { return }
         guard item.users.subtract(quantity, for: userID) else { return }
         item.confirmed.wrappingSubtract(quantity, ordering: .acquiringAndReleasing)

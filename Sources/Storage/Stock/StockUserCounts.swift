@@ -55,9 +55,15 @@ final class StockUserCounts: Sendable {
     func add(_ units: Int, for id: String, upTo limit: Int) -> Bool {
         let key = Key(id)
         return shards[Self.shard(key)].counts.withLock { counts in
-            let current = counts[key, default: 0]
+            // One probe for a user seen before: the count is changed in place at the index found.
+            guard let index = counts.index(forKey: key) else {
+                guard units <= limit else { return false }
+                counts[key] = units
+                return true
+            }
+            let current = counts.values[index]
             guard units <= limit - current else { return false }
-            counts[key] = current + units
+            counts.values[index] = current + units
             return true
         }
     }
@@ -67,8 +73,10 @@ final class StockUserCounts: Sendable {
     func subtract(_ units: Int, for id: String) -> Bool {
         let key = Key(id)
         return shards[Self.shard(key)].counts.withLock { counts in
-            guard let current = counts[key], current >= units else { return false }
-            counts[key] = current - units
+            guard let index = counts.index(forKey: key) else { return false }
+            let current = counts.values[index]
+            guard current >= units else { return false }
+            counts.values[index] = current - units
             return true
         }
     }
