@@ -14,9 +14,9 @@ final class StockUserCounts: Sendable {
         let id: String
         let hash: Int
 
-        init(_ id: String) {
+        init(_ id: String, seed: UInt64) {
             self.id = id
-            self.hash = UserIDHash.of(id)
+            self.hash = UserIDHash.of(id, seed: seed)
         }
 
         func hash(into hasher: inout Hasher) { hasher.combine(hash) }
@@ -35,11 +35,15 @@ final class StockUserCounts: Sendable {
     }
 
     private let shards: [Shard]
+    /// This item's seed for ``UserIDHash``: every key of its shards is hashed with it.
+    private let seed: UInt64
 
     init(_ counts: [String: Int]) {
+        let seed = UserIDHash.newSeed()
+        self.seed = seed
         var parts = [[Key: Int]](repeating: [:], count: Self.shardCount)
         for (id, units) in counts where units != 0 {
-            let key = Key(id)
+            let key = Key(id, seed: seed)
             parts[Self.shard(key)][key] = units
         }
         shards = parts.map(Shard.init)
@@ -53,7 +57,7 @@ final class StockUserCounts: Sendable {
 
     /// Adds `units` unless the user's count would pass `limit`; true when added.
     func add(_ units: Int, for id: String, upTo limit: Int) -> Bool {
-        let key = Key(id)
+        let key = Key(id, seed: seed)
         return shards[Self.shard(key)].counts.withLock { counts in
             // One probe for a user seen before: the count is changed in place at the index found.
             guard let index = counts.index(forKey: key) else {
@@ -71,7 +75,7 @@ final class StockUserCounts: Sendable {
     /// Takes `units` away unless the user counts fewer; true when taken (false: they never held that many, nothing changes).
     @discardableResult
     func subtract(_ units: Int, for id: String) -> Bool {
-        let key = Key(id)
+        let key = Key(id, seed: seed)
         return shards[Self.shard(key)].counts.withLock { counts in
             guard let index = counts.index(forKey: key) else { return false }
             let current = counts.values[index]
@@ -82,7 +86,7 @@ final class StockUserCounts: Sendable {
     }
 
     func count(for id: String) -> Int {
-        let key = Key(id)
+        let key = Key(id, seed: seed)
         return shards[Self.shard(key)].counts.withLock { $0[key, default: 0] }
     }
 }

@@ -1,15 +1,16 @@
-/// A fast hash of a user id for the ledger's per-user counts, seeded once per process: user ids are ids the shop issued
-/// (UUIDs), not strings a client picks, and the seed keeps their buckets unpredictable anyway. 8 bytes per multiply,
-/// where `Hasher` (SipHash) spends a few rounds per 8 bytes and as many again to finish.
+/// A fast hash of a user id for the ledger's per-user counts, seeded per set of counts (``newSeed()``, kept by its
+/// owner: no lazily made global to check on every call): user ids are ids the shop issued (UUIDs), not strings a client
+/// picks, and the seed keeps their buckets unpredictable anyway. 8 bytes per multiply, where `Hasher` (SipHash) spends a
+/// few rounds per 8 bytes and as many again to finish.
 enum UserIDHash {
-    private static let seed = UInt64.random(in: .min ... .max)
+    static func newSeed() -> UInt64 { UInt64.random(in: .min ... .max) }
 
-    static func of(_ id: String) -> Int {
+    static func of(_ id: String, seed: UInt64) -> Int {
         var id = id
-        return id.withUTF8 { bytes in Int(truncatingIfNeeded: hash(UnsafeRawBufferPointer(bytes))) }
+        return id.withUTF8 { bytes in Int(truncatingIfNeeded: hash(UnsafeRawBufferPointer(bytes), seed: seed)) }
     }
 
-    private static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    private static func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
         var state = seed ^ UInt64(truncatingIfNeeded: bytes.count)
         var offset = 0
         while offset + 8 <= bytes.count {
