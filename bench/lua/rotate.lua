@@ -30,6 +30,9 @@ function init(args)
   if once then max = math.min(max, math.floor(#tokens / nthreads)) end
   cursor = tid - 1 - nthreads
   sent, responses, fillers = 0, 0, 0
+  -- wrk calls request() once on the first thread's state to check the script (script_verify_request) and never sends
+  -- that request: it must not use up a token.
+  verifying = tid == 1
   filler = wrk.format("GET", os.getenv("BENCH_FILLER_PATH") or "/healthz")
   s2xx, s409, s429, s4xx, s5xx = 0, 0, 0, 0, 0
 end
@@ -42,6 +45,10 @@ if os.getenv("BENCH_STRIDE_ONCE") == "1" then  -- only then: wrk schedules every
 end
 
 function request()
+  if verifying then
+    verifying = false
+    return filler
+  end
   if once and sent >= max then return filler end
   sent = sent + 1
   cursor = cursor + nthreads
