@@ -28,7 +28,11 @@ import Testing
         for (index, body) in bodies.enumerated() {
             for html in [nil, "<p>\(body)</p>\n<p>Đơn</p>"] {
                 let message = MailMessage(
-                    id: "order-\(index)-pending", to: "lan@example.vn", subject: "Đơn KL-\(index)\r\nBcc: x", textBody: body, htmlBody: html
+                    id: "order-\(index)-pending",
+                    to: "lan@example.vn",
+                    subject: "Đơn KL-\(index)\r\nBcc: x",
+                    textBody: body,
+                    htmlBody: html
                 )
                 for from in ["KLeLite <no-reply@klelite.vn>", "shop@x.vn", "no-at-sign", " a@b@c.vn> "] {
                     let date = Date(timeIntervalSince1970: 1_796_000_000 + Double(index))
