@@ -2,6 +2,9 @@
 -- Environment: BENCH_TOKENS (file, one token a line), BENCH_METHOD, BENCH_PATH, BENCH_BODY (JSON or empty),
 -- BENCH_MAX (responses in all; every thread stops at its share), BENCH_STRIDE_ONCE=1 to give each token to
 -- one request only (thread i takes tokens i, i+T, i+2T, ...; a thread stops when its tokens run out).
+-- With BENCH_STRIDE_ONCE a connection that finds its thread's tokens all sent (others' answers still pending) sends
+-- `GET BENCH_FILLER_PATH` (default /healthz) after a 1 s pause instead of reusing a token: every request with the
+-- method and path is a fresh token's, and only their answers are counted (a filler answers 200, a checkout 201).
 -- Prints one JSON line with the counts of every status seen.
 local threads = {}
 local next_id = 0
@@ -26,11 +29,28 @@ function init(args)
   max = math.floor(tonumber(os.getenv("BENCH_MAX")) / nthreads)
   if once then max = math.min(max, math.floor(#tokens / nthreads)) end
   cursor = tid - 1 - nthreads
-  responses = 0
+  sent, responses, fillers = 0, 0, 0
+  -- wrk calls request() once on the first thread's state to check the script (script_verify_request) and never sends
+  -- that request: it must not use up a token.
+  verifying = tid == 1
+  filler = wrk.format("GET", os.getenv("BENCH_FILLER_PATH") or "/healthz")
   s2xx, s409, s429, s4xx, s5xx = 0, 0, 0, 0, 0
 end
 
+if os.getenv("BENCH_STRIDE_ONCE") == "1" then  -- only then: wrk schedules every request through a timer when delay() exists
+  function delay()
+    if sent >= max then return 1000 end
+    return 0
+  end
+end
+
 function request()
+  if verifying then
+    verifying = false
+    return filler
+  end
+  if once and sent >= max then return filler end
+  sent = sent + 1
   cursor = cursor + nthreads
   local token = tokens[(cursor % #tokens) + 1]
   local headers = { ["Authorization"] = "Bearer " .. token }
@@ -39,6 +59,10 @@ function request()
 end
 
 function response(status, headers, body)
+  if once and status == 200 then
+    fillers = fillers + 1
+    return
+  end
   responses = responses + 1
   if status < 300 then s2xx = s2xx + 1
   elseif status == 409 then s409 = s409 + 1
@@ -49,15 +73,15 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local c = { s2xx = 0, s409 = 0, s429 = 0, s4xx = 0, s5xx = 0 }
+  local c = { s2xx = 0, s409 = 0, s429 = 0, s4xx = 0, s5xx = 0, fillers = 0 }
   for _, thread in ipairs(threads) do
     for key, _ in pairs(c) do c[key] = c[key] + (thread:get(key) or 0) end
   end
   io.write(string.format(
     'WRKJSON {"requests":%d,"duration_us":%d,"rps":%.1f,"p50_us":%d,"p99_us":%d,"max_us":%d,"errors":%d,' ..
-    '"s2xx":%d,"s409":%d,"s429":%d,"s4xx":%d,"s5xx":%d}\n',
+    '"s2xx":%d,"s409":%d,"s429":%d,"s4xx":%d,"s5xx":%d,"fillers":%d}\n',
     summary.requests, summary.duration, summary.requests / (summary.duration / 1e6),
     latency:percentile(50), latency:percentile(99), latency.max,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    c.s2xx, c.s409, c.s429, c.s4xx, c.s5xx))
+    c.s2xx, c.s409, c.s429, c.s4xx, c.s5xx, c.fillers))
 end

@@ -52,7 +52,9 @@ public struct EmailJobHandler: JobHandler {
             throw PermanentJobError("malformed email payload: \(error)")
         }
         let alreadySent = try await database.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sentEmail WHERE messageId = ?)", arguments: [email.messageID]) ?? false
+            // Cached statements: compiled once per connection, not once per email.
+            let statement = try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM sentEmail WHERE messageId = ?)")
+            return try Bool.fetchOne(statement, arguments: [email.messageID]) ?? false
         }
         guard !alreadySent else { return }
         do {
@@ -62,7 +64,8 @@ public struct EmailJobHandler: JobHandler {
         }
         let now = clock.now()
         try await database.write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO sentEmail (messageId, sentAt) VALUES (?, ?)", arguments: [email.messageID, now])
+            let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO sentEmail (messageId, sentAt) VALUES (?, ?)")
+            try insert.execute(arguments: [email.messageID, now])
         }
     }
 }

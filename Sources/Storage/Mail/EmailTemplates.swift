@@ -111,13 +111,13 @@ public enum EmailTemplate: String, Sendable, Codable, CaseIterable {
 
     /// The message for `to`, with `values` filled into the subject and both bodies, Vietnamese then English.
     public func render(id: String, to: String, values: [String: String]) throws -> MailMessage {
-        let html = self.html.replacingOccurrences(of: "</body></html>", with: #"<hr><div lang="en">\#(englishHTML)</div></body></html>"#)
+        let compiled = try Self.compiled[self] ?? compile()
         return MailMessage(
             id: id,
             to: to,
-            subject: try MustacheTemplate(string: subject).render(values),
-            textBody: try MustacheTemplate(string: text + "\n\n----------\n\n" + englishText).render(values),
-            htmlBody: try MustacheTemplate(string: html).render(values)
+            subject: try compiled.subject.render(values),
+            textBody: try compiled.text.render(values),
+            htmlBody: try compiled.html.render(values)
         )
     }
 }

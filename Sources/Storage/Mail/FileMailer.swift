@@ -17,15 +17,11 @@ public struct FileMailer: Mailer {
     }
 
     public func send(_ message: MailMessage) async throws {
-        let safeID = String(message.id.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }.prefix(100))
+        let name = String(message.id.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }.prefix(100))
         let directory = self.directory
-        let path = (directory as NSString).appendingPathComponent("\(safeID).eml")
-        let bytes = Data(message.rendered(from: from, date: clock.now()).utf8)
+        let bytes = message.renderedBytes(from: from, date: clock.now())
         // File I/O blocks its thread: on NIO's thread pool, not on the event loop that may be running this task.
-        try await NIOThreadPool.singleton.runIfActive {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try bytes.write(to: URL(fileURLWithPath: path), options: .atomic)
-        }
+        try await NIOThreadPool.singleton.runIfActive { try OutboxFile.store(bytes, directory: directory, name: name) }
     }
 
     /// The messages in the outbox, oldest first, as raw text (for tests and operators).

@@ -1,0 +1,89 @@
+import Foundation
+
+/// The `Date:` header of an email (RFC 5322 §3.3, always in UTC): `Mon, 30 Nov 2026 17:29:02 +0000`.
+///
+/// Written by hand: a `DateFormatter` per message cost more than the rest of the header block (ICU set-up), and
+/// one shared formatter would need a lock. The output is exactly what `DateFormatter` gives for the pattern
+/// `EEE, dd MMM yyyy HH:mm:ss Z` in `en_US_POSIX`/UTC (pinned by `MailDateTests`); the rare years outside
+/// 1...9999 (which ICU writes with eras or more digits) still go through that formatter.
+enum MailDate {
+    static let pattern = "EEE, dd MMM yyyy HH:mm:ss Z"
+    private static let weekdays: [StaticString] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
+    private static let months: [StaticString] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// Appends the header value for `date` to `out`.
+    static func append(_ date: Date, to out: inout [UInt8]) {
+        let seconds = date.timeIntervalSince1970.rounded(.down)
+        // ±253,402,300,800 s bounds years 1...9999 with room to spare; anything else is not a shop's clock.
+        guard seconds.isFinite, abs(seconds) < 250_000_000_000 else { return appendFormatted(date, to: &out) }
+        let total = Int(seconds)
+        let days = total >= 0 ? total / 86_400 : (total - 86_399) / 86_400
+        let secondOfDay = total - days * 86_400
+        let (year, month, day) = civil(days: days)
+        guard (1...9999).contains(year) else { return appendFormatted(date, to: &out) }
+        append(weekdays[((days % 7) + 7) % 7], to: &out)
+        out.append(contentsOf: [0x2C, 0x20])  // ", "
+        appendDigits(day, count: 2, to: &out)
+        out.append(0x20)
+        append(months[month - 1], to: &out)
+        out.append(0x20)
+        appendDigits(year, count: 4, to: &out)
+        out.append(0x20)
+        appendDigits(secondOfDay / 3_600, count: 2, to: &out)
+        out.append(0x3A)
+        appendDigits(secondOfDay / 60 % 60, count: 2, to: &out)
+        out.append(0x3A)
+        appendDigits(secondOfDay % 60, count: 2, to: &out)
+        out.append(contentsOf: Array(" +0000".utf8))
+    }
+
+    /// The header value as a string.
+    static func string(_ date: Date) -> String {
+        var out: [UInt8] = []
+        append(date, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Year, month (1-12) and day of the proleptic Gregorian calendar for days since 1970-01-01
+    /// (H. Hinnant's `civil_from_days`).
+    static func civil(days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shifted = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * shifted + 2) / 5 + 1
+        let month = shifted < 10 ? shifted + 3 : shifted - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    private static func append(_ text: StaticString, to out: inout [UInt8]) {
+        text.withUTF8Buffer { out.append(contentsOf: $0) }
+    }
+
+    private static func appendDigits(_ value: Int, count: Int, to out: inout [UInt8]) {
+        var divisor = 1
+        for _ in 1..<count { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            out.append(0x30 + UInt8(truncatingIfNeeded: rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
+    }
+
+    /// The formatter's answer, for dates outside the years written by hand.
+    private static func appendFormatted(_ date: Date, to out: inout [UInt8]) {
+        out.append(contentsOf: Array(formatter().string(from: date).utf8))
+    }
+
+    /// A formatter for ``pattern`` (for the rare dates written by ICU, and for tests comparing against it).
+    static func formatter() -> DateFormatter {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = pattern
+        return formatter
+    }
+}
