@@ -132,10 +132,12 @@ public final class JobQueue: Sendable {
         let now = clock.now()
         let token = UUID().uuidString
         let limit = max(1, limit)
+        let stamp = DatabaseTimestamp.value(now)
+        let expiry = DatabaseTimestamp.value(now.addingTimeInterval(settings.leaseDuration))
         let jobs = try await database.write { db in
             try Job.fetchAll(
                 db.cachedStatement(sql: Self.claimSQL),
-                arguments: [token, now.addingTimeInterval(self.settings.leaseDuration), now, queue, now, limit, queue, now, limit, limit]
+                arguments: [token, expiry, stamp, queue, stamp, limit, queue, stamp, limit, limit]
             )
         }
         return jobs.sorted { ($0.priority, $1.runAt, $1.id ?? 0) > ($1.priority, $0.runAt, $0.id ?? 0) }
