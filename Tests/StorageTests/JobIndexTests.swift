@@ -40,7 +40,8 @@ import Testing
         #expect(ids == [1, 2])
         let queue = JobQueue(database: database, clock: ManualClock(), jitter: { 1 })
         #expect(try queue.database.writer.write { db in try queue.enqueue(db, JobRequest(queue: "q", kind: "k", payload: Ping(n: 4))) } == 4)
-        #expect(try queue.database.writer.write { db in try queue.enqueue(db, JobRequest(queue: "q", kind: "k", payload: Ping(n: 5), idempotencyKey: "key")) } == 1)
+        let keyed = try JobRequest(queue: "q", kind: "k", payload: Ping(n: 5), idempotencyKey: "key")
+        #expect(try queue.database.writer.write { db in try queue.enqueue(db, keyed) } == 1)
     }
 
     /// A key is unique per kind in the table itself (the partial index), not only through the enqueue's lookup;
@@ -68,7 +69,8 @@ import Testing
         #expect(dedupe.contains("INDEX job_idempotency"), "\(dedupe)")
         let prune = try await plan(queue, "DELETE FROM job WHERE status = 'completed' AND completedAt < ?", [Date()])
         #expect(prune.contains("INDEX job_completed"), "\(prune)")
-        let dead = try await plan(queue, "SELECT id, queue, kind, lastError, updatedAt FROM job WHERE status = 'dead' ORDER BY updatedAt DESC, id DESC LIMIT 5")
+        let dead = try await plan(
+            queue, "SELECT id, queue, kind, lastError, updatedAt FROM job WHERE status = 'dead' ORDER BY updatedAt DESC, id DESC LIMIT 5")
         #expect(dead.contains("INDEX job_dead") && !dead.contains("TEMP B-TREE"), "\(dead)")
         let deadCount = try await plan(queue, "SELECT COUNT(*) FROM job WHERE status = 'dead'")
         #expect(deadCount.contains("INDEX job_dead"), "\(deadCount)")
@@ -86,7 +88,8 @@ import Testing
         let ids = try await queue.enqueue(requests)
         #expect(ids.count == count)
         let payloads = try await queue.database.writer.read { db in
-            try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT id, payload FROM job").map { ($0["id"] as Int64, $0["payload"] as String) })
+            try Dictionary(
+                uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT id, payload FROM job").map { ($0["id"] as Int64, $0["payload"] as String) })
         }
         #expect(payloads.count == count - 1)
         for (index, id) in ids.enumerated() {
@@ -108,7 +111,8 @@ import Testing
         #expect(row["createdAt"] as String == row["updatedAt"] as String)
         // Row 99 of 100 is refused (in the second multi-row INSERT): none of the 100 stays.
         let failing = try (0..<100).map { try JobRequest(queue: "q", kind: "k", payload: Ping(n: $0)) }
-        try await queue.database.writer.write { try $0.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON job WHEN NEW.payload = '{\"n\":99}' BEGIN SELECT RAISE(ABORT, 'no'); END") }
+        let refuse = "CREATE TRIGGER refuse BEFORE INSERT ON job WHEN NEW.payload = '{\"n\":99}' BEGIN SELECT RAISE(ABORT, 'no'); END"
+        try await queue.database.writer.write { try $0.execute(sql: refuse) }
         await #expect(throws: (any Error).self) { try await queue.enqueue(failing) }
         #expect(try await queue.database.writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM job") } == 1)
     }
