@@ -26,10 +26,14 @@ public final class AppDatabase: Sendable {
     /// Whether in-memory copies of rows may be kept (false once ``keepNoCopies()`` was called).
     var keepsCopies: Bool { !copiesOff.load(ordering: .relaxed) }
 
+    /// Runs the file's WAL checkpoints off the writer's commits (nil in memory).
+    let checkpointer: WALCheckpointer?
+
     /// Wraps an opened writer and brings its schema up to date.
-    init(_ writer: any DatabaseWriter, path: String?) throws {
+    init(_ writer: any DatabaseWriter, path: String?, checkpointer: WALCheckpointer? = nil) throws {
         self.writer = writer
         self.path = path
+        self.checkpointer = checkpointer
         try AppMigrations.migrator.migrate(writer)
     }
 
@@ -38,7 +42,9 @@ public final class AppDatabase: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = (directory as NSString).appendingPathComponent("klelite.sqlite")
         let pool = try DatabasePool(path: path, configuration: makeConfiguration())
-        return try AppDatabase(pool, path: path)
+        let checkpointer = try WALCheckpointer(path: path, configuration: makeConfiguration())
+        try checkpointer.install(on: pool)
+        return try AppDatabase(pool, path: path, checkpointer: checkpointer)
     }
 
     /// An empty, migrated, in-memory database for tests and tools.
@@ -68,6 +74,7 @@ public final class AppDatabase: Sendable {
         } else if let queue = writer as? DatabaseQueue {
             try queue.close()
         }
+        try checkpointer?.close()
     }
 }
 

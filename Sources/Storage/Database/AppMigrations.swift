@@ -22,6 +22,7 @@ enum AppMigrations {
         migrator.registerMigration("v13_products_description_en", migrate: CatalogSchema.v13DescriptionEn)
         migrator.registerMigration("v14_catalog_texts_en", migrate: CatalogSchema.v14CatalogTextsEn)
         migrator.registerMigration("v15_ledger_live_reservations_index", migrate: FlashSaleSchema.v15LedgerLiveReservationsIndex)
+        migrator.registerMigration("v16_jobs_partial_indexes", migrate: JobSchema.v16JobsPartialIndexes)
         return migrator
     }
 

@@ -53,7 +53,7 @@ public final class JobQueue: Sendable {
     /// used, nothing is added and the existing job's id is returned.
     @discardableResult
     func enqueue(_ db: Database, _ request: JobRequest) throws -> Int64 {
-        try enqueue(db, request, stamp: clock.now().databaseValue)
+        try enqueue(db, request, stamp: DatabaseTimestamp.value(clock.now()))
     }
 
     /// The same, with the moment already in its stored form (a bulk enqueue formats it once per transaction).
@@ -72,7 +72,7 @@ public final class JobQueue: Sendable {
                 """
         ).execute(arguments: [
             request.queue, request.kind, request.payload, request.idempotencyKey, request.priority, max(1, request.maxAttempts),
-            request.runAt?.databaseValue ?? stamp, stamp, stamp,
+            request.runAt.map(DatabaseTimestamp.value) ?? stamp, stamp, stamp,
         ])
         let id = db.lastInsertedRowID
         wakeAfterCommit(db, queue: request.queue)
@@ -105,8 +105,8 @@ public final class JobQueue: Sendable {
     /// Adds several jobs in one transaction of their own (all or none); answers their ids in order.
     @discardableResult
     public func enqueue(_ requests: [JobRequest]) async throws -> [Int64] {
-        let stamp = clock.now().databaseValue
-        return try await database.write { db in try requests.map { try self.enqueue(db, $0, stamp: stamp) } }
+        let stamp = DatabaseTimestamp.value(clock.now())
+        return try await database.write { db in try self.enqueue(db, requests, stamp: stamp) }
     }
 
     func signal(for queue: String) -> WakeSignal {
@@ -132,10 +132,12 @@ public final class JobQueue: Sendable {
         let now = clock.now()
         let token = UUID().uuidString
         let limit = max(1, limit)
+        let stamp = DatabaseTimestamp.value(now)
+        let expiry = DatabaseTimestamp.value(now.addingTimeInterval(settings.leaseDuration))
         let jobs = try await database.write { db in
             try Job.fetchAll(
                 db.cachedStatement(sql: Self.claimSQL),
-                arguments: [token, now.addingTimeInterval(self.settings.leaseDuration), now, queue, now, limit, queue, now, limit, limit]
+                arguments: [token, expiry, stamp, queue, stamp, limit, queue, stamp, limit, limit]
             )
         }
         return jobs.sorted { ($0.priority, $1.runAt, $1.id ?? 0) > ($1.priority, $0.runAt, $0.id ?? 0) }

@@ -40,4 +40,47 @@ enum JobSchema {
         try db.execute(sql: "DROP INDEX IF EXISTS job_claimable")
         try db.execute(sql: "CREATE INDEX job_claim ON job(queue, status, priority DESC, runAt)")
     }
+
+    /// Every enqueue wrote four B-trees besides the table: the unique `(kind, idempotencyKey)` index (one entry per
+    /// job, keyless ones too), `job_claim`, and `job_on_status_completedAt` (an entry per job whatever its status).
+    /// Now the key index holds only jobs with a key, and the status index is two partial ones, for the statuses that
+    /// are looked up by it (pruning completed jobs, the admin's dead jobs): a queued job is written to the table and
+    /// `job_claim` only. A `UNIQUE` table constraint cannot become partial, so the table is rebuilt (same columns,
+    /// same ids, and the `AUTOINCREMENT` counter carried over so that no id is ever handed out twice).
+    static func v16JobsPartialIndexes(_ db: Database) throws {
+        try db.create(table: "job_rebuilt") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("queue", .text).notNull()
+            t.column("kind", .text).notNull()
+            t.column("payload", .text).notNull()
+            t.column("idempotencyKey", .text)
+            t.column("priority", .integer).notNull().defaults(to: 0)
+            t.column("status", .text).notNull()
+                .check { ["queued", "running", "completed", "dead"].contains($0) }
+            t.column("attempts", .integer).notNull().defaults(to: 0).check { $0 >= 0 }
+            t.column("maxAttempts", .integer).notNull().check { $0 >= 1 }
+            t.column("runAt", .datetime).notNull()
+            t.column("leaseToken", .text)
+            t.column("leaseExpiresAt", .datetime)
+            t.column("lastError", .text)
+            t.column("createdAt", .datetime).notNull()
+            t.column("updatedAt", .datetime).notNull()
+            t.column("completedAt", .datetime)
+        }
+        let columns = "id, queue, kind, payload, idempotencyKey, priority, status, attempts, maxAttempts, runAt, leaseToken, "
+            + "leaseExpiresAt, lastError, createdAt, updatedAt, completedAt"
+        try db.execute(
+            sql: """
+                INSERT INTO job_rebuilt (\(columns)) SELECT \(columns) FROM job;
+                DELETE FROM sqlite_sequence WHERE name = 'job_rebuilt';
+                INSERT INTO sqlite_sequence (name, seq) SELECT 'job_rebuilt', seq FROM sqlite_sequence WHERE name = 'job';
+                DROP TABLE job;
+                ALTER TABLE job_rebuilt RENAME TO job;
+                CREATE INDEX job_claim ON job(queue, status, priority DESC, runAt);
+                CREATE UNIQUE INDEX job_idempotency ON job(kind, idempotencyKey) WHERE idempotencyKey IS NOT NULL;
+                CREATE INDEX job_completed ON job(completedAt) WHERE status = 'completed';
+                CREATE INDEX job_dead ON job(updatedAt) WHERE status = 'dead';
+                """
+        )
+    }
 }
