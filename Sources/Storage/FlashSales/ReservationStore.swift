@@ -136,7 +136,7 @@ enum ReservationStore {
     /// is read once per batch (`openSales`): the caller's write transaction holds SQLite's write lock, so no other
     /// connection can close the sale between two rows, and inserting reservations never changes `flashSale`.
     /// One prepared statement serves every row; `createdAt` and `updatedAt` (the same moment) are formatted once, by hand
-    /// (``DatabaseDateText``: GRDB's exact text without its `DateFormatter`).
+    /// (``DatabaseTimestamp``: GRDB's exact text without its `DateFormatter`).
     static func insertIfSaleOpen(_ db: Database, _ reservation: Reservation, openSales: inout [String: Bool]) throws -> AppError? {
         let isOpen = try openSales[reservation.saleId] ?? Bool.fetchOne(
             db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM flashSale WHERE id = ? AND status IN ('scheduled', 'active'))"),
@@ -144,7 +144,7 @@ enum ReservationStore {
         ) ?? false
         openSales[reservation.saleId] = isOpen
         guard isOpen else { return AppError(.notActive, "This sale is not open.") }
-        let created = DatabaseDateText.value(reservation.createdAt)
+        let created = DatabaseTimestamp.value(reservation.createdAt)
         try db.cachedStatement(
             sql: """
                 INSERT INTO reservation (id, saleId, productId, userId, quantity, salePrice, status, expiresAt, createdAt, updatedAt)
@@ -152,8 +152,8 @@ enum ReservationStore {
                 """
         ).execute(arguments: [
             reservation.id, reservation.saleId, reservation.productId, reservation.userId, reservation.quantity, reservation.salePrice,
-            DatabaseDateText.value(reservation.expiresAt), created,
-            reservation.updatedAt == reservation.createdAt ? created : DatabaseDateText.value(reservation.updatedAt),
+            DatabaseTimestamp.value(reservation.expiresAt), created,
+            reservation.updatedAt == reservation.createdAt ? created : DatabaseTimestamp.value(reservation.updatedAt),
         ])
         return nil
     }
