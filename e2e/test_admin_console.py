@@ -184,6 +184,7 @@ def test_admin_creates_a_category_and_a_product_with_a_picture_that_the_storefro
     expect(page.locator("#product-form .form-error")).to_contain_text("Vui lòng kiểm tra lại thông tin.")
     assert page.get_attribute("#error-price > span", "lang") == "en"
     assert page.locator("#product-form .form-error span[lang=en]").count() == 1
+    look(page, "product-field-error", expected_statuses=(400,))
     page.fill("#product-form [name=price]", "85000")
     page.fill("#product-form [name=stock]", "12")
     page.fill("#product-form [name=ingredients]", "Gạo nếp, đậu xanh, thịt heo")
