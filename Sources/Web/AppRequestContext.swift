@@ -51,6 +51,7 @@ enum JSONCoding {
 
     /// Whether a `Content-Type` names JSON: `application/json` or `application/…+json`, any parameters.
     static func isJSON(_ contentType: String?) -> Bool {
+        if contentType == "application/json" { return true }  // what nearly every client sends: no parsing
         guard let contentType, let mediaType = MediaType(from: contentType), mediaType.type == .application else { return false }
         let subtype = mediaType.subType.lowercased()
         return subtype == "json" || subtype.hasSuffix("+json")

@@ -53,6 +53,17 @@ import Testing
         #expect(try key("/api/v1/products?q=a,b") != (try key("/api/v1/products?q=a&tag=b")))
     }
 
+    /// Distinct value lists never share a key: no value can pass for two, for an absent one, or for an empty one.
+    @Test func cacheKeysAreUnambiguous() {
+        let lists: [[String?]] = [
+            ["a", "b"], ["a b"], ["a", nil], [nil, "a"], ["1:a 1:b"], ["a 1:b"], [nil, nil], ["-", nil], ["", nil], ["", ""],
+            ["\"a\",\"b\""], ["a,b"], ["nil", nil], ["é"], ["e\u{301}"], ["2:é"],
+        ]
+        let keys = lists.map { CatalogController<AppRequestContext>.key("products", $0) }
+        #expect(Set(keys).count == lists.count, "\(keys)")
+        #expect(CatalogController<AppRequestContext>.key("products", ["a"]) == CatalogController<AppRequestContext>.key("products", ["a"]))
+    }
+
     @Test func theCacheIsBoundedInBytesAndEvictsTheLeastRecentlyUsed() async throws {
         let cache = CatalogResponseCache(maxBytes: 2000)
         let filler = String(repeating: "x", count: 180)

@@ -16,8 +16,19 @@ public final class CatalogResponseCache: Sendable {
         let version: Int
         let body: ByteBuffer
         let etag: String
+        /// The headers of a 200 with this answer (ETag, Cache-Control, Content-Type), built once per answer.
+        let headers: HTTPFields
         let cost: Int
         var lastUsed: UInt64
+
+        init(version: Int, body: ByteBuffer, etag: String, cost: Int) {
+            self.version = version
+            self.body = body
+            self.etag = etag
+            self.headers = [.eTag: etag, .cacheControl: "no-cache", .contentType: "application/json; charset=utf-8"]
+            self.cost = cost
+            self.lastUsed = 0
+        }
     }
 
     private struct State {
@@ -55,8 +66,7 @@ public final class CatalogResponseCache: Sendable {
             version: loaded.version,
             body: ByteBuffer(bytes: data),
             etag: Self.etag(version: loaded.version, data: data),
-            cost: data.count + key.utf8.count,
-            lastUsed: 0
+            cost: data.count + key.utf8.count
         )
         store(entry, key: key)
         return Self.response(entry, request: request)
@@ -99,14 +109,13 @@ public final class CatalogResponseCache: Sendable {
     func contains(_ key: String) -> Bool { state.withLock { $0.entries[key] != nil } }
 
     private static func response(_ entry: Entry, request: Request) -> Response {
-        var headers: HTTPFields = [.eTag: entry.etag, .cacheControl: "no-cache"]
         if let tags = request.headers[.ifNoneMatch],
             tags.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == entry.etag })
         {
-            return Response(status: .notModified, headers: headers)
+            return Response(status: .notModified, headers: [.eTag: entry.etag, .cacheControl: "no-cache"])
         }
-        headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: entry.body))
+        // The same bytes for every hit: a `ByteBuffer` shares its storage, nothing is copied until the socket write.
+        return Response(status: .ok, headers: entry.headers, body: .init(byteBuffer: entry.body))
     }
 
     /// `"<version>-<FNV-1a 64 of the bytes>"`: changes whenever the bytes do, also across restarts.

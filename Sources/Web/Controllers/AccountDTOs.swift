@@ -50,6 +50,11 @@ struct PageResponse<Item: Encodable & Sendable>: ResponseEncodable {
 extension PageRequest {
     /// Reads `page` and `limit` from the query string; anything but an integer in range is a 400.
     init(query: Request) throws(AppError) {
-        try self.init(page: try query.integerQuery("page") ?? 1, limit: try query.integerQuery("limit") ?? 20)
+        try self.init(query: QueryValues(query))
+    }
+
+    /// Reads `page` and `limit` from query parameters already parsed.
+    init(query: QueryValues) throws(AppError) {
+        try self.init(page: try query.integer("page") ?? 1, limit: try query.integer("limit") ?? 20)
     }
 }

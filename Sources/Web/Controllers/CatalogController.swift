@@ -41,8 +41,9 @@ struct CatalogController<Context: AppRequestContextProtocol> {
     }
 
     @Sendable func products(_ request: Request, context: Context) async throws -> Response {
-        var query = try Self.productQuery(request)
-        if try wantsInactive(request, context) {
+        let parameters = QueryValues(request)
+        var query = try Self.productQuery(parameters)
+        if try wantsInactive(parameters, context) {
             query.includeInactive = true
             return try JSONCoding.response(PageResponse(try await catalog.listProducts(query).value, ProductResponse.init))
         }
@@ -111,34 +112,59 @@ struct CatalogController<Context: AppRequestContextProtocol> {
         )
     }
 
-    /// A route name and its values, unambiguously (each value quoted and escaped, absent ones as nil).
+    /// A route name and its values, unambiguously: each value after a space as its UTF-8 length, a colon and its bytes;
+    /// an absent one as `-` (so no value can pass for two, or for an absent one).
     static func key(_ route: String, _ values: [String?]) -> String {
-        "\(route) \(values.map { $0.map { String(reflecting: $0) } ?? "nil" }.joined(separator: ","))"
+        var key = route
+        key.reserveCapacity(route.utf8.count + values.reduce(0) { $0 + 8 + ($1?.utf8.count ?? 0) })
+        for value in values {
+            if let value {
+                key += " "
+                key += String(value.utf8.count)
+                key += ":"
+                key += value
+            } else {
+                key += " -"
+            }
+        }
+        return key
     }
 
     /// `includeInactive=true` from an admin: an uncached answer that also lists hidden items.
     private func wantsInactive(_ request: Request, _ context: Context) throws -> Bool {
-        try request.booleanQuery("includeInactive") == true && context.identity?.user.role == .admin
+        try wantsInactive(QueryValues(request), context)
+    }
+
+    private func wantsInactive(_ parameters: QueryValues, _ context: Context) throws -> Bool {
+        try parameters.boolean("includeInactive") == true && context.identity?.user.role == .admin
     }
 
     static func productQuery(_ request: Request) throws -> ProductQuery {
-        for name in ["minPrice", "maxPrice"] {
-            if let price = try request.integerQuery(name), price < 0 {
-                throw AppError.validation("\(name) must not be negative.", fields: [name: "must be 0 or more"])
-            }
+        try productQuery(QueryValues(request))
+    }
+
+    /// The product list's parameters, validated: a 400 naming the first one that is not valid.
+    static func productQuery(_ parameters: QueryValues) throws -> ProductQuery {
+        func price(_ name: String) throws -> Int? {
+            let price = try parameters.integer(name)
+            if let price, price < 0 { throw AppError.validation("\(name) must not be negative.", fields: [name: "must be 0 or more"]) }
+            return price
         }
-        if let search = request.textQuery("q"), search.count > 200 {
+        let minPrice = try price("minPrice")
+        let maxPrice = try price("maxPrice")
+        let search = parameters.text("q")
+        if let search, search.count > 200 {
             throw AppError.validation("The search is too long.", fields: ["q": "must be at most 200 characters"])
         }
         return ProductQuery(
-            search: request.textQuery("q"),
-            category: request.textQuery("category"),
-            minPrice: try request.integerQuery("minPrice"),
-            maxPrice: try request.integerQuery("maxPrice"),
-            inStock: try request.booleanQuery("inStock"),
-            tag: request.textQuery("tag"),
-            sort: try request.choiceQuery("sort", as: ProductSort.self),
-            page: try PageRequest(query: request)
+            search: search,
+            category: parameters.text("category"),
+            minPrice: minPrice,
+            maxPrice: maxPrice,
+            inStock: try parameters.boolean("inStock"),
+            tag: parameters.text("tag"),
+            sort: try parameters.choice("sort", as: ProductSort.self),
+            page: try PageRequest(query: parameters)
         )
     }
 }

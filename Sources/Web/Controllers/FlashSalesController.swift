@@ -42,11 +42,6 @@ struct FlashSalesController<Context: AppRequestContextProtocol> {
         let now: Date
     }
 
-    struct ReserveRequest: Decodable {
-        let productId: String
-        let quantity: Int
-    }
-
     struct SaleRequest: Decodable {
         struct Item: Decodable {
             let productId: String
@@ -106,7 +101,7 @@ struct FlashSalesController<Context: AppRequestContextProtocol> {
     }
 
     @Sendable func reserve(_ request: Request, context: Context) async throws -> EditedResponse<Reservation> {
-        let input = try await request.decode(as: ReserveRequest.self, context: context)
+        let input = try await request.decode(as: ReserveRequest.self, context: context, fastPath: ReserveRequest.init(flatJSON:))
         let reservation = try await sales.reserve(
             by: try context.requireIdentity(),
             saleID: try context.parameters.require("id"),

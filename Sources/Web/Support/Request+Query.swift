@@ -2,38 +2,27 @@ import Foundation
 import Hummingbird
 import Storage
 
+/// One query parameter of a request, through ``QueryValues`` (each call parses the query string once: routes that read
+/// several parameters parse it once into a ``QueryValues`` and read that).
 extension Request {
     /// An integer query parameter, or a 400 naming it when it is not one.
     func integerQuery(_ name: String) throws(AppError) -> Int? {
-        guard let raw = uri.queryParameters[Substring(name)], !raw.isEmpty else { return nil }
-        guard let value = Int(raw) else { throw .validation("\(name) must be a whole number.", fields: [name: "must be an integer"]) }
-        return value
+        try QueryValues(self).integer(name)
     }
 
     /// A boolean query parameter (`true`/`false`/`1`/`0`), or a 400 naming it.
     func booleanQuery(_ name: String) throws(AppError) -> Bool? {
-        guard let raw = uri.queryParameters[Substring(name)], !raw.isEmpty else { return nil }
-        switch raw.lowercased() {
-        case "true", "1": return true
-        case "false", "0": return false
-        default: throw .validation("\(name) must be true or false.", fields: [name: "must be true or false"])
-        }
+        try QueryValues(self).boolean(name)
     }
 
     /// One of an enumeration's values, or a 400 naming the parameter and listing the allowed values.
     func choiceQuery<Choice: RawRepresentable & CaseIterable>(_ name: String, as type: Choice.Type) throws(AppError) -> Choice?
     where Choice.RawValue == String {
-        guard let raw = textQuery(name) else { return nil }
-        guard let choice = Choice(rawValue: raw) else {
-            let allowed = Choice.allCases.map(\.rawValue).joined(separator: ", ")
-            throw .validation("Unknown \(name).", fields: [name: "must be one of \(allowed)"])
-        }
-        return choice
+        try QueryValues(self).choice(name, as: type)
     }
 
     /// A non-empty text query parameter.
     func textQuery(_ name: String) -> String? {
-        guard let raw = uri.queryParameters[Substring(name)], !raw.isEmpty else { return nil }
-        return String(raw)
+        QueryValues(self).text(name)
     }
 }

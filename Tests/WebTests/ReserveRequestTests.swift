@@ -1,0 +1,51 @@
+import Foundation
+import NIOCore
+import Testing
+
+@testable import Web
+
+@Suite struct ReserveRequestTests {
+    private func fast(_ body: String) -> ReserveRequest? {
+        ReserveRequest(flatJSON: ByteBuffer(string: body))
+    }
+
+    private func decoded(_ body: String) -> ReserveRequest? {
+        try? JSONDecoder().decode(ReserveRequest.self, from: Data(body.utf8))
+    }
+
+    /// The bodies clients send are read without `JSONDecoder`, to the values it reads.
+    @Test func plainBodiesTakeTheFastPath() {
+        for body in [
+            #"{"productId":"p-1","quantity":1}"#, #"{"quantity": 2, "productId": "5f0c-AB"}"#,
+            " {\n\t\"productId\" : \"x y\" ,\r\n \"quantity\" : 100 } ", #"{"productId":"","quantity":0}"#,
+            #"{"productId":"p","quantity":999999999}"#,
+        ] {
+            let value = fast(body)
+            #expect(value != nil, "\(body)")
+            #expect(value == decoded(body), "\(body)")
+        }
+    }
+
+    /// Every body the fast path reads, `JSONDecoder` reads the same; everything else (odd, hostile or malformed) is
+    /// left to the decoder, which gives the 400.
+    @Test func theFastPathNeverReadsABodyDifferentlyFromJSONDecoder() {
+        let bodies = [
+            #"{"productId":"p\"q","quantity":1}"#, #"{"productId":"p\\q","quantity":1}"#, #"{"productId":"p\u0041","quantity":1}"#,
+            #"{"productId":"é","quantity":1}"#, "{\"productId\":\"a\u{1}b\",\"quantity\":1}", #"{"productId":"p","quantity":01}"#,
+            #"{"productId":"p","quantity":-1}"#, #"{"productId":"p","quantity":1.0}"#, #"{"productId":"p","quantity":1e2}"#,
+            #"{"productId":"p","quantity":1.5}"#, #"{"productId":"p","quantity":12345678901}"#, #"{"productId":"p","quantity":"1"}"#,
+            #"{"productId":1,"quantity":1}"#, #"{"productId":"p","quantity":1,"productId":"q"}"#, #"{"productId":"p"}"#,
+            #"{"productId":"p","quantity":1,"extra":2}"#, #"{"productId":"p","quantity":null}"#, #"{"productId":"p","quantity":1}x"#,
+            #"{"productId":"p","quantity":1,}"#, #"{"productId":"p" "quantity":1}"#, #"[{"productId":"p","quantity":1}]"#,
+            #"{"productId":"p","quantity":1"#, #"{"productId":"p,"quantity":1}"#, #"{"product\u0049d":"p","quantity":1}"#,
+            #"{"productId":"p","quantity":1x}"#, #"{"productId":"p","quantity":true}"#, #"{"productId":"p","quantity":[1]}"#, "", "{}",
+            " ", "{\"productId\":\"p\",\"quantity\":1}\u{0}", "{\"productId\":\"p\",\u{A0}\"quantity\":1}",
+        ]
+        for body in bodies {
+            if let value = fast(body) {
+                #expect(value == decoded(body), "\(body)")
+            }
+        }
+        #expect(bodies.allSatisfy { fast($0) == nil })
+    }
+}
