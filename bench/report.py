@@ -128,7 +128,7 @@ def table(results):
     checkout = results.get("checkout")
     if checkout:
         rate = checkout["orders"] / checkout["orders_span_s"] if checkout.get("orders_span_s") else None
-        add(("8", "checkout `POST /orders`, 3-line cart, distinct users", f"{_n(rate)} orders/s, p99 {_n(_ms(checkout['p99_us']), 1)} ms",
+        add(("8", "checkout `POST /orders`, 3-line cart, distinct users", f"{_n(rate)} orders/s, p99 {_n(_ms(checkout['p99_us']), 1)} ms (wrk, with {checkout.get('fillers', 0)} /healthz fillers)",
              "—", "—", "≥ 2,000 orders/s", _met(rate >= 2000 if rate else None)))
         notes.append(f"Row 8: {checkout['s2xx']} orders placed (2xx), other answers 4xx {checkout['s4xx'] + checkout['s409'] + checkout['s429']},"
                      f" 5xx {checkout['s5xx']}, in {checkout['duration_us'] / 1e6:.1f} s; each customer's token is used once.")

@@ -18,6 +18,14 @@ import Testing
             let seconds = Double(Int64(state >> 20) % 12_600_000_000_000) / 1_000 - 5_364_662_400
             dates.append(Date(timeIntervalSince1970: seconds))
         }
+        // Just below a whole second, where the formatter's rounding to the millisecond carries into the next second;
+        // and years around the Gregorian reform, before which ICU counts Julian days.
+        for second in [0.0, -1, 59, 86_399, 1_796_000_000, -12_219_292_800, -12_219_292_801, -12_244_000_000, -50_000_000_000] {
+            for fraction in [0.0004, 0.0005, 0.00051, 0.9994, 0.9995, 0.99951, 0.9999, 0.99999] {
+                dates.append(Date(timeIntervalSince1970: second + fraction))
+                dates.append(Date(timeIntervalSince1970: second - fraction))
+            }
+        }
         for date in dates {
             #expect(MailDate.string(date) == formatter.string(from: date), "at \(date.timeIntervalSince1970)")
         }

@@ -39,4 +39,27 @@ import Testing
         #expect(try fileSize() > before + 3 * 800 * 3000)
         try database.close()
     }
+
+    /// The writer's hook holds the checkpointer while installed and lets it go when the database closes: no commit
+    /// of a writer that outlives its `AppDatabase` can reach a freed checkpointer, and closing leaks nothing.
+    @Test func theHookHoldsTheCheckpointerUntilTheDatabaseCloses() throws {
+        let directory = NSTemporaryDirectory() + "klelite-checkpoint-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        weak var held: WALCheckpointer?
+        var writer: (any DatabaseWriter)?
+        do {
+            let database = try AppDatabase.open(directory: directory)
+            held = database.checkpointer
+            writer = database.writer
+        }
+        #expect(held != nil, "the hook no longer holds the checkpointer once its database is let go")
+        do {
+            let database = try AppDatabase.open(directory: directory + "-closed")
+            defer { try? FileManager.default.removeItem(atPath: directory + "-closed") }
+            held = database.checkpointer
+            try database.close()
+        }
+        #expect(held == nil, "closing the database did not give back the hook's hold on the checkpointer")
+        _ = writer
+    }
 }

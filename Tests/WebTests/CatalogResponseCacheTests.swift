@@ -58,6 +58,8 @@ import Testing
         let lists: [[String?]] = [
             ["a", "b"], ["a b"], ["a", nil], [nil, "a"], ["1:a 1:b"], ["a 1:b"], [nil, nil], ["-", nil], ["", nil], ["", ""],
             ["\"a\",\"b\""], ["a,b"], ["nil", nil], ["é"], ["e\u{301}"], ["2:é"],
+            // Canonically equivalent (equal as Swift `String`s), different bytes: SQLite may answer them differently.
+            ["e\u{302}\u{323}"], ["e\u{323}\u{302}"], ["%41"], ["A"], ["%2541"], ["a\u{0}"], ["a%00"],
         ]
         let keys = lists.map { CatalogController<AppRequestContext>.key("products", $0) }
         #expect(Set(keys).count == lists.count, "\(keys)")

@@ -48,4 +48,16 @@ import Testing
         }
         #expect(bodies.allSatisfy { fast($0) == nil })
     }
+
+    /// The reader gives up at the member after its limit (before comparing that key with the others), so a body of
+    /// thousands of distinct keys costs it nothing: the decoder reads it, in linear time.
+    @Test func theReaderStopsAtTheMemberAfterItsLimit() {
+        let three = ByteBuffer(string: #"{"a":1,"b":"x","c":3}"#)
+        #expect(FlatJSONObject.members(of: three, limit: 3)?.map(\.key) == ["a", "b", "c"])
+        #expect(FlatJSONObject.members(of: three, limit: 2) == nil)
+        let many = "{" + (0..<2_000).map { "\"k\($0)\":0" }.joined(separator: ",") + "}"
+        #expect(FlatJSONObject.members(of: ByteBuffer(string: many), limit: 2) == nil)
+        #expect(FlatJSONObject.members(of: ByteBuffer(string: many), limit: 2_000)?.count == 2_000)
+        #expect(fast(many) == nil)
+    }
 }

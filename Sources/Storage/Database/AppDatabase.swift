@@ -69,12 +69,14 @@ public final class AppDatabase: Sendable {
 
     /// Closes every connection; later calls fail. Called once on shutdown.
     public func close() throws {
+        // The checkpointer's connection closes even when the writer's close fails.
+        defer { try? checkpointer?.close() }
+        try checkpointer?.uninstall(from: writer)
         if let pool = writer as? DatabasePool {
             try pool.close()
         } else if let queue = writer as? DatabaseQueue {
             try queue.close()
         }
-        try checkpointer?.close()
     }
 }
 

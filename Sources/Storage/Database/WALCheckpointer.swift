@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import GRDB
 import GRDBSQLite
+import Logging
 import Synchronization
 
 /// Runs the WAL checkpoints of a database file on a connection of its own, so that no commit waits for one.
@@ -17,6 +18,7 @@ final class WALCheckpointer: Sendable {
     static let threshold: Int32 = 1000
 
     private let connection: DatabaseQueue
+    private let logger: Logger
     /// Where checkpoints run, one at a time (tests suspend it).
     let runner = DispatchQueue(label: "klelite.checkpoint")
     /// A checkpoint is asked for or running.
@@ -26,22 +28,39 @@ final class WALCheckpointer: Sendable {
     /// The WAL frames the last checkpoint had copied into the database file.
     private let copied = Atomic<Int32>(0)
 
-    init(path: String, configuration: Configuration) throws {
+    init(path: String, configuration: Configuration, logger: Logger = Logger(label: "klelite.checkpoint")) throws {
         connection = try DatabaseQueue(path: path, configuration: configuration)
+        self.logger = logger
     }
 
     var checkpointCount: Int { runs.load(ordering: .acquiring) }
 
-    /// Installs the hook on the writer connection: from now on its commits never checkpoint.
+    /// Installs the hook on the writer connection: from now on its commits never checkpoint. The hook keeps this
+    /// checkpointer alive (one retain, given back by ``uninstall(from:)``): a writer that outlives its `AppDatabase`
+    /// never calls into a freed one.
     func install(on writer: any DatabaseWriter) throws {
-        let context = Unmanaged.passUnretained(self).toOpaque()
-        try writer.writeWithoutTransaction { db in
-            _ = sqlite3_wal_hook(db.sqliteConnection, { context, _, _, pages in
-                guard let context, pages >= WALCheckpointer.threshold else { return SQLITE_OK }
-                Unmanaged<WALCheckpointer>.fromOpaque(context).takeUnretainedValue().walGrew(to: pages)
-                return SQLITE_OK
-            }, context)
+        let context = Unmanaged.passRetained(self).toOpaque()
+        do {
+            try writer.writeWithoutTransaction { db in
+                _ = sqlite3_wal_hook(db.sqliteConnection, { context, _, _, pages in
+                    guard let context, pages >= WALCheckpointer.threshold else { return SQLITE_OK }
+                    Unmanaged<WALCheckpointer>.fromOpaque(context).takeUnretainedValue().walGrew(to: pages)
+                    return SQLITE_OK
+                }, context)
+            }
+        } catch {
+            Unmanaged<WALCheckpointer>.fromOpaque(context).release()
+            throw error
         }
+    }
+
+    /// Removes the hook from the writer connection (its later commits neither checkpoint nor call here; closing the
+    /// last connection checkpoints anyway) and gives back the hook's retain.
+    func uninstall(from writer: any DatabaseWriter) throws {
+        try writer.writeWithoutTransaction { db in
+            _ = sqlite3_wal_hook(db.sqliteConnection, nil, nil)
+        }
+        Unmanaged.passUnretained(self).release()
     }
 
     /// Called on the writer's thread in each commit that leaves `pages` frames in the WAL: asks for a checkpoint once
@@ -63,11 +82,15 @@ final class WALCheckpointer: Sendable {
             // PASSIVE: copies what no reader still needs, never waits for a lock. A failure (I/O) leaves the WAL
             // to the next request, as an automatic checkpoint's failure would.
             // The answer's third column: the WAL frames copied so far (-1 when not in WAL mode).
-            let frames = try? self.connection.writeWithoutTransaction { db -> Int32? in
-                guard let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)") else { return nil }
-                return row[2]
+            do {
+                let frames = try self.connection.writeWithoutTransaction { db -> Int32? in
+                    guard let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)") else { return nil }
+                    return row[2]
+                }
+                if let frames, frames >= 0 { self.copied.store(frames, ordering: .releasing) }
+            } catch {
+                self.logger.warning("WAL checkpoint failed; the next commit past the threshold asks again", metadata: ["error": "\(error)"])
             }
-            if let frames, frames >= 0 { self.copied.store(frames, ordering: .releasing) }
             self.runs.add(1, ordering: .releasing)
             self.busy.store(false, ordering: .releasing)
         }

@@ -4,8 +4,9 @@ import Foundation
 ///
 /// Written by hand: a `DateFormatter` per message cost more than the rest of the header block (ICU set-up), and
 /// one shared formatter would need a lock. The output is exactly what `DateFormatter` gives for the pattern
-/// `EEE, dd MMM yyyy HH:mm:ss Z` in `en_US_POSIX`/UTC (pinned by `MailDateTests`); the rare years outside
-/// 1...9999 (which ICU writes with eras or more digits) still go through that formatter.
+/// `EEE, dd MMM yyyy HH:mm:ss Z` in `en_US_POSIX`/UTC, rounding to the millisecond as it does (pinned by
+/// `MailRenderingTests`); years outside 1583...9999 (Julian, or written by ICU with eras or more digits) still go
+/// through that formatter.
 enum MailDate {
     static let pattern = "EEE, dd MMM yyyy HH:mm:ss Z"
     private static let weekdays: [StaticString] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
@@ -13,14 +14,18 @@ enum MailDate {
 
     /// Appends the header value for `date` to `out`.
     static func append(_ date: Date, to out: inout [UInt8]) {
-        let seconds = date.timeIntervalSince1970.rounded(.down)
-        // ±253,402,300,800 s bounds years 1...9999 with room to spare; anything else is not a shop's clock.
-        guard seconds.isFinite, abs(seconds) < 250_000_000_000 else { return appendFormatted(date, to: &out) }
-        let total = Int(seconds)
+        // The instant in whole milliseconds as Foundation hands it to ICU (+0.5 ms, then floored): 12:00:00.9996 is
+        // 12:00:01 for the formatter, so it is here too.
+        let millis = ((date.timeIntervalSinceReferenceDate + 978_307_200) * 1000 + 0.5).rounded(.down)
+        // ±250,000,000,000 s bounds years 1...9999 with room to spare; anything else is not a shop's clock.
+        guard millis.isFinite, abs(millis) < 250_000_000_000_000 else { return appendFormatted(date, to: &out) }
+        let totalMillis = Int(millis)
+        let total = totalMillis >= 0 ? totalMillis / 1000 : (totalMillis - 999) / 1000
         let days = total >= 0 ? total / 86_400 : (total - 86_399) / 86_400
         let secondOfDay = total - days * 86_400
         let (year, month, day) = civil(days: days)
-        guard (1...9999).contains(year) else { return appendFormatted(date, to: &out) }
+        // Before 1583 ICU's calendar is Julian (the Gregorian reform of October 1582): those dates are its own.
+        guard (1583...9999).contains(year) else { return appendFormatted(date, to: &out) }
         append(weekdays[((days % 7) + 7) % 7], to: &out)
         out.append(contentsOf: [0x2C, 0x20])  // ", "
         appendDigits(day, count: 2, to: &out)

@@ -113,7 +113,10 @@ struct CatalogController<Context: AppRequestContextProtocol> {
     }
 
     /// A route name and its values, unambiguously: each value after a space as its UTF-8 length, a colon and its bytes;
-    /// an absent one as `-` (so no value can pass for two, or for an absent one).
+    /// an absent one as `-` (so no value can pass for two, or for an absent one). Bytes outside printable ASCII, and
+    /// `%`, are written `%XX`: the key is ASCII, so two values differing in any byte never share an entry (Swift
+    /// compares `String`s by canonical equivalence — `e` + U+0302 + U+0323 equals `e` + U+0323 + U+0302 — while
+    /// SQLite's search compares bytes and may answer them differently).
     static func key(_ route: String, _ values: [String?]) -> String {
         var key = route
         key.reserveCapacity(route.utf8.count + values.reduce(0) { $0 + 8 + ($1?.utf8.count ?? 0) })
@@ -122,12 +125,30 @@ struct CatalogController<Context: AppRequestContextProtocol> {
                 key += " "
                 key += String(value.utf8.count)
                 key += ":"
-                key += value
+                if value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != 0x25 }) {
+                    key += value
+                } else {
+                    for byte in value.utf8 {
+                        if byte > 0x20, byte < 0x7F, byte != 0x25 {
+                            key.unicodeScalars.append(Unicode.Scalar(byte))
+                        } else {
+                            key += "%"
+                            key.unicodeScalars.append(hexDigit(byte >> 4))
+                            key.unicodeScalars.append(hexDigit(byte))
+                        }
+                    }
+                }
             } else {
                 key += " -"
             }
         }
         return key
+    }
+
+    /// `0`-`9`, `A`-`F` for the low four bits of `nibble`.
+    private static func hexDigit(_ nibble: UInt8) -> Unicode.Scalar {
+        let value = nibble & 0x0F
+        return Unicode.Scalar(value < 10 ? 0x30 + value : 0x37 + value)
     }
 
     /// `includeInactive=true` from an admin: an uncached answer that also lists hidden items.

@@ -14,7 +14,7 @@ struct ReserveRequest: Decodable, Equatable {
     /// plain values (``FlatJSONObject``); nil sends it to the decoder, which reads it the same way or answers the 400.
     /// A rush sends this body a million times: through `JSONDecoder` it was the largest piece of the 409's own work.
     init?(flatJSON buffer: ByteBuffer) {
-        guard let members = FlatJSONObject.members(of: buffer), members.count == 2 else { return nil }
+        guard let members = FlatJSONObject.members(of: buffer, limit: 2), members.count == 2 else { return nil }
         var productId: String?
         var quantity: Int?
         for member in members {

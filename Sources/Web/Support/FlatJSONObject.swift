@@ -16,12 +16,15 @@ enum FlatJSONObject {
         case integer(Int)
     }
 
-    /// The object's members in order, or nil when the body is not such an object.
-    static func members(of buffer: ByteBuffer) -> [(key: String, value: Value)]? {
-        buffer.withUnsafeReadableBytes { bytes in members(of: bytes) }
+    /// The object's members in order, or nil when the body is not such an object or has more than `limit` members.
+    /// The limit keeps the reader linear: each key is compared with the ones before it, so a megabyte of distinct keys
+    /// would otherwise cost a core for seconds before any check of the request; the reader gives up at member
+    /// `limit + 1` and the decoder (linear) reads the body.
+    static func members(of buffer: ByteBuffer, limit: Int) -> [(key: String, value: Value)]? {
+        buffer.withUnsafeReadableBytes { bytes in members(of: bytes, limit: limit) }
     }
 
-    static func members(of bytes: UnsafeRawBufferPointer) -> [(key: String, value: Value)]? {
+    static func members(of bytes: UnsafeRawBufferPointer, limit: Int) -> [(key: String, value: Value)]? {
         var index = 0
         func skipBlanks() {
             while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
@@ -64,7 +67,7 @@ enum FlatJSONObject {
         var members: [(key: String, value: Value)] = []
         if !take(0x7D) {
             repeat {
-                guard let key = string(), take(0x3A), !members.contains(where: { $0.key == key }) else { return nil }
+                guard members.count < limit, let key = string(), take(0x3A), !members.contains(where: { $0.key == key }) else { return nil }
                 skipBlanks()
                 guard index < bytes.count else { return nil }
                 if bytes[index] == 0x22 {
