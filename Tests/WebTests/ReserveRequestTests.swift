@@ -56,7 +56,7 @@ import Testing
         #expect(FlatJSONObject.members(of: three, limit: 3)?.map(\.key) == ["a", "b", "c"])
         #expect(FlatJSONObject.members(of: three, limit: 2) == nil)
         let many = "{" + (0..<2_000).map { "\"k\($0)\":0" }.joined(separator: ",") + "}"
-        #expect(FlatJSONObject.members(of: ByteBuffer(string: many), limit: 2) == nil)
+        #expect(FlatJSONObject.members(of: ByteBuffer(string: many), limit: 2)?.count == nil)
         #expect(FlatJSONObject.members(of: ByteBuffer(string: many), limit: 2_000)?.count == 2_000)
         #expect(fast(many) == nil)
     }
