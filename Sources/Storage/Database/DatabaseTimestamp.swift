@@ -20,7 +20,7 @@ enum DatabaseTimestamp {
     /// `millis` since 1970 (0 through ``lastMillis``) as `yyyy-MM-dd HH:mm:ss.SSS`.
     private static func text(millis: Int) -> String {
         let (days, millisOfDay) = millis.quotientAndRemainder(dividingBy: 86_400_000)
-        let (year, month, day) = civil(days: days)
+        let (year, month, day) = CivilDate.of(daysSince1970: days)
         let (seconds, milli) = millisOfDay.quotientAndRemainder(dividingBy: 1000)
         return String(unsafeUninitializedCapacity: 23) { buffer in
             func put(_ value: Int, digits: Int, at offset: Int) {
@@ -45,18 +45,5 @@ enum DatabaseTimestamp {
             put(milli, digits: 3, at: 20)
             return 23
         }
-    }
-
-    /// Days since 1970-01-01 (not negative) as a proleptic Gregorian date (H. Hinnant's `civil_from_days`).
-    private static func civil(days: Int) -> (year: Int, month: Int, day: Int) {
-        let shifted = days + 719_468
-        let era = shifted / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }

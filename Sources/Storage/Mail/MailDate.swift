@@ -23,7 +23,7 @@ enum MailDate {
         let total = totalMillis >= 0 ? totalMillis / 1000 : (totalMillis - 999) / 1000
         let days = total >= 0 ? total / 86_400 : (total - 86_399) / 86_400
         let secondOfDay = total - days * 86_400
-        let (year, month, day) = civil(days: days)
+        let (year, month, day) = CivilDate.of(daysSince1970: days)
         // Before 1583 ICU's calendar is Julian (the Gregorian reform of October 1582): those dates are its own.
         guard (1583...9999).contains(year) else { return appendFormatted(date, to: &out) }
         append(weekdays[((days % 7) + 7) % 7], to: &out)
@@ -47,20 +47,6 @@ enum MailDate {
         var out: [UInt8] = []
         append(date, to: &out)
         return String(decoding: out, as: UTF8.self)
-    }
-
-    /// Year, month (1-12) and day of the proleptic Gregorian calendar for days since 1970-01-01
-    /// (H. Hinnant's `civil_from_days`).
-    static func civil(days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shifted = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * shifted + 2) / 5 + 1
-        let month = shifted < 10 ? shifted + 3 : shifted - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     private static func append(_ text: StaticString, to out: inout [UInt8]) {
