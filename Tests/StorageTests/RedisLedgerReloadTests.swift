@@ -26,14 +26,44 @@ private struct Instance {
     }
 }
 
-/// Units of `saleID` that SQLite says are held or sold.
-private func unitsInSQLite(_ fixture: FlashSaleFixture, _ saleID: String) async throws -> Int {
-    try await fixture.database.read { db in
-        try Int.fetchOne(
-            db,
-            sql: "SELECT COALESCE(SUM(quantity), 0) FROM reservation WHERE saleId = ? AND status IN ('reserved', 'ordered', 'confirmed')",
-            arguments: [saleID]
-        ) ?? 0
+/// One croissant sale of `quantity` units, at most `limit` a shopper, and three shoppers.
+private struct Scene {
+    let fixture: FlashSaleFixture
+    let sale: FlashSale
+    let product: String
+    let key: SaleItemKey
+    let lan: Identity
+    let mai: Identity
+    let binh: Identity
+
+    init(quantity: Int, limit: Int) async throws {
+        fixture = try FlashSaleFixture()
+        sale = try await fixture.croissantSale(quantity: quantity, limit: limit)
+        product = sale.items[0].productId
+        key = SaleItemKey(saleID: sale.id, productID: product)
+        lan = try await fixture.catalog.customer()
+        mai = try await fixture.catalog.customer("mai@example.vn")
+        binh = try await fixture.catalog.customer("binh@example.vn")
+    }
+
+    /// Runs `body` against one cluster instance on a fresh Redis, its ledger loaded from SQLite.
+    func withInstance(_ body: (Instance, RedisClient, RedisTestServer) async throws -> Void) async throws {
+        try await withRedisClient { (client, server) async throws in
+            let instance = Instance(fixture, client)
+            try await instance.reconciler.ensureLoaded()
+            try await body(instance, client, server)
+        }
+    }
+
+    /// Units of the sale that SQLite says are held or sold.
+    func unitsInSQLite() async throws -> Int {
+        try await fixture.database.read { db in
+            try Int.fetchOne(
+                db,
+                sql: "SELECT COALESCE(SUM(quantity), 0) FROM reservation WHERE saleId = ? AND status IN ('reserved', 'ordered', 'confirmed')",
+                arguments: [sale.id]
+            ) ?? 0
+        }
     }
 }
 
@@ -41,17 +71,9 @@ private func unitsInSQLite(_ fixture: FlashSaleFixture, _ saleID: String) async 
 /// or a reconciliation repair) must never let both the reload and the late row count the same units as free.
 @Suite struct RedisLedgerReloadTests {
     @Test func aSaleAbsorbedIntoARedisThatCameBackEmptyTakesNoUnitUntilTheLedgerIsReloaded() async throws {
-        let fixture = try FlashSaleFixture()
-        let sale = try await fixture.croissantSale(quantity: 2, limit: 1)
-        let product = sale.items[0].productId
-        let key = SaleItemKey(saleID: sale.id, productID: product)
-        let (lan, mai, binh) = (
-            try await fixture.catalog.customer(), try await fixture.catalog.customer("mai@example.vn"),
-            try await fixture.catalog.customer("binh@example.vn")
-        )
-        try await withRedisClient { (client, server) async throws in
-            let instance = Instance(fixture, client)
-            try await instance.reconciler.ensureLoaded()
+        let scene = try await Scene(quantity: 2, limit: 1)
+        let (sale, product, key, lan, mai, binh) = (scene.sale, scene.product, scene.key, scene.lan, scene.mai, scene.binh)
+        try await scene.withInstance { (instance, client, server) async throws in
             _ = try await instance.sales.reserve(by: lan, saleID: sale.id, productID: product, quantity: 1)
             server.kill()
             try await server.restart()  // empty
@@ -70,20 +92,15 @@ private func unitsInSQLite(_ fixture: FlashSaleFixture, _ saleID: String) async 
                 try await instance.sales.reserve(by: binh, saleID: sale.id, productID: product, quantity: 1)
             }
             #expect(late?.code == .soldOut)
-            #expect(try await unitsInSQLite(fixture, sale.id) == 2)
+            #expect(try await scene.unitsInSQLite() == 2)
             #expect(try await instance.ledger.level(key) == StockLevel(quantity: 2, held: 2, confirmed: 0, remaining: 0))
         }
     }
 
     @Test func aTakeOnARedisThatRestartedAndWasReloadedBeforeItsRowCommittedIsRefused() async throws {
-        let fixture = try FlashSaleFixture()
-        let sale = try await fixture.croissantSale(quantity: 1, limit: 1)
-        let product = sale.items[0].productId
-        let key = SaleItemKey(saleID: sale.id, productID: product)
-        let (lan, mai) = (try await fixture.catalog.customer(), try await fixture.catalog.customer("mai@example.vn"))
-        try await withRedisClient { (client, server) async throws in
-            let instance = Instance(fixture, client)
-            try await instance.reconciler.ensureLoaded()
+        let scene = try await Scene(quantity: 1, limit: 1)
+        let (sale, product, key, lan, mai) = (scene.sale, scene.product, scene.key, scene.lan, scene.mai)
+        try await scene.withInstance { (instance, client, server) async throws in
             instance.interleaving.afterNextTake { () async throws in
                 server.kill()
                 try await server.restart()
@@ -96,18 +113,14 @@ private func unitsInSQLite(_ fixture: FlashSaleFixture, _ saleID: String) async 
             #expect(refused?.code == .stockUnavailable && refused?.retryAfter != nil)
             #expect(try await instance.ledger.level(key) == StockLevel(quantity: 1, held: 0, confirmed: 0, remaining: 1))
             _ = try await instance.sales.reserve(by: mai, saleID: sale.id, productID: product, quantity: 1)
-            #expect(try await unitsInSQLite(fixture, sale.id) == 1)
+            #expect(try await scene.unitsInSQLite() == 1)
         }
     }
 
     @Test func aRepairNeverFreesAUnitWhoseRowIsStillInFlight() async throws {
-        let fixture = try FlashSaleFixture()
-        let sale = try await fixture.croissantSale(quantity: 1, limit: 1)
-        let product = sale.items[0].productId
-        let (lan, mai) = (try await fixture.catalog.customer(), try await fixture.catalog.customer("mai@example.vn"))
-        try await withRedisClient { (client, _) async throws in
-            let instance = Instance(fixture, client)
-            try await instance.reconciler.ensureLoaded()
+        let scene = try await Scene(quantity: 1, limit: 1)
+        let (sale, product, lan, mai) = (scene.sale, scene.product, scene.lan, scene.mai)
+        try await scene.withInstance { (instance, client, _) async throws in
             instance.interleaving.afterNextTake { () async throws in
                 // Two passes see the same drift (Redis holds lan's unit, SQLite has no row yet): the second repairs.
                 #expect(try await instance.reconciler.reconcile().drifted == 1)
@@ -122,20 +135,15 @@ private func unitsInSQLite(_ fixture: FlashSaleFixture, _ saleID: String) async 
                 try await instance.sales.reserve(by: lan, saleID: sale.id, productID: product, quantity: 1)
             }
             #expect(late?.code == .soldOut)
-            #expect(try await unitsInSQLite(fixture, sale.id) == 1)
+            #expect(try await scene.unitsInSQLite() == 1)
             #expect(try await instance.reconciler.reconcile().drifted == 0)
         }
     }
 
     @Test func aCompensatingReleaseFromBeforeAReloadNeverFreesACommittedUnit() async throws {
-        let fixture = try FlashSaleFixture()
-        let sale = try await fixture.croissantSale(quantity: 2, limit: 2)
-        let product = sale.items[0].productId
-        let key = SaleItemKey(saleID: sale.id, productID: product)
-        let (lan, mai) = (try await fixture.catalog.customer(), try await fixture.catalog.customer("mai@example.vn"))
-        try await withRedisClient { (client, _) async throws in
-            let instance = Instance(fixture, client)
-            try await instance.reconciler.ensureLoaded()
+        let scene = try await Scene(quantity: 2, limit: 2)
+        let (sale, product, key, lan, mai) = (scene.sale, scene.product, scene.key, scene.lan, scene.mai)
+        try await scene.withInstance { (instance, client, _) async throws in
             _ = try await instance.sales.reserve(by: lan, saleID: sale.id, productID: product, quantity: 1)
             // lan's second unit is taken; before its row commits the ledger is reloaded (it counts lan's first unit).
             instance.interleaving.afterNextTake { try await instance.sales.rebuildLedger() }
@@ -147,20 +155,15 @@ private func unitsInSQLite(_ fixture: FlashSaleFixture, _ saleID: String) async 
             #expect(try await instance.ledger.level(key) == StockLevel(quantity: 2, held: 1, confirmed: 0, remaining: 1))
             #expect(try await instance.ledger.taken(key, userID: lan.user.id) == 1)
             _ = try await instance.sales.reserve(by: mai, saleID: sale.id, productID: product, quantity: 1)
-            #expect(try await unitsInSQLite(fixture, sale.id) == 2)
+            #expect(try await scene.unitsInSQLite() == 2)
             #expect(try await instance.ledger.level(key)?.remaining == 0)
         }
     }
 
     @Test func anExpiryCommittedBeforeAReloadIsNotGivenBackAgainWhenItsStepLandsAfterIt() async throws {
-        let fixture = try FlashSaleFixture()
-        let sale = try await fixture.croissantSale(quantity: 2, limit: 2)
-        let product = sale.items[0].productId
-        let key = SaleItemKey(saleID: sale.id, productID: product)
-        let (lan, mai) = (try await fixture.catalog.customer(), try await fixture.catalog.customer("mai@example.vn"))
-        try await withRedisClient { (client, _) async throws in
-            let instance = Instance(fixture, client)
-            try await instance.reconciler.ensureLoaded()
+        let scene = try await Scene(quantity: 2, limit: 2)
+        let (fixture, sale, product, key, lan, mai) = (scene.fixture, scene.sale, scene.product, scene.key, scene.lan, scene.mai)
+        try await scene.withInstance { (instance, client, _) async throws in
             _ = try await instance.sales.reserve(by: lan, saleID: sale.id, productID: product, quantity: 1)
             fixture.clock.advance(by: 200)
             _ = try await instance.sales.reserve(by: lan, saleID: sale.id, productID: product, quantity: 1)
@@ -175,18 +178,14 @@ private func unitsInSQLite(_ fixture: FlashSaleFixture, _ saleID: String) async 
                 try await instance.sales.reserve(by: mai, saleID: sale.id, productID: product, quantity: 2)
             }
             #expect(late?.code == .soldOut)
-            #expect(try await unitsInSQLite(fixture, sale.id) == 1)
+            #expect(try await scene.unitsInSQLite() == 1)
         }
     }
 
     @Test func aCancelledPaidOrderCommittedBeforeAReloadDoesNotReturnItsUnitTwice() async throws {
-        let fixture = try FlashSaleFixture()
-        let sale = try await fixture.croissantSale(quantity: 2, limit: 2)
-        let product = sale.items[0].productId
-        let key = SaleItemKey(saleID: sale.id, productID: product)
-        let (lan, mai) = (try await fixture.catalog.customer(), try await fixture.catalog.customer("mai@example.vn"))
-        try await withRedisClient { (client, _) async throws in
-            let instance = Instance(fixture, client)
+        let scene = try await Scene(quantity: 2, limit: 2)
+        let (fixture, sale, product, key, lan, mai) = (scene.fixture, scene.sale, scene.product, scene.key, scene.lan, scene.mai)
+        try await scene.withInstance { (instance, _, _) async throws in
             let orders = OrderService(
                 database: fixture.database,
                 clock: fixture.clock,
@@ -196,7 +195,6 @@ private func unitsInSQLite(_ fixture: FlashSaleFixture, _ saleID: String) async 
                 pricing: Pricing(freeShippingThreshold: 500_000, shippingFee: 30_000),
                 paymentMethods: Set(PaymentMethod.allCases)
             )
-            try await instance.reconciler.ensureLoaded()
             var placed: [Order] = []
             for _ in 0..<2 {  // two cash-on-delivery orders of one unit each: both units sold (confirmed)
                 _ = try await instance.sales.reserve(by: lan, saleID: sale.id, productID: product, quantity: 1)
@@ -214,7 +212,7 @@ private func unitsInSQLite(_ fixture: FlashSaleFixture, _ saleID: String) async 
                 try await instance.sales.reserve(by: mai, saleID: sale.id, productID: product, quantity: 2)
             }
             #expect(late?.code == .soldOut)
-            #expect(try await unitsInSQLite(fixture, sale.id) == 1)
+            #expect(try await scene.unitsInSQLite() == 1)
         }
     }
 }
