@@ -9,9 +9,7 @@ private let key = SaleItemKey(saleID: "sale", productID: "cake")
 /// The in-memory ledger's hot path: per-user counts found by a precomputed hash, releases only of units taken.
 @Suite struct StockLedgerHotPathTests {
     private func ledger(quantity: Int, limit: Int) async throws -> InMemoryStockLedger {
-        let ledger = InMemoryStockLedger()
-        try await ledger.load([StockItemState(key: key, quantity: quantity, perUserLimit: limit, held: 0, confirmed: 0, perUser: [:])])
-        return ledger
+        try await .holding(key, quantity: quantity, limit: limit)
     }
 
     /// A release (or a return) of units the user never took changes nothing: otherwise `remaining` would pass the
@@ -106,5 +104,14 @@ private final class Holdings: Sendable {
             counts.perUser[user, default: 0] += units
             return (counts.total, counts.perUser[user, default: 0])
         }
+    }
+}
+
+extension InMemoryStockLedger {
+    /// A ledger holding one item: `quantity` units, at most `limit` a user, none taken.
+    static func holding(_ key: SaleItemKey, quantity: Int, limit: Int) async throws -> InMemoryStockLedger {
+        let ledger = InMemoryStockLedger()
+        try await ledger.load([StockItemState(key: key, quantity: quantity, perUserLimit: limit, held: 0, confirmed: 0, perUser: [:])])
+        return ledger
     }
 }

@@ -11,9 +11,7 @@ private let key = SaleItemKey(saleID: "sale", productID: "cake")
 /// ones a flash-sale service over it calls without an `async` hop (``StockLedgerBackend``).
 @Suite struct StockLedgerSyncPathTests {
     private func ledger(quantity: Int, limit: Int) async throws -> InMemoryStockLedger {
-        let ledger = InMemoryStockLedger()
-        try await ledger.load([StockItemState(key: key, quantity: quantity, perUserLimit: limit, held: 0, confirmed: 0, perUser: [:])])
-        return ledger
+        try await .holding(key, quantity: quantity, limit: limit)
     }
 
     /// A service is given the in-process ledger's direct steps exactly when its ledger is the in-process one; any other
