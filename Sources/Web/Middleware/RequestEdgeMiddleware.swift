@@ -18,7 +18,13 @@ struct RequestEdgeMiddleware: RouterMiddleware {
     ) async throws -> Response {
         var context = context
         clientAddress.identifyClient(of: request, in: &context)
-        var response = try await next(request, context)
+        // A live stream keeps its connection's task (and every stack slab the task took) open: walk its route apart.
+        var response =
+            if StreamRouteWalk.opensStream(request) {
+                try await StreamRouteWalk.respondInChildTask(to: request, context: context, next: next)
+            } else {
+                try await next(request, context)
+            }
         securityHeaders.addHeaders(to: &response, requestID: context.id)
         return response
     }
