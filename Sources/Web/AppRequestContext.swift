@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import NIOCore
 import Storage
 
 /// The per-request context every route and middleware of the shop sees.
@@ -14,15 +13,12 @@ public struct AppRequestContext: RequestContext {
     public var clientAddress: String?
     /// The signed-in user, set by ``AuthenticationMiddleware``; nil for anonymous requests.
     public var identity: Identity?
-    /// The event loop of the request's connection (a live stream writes from it: ``EventLoopTaskExecutor``).
-    public let eventLoop: (any EventLoop)?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.maxUploadSize = BodyLimitMiddleware<Self>.defaultLimit
         self.remoteAddress = source.channel.remoteAddress?.ipAddress
         self.clientAddress = remoteAddress
-        self.eventLoop = source.channel.eventLoop
     }
 
     public var requestDecoder: JSONRequestDecoder { JSONRequestDecoder() }

@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import NIOCore
 import ServiceLifecycle
 import Storage
 
@@ -44,8 +43,7 @@ struct ServerSentEvent: Sendable, Equatable {
 /// `slots.limit` streams at once (429 beyond); a stream's slot is free as soon as its body ends.
 ///
 /// Sources put events into the stream's ``StreamMailbox`` from their own context; the response body is the only task
-/// of a stream fed that way (a stock stream), and a stream fed by an `AsyncStream` adds one task that reads it. The body
-/// (and that task) run on the connection's event loop (``EventLoopTaskExecutor``), where its writes go out directly.
+/// of a stream fed that way (a stock stream), and a stream fed by an `AsyncStream` adds one task that reads it.
 struct EventStreamResponder: Sendable {
     let clock: any AppClock
     let heartbeat: TimeInterval
@@ -75,18 +73,16 @@ struct EventStreamResponder: Sendable {
 
     /// - Parameters:
     ///   - request: the stream's request, whose inbound side closing (the client went away) ends the stream.
-    ///   - eventLoop: the event loop of the request's connection, where the body runs (nil: Swift's global executor).
     ///   - slot: the caller's slot, held until the stream ends.
     ///   - opening: events written first (a replay), after the connection comment.
     ///   - live: the source of later events; the stream ends when it does.
     func response(
         to request: Request,
-        on eventLoop: (any EventLoop)?,
         holding slot: StreamSlots.Slot,
         opening: [ServerSentEvent],
         live: AsyncStream<ServerSentEvent>
     ) -> Response {
-        response(to: request, on: eventLoop, holding: slot, opening: opening.map { ByteBuffer(string: $0.encoded) }, live: live) {
+        response(to: request, holding: slot, opening: opening.map { ByteBuffer(string: $0.encoded) }, live: live) {
             ByteBuffer(string: $0.encoded)
         }
     }
@@ -94,14 +90,13 @@ struct EventStreamResponder: Sendable {
     /// The same for any source: `encode` gives an event's wire form, or nil to skip it.
     func response<Event: Sendable>(
         to request: Request,
-        on eventLoop: (any EventLoop)?,
         holding slot: StreamSlots.Slot,
         opening: [ByteBuffer],
         live: AsyncStream<Event>,
         encode: @escaping @Sendable (Event) -> ByteBuffer?
     ) -> Response {
         let mailbox = StreamMailbox()
-        return response(to: request, on: eventLoop, holding: slot, opening: opening, mailbox: mailbox) {
+        return response(to: request, holding: slot, opening: opening, mailbox: mailbox) {
             for await event in live {
                 guard let bytes = encode(event) else { continue }
                 if !mailbox.send(bytes) { break }  // too slow: the mailbox ended the stream
@@ -112,19 +107,12 @@ struct EventStreamResponder: Sendable {
 
     /// A stream fed straight into `mailbox` by its source (which unsubscribes in the mailbox's `onTermination`),
     /// with no task of its own besides the response body.
-    func response(
-        to request: Request,
-        on eventLoop: (any EventLoop)?,
-        holding slot: StreamSlots.Slot,
-        opening: [ByteBuffer],
-        mailbox: StreamMailbox
-    ) -> Response {
-        response(to: request, on: eventLoop, holding: slot, opening: opening, mailbox: mailbox, feed: nil)
+    func response(to request: Request, holding slot: StreamSlots.Slot, opening: [ByteBuffer], mailbox: StreamMailbox) -> Response {
+        response(to: request, holding: slot, opening: opening, mailbox: mailbox, feed: nil)
     }
 
     private func response(
         to request: Request,
-        on eventLoop: (any EventLoop)?,
         holding slot: StreamSlots.Slot,
         opening: [ByteBuffer],
         mailbox: StreamMailbox,
@@ -143,24 +131,21 @@ struct EventStreamResponder: Sendable {
                 }
                 let heartbeats = ticker.register(mailbox)
                 defer { ticker.unregister(heartbeats) }
-                // Woken by a source, the body resumes on the connection's loop and writes there without another hop.
-                try await withTaskExecutorPreference(eventLoop.map(EventLoopTaskExecutor.init)) {
-                    try await writer.write(Self.connected)
-                    try await writer.write(contentsOf: opening)
-                    // A closed connection is otherwise noticed only when a write fails, at the next heartbeat (15 s): until
-                    // then its slot stays taken, and quick page-to-page browsing from one address runs into the cap.
-                    try await request.body.consumeWithInboundCloseHandler { _ in
-                        // Graceful shutdown ends the mailbox, which ends the response cleanly.
-                        try await withGracefulShutdownHandler {
-                            try await Self.drain(mailbox, feed: feed, into: &writer)
-                        } onGracefulShutdown: {
-                            mailbox.finish()
-                        }
-                    } onInboundClosed: {
+                try await writer.write(Self.connected)
+                try await writer.write(contentsOf: opening)
+                // A closed connection is otherwise noticed only when a write fails, at the next heartbeat (15 s): until
+                // then its slot stays taken, and quick page-to-page browsing from one address runs into the cap.
+                try await request.body.consumeWithInboundCloseHandler { _ in
+                    // Graceful shutdown ends the mailbox, which ends the response cleanly.
+                    try await withGracefulShutdownHandler {
+                        try await Self.drain(mailbox, feed: feed, into: &writer)
+                    } onGracefulShutdown: {
                         mailbox.finish()
                     }
-                    try await writer.finish(nil)
+                } onInboundClosed: {
+                    mailbox.finish()
                 }
+                try await writer.finish(nil)
             }
         )
     }
