@@ -35,8 +35,11 @@ import Testing
     @Test func idsOfOneMillisecondDifferAndOddDatesStillGiveIDs() throws {
         let now = Date()
         #expect(Set((0..<100_000).map { _ in TimeOrderedID.make(at: now) }).count == 100_000)
-        for date in [Date.distantPast, Date.distantFuture, Date(timeIntervalSince1970: -1), Date(timeIntervalSince1970: .nan),
-                     Date(timeIntervalSince1970: .infinity), Date(timeIntervalSince1970: 281_474_976_710.656)] {
+        let dates = [
+            Date.distantPast, Date.distantFuture, Date(timeIntervalSince1970: -1), Date(timeIntervalSince1970: .nan),
+            Date(timeIntervalSince1970: .infinity), Date(timeIntervalSince1970: 281_474_976_710.656),
+        ]
+        for date in dates {
             let id = TimeOrderedID.make(at: date)
             #expect(UUID(uuidString: id) != nil && id.count == 36, "\(id)")
         }
