@@ -64,9 +64,10 @@ public func buildRouter(_ shop: Shop, settings: WebSettings, logger: Logger) -> 
     ops.addContractRoutes(to: router.group("api/v1/openapi.yaml"))
 
     // The site map: every path prefix of the API, by audience. Anyone (`api`), signed in (`signedIn`), admin (`admin`).
+    // Authentication and the role check are one layer per request (`requiring`), not one each.
     let api = router.group("api/v1").add(middleware: authentication)
-    let signedIn = api.group().add(middleware: RequireRoleMiddleware())
-    let admin = api.group().add(middleware: RequireRoleMiddleware(.admin))
+    let signedIn = router.group("api/v1").add(middleware: authentication.requiring())
+    let admin = router.group("api/v1").add(middleware: authentication.requiring(.admin))
     let stream = EventStreamResponder(clock: shop.clock, heartbeat: settings.streamHeartbeat, slots: StreamSlots(limit: settings.maxStreamsPerClient))
 
     let auth = AuthController<AppRequestContext>(
