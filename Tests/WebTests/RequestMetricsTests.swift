@@ -26,9 +26,8 @@ private func dimensions(_ route: String, _ status: String) -> [(String, String)]
         let started = metrics.start(.get)
         #expect(try recorded.expectMeter("http.server.active_requests", [("http.request.method", "GET")]).lastValue == 1)
 
-        let response = metrics.finished(
-            Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "hello"))), started, endpoint: "/hello", method: .get
-        )
+        let bytes = Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "hello")))
+        let response = metrics.finished(bytes, started, endpoint: "/hello", method: .get)
         guard case .byteBuffer(let body) = response.body._backing else {
             Issue.record("the body is no longer a ByteBuffer")
             return

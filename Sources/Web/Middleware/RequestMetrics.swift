@@ -116,7 +116,10 @@ struct RequestMetrics: Sendable {
                 duration: Timer(label: "http.server.request.duration", dimensions: dimensions, preferredDisplayUnit: .seconds, factory: factory),
                 errors: Counter(
                     label: "hb.request.errors",
-                    dimensions: [("http.route", key.endpoint), ("http.request.method", key.method.description), ("error.type", key.status.code.description)],
+                    dimensions: [
+                        ("http.route", key.endpoint), ("http.request.method", key.method.description),
+                        ("error.type", key.status.code.description),
+                    ],
                     factory: factory
                 )
             )
