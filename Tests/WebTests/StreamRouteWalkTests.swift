@@ -24,12 +24,17 @@ import Testing
     }
 
     private func app() -> some ApplicationProtocol {
+        let (files, logger) = (FileManager.default.temporaryDirectory.path, Logger(label: "test"))
         let router = Router(context: AppRequestContext.self)
         router.addMiddleware {
             TaskProbe()
             RequestEdgeMiddleware(
                 clientAddress: ClientAddressMiddleware(trustedProxies: []),
-                securityHeaders: SecurityHeadersMiddleware(strictTransportSecurity: false)
+                securityHeaders: SecurityHeadersMiddleware(strictTransportSecurity: false),
+                gate: RequestGateMiddleware(
+                    bodyLimit: BodyLimitMiddleware(limit: 64),
+                    staticFiles: RequestGateMiddleware.staticFiles(FileMiddleware(files, logger: logger), FileMiddleware(files, logger: logger))
+                )
             )
         }
         let answer: @Sendable (Request, AppRequestContext) async throws -> String = { _, _ in
