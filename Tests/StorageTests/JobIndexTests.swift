@@ -115,7 +115,8 @@ import Testing
         let requests = try (0..<300).map { try JobRequest(queue: "q", kind: "k", payload: Ping(n: $0)) }
         let ids = try await queue.enqueue(requests)
         let jobs = try await queue.database.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, kind || ' ' || payload AS job FROM job").reduce(into: [Int64: String]()) { $0[$1["id"]] = $1["job"] }
+            try Row.fetchAll(db, sql: "SELECT id, kind || ' ' || payload AS job FROM job")
+                .reduce(into: [Int64: String]()) { $0[$1["id"]] = $1["job"] }
         }
         #expect(jobs.count == 600 && ids.count == 300)
         for (index, id) in ids.enumerated() { #expect(jobs[id] == "k {\"n\":\(index)}", "request \(index)") }
