@@ -36,22 +36,17 @@ public func buildRouter(_ shop: Shop, settings: WebSettings, logger: Logger) -> 
             )
         }
     let router = Router(context: AppRequestContext.self)
-    // From the outside in: client address and security headers (edge), request logs, metrics, CORS, then errors, body
-    // limit, CSRF and static files (gate). The edge and the gate are each one layer (see RequestEdgeMiddleware).
-    router.addMiddleware {
-        RequestEdgeMiddleware(
+    // From the outside in: client address and metrics, request logs, CORS, then errors, body limit, CSRF and static files
+    // (the gate); security headers and the request id on the way out. All in one layer (see RequestEdgeMiddleware).
+    router.add(
+        middleware: RequestEdgeMiddleware(
             clientAddress: ClientAddressMiddleware(trustedProxies: settings.trustedProxies),
-            securityHeaders: SecurityHeadersMiddleware(strictTransportSecurity: settings.secureTransport)
+            securityHeaders: SecurityHeadersMiddleware(strictTransportSecurity: settings.secureTransport),
+            logRequests: settings.logRequests ? LogRequestsMiddleware(.debug) : nil,
+            allowedOrigins: settings.corsOrigins.isEmpty ? nil : AllowedOriginsMiddleware(origins: settings.corsOrigins),
+            gate: RequestGateMiddleware(bodyLimit: BodyLimitMiddleware(limit: settings.maxBodyBytes), staticFiles: staticFiles)
         )
-        if settings.logRequests {
-            LogRequestsMiddleware(.debug)
-        }
-        MetricsMiddleware()
-        if !settings.corsOrigins.isEmpty {
-            AllowedOriginsMiddleware(origins: settings.corsOrigins)
-        }
-        RequestGateMiddleware(bodyLimit: BodyLimitMiddleware(limit: settings.maxBodyBytes), staticFiles: staticFiles)
-    }
+    )
     let accessTokens = AccessTokens(secret: settings.accessTokenSecret, clock: shop.clock)
     let authentication = AuthenticationMiddleware<AppRequestContext>(accounts: shop.accounts, tokens: accessTokens)
     let openAPIPath = settings.openAPIPath
@@ -69,9 +64,10 @@ public func buildRouter(_ shop: Shop, settings: WebSettings, logger: Logger) -> 
     ops.addContractRoutes(to: router.group("api/v1/openapi.yaml"))
 
     // The site map: every path prefix of the API, by audience. Anyone (`api`), signed in (`signedIn`), admin (`admin`).
+    // Authentication and the role check are one layer per request (`requiring`), not one each.
     let api = router.group("api/v1").add(middleware: authentication)
-    let signedIn = api.group().add(middleware: RequireRoleMiddleware())
-    let admin = api.group().add(middleware: RequireRoleMiddleware(.admin))
+    let signedIn = router.group("api/v1").add(middleware: authentication.requiring())
+    let admin = router.group("api/v1").add(middleware: authentication.requiring(.admin))
     let stream = EventStreamResponder(clock: shop.clock, heartbeat: settings.streamHeartbeat, slots: StreamSlots(limit: settings.maxStreamsPerClient))
 
     let auth = AuthController<AppRequestContext>(

@@ -115,3 +115,23 @@ extension InMemoryStockLedger {
         return ledger
     }
 }
+
+/// The ledger finds items without retaining them (``InMemoryStockLedger/Items``), which is safe only because every item it
+/// made lives as long as it does.
+@Suite struct StockLedgerItemLifetimeTests {
+    /// An item replaced by a load or an upsert is not freed under a step that found it just before; the new item takes
+    /// from its own counters.
+    @Test func anItemReplacedByALoadOrAnUpsertLivesAsLongAsTheLedger() async throws {
+        let ledger = try await InMemoryStockLedger.holding(key, quantity: 5, limit: 2)
+        weak var loaded = ledger.item(key)
+        #expect(ledger.takeNow(key, userID: "a", quantity: 2).decision == .taken)
+        try await ledger.load([StockItemState(key: key, quantity: 7, perUserLimit: 3, held: 0, confirmed: 0, perUser: [:])])
+        weak var reloaded = ledger.item(key)
+        try await ledger.upsert([StockItemState(key: key, quantity: 9, perUserLimit: 3, held: 0, confirmed: 0, perUser: [:])])
+        #expect(loaded != nil && reloaded != nil)
+        #expect(loaded?.remaining.load(ordering: .acquiring) == 3)
+        #expect(ledger.takeNow(key, userID: "a", quantity: 3).decision == .taken)
+        #expect(try await ledger.level(key) == StockLevel(quantity: 9, held: 3, confirmed: 0, remaining: 6))
+        #expect(reloaded?.remaining.load(ordering: .acquiring) == 7)
+    }
+}

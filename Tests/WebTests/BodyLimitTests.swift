@@ -143,6 +143,24 @@ private let chunked: HTTPFields = [.transferEncoding: "chunked"]
         case .failure(let error): #expect(error.code == .unavailable)
         }
     }
+
+    /// A body that ends before its declared `Content-Length` (the client went away) is never handed on as complete.
+    @Test func aBodyShorterThanItsDeclaredLengthIsAbandoned() async throws {
+        let (chunks, sender) = AsyncStream<ByteBuffer>.makeStream()
+        sender.yield(ByteBuffer(string: "ten bytes!"))
+        sender.finish()
+        let head = HTTPRequest(method: .post, scheme: "http", authority: "shop", path: "/api/v1/cart/items", headerFields: [.contentLength: "100"])
+        let request = Request(head: head, body: RequestBody(asyncSequence: chunks))
+        let middleware = BodyLimitMiddleware<BareContext>(limit: 4096, uploadLimit: 4096)
+        do {
+            _ = try await middleware.handle(request, context: BareContext(source: .init(logger: Logger(label: "test")))) { _, _ in
+                Response(status: .ok)
+            }
+            Issue.record("a body shorter than its Content-Length was handed on as complete")
+        } catch let error as AppError {
+            #expect(error.code == .unavailable)
+        }
+    }
 }
 
 /// Stands in for authentication plus ``RequireRoleMiddleware``: only `Authorization: admin` passes.

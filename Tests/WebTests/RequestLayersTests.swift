@@ -8,22 +8,21 @@ import Testing
 
 @testable import Web
 
-/// The shop's router layers as `buildRouter` composes them: the edge (client address, security headers), metrics,
+/// The shop's router layers as `buildRouter` composes them: the edge (client address, metrics, security headers)
 /// and the gate (errors, body limit, CSRF, static files), over a folder of static files and a few routes.
 private func layeredApp(files: String) -> some ApplicationProtocol {
     let router = Router(context: AppRequestContext.self)
     let uploads = FileMiddleware<AppRequestContext, LocalFileSystem>(files, urlBasePath: "/uploads", logger: Logger(label: "test"))
-    router.addMiddleware {
-        RequestEdgeMiddleware(
+    router.add(
+        middleware: RequestEdgeMiddleware(
             clientAddress: ClientAddressMiddleware(trustedProxies: []),
-            securityHeaders: SecurityHeadersMiddleware(strictTransportSecurity: false)
+            securityHeaders: SecurityHeadersMiddleware(strictTransportSecurity: false),
+            gate: RequestGateMiddleware(
+                bodyLimit: BodyLimitMiddleware(limit: 64),
+                staticFiles: RequestGateMiddleware.staticFiles(FileMiddleware(files, logger: Logger(label: "test")), uploads)
+            )
         )
-        MetricsMiddleware()
-        RequestGateMiddleware(
-            bodyLimit: BodyLimitMiddleware(limit: 64),
-            staticFiles: RequestGateMiddleware.staticFiles(FileMiddleware(files, logger: Logger(label: "test")), uploads)
-        )
-    }
+    )
     router.get("/page.txt") { _, _ -> String in throw HTTPError(.notFound) }
     router.get("/gone.txt") { _, _ -> String in throw AppError(.notFound, "No such product.") }
     router.get("/hello") { _, _ in "hello" }

@@ -61,8 +61,8 @@ struct ReservationBench {
         ).emit()
 
         let single = try await measure { index in
-            let id = UUID().uuidString.lowercased()
             let at = Date()
+            let id = TimeOrderedID.make(at: at)
             try await pool.write { db in
                 try db.execute(
                     sql: """

@@ -31,7 +31,7 @@ extension FlashSaleService {
         case .unknownItem: throw AppError(.notActive, "This sale is not open.")
         }
         let reservation = Reservation(
-            id: UUID().uuidString.lowercased(),
+            id: TimeOrderedID.make(at: now),
             saleId: sale,
             productId: productID,
             userId: userID,

@@ -8,25 +8,27 @@ import Synchronization
 /// is ever pushed past its bound, so concurrent buyers can never oversell or take more than their limit. (Finding an
 /// item takes a short lock on the items table; its stock counters themselves change only by CAS.)
 public final class InMemoryStockLedger: StockLedger {
-    private let items = Mutex<[SaleItemKey: Item]>([:])
+    private let items = Mutex(Items())
 
     public init() {}
 
     public func load(_ states: [StockItemState]) async throws {
-        let loaded = Dictionary(states.map { ($0.key, Item($0)) }, uniquingKeysWith: { _, last in last })
-        items.withLock { $0 = loaded }
+        items.withLock { items in
+            items.byKey = [:]
+            for state in states { items.put(Item(state), for: state.key) }
+        }
     }
 
     /// Adds or replaces some items, leaving the others as they are (a sale created or changed).
     public func upsert(_ states: [StockItemState]) async throws {
         items.withLock { items in
-            for state in states { items[state.key] = Item(state) }
+            for state in states { items.put(Item(state), for: state.key) }
         }
     }
 
     public func insertMissing(_ states: [StockItemState]) async throws {
         items.withLock { items in
-            for state in states where items[state.key] == nil { items[state.key] = Item(state) }
+            for state in states where items.byKey[state.key] == nil { items.put(Item(state), for: state.key) }
         }
     }
 
@@ -82,8 +84,8 @@ public final class InMemoryStockLedger: StockLedger {
 
     /// ``reserve(_:userID:quantity:)`` without an `async` call.
     public func reserveNow(_ key: SaleItemKey, userID: String, quantity: Int) -> StockDecision {
-        guard quantity > 0, let item = item(key) else { return .unknownItem }
-        return item.reserve(userID: userID, quantity: quantity)
+        guard quantity > 0 else { return .unknownItem }
+        return withItem(key) { $0.reserve(userID: userID, quantity: quantity) } ?? .unknownItem
     }
 
     /// ``take(_:userID:quantity:)`` without an `async` call; no epoch: this ledger lives and dies with the process.
@@ -93,8 +95,8 @@ public final class InMemoryStockLedger: StockLedger {
 
     /// ``release(_:userID:quantity:)`` without an `async` call (also the undo of a take, and a settled release).
     public func releaseNow(_ key: SaleItemKey, userID: String, quantity: Int) {
-        guard quantity > 0, let item = item(key) else { return }
-        item.release(userID: userID, quantity: quantity)
+        guard quantity > 0 else { return }
+        withItem(key) { $0.release(userID: userID, quantity: quantity) }
     }
 
     /// ``confirm(_:quantity:)`` without an `async` call.
@@ -140,6 +142,31 @@ public final class InMemoryStockLedger: StockLedger {
     }
 
     func item(_ key: SaleItemKey) -> Item? {
-        items.withLock { $0[key] }
+        items.withLock { $0.byKey[key] }?.takeUnretainedValue()
+    }
+
+    /// Runs `body` on the item of `key` without retaining it (nil: no such item): the hot path's lookup, a short lock
+    /// and one probe. ``Items`` keeps every item alive as long as this ledger, so no load or upsert can free it meanwhile.
+    @inline(__always)
+    @discardableResult
+    private func withItem<Result>(_ key: SaleItemKey, _ body: (Item) -> Result) -> Result? {
+        guard let item = items.withLock({ $0.byKey[key] }) else { return nil }
+        return item._withUnsafeGuaranteedRef(body)
+    }
+
+    /// The items by key as unretained references, and every item this ledger ever made, kept alive with it.
+    ///
+    /// Finding an item then costs no retain and release (two atomic steps per call, ~a fifth of a reserve+release pair).
+    /// An item replaced by ``load(_:)`` or ``upsert(_:)`` stays in `made`, so a call that found it just before never
+    /// touches freed memory. Items are replaced only by a load (start-up) and by the upsert after a sale's untouched items
+    /// changed, so the kept ones are few.
+    struct Items {
+        var byKey: [SaleItemKey: Unmanaged<Item>] = [:]
+        private(set) var made: [Item] = []
+
+        mutating func put(_ item: Item, for key: SaleItemKey) {
+            made.append(item)
+            byKey[key] = Unmanaged.passUnretained(item)
+        }
     }
 }

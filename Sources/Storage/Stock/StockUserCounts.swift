@@ -5,7 +5,7 @@ import Synchronization
 /// A user's count is read, checked against the limit and changed in one step under its shard's lock, so the count can never
 /// pass the limit nor go below zero. A user id is hashed once per call, to a word that picks the shard and is the
 /// dictionary's whole hash (``Key``): the dictionary never hashes the id string again.
-final class StockUserCounts: Sendable {
+final class StockUserCounts: @unchecked Sendable {
     /// The shard count, a power of two: more than the cores this runs on, so two buyers rarely wait on one lock.
     static let shardCount = 16
 
@@ -27,14 +27,13 @@ final class StockUserCounts: Sendable {
         static func == (lhs: Key, rhs: Key) -> Bool { lhs.hash == rhs.hash && lhs.id == rhs.id }
     }
 
-    /// One shard's counts.
-    final class Shard: Sendable {
-        let counts: Mutex<[Key: Int]>
+    /// One shard: its users' counts behind its lock.
+    typealias Shard = Mutex<[Key: Int]>
 
-        init(_ counts: [Key: Int]) { self.counts = Mutex(counts) }
-    }
-
-    private let shards: [Shard]
+    /// The ``shardCount`` shards side by side in one allocation, made in `init` and freed in `deinit`: reaching a shard
+    /// is pointer arithmetic, with no retain and release of a shard object on every call (an array of objects cost
+    /// two atomic steps per call). The pointer never changes and every shard is a lock, hence `@unchecked Sendable`.
+    private let shards: UnsafeMutablePointer<Shard>
     /// This item's seed for ``UserIDHash``: every key of its shards is hashed with it.
     private let seed: UInt64
 
@@ -46,7 +45,13 @@ final class StockUserCounts: Sendable {
             let key = Key(id, seed: seed)
             parts[Self.shard(key)][key] = units
         }
-        shards = parts.map(Shard.init)
+        shards = .allocate(capacity: Self.shardCount)
+        for (index, part) in parts.enumerated() { (shards + index).initialize(to: Shard(part)) }
+    }
+
+    deinit {
+        shards.deinitialize(count: Self.shardCount)
+        shards.deallocate()
     }
 
     /// The shard, from the hash's top bits: a shard's dictionary picks its buckets from the low bits (`_rawHashValue`),
@@ -58,7 +63,7 @@ final class StockUserCounts: Sendable {
     /// Adds `units` unless the user's count would pass `limit`; true when added.
     func add(_ units: Int, for id: String, upTo limit: Int) -> Bool {
         let key = Key(id, seed: seed)
-        return shards[Self.shard(key)].counts.withLock { counts in
+        return shards[Self.shard(key)].withLock { counts in
             // One probe for a user seen before: the count is changed in place at the index found.
             guard let index = counts.index(forKey: key) else {
                 guard units <= limit else { return false }
@@ -76,7 +81,7 @@ final class StockUserCounts: Sendable {
     @discardableResult
     func subtract(_ units: Int, for id: String) -> Bool {
         let key = Key(id, seed: seed)
-        return shards[Self.shard(key)].counts.withLock { counts in
+        return shards[Self.shard(key)].withLock { counts in
             guard let index = counts.index(forKey: key) else { return false }
             let current = counts.values[index]
             guard current >= units else { return false }
@@ -87,6 +92,6 @@ final class StockUserCounts: Sendable {
 
     func count(for id: String) -> Int {
         let key = Key(id, seed: seed)
-        return shards[Self.shard(key)].counts.withLock { $0[key, default: 0] }
+        return shards[Self.shard(key)].withLock { $0[key, default: 0] }
     }
 }

@@ -30,8 +30,13 @@ public struct BodyLimitMiddleware<Context: AppRequestContextProtocol>: RouterMid
 
     static var abandoned: AppError { AppError(.unavailable, "The shop is restarting; please send that again in a moment.") }
 
-    static func hasBody(_ request: Request) -> Bool {
-        request.headers[.transferEncoding] != nil || (request.headers[.contentLength].flatMap(Int.init) ?? 0) > 0
+    /// The `Content-Length` the client declared, if it is a number.
+    static func declaredLength(_ request: Request) -> Int? {
+        request.headers[.contentLength].flatMap(Int.init)
+    }
+
+    static func hasBody(_ request: Request, declaredLength: Int?) -> Bool {
+        (declaredLength ?? 0) > 0 || request.headers[.transferEncoding] != nil
     }
 
     public func handle(
@@ -48,17 +53,20 @@ public struct BodyLimitMiddleware<Context: AppRequestContextProtocol>: RouterMid
     func admitted(_ request: Request, context: inout Context) async throws -> Request {
         let upload = Self.isUpload(request)
         let refusedAbove = upload ? uploadLimit : defaultLimit
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > refusedAbove {
+        // The header is read once here and handed on: each lookup scans every field and joins repeated ones.
+        let declared = Self.declaredLength(request)
+        if let declared, declared > refusedAbove {
             throw AppError(.payloadTooLarge, "The request body is \(declared) bytes; the limit is \(refusedAbove).")
         }
         context.maxUploadSize = defaultLimit
         if upload { return request }
-        return try await Self.collected(request, upTo: defaultLimit)
+        return try await Self.collected(request, upTo: defaultLimit, declaredLength: declared)
     }
 
     /// The request with its body collected (at most `limit` bytes, else 413), or a 503 when the shutdown cut it short.
-    static func collected(_ request: Request, upTo limit: Int) async throws -> Request {
-        guard hasBody(request) else { return request }
+    /// `declaredLength` is the request's `declaredLength(_:)`.
+    static func collected(_ request: Request, upTo limit: Int, declaredLength: Int?) async throws -> Request {
+        guard hasBody(request, declaredLength: declaredLength) else { return request }
         let body = request.body
         let buffer: ByteBuffer
         do {
@@ -73,7 +81,7 @@ public struct BodyLimitMiddleware<Context: AppRequestContextProtocol>: RouterMid
             throw abandoned
         }
         // Cut short by the shutdown: fewer bytes than the client declared.
-        if let declared = request.headers[.contentLength].flatMap(Int.init), buffer.readableBytes < declared { throw abandoned }
+        if let declaredLength, buffer.readableBytes < declaredLength { throw abandoned }
         var request = request
         request.body = .init(buffer: buffer)
         return request

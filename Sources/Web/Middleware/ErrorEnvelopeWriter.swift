@@ -1,8 +1,13 @@
+import HTTPTypes
+
 /// Writes ``ErrorEnvelope`` as JSON by hand, in the shape `JSONCoding.encoder` gives it (sorted keys, no escaped
 /// slashes, `fields` left out when empty): an error answer is the common answer under load (a rush's sold-out
 /// 409s), and a `JSONEncoder` with its boxes and generic metadata lookups for four short strings costs more than the
 /// rest of that answer.
 enum ErrorEnvelopeWriter {
+    /// The headers of every envelope, built once (a rush answers thousands of 409s a second).
+    static let headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"]
+
     static func bytes(code: String, message: String, fields: [String: String], requestID: String) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(96 + message.utf8.count + requestID.utf8.count)

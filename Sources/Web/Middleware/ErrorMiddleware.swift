@@ -88,7 +88,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
     static func response(for error: AppError, requestID: String) -> Response {
         let data = ErrorEnvelopeWriter.bytes(code: error.code.rawValue, message: error.message, fields: error.fields, requestID: requestID)
-        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"]
+        var headers = ErrorEnvelopeWriter.headers
         if let retryAfter = error.retryAfter {
             headers[.retryAfter] = String(max(1, retryAfter))
         }

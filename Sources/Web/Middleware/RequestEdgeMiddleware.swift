@@ -1,15 +1,38 @@
 import Hummingbird
 
-/// The outermost layer of the shop's router, in one frame: who the client is (``ClientAddressMiddleware``) on the way
-/// in, the security headers and request id (``SecurityHeadersMiddleware``) on the way out.
+/// Every layer the shop's router puts in front of the routes, in one frame and in this order: who the client is
+/// (``ClientAddressMiddleware``) and the request metrics (``RequestMetrics``) on the way in; the request log (at
+/// `debug`) and CORS (with `CORS_ORIGINS`) when configured; then the gate (``RequestGateMiddleware``: errors, body
+/// limit, CSRF, static files); and on the way out the security headers and request id (``SecurityHeadersMiddleware``).
 ///
-/// One concrete middleware rather than two generic ones: Hummingbird calls router middleware through its generic
-/// chain, so every layer costs an unspecialised call, a copy of the context and a closure per request.
+/// One concrete middleware rather than a chain of generic ones: Hummingbird calls router middleware through its
+/// generic chain, so every layer (an absent optional one too) costs an unspecialised call, a copy of the context and a
+/// closure per request.
 struct RequestEdgeMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
     let clientAddress: ClientAddressMiddleware<AppRequestContext>
     let securityHeaders: SecurityHeadersMiddleware<AppRequestContext>
+    let metrics: RequestMetrics
+    let logRequests: LogRequestsMiddleware<AppRequestContext>?
+    let allowedOrigins: AllowedOriginsMiddleware<AppRequestContext>?
+    let gate: RequestGateMiddleware
+
+    init(
+        clientAddress: ClientAddressMiddleware<AppRequestContext>,
+        securityHeaders: SecurityHeadersMiddleware<AppRequestContext>,
+        metrics: RequestMetrics = RequestMetrics(),
+        logRequests: LogRequestsMiddleware<AppRequestContext>? = nil,
+        allowedOrigins: AllowedOriginsMiddleware<AppRequestContext>? = nil,
+        gate: RequestGateMiddleware
+    ) {
+        self.clientAddress = clientAddress
+        self.securityHeaders = securityHeaders
+        self.metrics = metrics
+        self.logRequests = logRequests
+        self.allowedOrigins = allowedOrigins
+        self.gate = gate
+    }
 
     func handle(
         _ request: Request,
@@ -18,8 +41,30 @@ struct RequestEdgeMiddleware: RouterMiddleware {
     ) async throws -> Response {
         var context = context
         clientAddress.identifyClient(of: request, in: &context)
-        var response = try await next(request, context)
+        let started = metrics.start(request.method)
+        var response: Response
+        do {
+            response = try await logged(request, context: context, next: next)
+        } catch {
+            metrics.failed(error, started, endpoint: context.endpointPath, method: request.method)
+            throw error
+        }
+        response = metrics.finished(response, started, endpoint: context.endpointPath, method: request.method)
         securityHeaders.addHeaders(to: &response, requestID: context.id)
         return response
+    }
+
+    private func logged(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let logRequests else { return try await allowed(request, context: context, next: next) }
+        return try await logRequests.handle(request, context: context) { request, context in
+            try await allowed(request, context: context, next: next)
+        }
+    }
+
+    private func allowed(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let allowedOrigins else { return try await gate.handle(request, context: context, next: next) }
+        return try await allowedOrigins.handle(request, context: context) { request, context in
+            try await gate.handle(request, context: context, next: next)
+        }
     }
 }

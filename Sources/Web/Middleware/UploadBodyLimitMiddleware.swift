@@ -16,11 +16,12 @@ public struct UploadBodyLimitMiddleware<Context: AppRequestContextProtocol>: Rou
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
+        let declared = BodyLimitMiddleware<Context>.declaredLength(request)
+        if let declared, declared > limit {
             throw AppError(.payloadTooLarge, "The request body is \(declared) bytes; the limit is \(limit).")
         }
         var context = context
         context.maxUploadSize = limit
-        return try await next(try await BodyLimitMiddleware<Context>.collected(request, upTo: limit), context)
+        return try await next(try await BodyLimitMiddleware<Context>.collected(request, upTo: limit, declaredLength: declared), context)
     }
 }
