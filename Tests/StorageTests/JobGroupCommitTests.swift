@@ -37,6 +37,44 @@ import Testing
         #expect(try await fixture.kinds() == ["hold": 1, "k": 36])
     }
 
+    /// A group is first written without a savepoint per caller; a failing caller sends it back to its start and it is
+    /// written again, each caller apart. Nothing of the first pass stays: every caller's id is its own job's, the
+    /// failing ones leave no row, and the database's observers hear of exactly the rows committed (GRDB sees the
+    /// savepoints, so the events of what was rolled back are dropped).
+    @Test func aGroupWrittenAgainAfterAFailureKeepsOnlyTheSecondPassAndItsObserversHearOnlyThat() async throws {
+        let fixture = try await Fixture()
+        let inserts = InsertCounter()
+        try await fixture.queue.database.writer.write { db in db.add(transactionObserver: inserts, extent: .databaseLifetime) }
+        let holding = Task { try await fixture.queue.enqueue(JobRequest(queue: "q", kind: "hold", payload: Ping(n: -1))) }
+        try await eventually("the first enqueue holds the writer") { fixture.gate.entered }
+        let callers = Task {
+            await withTaskGroup(of: (Int, Int64?).self) { group in
+                for n in 0..<40 {
+                    let kind = n % 10 == 3 ? "poison" : "k"
+                    group.addTask { (n, try? await fixture.queue.enqueue(JobRequest(queue: "q", kind: kind, payload: Ping(n: n)))) }
+                }
+                return await group.reduce(into: [Int: Int64?]()) { $0[$1.0] = $1.1 }
+            }
+        }
+        try await eventually("all 40 callers wait for the next commit") { fixture.queue.groupCommit.waitingCount == 40 }
+        fixture.gate.open()
+        _ = try await holding.value
+        let ids = await callers.value
+        let payloads = try await fixture.queue.database.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, payload FROM job WHERE kind = 'k'").reduce(into: [Int64: String]()) { $0[$1["id"]] = $1["payload"] }
+        }
+        #expect(payloads.count == 36)
+        for n in 0..<40 {
+            let id = ids[n] ?? nil
+            if n % 10 == 3 {
+                #expect(id == nil, "poisoned caller \(n)")
+            } else {
+                #expect(id.flatMap { payloads[$0] } == "{\"n\":\(n)}", "caller \(n)")
+            }
+        }
+        #expect(inserts.committed == 37, "the held job and the 36 callers' jobs, each heard of once")
+    }
+
     /// A failure that makes SQLite roll back the whole transaction (here a trigger's `RAISE(ROLLBACK)`; in
     /// production SQLITE_FULL, IOERR or NOMEM) fails every caller of the group, and none of their jobs is
     /// committed — also not those inserted after the rollback (GRDB would give each its own transaction).
@@ -124,4 +162,19 @@ private final class CommitCounter: TransactionObserver, Sendable {
     func databaseDidChange(with event: DatabaseEvent) {}
     func databaseDidCommit(_ db: Database) { commits.add(1, ordering: .releasing) }
     func databaseDidRollback(_ db: Database) {}
+}
+
+/// Counts the row insertions into `job` that the writer's observers hear of in committed transactions.
+private final class InsertCounter: TransactionObserver, Sendable {
+    private let counts = Mutex((pending: 0, committed: 0))
+
+    var committed: Int { counts.withLock { $0.committed } }
+
+    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
+        if case .insert(let table) = eventKind { return table == "job" }
+        return false
+    }
+    func databaseDidChange(with event: DatabaseEvent) { counts.withLock { $0.pending += 1 } }
+    func databaseDidCommit(_ db: Database) { counts.withLock { $0 = (pending: 0, committed: $0.committed + $0.pending) } }
+    func databaseDidRollback(_ db: Database) { counts.withLock { $0.pending = 0 } }
 }

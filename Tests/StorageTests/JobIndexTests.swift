@@ -99,6 +99,29 @@ import Testing
         #expect(ids[count - 2] == ids[5])
     }
 
+    /// Without a trigger on `job`, a bulk statement's ids are computed from the last one (the test above); with a trigger
+    /// that writes another job after each row, they are read back, and each request still gets its own job's id.
+    @Test func aBulkEnqueueBesideATriggerThatAddsJobsStillAnswersEachRequestsId() async throws {
+        let queue = try makeQueue()
+        try await queue.database.writer.write { db in
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER echo AFTER INSERT ON job WHEN NEW.kind = 'k' BEGIN
+                        INSERT INTO job (queue, kind, payload, status, maxAttempts, runAt, createdAt, updatedAt)
+                        VALUES ('echoes', 'echo', NEW.payload, 'queued', 1, NEW.runAt, NEW.createdAt, NEW.updatedAt);
+                    END
+                    """)
+        }
+        let requests = try (0..<300).map { try JobRequest(queue: "q", kind: "k", payload: Ping(n: $0)) }
+        let ids = try await queue.enqueue(requests)
+        let jobs = try await queue.database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, kind || ' ' || payload AS job FROM job")
+                .reduce(into: [Int64: String]()) { $0[$1["id"]] = $1["job"] }
+        }
+        #expect(jobs.count == 600 && ids.count == 300)
+        for (index, id) in ids.enumerated() { #expect(jobs[id] == "k {\"n\":\(index)}", "request \(index)") }
+    }
+
     /// A bulk enqueue is all or none, and its jobs carry the request's fields and the one stamp.
     @Test func aBulkEnqueueIsAllOrNoneAndStoresEveryField() async throws {
         let queue = try makeQueue()

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 @testable import Storage
@@ -37,5 +38,31 @@ import Testing
         #expect(try await place() == "KL-20270116-0002")
         fixture.sales.clock.advance(by: 24 * 3600)
         #expect(try await place() == "KL-20270117-0001")
+    }
+
+    /// An order's dates are written by ``DatabaseTimestamp``, not GRDB's `DateFormatter`: the stored text must be GRDB's,
+    /// to the millisecond (rounded as GRDB rounds), so that rows written either way compare and sort alike.
+    @Test func anOrdersStoredDatesAreTheTextGRDBWouldWrite() async throws {
+        let fixture = try OrderFixture()
+        try await fixture.setStock("croissant-bo-phap", 100)
+        let product = try await fixture.product("croissant-bo-phap")
+        fixture.sales.clock.advance(by: 0.1236)
+        let customer = try await fixture.catalog.customer("dates@example.com")
+        _ = try await fixture.carts.add(.user(customer.user.id), productID: product.id, quantity: 1)
+        let order = try await fixture.orders.place(
+            by: customer, CheckoutRequest(address: OrderFixture.address, paymentMethod: .cod), idempotencyKey: nil)
+        let stored = try await fixture.database.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT o.createdAt, o.updatedAt, h.createdAt AS historyAt FROM "order" o
+                    JOIN orderStatusHistory h ON h.orderId = o.id WHERE o.id = ?
+                    """,
+                arguments: [order.id]
+            ).map { [$0["createdAt"] as String, $0["updatedAt"] as String, $0["historyAt"] as String] }
+        }
+        let grdb = String.fromDatabaseValue(order.createdAt.databaseValue)
+        #expect(grdb?.hasSuffix(".124") == true)
+        #expect(stored == [grdb, grdb, grdb].compactMap { $0 })
     }
 }

@@ -9,6 +9,11 @@ import Synchronization
 ///
 /// A body must not register `afterNextTransaction` work that a later step of the *same* body can still undo: a
 /// savepoint's rollback does not withdraw such a hook (the transaction goes on and commits the others' work).
+///
+/// With `bodiesMayRunTwice`, a group is first written under one savepoint for the whole group and none per caller (two
+/// statements per group instead of two per caller); when a caller fails, the group is rolled back to that savepoint and
+/// written again, every body once more, each in a savepoint of its own — so only callers whose body can run again
+/// after its first run was rolled back may use it (a body that arms an after-commit hook must arm it at most once).
 final class SavepointGroupCommit<Value: Sendable>: Sendable {
     typealias Body = @Sendable (Database) throws -> Value
 
@@ -26,11 +31,13 @@ final class SavepointGroupCommit<Value: Sendable>: Sendable {
 
     private let database: AppDatabase
     private let maximumGroup: Int
+    private let bodiesMayRunTwice: Bool
     private let state = Mutex(State())
 
-    init(database: AppDatabase, maximumGroup: Int = 64) {
+    init(database: AppDatabase, maximumGroup: Int = 64, bodiesMayRunTwice: Bool = false) {
         self.database = database
         self.maximumGroup = max(1, maximumGroup)
+        self.bodiesMayRunTwice = bodiesMayRunTwice
     }
 
     /// How many callers wait for the next group, not counting the group being written (for tests).
@@ -64,31 +71,59 @@ final class SavepointGroupCommit<Value: Sendable>: Sendable {
             }
             guard !group.isEmpty else { return }
             let bodies = group.map(\.body)
+            let bodiesMayRunTwice = bodiesMayRunTwice
             do {
-                let results = try await database.write { db in
-                    var results: [Result<Value, any Error>] = []
-                    results.reserveCapacity(bodies.count)
-                    for body in bodies {
-                        let result = Result<Value, any Error> {
-                            var value: Value?
-                            try db.inSavepoint {
-                                value = try body(db)
-                                return .commit
-                            }
-                            guard let value else { throw AppError(.internalError, "A grouped write produced no value.") }
-                            return value
-                        }.mapError(AppDatabase.mapped)
-                        // A failure that made SQLite roll back the whole transaction (SQLITE_FULL, IOERR, NOMEM, a
-                        // trigger's RAISE(ROLLBACK)) fails the group as one: nothing of it is committed.
-                        if case .failure(let error) = result, !db.isInsideTransaction { throw error }
-                        results.append(result)
-                    }
-                    return results
+                let results = try await database.write { db -> [Result<Value, any Error>] in
+                    if bodiesMayRunTwice, let values = try Self.runTogether(db, bodies) { return values.map { .success($0) } }
+                    return try Self.runApart(db, bodies)
                 }
                 for (waiting, result) in zip(group, results) { waiting.continuation.resume(with: result) }
             } catch {
                 for waiting in group { waiting.continuation.resume(throwing: error) }
             }
         }
+    }
+
+    /// Every body under one savepoint; their values, or nil (and nothing of them left) when one of them failed.
+    private static func runTogether(_ db: Database, _ bodies: [Body]) throws -> [Value]? {
+        try GroupSavepoint.group.begin(db)
+        var values: [Value] = []
+        values.reserveCapacity(bodies.count)
+        for body in bodies {
+            do {
+                values.append(try body(db))
+            } catch {
+                // A failure that made SQLite roll back the whole transaction fails the group as one (see `runApart`).
+                guard db.isInsideTransaction else { throw AppDatabase.mapped(error) }
+                try GroupSavepoint.group.rollBack(db)
+                return nil
+            }
+        }
+        try GroupSavepoint.group.release(db)
+        return values
+    }
+
+    /// Every body in a savepoint of its own: each caller's outcome.
+    private static func runApart(_ db: Database, _ bodies: [Body]) throws -> [Result<Value, any Error>] {
+        var results: [Result<Value, any Error>] = []
+        results.reserveCapacity(bodies.count)
+        for body in bodies {
+            let result = Result<Value, any Error> {
+                try GroupSavepoint.caller.begin(db)
+                do {
+                    let value = try body(db)
+                    try GroupSavepoint.caller.release(db)
+                    return value
+                } catch {
+                    if db.isInsideTransaction { try? GroupSavepoint.caller.rollBack(db) }
+                    throw error
+                }
+            }.mapError(AppDatabase.mapped)
+            // A failure that made SQLite roll back the whole transaction (SQLITE_FULL, IOERR, NOMEM, a
+            // trigger's RAISE(ROLLBACK)) fails the group as one: nothing of it is committed.
+            if case .failure(let error) = result, !db.isInsideTransaction { throw error }
+            results.append(result)
+        }
+        return results
     }
 }

@@ -31,7 +31,8 @@ public final class JobQueue: Sendable {
     private let signals = Mutex<[String: WakeSignal]>([:])
     /// The (connection, queue) pairs whose open transaction already has a wake-up hook.
     private let armed = Mutex<Set<WakeKey>>([])
-    /// Single-job enqueues share commits (no bound on a group: an insert is short), each job in its own savepoint.
+    /// Single-job enqueues share commits (no bound on a group: an insert is short). An enqueue can run again after a rollback
+    /// (its wake-up hook is armed once per transaction and queue), so a group goes without a savepoint per job unless one fails.
     let groupCommit: SavepointGroupCommit<Int64>
 
     public init(
@@ -44,7 +45,7 @@ public final class JobQueue: Sendable {
         self.clock = clock
         self.settings = settings
         self.jitter = jitter
-        self.groupCommit = SavepointGroupCommit(database: database, maximumGroup: .max)
+        self.groupCommit = SavepointGroupCommit(database: database, maximumGroup: .max, bodiesMayRunTwice: true)
     }
 
     // MARK: - Enqueue

@@ -158,9 +158,10 @@ enum OrderStore {
     /// Writes a new order, its lines and the first row of its history.
     static func insert(_ db: Database, _ order: Order, idempotencyKey: String?, requestHash: String?, by actorID: String?) throws {
         // Prepared once per connection and bound by hand: checkout runs these for every order, and encoding the
-        // records through Codable and compiling their statements each time was a share of its profile.
-        let created = order.createdAt.databaseValue
-        let updated = order.updatedAt == order.createdAt ? created : order.updatedAt.databaseValue
+        // records through Codable and compiling their statements each time was a share of its profile. Dates without
+        // GRDB's `DateFormatter` (part of its 3.6 % in the second round's profile), in the same text.
+        let created = DatabaseTimestamp.value(order.createdAt)
+        let updated = order.updatedAt == order.createdAt ? created : DatabaseTimestamp.value(order.updatedAt)
         try db.cachedStatement(
             sql: """
                 INSERT INTO "order" (id, code, userId, status, paymentMethod, subtotal, discount, pointsRedeemed, shippingFee, total,
