@@ -101,12 +101,14 @@ import Testing
 
     /// Without a trigger on `job`, a bulk statement's ids are computed from the last one (the test above); with a trigger
     /// that writes another job after each row, they are read back, and each request still gets its own job's id.
-    @Test func aBulkEnqueueBesideATriggerThatAddsJobsStillAnswersEachRequestsId() async throws {
+    /// (`Job`: SQLite keeps the table's name as the trigger spelled it, and names are not case-sensitive.)
+    @Test(arguments: ["job", "Job"])
+    func aBulkEnqueueBesideATriggerThatAddsJobsStillAnswersEachRequestsId(spelled table: String) async throws {
         let queue = try makeQueue()
         try await queue.database.writer.write { db in
             try db.execute(
                 sql: """
-                    CREATE TRIGGER echo AFTER INSERT ON job WHEN NEW.kind = 'k' BEGIN
+                    CREATE TRIGGER echo AFTER INSERT ON \(table) WHEN NEW.kind = 'k' BEGIN
                         INSERT INTO job (queue, kind, payload, status, maxAttempts, runAt, createdAt, updatedAt)
                         VALUES ('echoes', 'echo', NEW.payload, 'queued', 1, NEW.runAt, NEW.createdAt, NEW.updatedAt);
                     END

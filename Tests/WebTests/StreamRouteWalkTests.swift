@@ -52,6 +52,7 @@ import Testing
             for (uri, expected) in [
                 ("/api/v1/flash-sales/s1/stream", "child task"),
                 ("/api/v1/notifications/stream?after=12", "child task"),
+                ("/api/v1/notifications/stream//?after=12", "child task"),
                 ("/api/v1/products", "same task"),
                 ("/api/v1/products?q=stream", "same task"),
                 ("/api/v1/streams", "same task"),

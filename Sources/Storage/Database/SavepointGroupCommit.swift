@@ -108,21 +108,20 @@ final class SavepointGroupCommit<Value: Sendable>: Sendable {
         var results: [Result<Value, any Error>] = []
         results.reserveCapacity(bodies.count)
         for body in bodies {
-            let result = Result<Value, any Error> {
-                try GroupSavepoint.caller.begin(db)
-                do {
-                    let value = try body(db)
-                    try GroupSavepoint.caller.release(db)
-                    return value
-                } catch {
-                    if db.isInsideTransaction { try? GroupSavepoint.caller.rollBack(db) }
-                    throw error
-                }
-            }.mapError(AppDatabase.mapped)
-            // A failure that made SQLite roll back the whole transaction (SQLITE_FULL, IOERR, NOMEM, a
-            // trigger's RAISE(ROLLBACK)) fails the group as one: nothing of it is committed.
-            if case .failure(let error) = result, !db.isInsideTransaction { throw error }
-            results.append(result)
+            try GroupSavepoint.caller.begin(db)
+            do {
+                let value = try body(db)
+                try GroupSavepoint.caller.release(db)
+                results.append(.success(value))
+            } catch {
+                // A failure that made SQLite roll back the whole transaction (SQLITE_FULL, IOERR, NOMEM, a
+                // trigger's RAISE(ROLLBACK)) fails the group as one: nothing of it is committed.
+                guard db.isInsideTransaction else { throw AppDatabase.mapped(error) }
+                // The failed caller's writes must go before the next caller's start. Should even that fail, the group
+                // fails as one rather than commit them (the savepoint would stay open around the later callers).
+                try GroupSavepoint.caller.rollBack(db)
+                results.append(.failure(AppDatabase.mapped(error)))
+            }
         }
         return results
     }

@@ -48,8 +48,8 @@ extension JobQueue {
 
     private static let jobTriggersSQL = """
         SELECT EXISTS (
-            SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'job'
-            UNION ALL SELECT 1 FROM sqlite_temp_master WHERE type = 'trigger' AND tbl_name = 'job'
+            SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'job' COLLATE NOCASE
+            UNION ALL SELECT 1 FROM sqlite_temp_master WHERE type = 'trigger' AND tbl_name = 'job' COLLATE NOCASE
         )
         """
 

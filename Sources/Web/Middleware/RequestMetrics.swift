@@ -76,16 +76,31 @@ struct RequestMetrics: Sendable {
         }
         var response = response
         let body = response.body
+        let once = RecordOnce { record(metrics, started) }
         response.body = ResponseBody { writer in
-            do {
-                try await body.write(writer)
-            } catch {
-                record(metrics, started)
-                throw error
-            }
-            record(metrics, started)
+            defer { once.record() }
+            try await body.write(writer)
         }
         return response
+    }
+
+    /// Records a streamed response exactly once: after its body's last byte, or — when the body never runs (the
+    /// client left before the head was written, so Hummingbird drops the response unrun) — when it is freed, so the
+    /// request is still counted and no longer active.
+    private final class RecordOnce: Sendable {
+        private let recorded = Atomic(false)
+        private let recordMetrics: @Sendable () -> Void
+
+        init(_ record: @escaping @Sendable () -> Void) {
+            self.recordMetrics = record
+        }
+
+        func record() {
+            guard !recorded.exchange(true, ordering: .acquiringAndReleasing) else { return }
+            recordMetrics()
+        }
+
+        deinit { record() }
     }
 
     /// Records a request that ended with `error` instead of a response (counted as an error of its status).

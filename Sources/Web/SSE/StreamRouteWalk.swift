@@ -13,10 +13,13 @@ enum StreamRouteWalk {
     /// `/admin/stats/stream`).
     private static let suffix = "/stream".utf8
 
-    /// Whether `request` asks for a live stream: its path (before any query) ends in `/stream`.
+    /// Whether `request` asks for a live stream: its path (before any query, and without trailing slashes, which the
+    /// router ignores as it ignores every empty segment) ends in `/stream`.
     static func opensStream(_ request: Request) -> Bool {
         guard let target = request.head.path else { return false }
-        let path = target.utf8.prefix { $0 != UInt8(ascii: "?") }
+        let slash = UInt8(ascii: "/")
+        var path = target.utf8.prefix { $0 != UInt8(ascii: "?") }
+        while path.last == slash { path = path.dropLast() }
         return path.count >= suffix.count && path.suffix(suffix.count).elementsEqual(suffix)
     }
 
