@@ -93,9 +93,7 @@ final class SavepointGroupCommit<Value: Sendable>: Sendable {
             do {
                 values.append(try body(db))
             } catch {
-                // A failure that made SQLite roll back the whole transaction fails the group as one (see `runApart`).
-                guard db.isInsideTransaction else { throw AppDatabase.mapped(error) }
-                try GroupSavepoint.group.rollBack(db)
+                try undo(GroupSavepoint.group, after: error, in: db)
                 return nil
             }
         }
@@ -114,15 +112,19 @@ final class SavepointGroupCommit<Value: Sendable>: Sendable {
                 try GroupSavepoint.caller.release(db)
                 results.append(.success(value))
             } catch {
-                // A failure that made SQLite roll back the whole transaction (SQLITE_FULL, IOERR, NOMEM, a
-                // trigger's RAISE(ROLLBACK)) fails the group as one: nothing of it is committed.
-                guard db.isInsideTransaction else { throw AppDatabase.mapped(error) }
-                // The failed caller's writes must go before the next caller's start. Should even that fail, the group
-                // fails as one rather than commit them (the savepoint would stay open around the later callers).
-                try GroupSavepoint.caller.rollBack(db)
+                try undo(GroupSavepoint.caller, after: error, in: db)
                 results.append(.failure(AppDatabase.mapped(error)))
             }
         }
         return results
+    }
+
+    /// After a body failed inside `savepoint`: undoes what the savepoint holds, so the next body starts clean. A failure
+    /// that made SQLite roll back the whole transaction (SQLITE_FULL, IOERR, NOMEM, a trigger's RAISE(ROLLBACK)) is
+    /// thrown instead: the group fails as one and nothing of it is committed. So is a rollback that itself fails (the
+    /// savepoint would stay open around the later bodies, and its writes would commit with them).
+    private static func undo(_ savepoint: GroupSavepoint, after error: any Error, in db: Database) throws {
+        guard db.isInsideTransaction else { throw AppDatabase.mapped(error) }
+        try savepoint.rollBack(db)
     }
 }
