@@ -217,8 +217,9 @@ import Testing
 
     // MARK: - Start-up
 
-    /// The start-up scan (one pass over the reservations) counts exactly what the grouped per-sale query counts.
-    @Test func theStartUpScanCountsLikeTheGroupedQuery() async throws {
+    /// The start-up count (per live item, from the index `reservation_item_units`) equals the same count made from the
+    /// table's rows, for all live sales and for one sale.
+    @Test func theStartUpCountEqualsTheCountOfTheTable() async throws {
         let fixture = try FlashSaleFixture()
         let sale = try await fixture.croissantSale(quantity: 20, limit: 5)
         let product = sale.items[0].productId
@@ -230,12 +231,13 @@ import Testing
         _ = try await fixture.sales.reserve(by: minh, saleID: sale.id, productID: product, quantity: 1)
         _ = try await fixture.sell(first)
         try await fixture.sales.release(reservationID: third.id, by: minh)
-        let scanned = try await fixture.database.read { db in try FlashSaleService.liveItemStates(db) }
-        let grouped = try await fixture.database.read { db in try FlashSaleService.itemStates(db, saleID: sale.id) }
-        #expect(scanned == grouped)
-        #expect(scanned.first?.perUser == [lan.user.id: 3, minh.user.id: 1])
-        #expect(scanned.first?.held == 2 && scanned.first?.confirmed == 2)
+        let live = try await fixture.database.read { db in try FlashSaleService.itemStates(db, saleID: nil) }
+        let ofSale = try await fixture.database.read { db in try FlashSaleService.itemStates(db, saleID: sale.id) }
+        let fromTable = try await fixture.database.read { db in try ReservationIndexTests.countedFromTheTable(db) }
+        #expect(ReservationIndexTests.byKey(live) == fromTable && ReservationIndexTests.byKey(ofSale) == fromTable)
+        #expect(live.first?.perUser == [lan.user.id: 3, minh.user.id: 1])
+        #expect(live.first?.held == 2 && live.first?.confirmed == 2)
         _ = try await fixture.sales.cancel(id: sale.id)
-        #expect(try await fixture.database.read { db in try FlashSaleService.liveItemStates(db) }.isEmpty)
+        #expect(try await fixture.database.read { db in try FlashSaleService.itemStates(db, saleID: nil) }.isEmpty)
     }
 }

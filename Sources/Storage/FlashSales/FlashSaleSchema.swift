@@ -69,4 +69,21 @@ enum FlashSaleSchema {
                 """
         )
     }
+
+    /// Two indexes fewer per reservation row (migration `v17_reservation_item_units_index`). `reservation_item_units`
+    /// (saleId, productId, status, createdAt, userId, quantity) replaces `reservation_on_item` (saleId, productId, status)
+    /// and the partial `reservation_live_units` (saleId, productId, userId, status, quantity): it serves what both served
+    /// (an item's units by status summed from the index alone, the ledger's per-user count of each live item), and a new
+    /// row's entry lands after its item's newest one (createdAt before userId), on one page for a whole batch, where
+    /// `reservation_live_units` took one random page per row. `reservation_on_userId` (userId; made by `belongsTo` in
+    /// `v6_flash_sales`) goes: `reservation_on_user` (userId, createdAt) serves every lookup by user, the foreign key's
+    /// included. A commit writes every page it dirtied to the WAL in full, so the random pages set the cost of a batch.
+    static func v17ReservationItemUnitsIndex(_ db: Database) throws {
+        for index in ["reservation_live_units", "reservation_on_item", "reservation_on_userId"] { try db.execute(sql: "DROP INDEX \(index)") }
+        try db.create(
+            index: "reservation_item_units",
+            on: "reservation",
+            columns: ["saleId", "productId", "status", "createdAt", "userId", "quantity"]
+        )
+    }
 }

@@ -72,50 +72,6 @@ public final class FlashSaleService: Sendable {
         try await ledger.load(states, epoch: epoch)
     }
 
-    static func itemStates(_ db: Database, saleID: String?) throws -> [StockItemState] {
-        if saleID == nil { return try liveItemStates(db) }
-        let filter = saleID == nil ? "flashSale.status IN ('scheduled', 'active')" : "flashSale.id = ?"
-        let items = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT flashSaleItem.* FROM flashSaleItem JOIN flashSale ON flashSale.id = flashSaleItem.saleId WHERE \(filter)
-                """,
-            arguments: saleID.map { [$0] } ?? []
-        )
-        var states: [SaleItemKey: StockItemState] = [:]
-        for item in items {
-            let key = SaleItemKey(saleID: item["saleId"], productID: item["productId"])
-            states[key] = StockItemState(
-                key: key,
-                quantity: item["quantity"],
-                perUserLimit: item["perUserLimit"],
-                held: 0,
-                confirmed: 0,
-                perUser: [:]
-            )
-        }
-        let counts = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT saleId, productId, userId, status, SUM(quantity) AS units FROM reservation
-                WHERE status IN ('reserved', 'ordered', 'confirmed') \(saleID == nil ? "" : "AND saleId = ?")
-                GROUP BY saleId, productId, userId, status
-                """,
-            arguments: saleID.map { [$0] } ?? []
-        )
-        for row in counts {
-            let key = SaleItemKey(saleID: row["saleId"], productID: row["productId"])
-            guard var state = states[key] else { continue }
-            let units: Int = row["units"]
-            let raw: String = row["status"]
-            guard let status = ReservationStatus(rawValue: raw) else { throw AppError(.internalError, "Unknown reservation status \(raw).") }
-            if status == .confirmed { state.confirmed += units } else { state.held += units }
-            state.perUser[row["userId"], default: 0] += units
-            states[key] = state
-        }
-        return Array(states.values)
-    }
-
     // MARK: - Reading
 
     /// The sale clock's "now", so pages count down against the server's time.
