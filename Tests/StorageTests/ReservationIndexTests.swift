@@ -110,7 +110,8 @@ import Testing
 
     /// The table feeds four indexes (its primary key, `reservation_held_by_expiry`, `reservation_on_user`,
     /// `reservation_item_units`), and each query shape of the shop over it searches one: an item's units by status
-    /// (stock views, unsold units, the ledger's count), whether a sale has reservations, a user's lists, the next expiry.
+    /// (stock views, unsold units, the ledger's count), whether a sale has reservations, a user's lists and held units,
+    /// the next expiry.
     @Test func theTableFeedsFourIndexesAndEveryQuerySearchesOne() async throws {
         let fixture = try FlashSaleFixture()
         try await fixture.database.read { db in
@@ -135,9 +136,12 @@ import Testing
             #expect(try plan(db, "SELECT 1 FROM reservation WHERE userId = ?", ["u"]).contains("USING COVERING INDEX reservation_on_user"))
             let ofUser = try plan(db, "SELECT * FROM reservation WHERE userId = ? ORDER BY createdAt DESC, id LIMIT 20", ["u"])
             #expect(ofUser.contains("SEARCH reservation USING INDEX reservation_on_user"), "\(ofUser)")
-            // A user's held reservations: SQLite (no statistics) picks `reservation_held_by_expiry` here, before v17 as after.
-            let held = try plan(db, "SELECT * FROM reservation WHERE userId = ? AND status = 'reserved' AND expiresAt > ? ORDER BY createdAt", user)
-            #expect(held.hasPrefix("SEARCH reservation USING INDEX"), "\(held)")
+            // A user's held reservations (cart, checkout): left to itself SQLite picks `reservation_held_by_expiry`, every
+            // unexpired hold of every user.
+            let held = try plan(db, ReservationStore.heldSQL, user)
+            #expect(held.hasPrefix("SEARCH reservation USING INDEX reservation_on_user (userId=?)"), "\(held)")
+            let ordered = try plan(db, ReservationStore.markOrderedSQL, ["o", Date(), "u", Date()])
+            #expect(ordered.hasPrefix("SEARCH reservation USING INDEX reservation_on_user (userId=?)"), "\(ordered)")
             #expect(try plan(db, "SELECT MIN(expiresAt) FROM reservation WHERE status = 'reserved'", []).contains("reservation_held_by_expiry"))
         }
     }
