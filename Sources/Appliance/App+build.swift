@@ -17,10 +17,10 @@ func buildApplication(
     shop: Shop,
     web: WebSettings,
     logger: Logger
-) throws -> Application<RouterResponder<AppRequestContext>> {
+) throws -> Application<StreamRouteWalk> {
     let scheme = configuration.tlsEnabled ? "https" : "http"
     var app = Application(
-        router: buildRouter(shop, settings: web, logger: logger),
+        router: StreamRouteWalk(buildRouter(shop, settings: web, logger: logger)),
         server: try httpServer(configuration),
         configuration: .init(
             address: .hostname(configuration.httpHost, port: configuration.httpPort),
