@@ -13,7 +13,9 @@ import Testing
         [.authorization: "bearer   abc  ", .contentType: "application/json"],
         HTTPFields([HTTPField(name: .authorization, value: "Bearer a"), HTTPField(name: .authorization, value: "Bearer b")]),
         HTTPFields([HTTPField(name: .cookie, value: "a=1"), HTTPField(name: .cookie, value: "b=2")]),
-        HTTPFields([HTTPField(name: .contentLength, value: "12"), HTTPField(name: .accept, value: "x"), HTTPField(name: .contentLength, value: "12")]),
+        HTTPFields([
+            HTTPField(name: .contentLength, value: "12"), HTTPField(name: .accept, value: "x"), HTTPField(name: .contentLength, value: "12"),
+        ]),
         [.authorization: "Basic dXNlcjpwdw=="],
         [.authorization: "Bearer"],
         [.authorization: "Bearer \t "],

@@ -28,7 +28,9 @@ public struct ClientAddressMiddleware<Context: AppRequestContextProtocol>: Route
     /// the address only if a line is written (most requests write none).
     func identifyClient(of request: Request, in context: inout Context) {
         guard !trustedProxies.isEmpty else {
-            if let peer = context.peerAddress, let client = PeerAddressText(peer) { context.logger[metadataKey: "client"] = .stringConvertible(client) }
+            if let peer = context.peerAddress, let client = PeerAddressText(peer) {
+                context.logger[metadataKey: "client"] = .stringConvertible(client)
+            }
             return
         }
         let client = clientAddress(peer: context.remoteAddress, forwardedFor: request.headers[values: .xForwardedFor])
