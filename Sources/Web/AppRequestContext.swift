@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import Storage
 
 /// The per-request context every route and middleware of the shop sees.
@@ -7,18 +8,29 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Largest body this request may send; ``BodyLimitMiddleware`` sets it per route group.
     public var maxUploadSize: Int
-    /// The peer's IP address, when the transport knows it (used for per-IP throttling).
-    public let remoteAddress: String?
-    /// The client's address: the peer, or what a trusted proxy forwarded (``ClientAddressMiddleware``).
-    public var clientAddress: String?
+    /// The connection's peer, kept as the transport gave it: turning it into text costs more than most requests need.
+    public let peerAddress: SocketAddress?
+    /// What ``ClientAddressMiddleware`` found behind a trusted proxy; nil while the peer is the client.
+    private var forwardedClient: String??
     /// The signed-in user, set by ``AuthenticationMiddleware``; nil for anonymous requests.
     public var identity: Identity?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.maxUploadSize = BodyLimitMiddleware<Self>.defaultLimit
-        self.remoteAddress = source.channel.remoteAddress?.ipAddress
-        self.clientAddress = remoteAddress
+        self.peerAddress = source.channel.remoteAddress
+    }
+
+    /// The peer's IP address, when the transport knows it (used for per-IP throttling), formatted when read.
+    public var remoteAddress: String? { peerAddress?.ipAddress }
+
+    /// The client's address: the peer, or what a trusted proxy forwarded (``ClientAddressMiddleware``).
+    public var clientAddress: String? {
+        get {
+            if case .some(let forwarded) = forwardedClient { return forwarded }
+            return remoteAddress
+        }
+        set { forwardedClient = .some(newValue) }
     }
 
     public var requestDecoder: JSONRequestDecoder { JSONRequestDecoder() }
@@ -65,7 +77,7 @@ public struct JSONRequestDecoder: RequestDecoder {
     public init() {}
 
     public func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
-        guard JSONCoding.isJSON(request.headers[.contentType]) else {
+        guard JSONCoding.isJSON(request.headers.value(of: .contentType)) else {
             throw AppError(.unsupportedMediaType, "Send the body as JSON, with Content-Type: application/json.")
         }
         return try await JSONCoding.decoder.decode(type, from: request, context: context)

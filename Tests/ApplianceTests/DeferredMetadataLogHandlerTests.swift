@@ -44,3 +44,24 @@ private struct RecordingHandler: LogHandler {
         #expect(events.first?.metadata == ["hb.request.id": "99", "shared": "line", "own": "1"])
     }
 }
+
+/// The request id and the client have fields of their own; through every door they act like any other key.
+@Suite struct DeferredMetadataKeysTests {
+    @Test func theRequestIDAndClientKeysActLikeAnyOther() {
+        let box = RecordingBox()
+        var logger = Logger(label: "test") { _ in DeferredMetadataLogHandler(RecordingHandler(box: box)) }
+        logger[metadataKey: "hb.request.id"] = "r1"
+        logger[metadataKey: "client"] = "203.0.113.9"
+        logger[metadataKey: "other"] = "o"
+        #expect(logger[metadataKey: "hb.request.id"] == "r1" && logger[metadataKey: "client"] == "203.0.113.9")
+        #expect(logger.handler.metadata == ["hb.request.id": "r1", "client": "203.0.113.9", "other": "o"])
+        logger.info("one", metadata: ["client": "line"])
+        logger[metadataKey: "client"] = nil
+        #expect(logger[metadataKey: "client"] == nil)
+        logger.handler.metadata = ["client": "c2", "x": "y"]
+        #expect(logger[metadataKey: "hb.request.id"] == nil && logger[metadataKey: "client"] == "c2" && logger[metadataKey: "x"] == "y")
+        logger.info("two")
+        let events = box.events.withLock { $0 }
+        #expect(events.map(\.metadata) == [["hb.request.id": "r1", "client": "line", "other": "o"], ["client": "c2", "x": "y"]])
+    }
+}

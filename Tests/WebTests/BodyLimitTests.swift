@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOCore
 import ServiceLifecycleTestKit
 import Storage
 import Testing
@@ -17,6 +18,7 @@ private struct BareContext: AppRequestContextProtocol {
 
     var coreContext: CoreRequestContextStorage
     var maxUploadSize = 64
+    var peerAddress: SocketAddress? { nil }
     var remoteAddress: String? { nil }
     var clientAddress: String?
     var identity: Identity?

@@ -58,3 +58,43 @@ import Testing
         }
     }
 }
+
+/// The peer is kept as a socket address and formatted only when read: what routes and log lines see is unchanged.
+@Suite struct PeerAddressTests {
+    private func app(trustedProxies: [IPNetwork]) -> some ApplicationProtocol {
+        let router = Router(context: AppRequestContext.self)
+        router.add(
+            middleware: RequestEdgeMiddleware(
+                clientAddress: ClientAddressMiddleware(trustedProxies: trustedProxies),
+                securityHeaders: SecurityHeadersMiddleware(strictTransportSecurity: false),
+                gate: RequestGateMiddleware(bodyLimit: BodyLimitMiddleware(limit: 64), staticFiles: nil)
+            )
+        )
+        router.get("/who") { _, context -> String in
+            let logged = context.logger[metadataKey: "client"].map { "\($0)" } ?? "-"
+            return "\(context.clientAddress ?? "-") \(context.remoteAddress ?? "-") \(logged)"
+        }
+        return Application(router: router)
+    }
+
+    @Test func theClientIsThePeerWithoutTrustedProxies() async throws {
+        try await app(trustedProxies: []).test(.live) { client in
+            let response = try await client.execute(uri: "/who", method: .get, headers: [.xForwardedFor: "198.51.100.4"])
+            #expect(String(buffer: response.body) == "127.0.0.1 127.0.0.1 127.0.0.1")
+        }
+    }
+
+    @Test func theForwardedClientIsReadAndLoggedBehindATrustedProxy() async throws {
+        try await app(trustedProxies: [try #require(IPNetwork("127.0.0.0/8"))]).test(.live) { client in
+            let response = try await client.execute(uri: "/who", method: .get, headers: [.xForwardedFor: "198.51.100.4"])
+            #expect(String(buffer: response.body) == "198.51.100.4 127.0.0.1 198.51.100.4")
+        }
+    }
+
+    @Test func withoutAPeerThereIsNoClient() async throws {
+        try await app(trustedProxies: []).test(.router) { client in
+            let response = try await client.execute(uri: "/who", method: .get)
+            #expect(String(buffer: response.body) == "- - -")
+        }
+    }
+}

@@ -53,10 +53,21 @@ public struct AuthenticationMiddleware<Context: AppRequestContextProtocol>: Rout
         return try await accounts.identity(userID: claims.sub.value, sessionID: claims.sid)
     }
 
-    /// The token of an `Authorization: Bearer …` header, blanks around it dropped. Plain Swift on the UTF-8 view:
-    /// Foundation's `trimmingCharacters` and `lowercased()` cost a bridge to NSString on every request (twice, with CSRF).
+    /// The token of an `Authorization: Bearer …` header, blanks around it dropped.
     static func bearerToken(_ request: Request) -> String? {
-        guard let header = request.headers[.authorization] else { return nil }
+        bearerToken(inHeaderOf: request).map(String.init)
+    }
+
+    /// Whether `request` sends an `Authorization: Bearer …` header (``bearerToken(_:)`` is not nil), read without
+    /// copying the token out: CSRF asks this of every unsafe request before authentication reads the token itself.
+    static func sendsBearerToken(_ request: Request) -> Bool {
+        bearerToken(inHeaderOf: request) != nil
+    }
+
+    /// The token inside the request's Bearer header, as a slice of it (empty when only blanks follow the scheme).
+    /// Plain Swift on the UTF-8 view: Foundation's `trimmingCharacters` and `lowercased()` cost a bridge to NSString.
+    private static func bearerToken(inHeaderOf request: Request) -> Substring? {
+        guard let header = request.headers.value(of: .authorization) else { return nil }
         let bytes = header.utf8
         let scheme = "bearer ".utf8
         // The scheme is case-insensitive: a sent byte matches its lowercase letter or that letter's uppercase.
@@ -64,7 +75,7 @@ public struct AuthenticationMiddleware<Context: AppRequestContextProtocol>: Rout
         let isBlank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 }
         let rest = bytes.dropFirst(scheme.count)
         guard let first = rest.firstIndex(where: { !isBlank($0) }), let last = rest.lastIndex(where: { !isBlank($0) }) else { return "" }
-        return String(Substring(header.utf8[first...last]))
+        return Substring(header.utf8[first...last])
     }
 }
 

@@ -32,11 +32,11 @@ public struct BodyLimitMiddleware<Context: AppRequestContextProtocol>: RouterMid
 
     /// The `Content-Length` the client declared, if it is a number.
     static func declaredLength(_ request: Request) -> Int? {
-        request.headers[.contentLength].flatMap(Int.init)
+        request.headers.value(of: .contentLength).flatMap(Int.init)
     }
 
     static func hasBody(_ request: Request, declaredLength: Int?) -> Bool {
-        (declaredLength ?? 0) > 0 || request.headers[.transferEncoding] != nil
+        (declaredLength ?? 0) > 0 || request.headers.contains(.transferEncoding)
     }
 
     public func handle(

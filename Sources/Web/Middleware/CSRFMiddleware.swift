@@ -43,7 +43,7 @@ public struct CSRFMiddleware<Context: RequestContext>: RouterMiddleware {
         case .get, .head, .options: return false
         default: break
         }
-        if AuthenticationMiddleware<AppRequestContext>.bearerToken(request) != nil { return false }
+        if AuthenticationMiddleware<AppRequestContext>.sendsBearerToken(request) { return false }
         if exemptPaths.contains(request.uri.path) { return false }
         let cookies = request.cookies
         return cookies[SessionCookies.access] != nil || cookies[SessionCookies.refresh] != nil

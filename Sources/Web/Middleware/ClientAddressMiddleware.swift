@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// Finds the client's address for throttling and logs. The peer of the connection is the client, unless it
 /// is one of `TRUSTED_PROXIES`: then `X-Forwarded-For` is read from the right, skipping trusted proxies, and
@@ -22,8 +23,16 @@ public struct ClientAddressMiddleware<Context: AppRequestContextProtocol>: Route
         return try await next(request, context)
     }
 
-    /// Sets the context's client address (and the logger's `client` metadata) for `request`.
+    /// Sets the context's client address (and the logger's `client` metadata) for `request`. Without trusted proxies the
+    /// client is the peer, which the context already holds: nothing is read or formatted here, and the metadata formats
+    /// the address only if a line is written (most requests write none).
     func identifyClient(of request: Request, in context: inout Context) {
+        guard !trustedProxies.isEmpty else {
+            if let peer = context.peerAddress, let client = PeerAddressText(peer) {
+                context.logger[metadataKey: "client"] = .stringConvertible(client)
+            }
+            return
+        }
         let client = clientAddress(peer: context.remoteAddress, forwardedFor: request.headers[values: .xForwardedFor])
         context.clientAddress = client
         if let client { context.logger[metadataKey: "client"] = .string(client) }

@@ -1,4 +1,5 @@
 import HTTPTypes
+import NIOCore
 
 /// Writes ``ErrorEnvelope`` as JSON by hand, in the shape `JSONCoding.encoder` gives it (sorted keys, no escaped
 /// slashes, `fields` left out when empty): an error answer is the common answer under load (a rush's sold-out
@@ -8,49 +9,54 @@ enum ErrorEnvelopeWriter {
     /// The headers of every envelope, built once (a rush answers thousands of 409s a second).
     static let headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"]
 
-    static func bytes(code: String, message: String, fields: [String: String], requestID: String) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(96 + message.utf8.count + requestID.utf8.count)
-        out.append(contentsOf: #"{"error":{"code":"#.utf8)
+    /// The envelope, written straight into the buffer the response sends (one allocation, sized up front).
+    static func buffer(code: String, message: String, fields: [String: String], requestID: String) -> ByteBuffer {
+        var out = ByteBufferAllocator().buffer(capacity: 96 + code.utf8.count + message.utf8.count + requestID.utf8.count)
+        out.writeStaticString(#"{"error":{"code":"#)
         string(code, into: &out)
         if !fields.isEmpty {
-            out.append(contentsOf: #","fields":{"#.utf8)
+            out.writeStaticString(#","fields":{"#)
             for (index, name) in fields.keys.sorted().enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
+                if index > 0 { out.writeStaticString(",") }
                 string(name, into: &out)
-                out.append(UInt8(ascii: ":"))
+                out.writeStaticString(":")
                 string(fields[name] ?? "", into: &out)
             }
-            out.append(UInt8(ascii: "}"))
+            out.writeStaticString("}")
         }
-        out.append(contentsOf: #","message":"#.utf8)
+        out.writeStaticString(#","message":"#)
         string(message, into: &out)
-        out.append(contentsOf: #","requestId":"#.utf8)
+        out.writeStaticString(#","requestId":"#)
         string(requestID, into: &out)
-        out.append(contentsOf: "}}".utf8)
+        out.writeStaticString("}}")
         return out
     }
 
     /// A JSON string: `"` and `\` escaped, control characters as short escapes or `\u00XX`, everything else as UTF-8.
-    static func string(_ value: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
-            case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
-            case 0x0A: out.append(contentsOf: #"\n"#.utf8)
-            case 0x0D: out.append(contentsOf: #"\r"#.utf8)
-            case 0x09: out.append(contentsOf: #"\t"#.utf8)
-            case 0x08: out.append(contentsOf: #"\b"#.utf8)
-            case 0x0C: out.append(contentsOf: #"\f"#.utf8)
-            case 0..<0x20:
-                out.append(contentsOf: #"\u00"#.utf8)
-                out.append(hexDigit(byte >> 4))
-                out.append(hexDigit(byte & 0x0F))
-            default: out.append(byte)
+    /// Text with nothing to escape (codes, messages, request ids nearly always) is copied in one piece.
+    static func string(_ value: String, into out: inout ByteBuffer) {
+        out.writeStaticString("\"")
+        if value.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            out.writeString(value)
+        } else {
+            for byte in value.utf8 {
+                switch byte {
+                case UInt8(ascii: "\""): out.writeStaticString(#"\""#)
+                case UInt8(ascii: "\\"): out.writeStaticString(#"\\"#)
+                case 0x0A: out.writeStaticString(#"\n"#)
+                case 0x0D: out.writeStaticString(#"\r"#)
+                case 0x09: out.writeStaticString(#"\t"#)
+                case 0x08: out.writeStaticString(#"\b"#)
+                case 0x0C: out.writeStaticString(#"\f"#)
+                case 0..<0x20:
+                    out.writeStaticString(#"\u00"#)
+                    out.writeInteger(hexDigit(byte >> 4))
+                    out.writeInteger(hexDigit(byte & 0x0F))
+                default: out.writeInteger(byte)
+                }
             }
         }
-        out.append(UInt8(ascii: "\""))
+        out.writeStaticString("\"")
     }
 
     private static func hexDigit(_ value: UInt8) -> UInt8 {

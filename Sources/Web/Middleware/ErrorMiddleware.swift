@@ -87,12 +87,12 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     static func response(for error: AppError, requestID: String) -> Response {
-        let data = ErrorEnvelopeWriter.bytes(code: error.code.rawValue, message: error.message, fields: error.fields, requestID: requestID)
+        let body = ErrorEnvelopeWriter.buffer(code: error.code.rawValue, message: error.message, fields: error.fields, requestID: requestID)
         var headers = ErrorEnvelopeWriter.headers
         if let retryAfter = error.retryAfter {
             headers[.retryAfter] = String(max(1, retryAfter))
         }
-        return Response(status: status(for: error.code), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status(for: error.code), headers: headers, body: .init(byteBuffer: body))
     }
 }
 

@@ -1,9 +1,12 @@
 import Hummingbird
+import NIOCore
 import Storage
 
 /// What the shop's middleware needs to read and set on a context.
 public protocol AppRequestContextProtocol: RequestContext {
     var maxUploadSize: Int { get set }
+    /// The connection's peer as the transport gave it (nil without one, as in router tests).
+    var peerAddress: SocketAddress? { get }
     var remoteAddress: String? { get }
     var clientAddress: String? { get set }
     var identity: Identity? { get set }
