@@ -17,10 +17,10 @@ func buildApplication(
     shop: Shop,
     web: WebSettings,
     logger: Logger
-) throws -> Application<RouterResponder<AppRequestContext>> {
+) throws -> Application<StreamRouteWalk> {
     let scheme = configuration.tlsEnabled ? "https" : "http"
     var app = Application(
-        router: buildRouter(shop, settings: web, logger: logger),
+        router: StreamRouteWalk(buildRouter(shop, settings: web, logger: logger)),
         server: try httpServer(configuration),
         configuration: .init(
             address: .hostname(configuration.httpHost, port: configuration.httpPort),
@@ -43,9 +43,12 @@ func buildApplication(
 
 /// Plain HTTP/1.1, or HTTP/1.1 over TLS when a certificate and key are configured. A connection idle between
 /// requests for `HTTP_IDLE_TIMEOUT_SECONDS` is closed, so idle keep-alive sockets cannot pile up (an open live
-/// stream is a request in progress and is not cut).
+/// stream is a request in progress and is not cut). Connections read into small receive buffers first (``SmallReceiveBuffers``).
 private func httpServer(_ configuration: ApplianceConfiguration) throws -> HTTPServerBuilder {
-    let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(Int64(configuration.httpIdleTimeoutSeconds)))
+    let http1 = HTTP1Channel.Configuration(
+        additionalChannelHandlers: [SmallReceiveBuffers()],
+        idleTimeout: .seconds(Int64(configuration.httpIdleTimeoutSeconds))
+    )
     guard let certificatePath = configuration.tlsCertificatePath, let keyPath = configuration.tlsKeyPath else {
         return .http1(configuration: http1)
     }

@@ -10,7 +10,7 @@ import Web
 @testable import Appliance
 
 /// The real shop and application over an in-memory database, a manual clock and the repository's static files.
-func makeTestShop(flags: [String: String] = [:]) throws -> (shop: Shop, app: Application<RouterResponder<AppRequestContext>>) {
+func makeTestShop(flags: [String: String] = [:]) throws -> (shop: Shop, app: Application<StreamRouteWalk>) {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     var allFlags = ["STATIC_DIR": root.appendingPathComponent("static").path, "BCRYPT_COST": "4", "LOG_LEVEL": "warning"]
     allFlags.merge(flags) { $1 }

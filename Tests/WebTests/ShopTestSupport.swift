@@ -23,7 +23,7 @@ struct ShopFixture {
     let settings: WebSettings
     /// Issues tokens the router accepts (same secret and clock).
     let accessTokens: AccessTokens
-    let app: Application<RouterResponder<AppRequestContext>>
+    let app: Application<StreamRouteWalk>
 
     /// `onlinePayments: false` is the shop's default configuration (`PAYMENT_PROVIDER=none`).
     init(
@@ -68,7 +68,7 @@ struct ShopFixture {
         configure(&settings)
         self.settings = settings
         accessTokens = AccessTokens(secret: settings.accessTokenSecret, clock: clock)
-        app = Application(router: buildRouter(shop, settings: settings, logger: Logger(label: "test")))
+        app = Application(router: StreamRouteWalk(buildRouter(shop, settings: settings, logger: Logger(label: "test"))))
     }
 
     subscript<Value>(dynamicMember keyPath: KeyPath<Shop, Value>) -> Value {

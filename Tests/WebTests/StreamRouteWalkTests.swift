@@ -9,16 +9,16 @@ import Testing
 /// A live stream's route is walked in a child task of the connection's task (whose stack slabs it would otherwise keep
 /// for the stream's whole life); every other request is walked in the connection's task itself.
 @Suite struct StreamRouteWalkTests {
-    /// The task that entered the router (set by the probe outside the edge; child tasks inherit it).
-    @TaskLocal static var routerTask: Int?
+    /// The task that called the shop's responder (set by the probe around it; child tasks inherit it).
+    @TaskLocal static var responderTask: Int?
 
-    /// Notes the task that runs the layers below it.
-    struct TaskProbe: RouterMiddleware {
-        typealias Context = AppRequestContext
+    /// Notes the task that calls the responder it wraps.
+    struct TaskProbe: HTTPResponder {
+        let walk: StreamRouteWalk
 
-        func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-            try await StreamRouteWalkTests.$routerTask.withValue(withUnsafeCurrentTask { $0?.hashValue }) {
-                try await next(request, context)
+        func respond(to request: Request, context: AppRequestContext) async throws -> Response {
+            try await StreamRouteWalkTests.$responderTask.withValue(withUnsafeCurrentTask { $0?.hashValue }) {
+                try await walk.respond(to: request, context: context)
             }
         }
     }
@@ -27,7 +27,6 @@ import Testing
         let (files, logger) = (FileManager.default.temporaryDirectory.path, Logger(label: "test"))
         let router = Router(context: AppRequestContext.self)
         router.addMiddleware {
-            TaskProbe()
             RequestEdgeMiddleware(
                 clientAddress: ClientAddressMiddleware(trustedProxies: []),
                 securityHeaders: SecurityHeadersMiddleware(strictTransportSecurity: false),
@@ -38,13 +37,13 @@ import Testing
             )
         }
         let answer: @Sendable (Request, AppRequestContext) async throws -> String = { _, _ in
-            withUnsafeCurrentTask { $0?.hashValue } == Self.routerTask ? "same task" : "child task"
+            withUnsafeCurrentTask { $0?.hashValue } == Self.responderTask ? "same task" : "child task"
         }
         router.get("/api/v1/flash-sales/:id/stream", use: answer)
         router.get("/api/v1/notifications/stream", use: answer)
         router.get("/api/v1/products", use: answer)
         router.get("/api/v1/streams", use: answer)
-        return Application(router: router)
+        return Application(responder: TaskProbe(walk: StreamRouteWalk(router)))
     }
 
     @Test func onlyStreamRoutesAreWalkedInAChildTask() async throws {
@@ -63,5 +62,25 @@ import Testing
                 #expect(response.headers[.xContentTypeOptions] == "nosniff", "the edge still adds its headers: \(uri)")
             }
         }
+    }
+
+    /// Cancelling the connection's task (the client went away mid-walk) cancels the walk.
+    @Test func cancellingTheCallerCancelsTheWalk() async throws {
+        let (entered, enteredSource) = AsyncStream<Void>.makeStream()
+        let (never, neverSource) = AsyncStream<Void>.makeStream()
+        let caller = Task {
+            try await StreamRouteWalk.respondInChildTask {
+                enteredSource.yield()
+                // Ends only when cancelled: a walk that is not cancelled never returns, and the test never ends.
+                for await _ in never {}
+                try Task.checkCancellation()
+                return Response(status: .ok)
+            }
+        }
+        var iterator = entered.makeAsyncIterator()
+        await iterator.next()
+        caller.cancel()
+        await #expect(throws: CancellationError.self) { try await caller.value }
+        neverSource.finish()
     }
 }

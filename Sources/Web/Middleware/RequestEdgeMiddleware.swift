@@ -44,15 +44,7 @@ struct RequestEdgeMiddleware: RouterMiddleware {
         let started = metrics.start(request.method)
         var response: Response
         do {
-            // A live stream keeps its connection's task (and every stack slab the task took) open: walk its route apart.
-            response =
-                if StreamRouteWalk.opensStream(request) {
-                    try await StreamRouteWalk.respondInChildTask(to: request, context: context) { request, context in
-                        try await logged(request, context: context, next: next)
-                    }
-                } else {
-                    try await logged(request, context: context, next: next)
-                }
+            response = try await logged(request, context: context, next: next)
         } catch {
             metrics.failed(error, started, endpoint: context.endpointPath, method: request.method)
             throw error
