@@ -62,7 +62,7 @@ public struct EmailJobHandler: JobHandler {
         } catch let error as SMTPError where error.isPermanent {
             throw PermanentJobError(error.description)
         }
-        let now = clock.now()
+        let now = DatabaseTimestamp.value(clock.now())
         try await database.write { db in
             let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO sentEmail (messageId, sentAt) VALUES (?, ?)")
             try insert.execute(arguments: [email.messageID, now])
