@@ -136,11 +136,10 @@ public final class JobQueue: Sendable {
         let stamp = DatabaseTimestamp.value(now)
         let expiry = DatabaseTimestamp.value(now.addingTimeInterval(settings.leaseDuration))
         let jobs = try await database.write { db in
-            let statement = try db.cachedStatement(sql: Self.claimSQL)
-            // `RETURNING *`: the table's columns, checked once per claim rather than once per job.
-            let inOrder = statement.columnNames == Job.columns
-            let rows = try Row.fetchCursor(statement, arguments: [token, expiry, stamp, queue, stamp, limit, queue, stamp, limit, limit])
-            return try Array(rows.map { try Job(row: $0, inOrder: inOrder) })
+            try Job.fetchAll(
+                db.cachedStatement(sql: Self.claimSQL),
+                arguments: [token, expiry, stamp, queue, stamp, limit, queue, stamp, limit, limit]
+            )
         }
         return jobs.sorted { ($0.priority, $1.runAt, $1.id ?? 0) > ($1.priority, $0.runAt, $0.id ?? 0) }
     }
