@@ -108,18 +108,23 @@ import Testing
             .joined(separator: " | ")
     }
 
-    /// The table feeds four indexes (its primary key, `reservation_held_by_expiry`, `reservation_on_user`,
-    /// `reservation_item_units`), and each query shape of the shop over it searches one: an item's units by status
-    /// (stock views, unsold units, the ledger's count), whether a sale has reservations, a user's lists and held units,
-    /// the next expiry.
-    @Test func theTableFeedsFourIndexesAndEveryQuerySearchesOne() async throws {
+    /// The table feeds four indexes on every insert (its primary key, `reservation_held_by_expiry`, `reservation_on_user`,
+    /// `reservation_item_units`) and a fifth, partial one once a row joins an order (`reservation_on_order`), and each
+    /// query shape of the shop over it searches one: an item's units by status (stock views, unsold units, the ledger's
+    /// count), whether a sale has reservations, a user's lists and held units, an order's reservations, the next expiry.
+    @Test func theTableFeedsItsIndexesAndEveryQuerySearchesOne() async throws {
         let fixture = try FlashSaleFixture()
         try await fixture.database.read { db in
             let indexes = try String.fetchAll(
                 db,
                 sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reservation' ORDER BY name"
             )
-            #expect(indexes == ["reservation_held_by_expiry", "reservation_item_units", "reservation_on_user", "sqlite_autoindex_reservation_1"])
+            #expect(
+                indexes == [
+                    "reservation_held_by_expiry", "reservation_item_units", "reservation_on_order", "reservation_on_user",
+                    "sqlite_autoindex_reservation_1",
+                ]
+            )
             let item: StatementArguments = ["s", "p"]
             let byItem = [
                 FlashSaleService.liveUnitsSQL,
@@ -142,6 +147,16 @@ import Testing
             #expect(held.hasPrefix("SEARCH reservation USING INDEX reservation_on_user (userId=?)"), "\(held)")
             let ordered = try plan(db, ReservationStore.markOrderedSQL, ["o", Date(), "u", Date()])
             #expect(ordered.hasPrefix("SEARCH reservation USING INDEX reservation_on_user (userId=?)"), "\(ordered)")
+            // An order's reservations (checkout's confirmation, a payment's, a cancellation): by the order, not every live
+            // hold by status.
+            let byOrder: [(String, StatementArguments)] = [
+                (ReservationStore.confirmSQL, [Date(), "o"]), (ReservationStore.liveOfOrderSQL, ["o"]),
+                (ReservationStore.releaseSQL, [Date(), "o"]),
+            ]
+            for (sql, arguments) in byOrder {
+                let plan = try plan(db, sql, arguments)
+                #expect(plan.hasPrefix("SEARCH reservation USING INDEX reservation_on_order (orderId=?)"), "\(plan)")
+            }
             #expect(try plan(db, "SELECT MIN(expiresAt) FROM reservation WHERE status = 'reserved'", []).contains("reservation_held_by_expiry"))
         }
     }

@@ -86,4 +86,12 @@ enum FlashSaleSchema {
             columns: ["saleId", "productId", "status", "createdAt", "userId", "quantity"]
         )
     }
+
+    /// An order's reservations found by its id (migration `v18_reservation_on_order_index`): checkout's confirmation,
+    /// a payment's, and a cancellation read and update them by `orderId`, which no index served, so each of them read
+    /// every live hold of every user under the write lock. Partial: a hold gets its order only at checkout, so a new
+    /// reservation row adds no entry and the reserve path writes no more pages.
+    static func v18ReservationOnOrderIndex(_ db: Database) throws {
+        try db.execute(sql: "CREATE INDEX reservation_on_order ON reservation(orderId) WHERE orderId IS NOT NULL")
+    }
 }

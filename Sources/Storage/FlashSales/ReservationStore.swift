@@ -66,12 +66,15 @@ enum ReservationStore {
 
     /// Sells an order's reservations (cash on delivery at checkout, or the payment that confirms the order).
     static func confirm(_ db: Database, orderID: String, now: Date) throws -> [Reservation] {
-        try Record.fetchAll(
-            db,
-            sql: "UPDATE reservation SET status = 'confirmed', updatedAt = ? WHERE orderId = ? AND status IN ('reserved', 'ordered') RETURNING *",
-            arguments: [now, orderID]
-        ).map(\.value)
+        try Record.fetchAll(db, sql: confirmSQL, arguments: [now, orderID]).map(\.value)
     }
+
+    /// `INDEXED BY reservation_on_order`, here and in ``release(_:orderID:now:)``: an order's few rows, never a scan of
+    /// every live hold by status under the write lock.
+    static let confirmSQL = """
+        UPDATE reservation INDEXED BY reservation_on_order SET status = 'confirmed', updatedAt = ?
+        WHERE orderId = ? AND status IN ('reserved', 'ordered') RETURNING *
+        """
 
     /// Sells one reservation that is part of an order (an admin recording a payment taken outside the shop).
     /// Returns nil when it was already sold (idempotent). A plain hold, not part of any order, is refused (409):
@@ -97,20 +100,21 @@ enum ReservationStore {
     /// Releases an order's reservations (the order was cancelled or its payment failed); returns them with their
     /// status from before, so the ledger knows whether held or sold units come back.
     static func release(_ db: Database, orderID: String, now: Date) throws -> [Reservation] {
-        let released = try Record.filter(
-            Record.Columns.orderId == orderID
-                && [ReservationStatus.reserved, .ordered, .confirmed].map(\.rawValue).contains(Record.Columns.status)
-        ).fetchAll(db).map(\.value)
-        try db.execute(
-            sql: """
-                UPDATE reservation SET status = 'released', releasedReason = 'order cancelled', updatedAt = ?
-                WHERE orderId = ? AND status IN ('reserved', 'ordered', 'confirmed')
-                """,
-            arguments: [now, orderID]
-        )
+        let released = try Record.fetchAll(db, sql: liveOfOrderSQL, arguments: [orderID]).map(\.value)
+        try db.execute(sql: releaseSQL, arguments: [now, orderID])
         try FlashSaleService.returnUnitsOfClosedSales(db, released)
         return released
     }
+
+    /// An order's live reservations, read before ``releaseSQL`` so their status from before is known.
+    static let liveOfOrderSQL = """
+        SELECT * FROM reservation INDEXED BY reservation_on_order WHERE orderId = ? AND status IN ('reserved', 'ordered', 'confirmed')
+        """
+
+    static let releaseSQL = """
+        UPDATE reservation INDEXED BY reservation_on_order SET status = 'released', releasedReason = 'order cancelled', updatedAt = ?
+        WHERE orderId = ? AND status IN ('reserved', 'ordered', 'confirmed')
+        """
 
     /// Marks matching held reservations released (a conditional update, so each is released once).
     static func releaseHeld(_ db: Database, sql condition: String, arguments: StatementArguments, reason: String, now: Date) throws -> [Reservation] {
