@@ -88,6 +88,33 @@ struct TwoProcessFixture {
         #expect(try await fixture.sales.sale(idOrSlug: sale.id).items[0].remaining == 8)
     }
 
+    /// A sale this process never loaded arrives with reservations another process already committed: the pass counts
+    /// them (held units and each user's share), though a pass with nothing missing reads only the definitions.
+    @Test func aMissingSaleIsAbsorbedWithTheReservationsAlreadyCommittedForIt() async throws {
+        let fixture = try TwoProcessFixture()
+        defer { fixture.close() }
+        try await fixture.sales.rebuildLedger()
+        let sync = ExternalSaleSync(sales: fixture.sales)
+        let lan = try await fixture.customer("lan@example.vn")
+        let sale = try await fixture.saleByTheOtherProcess(quantity: 10, limit: 3)
+        let product = sale.items[0].productId
+        let at = fixture.clock.now()
+        try await fixture.other.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO reservation (id, saleId, productId, userId, quantity, salePrice, status, expiresAt, createdAt, updatedAt)
+                    VALUES (?, ?, ?, ?, 2, 1, 'reserved', ?, ?, ?)
+                    """,
+                arguments: [TimeOrderedID.make(at: at), sale.id, product, lan.user.id, at.addingTimeInterval(300), at, at]
+            )
+        }
+        #expect(try await sync.absorb() == [sale.id])
+        let key = SaleItemKey(saleID: sale.id, productID: product)
+        #expect(try await fixture.sales.ledger.level(key) == StockLevel(quantity: 10, held: 2, confirmed: 0, remaining: 8))
+        #expect(try await fixture.sales.ledger.reserve(key, userID: lan.user.id, quantity: 2) == .limitExceeded)
+        #expect(try await fixture.sales.ledger.reserve(key, userID: lan.user.id, quantity: 1) == .taken)
+    }
+
     /// Another process grows a sale while this one holds committed reservations and one still in flight (taken in
     /// the ledger, row not yet written): the new quantity applies and no held unit is forgotten.
     @Test func aSaleChangedElsewhereIsRedefinedWithoutResettingUnitsInFlight() async throws {

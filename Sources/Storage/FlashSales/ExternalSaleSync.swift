@@ -26,7 +26,9 @@ public final class ExternalSaleSync: Sendable {
     /// One pass; returns the ids of the sales whose items were added or redefined.
     @discardableResult
     public func absorb() async throws -> Set<String> {
-        let states = try await sales.database.read { db in try FlashSaleService.itemStates(db, saleID: nil) }
+        // Definitions only: counting every live reservation is needed only for an item the ledger lacks, and this pass
+        // runs on every commit of another process (a rush in cluster mode).
+        let states = try await sales.database.read { db in try FlashSaleService.itemDefinitions(db, saleID: nil) }
         let current = Dictionary(
             states.map { ($0.key, Definition(quantity: $0.quantity, perUserLimit: $0.perUserLimit)) },
             uniquingKeysWith: { _, last in last }
@@ -47,7 +49,11 @@ public final class ExternalSaleSync: Sendable {
                 }
             }
         }
-        try await sales.ledger.insertMissing(missing)
+        if !missing.isEmpty {
+            // Counted in a later snapshot than the definitions: a definition changed in between is redefined next pass.
+            let counted = try await sales.database.read { [missing] db in try FlashSaleService.counted(db, missing) }
+            try await sales.ledger.insertMissing(counted)
+        }
         seen.withLock { $0 = current }
         // A sale's boundaries or a new reservation expiry may now come earlier than the clock's sleep.
         sales.wake.notify()
