@@ -20,7 +20,7 @@ func buildApplication(
 ) throws -> Application<StreamRouteWalk> {
     let scheme = configuration.tlsEnabled ? "https" : "http"
     var app = Application(
-        router: StreamRouteWalk(buildRouter(shop, settings: web, logger: logger)),
+        router: buildResponder(shop, settings: web, logger: logger),
         server: try httpServer(configuration),
         configuration: .init(
             address: .hostname(configuration.httpHost, port: configuration.httpPort),
@@ -45,10 +45,7 @@ func buildApplication(
 /// requests for `HTTP_IDLE_TIMEOUT_SECONDS` is closed, so idle keep-alive sockets cannot pile up (an open live
 /// stream is a request in progress and is not cut). Connections read into small receive buffers first (``SmallReceiveBuffers``).
 private func httpServer(_ configuration: ApplianceConfiguration) throws -> HTTPServerBuilder {
-    let http1 = HTTP1Channel.Configuration(
-        additionalChannelHandlers: [SmallReceiveBuffers()],
-        idleTimeout: .seconds(Int64(configuration.httpIdleTimeoutSeconds))
-    )
+    let http1 = http1Configuration(configuration)
     guard let certificatePath = configuration.tlsCertificatePath, let keyPath = configuration.tlsKeyPath else {
         return .http1(configuration: http1)
     }
@@ -69,4 +66,12 @@ private func httpServer(_ configuration: ApplianceConfiguration) throws -> HTTPS
         privateKey: .privateKey(key)
     )
     return try .tls(.http1(configuration: http1), tlsConfiguration: tls)
+}
+
+/// Each HTTP/1 connection's settings, over TLS or not: the idle timeout, and the handler that starts its reads small.
+func http1Configuration(_ configuration: ApplianceConfiguration) -> HTTP1Channel.Configuration {
+    HTTP1Channel.Configuration(
+        additionalChannelHandlers: [SmallReceiveBuffers()],
+        idleTimeout: .seconds(Int64(configuration.httpIdleTimeoutSeconds))
+    )
 }

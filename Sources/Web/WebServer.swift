@@ -3,6 +3,12 @@ import Hummingbird
 import Logging
 import Storage
 
+/// What the application serves: the shop's router, each live stream's route walked in a child task of its own
+/// (``StreamRouteWalk``). `serve` and the tests build the application around this.
+public func buildResponder(_ shop: Shop, settings: WebSettings, logger: Logger) -> StreamRouteWalk {
+    StreamRouteWalk(buildRouter(shop, settings: settings, logger: logger))
+}
+
 /// Builds the shop's router: middleware in order from the outside in, then every route collection,
 /// then static files last (they answer only what no route did).
 public func buildRouter(_ shop: Shop, settings: WebSettings, logger: Logger) -> Router<AppRequestContext> {

@@ -10,13 +10,14 @@ import Testing
 
 @testable import Appliance
 
-/// The server's connections start reading into a 512-byte buffer (an open live stream keeps its connection's buffer),
+/// The server's connections (as `serve` configures them) start reading into a 512-byte buffer (an open live stream keeps its connection's buffer),
 /// and a request larger than that is still read whole.
 @Suite struct SmallReceiveBuffersTests {
     @Test func connectionsStartWithASmallReceiveBuffer() throws {
         let channel = EmbeddedChannel()
         try channel.setOption(ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator()).wait()
-        let http1 = HTTP1Channel(responder: { _, _, _ in }, configuration: .init(additionalChannelHandlers: [SmallReceiveBuffers()]))
+        let configuration = try ApplianceConfiguration.resolve(flags: [:], environment: [:], file: ConfigurationFile(path: "none", entries: [:]))
+        let http1 = HTTP1Channel(responder: { _, _, _ in }, configuration: http1Configuration(configuration))
         _ = try http1.setup(channel: channel, logger: Logger(label: "test")).wait()
         let allocator = try #require(try channel.getOption(ChannelOptions.recvAllocator).wait() as? AdaptiveRecvByteBufferAllocator)
         #expect(allocator.initial == 512)

@@ -16,7 +16,7 @@ import Testing
 
     private func readiness(of shop: Shop) async throws -> Readiness {
         let settings = WebSettings(accessTokenSecret: String(repeating: "k", count: 48), staticDirectory: "/nonexistent", logRequests: false)
-        let app = Application(router: buildRouter(shop, settings: settings, logger: Logger(label: "test")))
+        let app = Application(router: buildResponder(shop, settings: settings, logger: Logger(label: "test")))
         return try await app.test(.router) { client in
             let response = try await client.execute(uri: "/readyz", method: .get)
             #expect(response.status == .ok)

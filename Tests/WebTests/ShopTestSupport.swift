@@ -68,7 +68,7 @@ struct ShopFixture {
         configure(&settings)
         self.settings = settings
         accessTokens = AccessTokens(secret: settings.accessTokenSecret, clock: clock)
-        app = Application(router: StreamRouteWalk(buildRouter(shop, settings: settings, logger: Logger(label: "test"))))
+        app = Application(router: buildResponder(shop, settings: settings, logger: Logger(label: "test")))
     }
 
     subscript<Value>(dynamicMember keyPath: KeyPath<Shop, Value>) -> Value {

@@ -65,7 +65,7 @@ import Testing
     }
 
     /// Cancelling the connection's task (the client went away mid-walk) cancels the walk.
-    @Test func cancellingTheCallerCancelsTheWalk() async throws {
+    @Test(.timeLimit(.minutes(1))) func cancellingTheCallerCancelsTheWalk() async throws {
         let (entered, enteredSource) = AsyncStream<Void>.makeStream()
         let (never, neverSource) = AsyncStream<Void>.makeStream()
         let caller = Task {
