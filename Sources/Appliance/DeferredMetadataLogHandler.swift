@@ -62,7 +62,8 @@ struct DeferredMetadataLogHandler<Inner: LogHandler>: LogHandler {
         }
     }
 
-    /// The line's own metadata wins over the logger's, as in every handler.
+    /// The line's own metadata wins over the logger's, as in every handler. The logger's reaches the wrapped handler as
+    /// the line's, so it also wins over a `metadataProvider`'s values of the same key (none is configured today).
     func log(event: LogEvent) {
         var event = event
         let metadata = self.metadata

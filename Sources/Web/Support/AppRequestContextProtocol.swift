@@ -8,6 +8,9 @@ public protocol AppRequestContextProtocol: RequestContext {
     /// The connection's peer as the transport gave it (nil without one, as in router tests).
     var peerAddress: SocketAddress? { get }
     var remoteAddress: String? { get }
+    /// The client's address for logs and per-IP throttling. Without a trusted proxy ``ClientAddressMiddleware`` sets
+    /// nothing, so a context must answer its peer's address (``remoteAddress``) until something is set: one that
+    /// answers nil would leave every request unthrottled.
     var clientAddress: String? { get set }
     var identity: Identity? { get set }
 }
