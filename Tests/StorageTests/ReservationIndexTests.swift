@@ -102,6 +102,69 @@ import Testing
         #expect(Self.byKey(ofSale) == fromTable)
     }
 
+    /// `v17_reservation_item_units_index` and `v18_reservation_on_order_index` on a database that already holds
+    /// reservations in every status, some of them part of orders: every row stays, the indexes are the new ones, the
+    /// ledger's count from the new index equals the table's, and an order's rows are found through its index.
+    @Test func theIndexMigrationsKeepEveryRowOfAnExistingDatabase() throws {
+        let writer = try DatabaseQueue(configuration: AppDatabase.makeConfiguration())
+        let migrator = AppMigrations.migrator
+        try migrator.migrate(writer, upTo: "v16_jobs_partial_indexes")
+        let statuses = ["reserved", "ordered", "confirmed", "released"]
+        let at = "2026-01-01 00:00:00.000"
+        try writer.write { db in
+            for user in 0..<5 {
+                try db.execute(
+                    sql: "INSERT INTO user (id, email, name, role, passwordHash, createdAt, updatedAt) VALUES (?, ?, 'Lan', 'customer', 'x', ?, ?)",
+                    arguments: ["u\(user)", "u\(user)@example.vn", at, at]
+                )
+            }
+            try db.execute(
+                sql: "INSERT INTO product (id, slug, name, price, createdAt, updatedAt) VALUES ('p', 'p', 'Cake', 1, ?, ?)",
+                arguments: [at, at]
+            )
+            try db.execute(
+                sql: """
+                    INSERT INTO flashSale (id, slug, name, startsAt, endsAt, status, createdAt, updatedAt)
+                    VALUES ('s', 's', 'Sale', ?, '2026-01-02 00:00:00.000', 'active', ?, ?)
+                    """,
+                arguments: [at, at, at]
+            )
+            try db.execute(sql: "INSERT INTO flashSaleItem (saleId, productId, salePrice, quantity, perUserLimit) VALUES ('s', 'p', 1, 900, 900)")
+            for index in 0..<300 {
+                let status = statuses[index % statuses.count]
+                try db.execute(
+                    sql: """
+                        INSERT INTO reservation (id, saleId, productId, userId, quantity, salePrice, status, orderId, expiresAt, createdAt, updatedAt)
+                        VALUES (?, 's', 'p', ?, ?, 1, ?, ?, '2026-01-01 00:05:00.000', ?, ?)
+                        """,
+                    arguments: ["r\(index)", "u\(index % 5)", 1 + index % 3, status, status == "reserved" ? nil : "o\(index % 7)", at, at]
+                )
+            }
+        }
+        let before = try writer.read { db in try Self.countedFromTheTable(db) }
+        try migrator.migrate(writer)
+        try writer.read { db in
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM reservation") == 300)
+            let indexes = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reservation'"))
+            #expect(indexes.isSuperset(of: ["reservation_item_units", "reservation_on_order"]))
+            #expect(indexes.isDisjoint(with: ["reservation_live_units", "reservation_on_item", "reservation_on_userId"]))
+            let after = Self.byKey(try FlashSaleService.itemStates(db, saleID: nil))
+            let fromTable = try Self.countedFromTheTable(db)
+            #expect(after == before && after == fromTable)
+            #expect(before.values.allSatisfy { $0.held > 0 && $0.confirmed > 0 && $0.perUser.count == 5 })
+            let ofOrder = try String.fetchAll(
+                db,
+                sql: ReservationStore.liveOfOrderSQL.replacingOccurrences(of: "SELECT *", with: "SELECT id"),
+                arguments: ["o3"]
+            )
+            let expected = try String.fetchAll(
+                db,
+                sql: "SELECT id FROM reservation NOT INDEXED WHERE orderId = 'o3' AND status IN ('reserved', 'ordered', 'confirmed')"
+            )
+            #expect(!expected.isEmpty && Set(ofOrder) == Set(expected))
+        }
+    }
+
     private func plan(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws -> String {
         try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments)
             .map { $0["detail"] as String? ?? "" }
