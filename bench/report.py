@@ -62,7 +62,10 @@ def table(results):
         if not rush:
             continue
         decisions = rush["requests"] - rush["s5xx"]
-        rate = decisions / (rush["duration_us"] / 1e6)
+        # The span from the first request to the answer that stopped the last thread; wrk's duration is its full -d
+        # even when every thread stopped early at the attempt count (results before 2026-12-01 lack active_us).
+        span_us = rush.get("active_us") or rush["duration_us"]
+        rate = decisions / (span_us / 1e6)
         p99 = _ms(rush["p99_us"])
         exact = rush["api_taken"] == 1000 and rush["sqlite_taken"] == 1000 and rush["over_limit"] == 0
         taken = f"taken: API {rush['api_taken']}, SQLite {rush['sqlite_taken']} ({rush['sqlite_buyers']} buyers, {rush['over_limit']} over limit)"
@@ -81,7 +84,8 @@ def table(results):
                  f"{rate / memory_rate:.2f}×" if memory_rate else "—", "exactly 1,000 taken (API, SQLite, Redis), no 5xx",
                  _met(exact, rush["s5xx"] == 0)))
         notes.append(f"Row {label}: answers 2xx {rush['s2xx']}, 409 {rush['s409']}, 429 {rush['s429']}, other 4xx {rush['s4xx']},"
-                     f" 5xx {rush['s5xx']}, socket errors {rush['errors']}, in {rush['duration_us'] / 1e6:.1f} s."
+                     f" 5xx {rush['s5xx']}, socket errors {rush['errors']}, in {span_us / 1e6:.1f} s"
+                     f"{' (every thread stopped at the attempt count)' if rush.get('active_us') else ' (wrk -d)'}."
                      f" `{rush['command']}` (tokens rotate per request; the run stops at the attempt count or the time limit).")
     harness = results.get("harness")
     if harness:

@@ -6,7 +6,21 @@
 -- `GET BENCH_FILLER_PATH` (default /healthz) after a 1 s pause instead of reusing a token: every request with the
 -- method and path is a fresh token's, and only their answers are counted (a filler is known by its body,
 -- BENCH_FILLER_BODY, default /healthz's). wrk's own rate and latency figures include the fillers (their count is printed).
--- Prints one JSON line with the counts of every status seen.
+-- Prints one JSON line with the counts of every status seen, and `active_us`: from the first request any thread sent to
+-- the answer that stopped the last thread, when every thread stopped at its share of BENCH_MAX (else 0). wrk's own
+-- duration is always its full -d: its main thread sleeps -d whether or not the threads stopped early.
+local ffi = require("ffi")
+ffi.cdef [[
+  typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+  int clock_gettime(int clock, bench_timespec *now);
+]]
+local clock = ffi.new("bench_timespec")
+
+local function now_us()
+  ffi.C.clock_gettime(1, clock)  -- CLOCK_MONOTONIC: the same clock in every thread
+  return tonumber(clock.tv_sec) * 1000000 + math.floor(tonumber(clock.tv_nsec) / 1000)
+end
+
 local threads = {}
 local next_id = 0
 
@@ -31,6 +45,7 @@ function init(args)
   if once then max = math.min(max, math.floor(#tokens / nthreads)) end
   cursor = tid - 1 - nthreads
   sent, responses, fillers = 0, 0, 0
+  first_us, stopped_us = 0, 0
   -- wrk calls request() once on the first thread's state to check the script (script_verify_request) and never sends
   -- that request: it must not use up a token.
   verifying = tid == 1
@@ -60,6 +75,7 @@ function request()
     return filler
   end
   if once and sent >= max then return filler end
+  if sent == 0 then first_us = now_us() end
   sent = sent + 1
   cursor = cursor + nthreads
   return requests[(cursor % #requests) + 1]
@@ -78,19 +94,27 @@ function response(status, headers, body)
   elseif status == 429 then s429 = s429 + 1
   elseif status < 500 then s4xx = s4xx + 1
   else s5xx = s5xx + 1 end
-  if responses >= max then wrk.thread:stop() end
+  if responses >= max then
+    stopped_us = now_us()
+    wrk.thread:stop()
+  end
 end
 
 function done(summary, latency, requests)
   local c = { s2xx = 0, s409 = 0, s429 = 0, s4xx = 0, s5xx = 0, fillers = 0 }
+  local first, last, all_stopped = nil, 0, true
   for _, thread in ipairs(threads) do
     for key, _ in pairs(c) do c[key] = c[key] + (thread:get(key) or 0) end
+    local started, stopped = thread:get("first_us") or 0, thread:get("stopped_us") or 0
+    if started > 0 and (first == nil or started < first) then first = started end
+    if stopped == 0 then all_stopped = false elseif stopped > last then last = stopped end
   end
+  local active = (all_stopped and first) and (last - first) or 0
   io.write(string.format(
     'WRKJSON {"requests":%d,"duration_us":%d,"rps":%.1f,"p50_us":%d,"p99_us":%d,"max_us":%d,"errors":%d,' ..
-    '"s2xx":%d,"s409":%d,"s429":%d,"s4xx":%d,"s5xx":%d,"fillers":%d}\n',
+    '"s2xx":%d,"s409":%d,"s429":%d,"s4xx":%d,"s5xx":%d,"fillers":%d,"active_us":%d}\n',
     summary.requests, summary.duration, summary.requests / (summary.duration / 1e6),
     latency:percentile(50), latency:percentile(99), latency.max,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    c.s2xx, c.s409, c.s429, c.s4xx, c.s5xx, c.fillers))
+    c.s2xx, c.s409, c.s429, c.s4xx, c.s5xx, c.fillers, active))
 end
