@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import NIOEmbedded
 import ServiceLifecycleTestKit
 import Storage
 import Testing
@@ -19,6 +20,7 @@ private struct BareContext: AppRequestContextProtocol {
     var coreContext: CoreRequestContextStorage
     var maxUploadSize = 64
     var peerAddress: SocketAddress? { nil }
+    var channel: any Channel { EmbeddedChannel() }
     var remoteAddress: String? { nil }
     var clientAddress: String?
     var identity: Identity?
