@@ -8,9 +8,11 @@ import hashlib
 import hmac
 import json
 import os
+import signal
 import socket
 import sqlite3
 import subprocess
+import tempfile
 import time
 import urllib.request
 import uuid
@@ -182,12 +184,33 @@ def request(method, url, token=None, body=None, timeout=10):
         return error.code, error.read()
 
 
-def wrk(url, seconds, connections=64, threads=2, script="report.lua", env=None, timeout_slack=30):
-    """Runs wrk with one of bench/lua's scripts; returns its JSON report (rates, p50/p99 in µs, statuses)."""
+def wrk(url, seconds, connections=64, threads=2, script="report.lua", env=None, timeout_slack=30, stop_early=False):
+    """Runs wrk with one of bench/lua's scripts; returns its JSON report (rates, p50/p99 in µs, statuses).
+
+    With `stop_early` (rotate.lua's threads stop at their share of BENCH_MAX) wrk is interrupted (SIGINT, as Ctrl-C) once
+    every thread has left its marker: otherwise its main thread sleeps the whole -d, and its runtime and its latency
+    correction (one expected answer per connection every runtime / (answers / connections)) would use -d, not the span
+    the requests took."""
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
                "-s", os.path.join(ROOT, "bench/lua", script), url]
-    run_env = dict(os.environ, BENCH_THREADS=str(threads), BENCH_CONNECTIONS=str(connections), **(env or {}))
-    done = subprocess.run(command, env=run_env, capture_output=True, text=True, timeout=seconds + timeout_slack)
+    with tempfile.TemporaryDirectory(prefix="wrk-stop-") as stop_dir:
+        run_env = dict(os.environ, BENCH_THREADS=str(threads), BENCH_CONNECTIONS=str(connections), **(env or {}))
+        if stop_early:
+            run_env["BENCH_STOP_DIR"] = stop_dir
+        process = subprocess.Popen(command, env=run_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + seconds + timeout_slack
+        try:
+            while stop_early and process.poll() is None and time.monotonic() < deadline:
+                if len(os.listdir(stop_dir)) >= threads:
+                    process.send_signal(signal.SIGINT)
+                    break
+                time.sleep(0.02)
+            stdout, stderr = process.communicate(timeout=max(1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise RuntimeError(f"wrk ran past {seconds + timeout_slack} s")
+    done = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
     for line in done.stdout.splitlines():
         if line.startswith("WRKJSON "):
             report = json.loads(line[len("WRKJSON "):])

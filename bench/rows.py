@@ -106,6 +106,7 @@ def rush_row(shop, seconds, attempts):
         env={"BENCH_TOKENS": shop.files["buyers"], "BENCH_METHOD": "POST",
              "BENCH_PATH": f"/api/v1/flash-sales/{shop.rush_sale}/reserve",
              "BENCH_BODY": json.dumps({"productId": shop.rush_product, "quantity": 1}), "BENCH_MAX": str(attempts)},
+        stop_early=True,
     )
     # The requests wrk left unanswered when it stopped (at most one per connection) end before the counts are read.
     deadline = time.monotonic() + 30
@@ -114,8 +115,14 @@ def rush_row(shop, seconds, attempts):
         time.sleep(0.05)
         after, active = route_answers(shop.server, RESERVE_ROUTE)
     answers = {code: after.get(code, 0) - before.get(code, 0) for code in after}
+    # The statuses are only as good as this read of /metrics: the server answered at least every answer wrk counted, and
+    # at most one more per connection (what wrk left unread when it stopped) plus those it lost to socket errors.
+    server_answers = sum(answers.values())
+    if not report["requests"] <= server_answers <= report["requests"] + 64 + report["errors"]:
+        raise RuntimeError(f"/metrics counted {server_answers} answers to {RESERVE_ROUTE}, wrk {report['requests']}: "
+                           "the route or status labels may have changed")
     report.update(
-        server_answers=sum(answers.values()), s2xx=sum(n for code, n in answers.items() if code < 300), s409=answers.get(409, 0),
+        in_flight_after=active, server_answers=server_answers, s2xx=sum(n for code, n in answers.items() if code < 300), s409=answers.get(409, 0),
         s429=answers.get(429, 0), s4xx=sum(n for code, n in answers.items() if 400 <= code < 500 and code not in (409, 429)),
         s5xx=sum(n for code, n in answers.items() if code >= 500))
     status, body = lib.request("GET", shop.server.url(f"/api/v1/flash-sales/{shop.rush_sale}/stock"))

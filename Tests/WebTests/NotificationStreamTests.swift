@@ -127,8 +127,7 @@ import Testing
             #expect(body.contains("id: \(ids[1])\nevent: notification") && body.contains("id: \(ids[2])\nevent: notification"))
             #expect(body.contains("id: \(ids[2])\nevent: unread\ndata: {\"count\":3}"))
 
-            // An ended stream closes its connection (the server watches the connection's inbound side to notice a
-            // client going away): the browser reconnects on a new one.
+            // The browser reconnects on a new connection (an ended stream leaves its own one open for another request).
             let second = TestClient(host: "127.0.0.1", port: try #require(client.port))
             second.connect()
             let cookie = browser.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
@@ -147,6 +146,24 @@ import Testing
             try await second.shutdown()
             #expect(!resumed.contains("id: \(ids[1])\nevent: notification"))
             #expect(resumed.contains("id: \(ids[2])\nevent: notification"))
+        }
+    }
+
+    /// A client that goes away ends its stream at once: its connection's pipeline notices (``InboundCloseWatch``), not the
+    /// next heartbeat's failed write — the clock never moves here, so no heartbeat is written.
+    @Test func aClientThatGoesAwayEndsItsStreamWithoutWaitingForAHeartbeat() async throws {
+        let shop = try ShopFixture()
+        try await shop.app.test(.live) { client in
+            let browser = Browser(client)
+            _ = try await browser.register()
+            let leaving = TestClient(host: "127.0.0.1", port: try #require(client.port))
+            leaving.connect()
+            let cookie = browser.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
+            let stream = Task { try await leaving.execute(.init("/api/v1/notifications/stream", method: .get, headers: [.cookie: cookie])) }
+            try await eventually("the stream subscribed") { shop.hub.subscriberCount == 1 }
+            try await leaving.shutdown()
+            try await eventually("the stream ended with its client gone") { shop.hub.subscriberCount == 0 }
+            _ = try? await stream.value
         }
     }
 

@@ -68,7 +68,11 @@ struct ShopFixture {
         configure(&settings)
         self.settings = settings
         accessTokens = AccessTokens(secret: settings.accessTokenSecret, clock: clock)
-        app = Application(router: buildResponder(shop, settings: settings, logger: Logger(label: "test")))
+        // Every connection watches for its client going away, as the appliance's server does (`http1Configuration`).
+        app = Application(
+            router: buildResponder(shop, settings: settings, logger: Logger(label: "test")),
+            server: .http1(configuration: .init(additionalChannelHandlers: [InboundCloseWatch()]))
+        )
     }
 
     subscript<Value>(dynamicMember keyPath: KeyPath<Shop, Value>) -> Value {

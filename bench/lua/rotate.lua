@@ -14,7 +14,8 @@
 -- BENCH_FILLER_BODY, default /healthz's). wrk's own rate and latency figures include the fillers (their count is printed).
 -- Prints one JSON line with the counts of every status seen (BENCH_STRIDE_ONCE only), and `active_us`: from the first
 -- request any thread sent to the moment the last thread stopped, when every thread stopped at its share (else 0). wrk's
--- own duration is always its full -d: its main thread sleeps -d whether or not the threads stopped early.
+-- own duration is its full -d unless the caller ends it (BENCH_STOP_DIR): its main thread sleeps -d whether or not the
+-- threads stopped early.
 local ffi = require("ffi")
 ffi.cdef [[
   typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
@@ -28,6 +29,18 @@ local function now_us()
 end
 
 local threads = {}
+
+-- A thread that stops at its share notes it (and when) for the caller; with BENCH_STOP_DIR it also leaves a file there,
+-- so that the caller can end wrk's own -d sleep (SIGINT) once every thread has stopped: wrk's latency correction and
+-- its runtime then use the span the run had, not the whole -d.
+local function stop_thread()
+  stopped_us = now_us()
+  if stop_dir then
+    local marker = io.open(stop_dir .. "/thread-" .. tid, "w")
+    if marker then marker:close() end
+  end
+  wrk.thread:stop()
+end
 local next_id = 0
 
 function setup(thread)
@@ -51,8 +64,11 @@ function init(args)
   if once then max = math.min(max, math.floor(#tokens / nthreads)) end
   -- The rush stops a thread once it has sent its share and one more request per connection (see the top).
   if not once then
-    max = max + math.ceil(tonumber(os.getenv("BENCH_CONNECTIONS")) / nthreads)
+    local connections = tonumber(os.getenv("BENCH_CONNECTIONS") or "")
+    if not connections then error("rotate.lua: set BENCH_CONNECTIONS to wrk's -c") end
+    max = max + math.ceil(connections / nthreads)
   end
+  stop_dir = os.getenv("BENCH_STOP_DIR")
   cursor = tid - 1 - nthreads
   sent, responses, fillers = 0, 0, 0
   first_us, stopped_us = 0, 0
@@ -89,8 +105,7 @@ function request()
   sent = sent + 1
   if not once and sent >= max and stopped_us == 0 then
     -- This request is the thread's last: the loop ends after this turn, leaving at most one answer per connection unread.
-    stopped_us = now_us()
-    wrk.thread:stop()
+    stop_thread()
   end
   cursor = cursor + nthreads
   return requests[(cursor % #requests) + 1]
@@ -111,10 +126,7 @@ if os.getenv("BENCH_STRIDE_ONCE") == "1" then
     elseif status == 429 then s429 = s429 + 1
     elseif status < 500 then s4xx = s4xx + 1
     else s5xx = s5xx + 1 end
-    if responses >= max then
-      stopped_us = now_us()
-      wrk.thread:stop()
-    end
+    if responses >= max then stop_thread() end
   end
 end
 
