@@ -82,19 +82,16 @@ public struct BodyLimitMiddleware<Context: AppRequestContextProtocol>: RouterMid
     static func collectUnlessShutDown(_ body: RequestBody, upTo limit: Int) async throws -> ByteBuffer {
         let collecting = Task {
             let buffer = try await body.collect(upTo: limit)
-            // The shutdown's cancel ends collection early without an error: a chunked body has no declared length to
-            // compare with, so a cancelled collection is never taken as complete.
+            // A cancel ends collection with `CancellationError`, or early without an error (a body whose producer had
+            // already finished): a chunked body has no declared length to compare with, so a cancelled collection is
+            // never taken as complete.
             try Task.checkCancellation()
             return buffer
         }
         do {
-            return try await withGracefulShutdownHandler {
-                try await withTaskCancellationHandler {
-                    try await collecting.value
-                } onCancel: {
-                    collecting.cancel()
-                }
-            } onGracefulShutdown: {
+            return try await withTaskCancellationOrGracefulShutdownHandler {
+                try await collecting.value
+            } onCancelOrGracefulShutdown: {
                 collecting.cancel()
             }
         } catch is CancellationError {
