@@ -186,7 +186,7 @@ def wrk(url, seconds, connections=64, threads=2, script="report.lua", env=None, 
     """Runs wrk with one of bench/lua's scripts; returns its JSON report (rates, p50/p99 in µs, statuses)."""
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
                "-s", os.path.join(ROOT, "bench/lua", script), url]
-    run_env = dict(os.environ, BENCH_THREADS=str(threads), **(env or {}))
+    run_env = dict(os.environ, BENCH_THREADS=str(threads), BENCH_CONNECTIONS=str(connections), **(env or {}))
     done = subprocess.run(command, env=run_env, capture_output=True, text=True, timeout=seconds + timeout_slack)
     for line in done.stdout.splitlines():
         if line.startswith("WRKJSON "):

@@ -83,7 +83,9 @@ def table(results):
                  f"row 3 (in-memory ledger) {_n(memory_rate)} decisions/s" if memory_rate else "— (row 3 not run)",
                  f"{rate / memory_rate:.2f}×" if memory_rate else "—", "exactly 1,000 taken (API, SQLite, Redis), no 5xx",
                  _met(exact, rush["s5xx"] == 0)))
-        notes.append(f"Row {label}: answers 2xx {rush['s2xx']}, 409 {rush['s409']}, 429 {rush['s429']}, other 4xx {rush['s4xx']},"
+        counted = (f"the server's answers to the route (`hb_requests` on `/metrics`, before and after): {_n(rush['server_answers'])},"
+                   f" wrk's non-2xx {_n(rush['non2xx'])}; " if "server_answers" in rush else "")
+        notes.append(f"Row {label}: {counted}answers 2xx {rush['s2xx']}, 409 {rush['s409']}, 429 {rush['s429']}, other 4xx {rush['s4xx']},"
                      f" 5xx {rush['s5xx']}, socket errors {rush['errors']}, in {span_us / 1e6:.1f} s"
                      f"{' (every thread stopped at the attempt count)' if rush.get('active_us') else ' (wrk -d)'}."
                      f" `{rush['command']}` (tokens rotate per request; the run stops at the attempt count or the time limit).")

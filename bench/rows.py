@@ -4,6 +4,7 @@ rows 4-6 come from the in-process harness (bench/Harness, `klelite-bench`)."""
 import datetime
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -70,14 +71,53 @@ def http_rows(shop, seconds):
     return runs
 
 
+RESERVE_ROUTE = "/api/v1/flash-sales/{id}/reserve"
+
+
+def route_answers(server, route, method="POST"):
+    """The server's own count of `method route`'s answers by status (`hb_requests` on `/metrics`, which counts every
+    answer, errors included, by route and status), and how many requests of `method` are still in flight."""
+    status, body = lib.request("GET", server.url("/metrics"))
+    if status != 200:
+        raise RuntimeError(f"GET /metrics answered {status}")
+    counts, active = {}, 0
+    for line in body.decode().splitlines():
+        match = re.fullmatch(r'(hb_requests|http_server_active_requests)\{(.*)\} ([0-9.e+]+)', line)
+        if not match:
+            continue
+        labels = dict(re.findall(r'([a-z_]+)="((?:[^"\\]|\\.)*)"', match.group(2)))
+        if labels.get("http_request_method") != method:
+            continue
+        if match.group(1) == "http_server_active_requests":
+            active = int(float(match.group(3)))
+        elif labels.get("http_route") == route:
+            code = int(labels["http_response_status_code"])
+            counts[code] = counts.get(code, 0) + int(float(match.group(3)))
+    return counts, active
+
+
 def rush_row(shop, seconds, attempts):
-    """Row 3: every buyer rotates through the rush sale's reserve route until `attempts` answers or `seconds`."""
+    """Row 3: every buyer rotates through the rush sale's reserve route until `attempts` answers or `seconds`. The
+    answers' statuses are the server's own per-route counts (`/metrics`) before and after: rotate.lua reads the answers
+    as report.lua does, without handing each one to Lua (bench/profiles/reserve.md, fifth round)."""
+    before, _ = route_answers(shop.server, RESERVE_ROUTE)
     report = lib.wrk(
         shop.server.url(f"/api/v1/flash-sales/{shop.rush_sale}/reserve"), seconds, script="rotate.lua",
         env={"BENCH_TOKENS": shop.files["buyers"], "BENCH_METHOD": "POST",
              "BENCH_PATH": f"/api/v1/flash-sales/{shop.rush_sale}/reserve",
              "BENCH_BODY": json.dumps({"productId": shop.rush_product, "quantity": 1}), "BENCH_MAX": str(attempts)},
     )
+    # The requests wrk left unanswered when it stopped (at most one per connection) end before the counts are read.
+    deadline = time.monotonic() + 30
+    after, active = route_answers(shop.server, RESERVE_ROUTE)
+    while active > 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        after, active = route_answers(shop.server, RESERVE_ROUTE)
+    answers = {code: after.get(code, 0) - before.get(code, 0) for code in after}
+    report.update(
+        server_answers=sum(answers.values()), s2xx=sum(n for code, n in answers.items() if code < 300), s409=answers.get(409, 0),
+        s429=answers.get(429, 0), s4xx=sum(n for code, n in answers.items() if 400 <= code < 500 and code not in (409, 429)),
+        s5xx=sum(n for code, n in answers.items() if code >= 500))
     status, body = lib.request("GET", shop.server.url(f"/api/v1/flash-sales/{shop.rush_sale}/stock"))
     item = json.loads(body)["items"][0] if status == 200 else {}
     with lib.connect(shop.data) as db:

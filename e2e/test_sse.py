@@ -155,6 +155,38 @@ def test_streams_closed_one_after_another_free_their_slots_at_once(data_dir):
         server.stop()
 
 
+def test_a_request_after_a_stream_the_server_ended_is_answered_on_the_same_connection(data_dir):
+    """Nothing reads a stream's connection while the stream is open (a handler in its pipeline watches for the client
+    leaving), so a stream the server ends (here by sign-out) leaves a usable keep-alive connection: the next request on
+    it is answered."""
+    server = Server(data_dir).start()
+    shopper = signed_in(server, "lan@example.vn")
+    cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(f"GET /api/v1/notifications/stream HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n\r\n".encode())
+            received = b""
+            while b"event: unread" not in received:
+                chunk = sock.recv(4096)
+                assert chunk, received
+                received += chunk
+            logout = shopper.post(server.url("/api/v1/auth/logout"), headers={"X-CSRF-Token": shopper.cookies.get("klelite_csrf")})
+            assert logout.status_code == 204
+            while not received.endswith(b"0\r\n\r\n"):  # the chunked body's last chunk
+                chunk = sock.recv(4096)
+                assert chunk, received[-200:]
+                received += chunk
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = b""
+            while b"\r\n\r\n" not in answer:
+                chunk = sock.recv(4096)
+                assert chunk, "the connection was closed after the stream"
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+    finally:
+        server.stop()
+
+
 def test_a_thousand_streams_each_receive_a_broadcast(data_dir):
     """1,000 concurrent SSE connections (one user, as tabs) all get the same committed event."""
     import selectors

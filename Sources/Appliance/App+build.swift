@@ -68,10 +68,11 @@ private func httpServer(_ configuration: ApplianceConfiguration) throws -> HTTPS
     return try .tls(.http1(configuration: http1), tlsConfiguration: tls)
 }
 
-/// Each HTTP/1 connection's settings, over TLS or not: the idle timeout, and the handler that starts its reads small.
+/// Each HTTP/1 connection's settings, over TLS or not: the idle timeout, the handler that starts its reads small, and the
+/// one that tells a live stream its client has gone.
 func http1Configuration(_ configuration: ApplianceConfiguration) -> HTTP1Channel.Configuration {
     HTTP1Channel.Configuration(
-        additionalChannelHandlers: [SmallReceiveBuffers()],
+        additionalChannelHandlers: [SmallReceiveBuffers(), InboundCloseWatch()],
         idleTimeout: .seconds(Int64(configuration.httpIdleTimeoutSeconds))
     )
 }

@@ -10,6 +10,8 @@ public struct AppRequestContext: RequestContext {
     public var maxUploadSize: Int
     /// The connection's peer, kept as the transport gave it: turning it into text costs more than most requests need.
     public let peerAddress: SocketAddress?
+    /// The connection the request came on (a live stream watches it to end when the client goes away).
+    public let channel: any Channel
     /// What ``ClientAddressMiddleware`` found behind a trusted proxy; nil while the peer is the client.
     private var forwardedClient: String??
     /// The signed-in user, set by ``AuthenticationMiddleware``; nil for anonymous requests.
@@ -19,6 +21,7 @@ public struct AppRequestContext: RequestContext {
         self.coreContext = .init(source: source)
         self.maxUploadSize = BodyLimitMiddleware<Self>.defaultLimit
         self.peerAddress = source.channel.remoteAddress
+        self.channel = source.channel
     }
 
     /// The peer's IP address, when the transport knows it (used for per-IP throttling), formatted when read.

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import NIOEmbedded
 import ServiceLifecycleTestKit
 import Storage
 import Testing
@@ -19,6 +20,7 @@ private struct BareContext: AppRequestContextProtocol {
     var coreContext: CoreRequestContextStorage
     var maxUploadSize = 64
     var peerAddress: SocketAddress? { nil }
+    var channel: any Channel { EmbeddedChannel() }
     var remoteAddress: String? { nil }
     var clientAddress: String?
     var identity: Identity?
@@ -142,6 +144,43 @@ private let chunked: HTTPFields = [.transferEncoding: "chunked"]
         switch outcome {
         case .success(let response):
             Issue.record("the truncated body was handed on as complete: \(response.headers[.contentLength] ?? "?") bytes")
+        case .failure(let error): #expect(error.code == .unavailable)
+        }
+    }
+
+    /// The request's own cancellation (the service group's last resort at shutdown) reaches the collection, which runs
+    /// in a task of its own: the body is abandoned with 503, even when the rest of it arrives after the cancel.
+    @Test func aRequestCancelledWhileItsBodyArrivesIsAbandoned() async throws {
+        let (chunks, sender) = AsyncStream<ByteBuffer>.makeStream()
+        let (reads, reader) = AsyncStream<Void>.makeStream()
+        let head = HTTPRequest(method: .post, scheme: "http", authority: "shop", path: "/api/v1/cart/items", headerFields: chunked)
+        let request = Request(head: head, body: RequestBody(asyncSequence: WatchedBody(chunks: chunks, reads: reader)))
+        let middleware = BodyLimitMiddleware<BareContext>(limit: 4096, uploadLimit: 4096)
+        let context = BareContext(source: .init(logger: Logger(label: "test")))
+        let answer = Task { () -> Result<HTTPResponse.Status, AppError> in
+            do {
+                let response = try await middleware.handle(request, context: context) { request, _ in
+                    var request = request
+                    let bytes = try await request.collectBody(upTo: 4096).readableBytes
+                    return Response(status: .ok, headers: [.contentLength: "\(bytes)"])
+                }
+                return .success(response.status)
+            } catch let error as AppError {
+                return .failure(error)
+            } catch {
+                Issue.record("unexpected \(error)")
+                return .success(.internalServerError)
+            }
+        }
+        sender.yield(ByteBuffer(string: "the first half of a picture"))
+        var waiting = reads.makeAsyncIterator()
+        _ = await waiting.next()  // read the first chunk…
+        _ = await waiting.next()  // …and waits for the rest
+        answer.cancel()
+        sender.yield(ByteBuffer(string: " and the rest"))
+        sender.finish()
+        switch await answer.value {
+        case .success(let status): Issue.record("the body was handed on after the request was cancelled: \(status)")
         case .failure(let error): #expect(error.code == .unavailable)
         }
     }

@@ -61,6 +61,6 @@ struct AdminStatsController<Context: AppRequestContextProtocol> {
             continuation.finish()  // lets go of the hub and the changes
             throw error
         }
-        return stream.response(to: request, holding: slot, opening: [opening], live: events)
+        return stream.response(on: context.channel, holding: slot, opening: [opening], live: events)
     }
 }

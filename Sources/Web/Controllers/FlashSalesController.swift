@@ -97,7 +97,7 @@ struct FlashSalesController<Context: AppRequestContextProtocol> {
         let sale = try await sales.sale(idOrSlug: try context.parameters.require("id"))
         let mailbox = StreamMailbox()
         let opening = stockEvents.subscribe(saleID: sale.id, opening: sale, into: mailbox)
-        return stream.response(to: request, holding: slot, opening: [opening], mailbox: mailbox)
+        return stream.response(on: context.channel, holding: slot, opening: [opening], mailbox: mailbox)
     }
 
     @Sendable func reserve(_ request: Request, context: Context) async throws -> EditedResponse<Reservation> {

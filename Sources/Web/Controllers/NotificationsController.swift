@@ -112,7 +112,7 @@ struct NotificationsController<Context: AppRequestContextProtocol> {
         // notification that committed while the stream opened is still shown once.
         let replayedUpTo = cursor == nil ? 0 : snapshot.newestID
         // The hub's stream is read by the response's one feeding task, encoded there (no forwarding task in between).
-        return stream.response(to: request, holding: slot, opening: opening.map { ByteBuffer(string: $0.encoded) }, live: events) { event in
+        return stream.response(on: context.channel, holding: slot, opening: opening.map { ByteBuffer(string: $0.encoded) }, live: events) { event in
             switch event {
             case .notification(let notification) where notification.id > replayedUpTo:
                 ByteBuffer(string: Self.event(for: notification).encoded)

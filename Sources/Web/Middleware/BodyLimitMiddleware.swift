@@ -67,23 +67,38 @@ public struct BodyLimitMiddleware<Context: AppRequestContextProtocol>: RouterMid
     /// `declaredLength` is the request's `declaredLength(_:)`.
     static func collected(_ request: Request, upTo limit: Int, declaredLength: Int?) async throws -> Request {
         guard hasBody(request, declaredLength: declaredLength) else { return request }
-        let body = request.body
-        let buffer: ByteBuffer
-        do {
-            buffer = try await cancelWhenGracefulShutdown {
-                let buffer = try await body.collect(upTo: limit)
-                // The shutdown's cancel ends collection early without an error: a chunked body has no declared length to
-                // compare with, so a cancelled collection is never taken as complete.
-                try Task.checkCancellation()
-                return buffer
-            }
-        } catch is CancellationError {
-            throw abandoned
-        }
+        let buffer = try await collectUnlessShutDown(request.body, upTo: limit)
         // Cut short by the shutdown: fewer bytes than the client declared.
         if let declaredLength, buffer.readableBytes < declaredLength { throw abandoned }
         var request = request
         request.body = .init(buffer: buffer)
         return request
+    }
+
+    /// `body` collected (at most `limit` bytes, else 413) in a task of its own, which the shop's graceful shutdown and
+    /// the request's own cancellation cancel (then a 503). One task per body: ServiceLifecycle's
+    /// `cancelWhenGracefulShutdown` runs the same in a task group of two tasks and, cancelling the one that waits for
+    /// the shutdown, starts a third — three tasks scheduled per request body (bench/profiles/reserve.md, fifth round).
+    static func collectUnlessShutDown(_ body: RequestBody, upTo limit: Int) async throws -> ByteBuffer {
+        let collecting = Task {
+            let buffer = try await body.collect(upTo: limit)
+            // The shutdown's cancel ends collection early without an error: a chunked body has no declared length to
+            // compare with, so a cancelled collection is never taken as complete.
+            try Task.checkCancellation()
+            return buffer
+        }
+        do {
+            return try await withGracefulShutdownHandler {
+                try await withTaskCancellationHandler {
+                    try await collecting.value
+                } onCancel: {
+                    collecting.cancel()
+                }
+            } onGracefulShutdown: {
+                collecting.cancel()
+            }
+        } catch is CancellationError {
+            throw abandoned
+        }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import ServiceLifecycle
 import Storage
 
@@ -72,31 +73,31 @@ struct EventStreamResponder: Sendable {
     }
 
     /// - Parameters:
-    ///   - request: the stream's request, whose inbound side closing (the client went away) ends the stream.
+    ///   - connection: the stream's connection, whose inbound side closing (the client went away) ends the stream.
     ///   - slot: the caller's slot, held until the stream ends.
     ///   - opening: events written first (a replay), after the connection comment.
     ///   - live: the source of later events; the stream ends when it does.
     func response(
-        to request: Request,
+        on connection: any Channel,
         holding slot: StreamSlots.Slot,
         opening: [ServerSentEvent],
         live: AsyncStream<ServerSentEvent>
     ) -> Response {
-        response(to: request, holding: slot, opening: opening.map { ByteBuffer(string: $0.encoded) }, live: live) {
+        response(on: connection, holding: slot, opening: opening.map { ByteBuffer(string: $0.encoded) }, live: live) {
             ByteBuffer(string: $0.encoded)
         }
     }
 
     /// The same for any source: `encode` gives an event's wire form, or nil to skip it.
     func response<Event: Sendable>(
-        to request: Request,
+        on connection: any Channel,
         holding slot: StreamSlots.Slot,
         opening: [ByteBuffer],
         live: AsyncStream<Event>,
         encode: @escaping @Sendable (Event) -> ByteBuffer?
     ) -> Response {
         let mailbox = StreamMailbox()
-        return response(to: request, holding: slot, opening: opening, mailbox: mailbox) {
+        return response(on: connection, holding: slot, opening: opening, mailbox: mailbox) {
             for await event in live {
                 guard let bytes = encode(event) else { continue }
                 if !mailbox.send(bytes) { break }  // too slow: the mailbox ended the stream
@@ -107,12 +108,12 @@ struct EventStreamResponder: Sendable {
 
     /// A stream fed straight into `mailbox` by its source (which unsubscribes in the mailbox's `onTermination`),
     /// with no task of its own besides the response body.
-    func response(to request: Request, holding slot: StreamSlots.Slot, opening: [ByteBuffer], mailbox: StreamMailbox) -> Response {
-        response(to: request, holding: slot, opening: opening, mailbox: mailbox, feed: nil)
+    func response(on connection: any Channel, holding slot: StreamSlots.Slot, opening: [ByteBuffer], mailbox: StreamMailbox) -> Response {
+        response(on: connection, holding: slot, opening: opening, mailbox: mailbox, feed: nil)
     }
 
     private func response(
-        to request: Request,
+        on connection: any Channel,
         holding slot: StreamSlots.Slot,
         opening: [ByteBuffer],
         mailbox: StreamMailbox,
@@ -131,18 +132,15 @@ struct EventStreamResponder: Sendable {
                 }
                 let heartbeats = ticker.register(mailbox)
                 defer { ticker.unregister(heartbeats) }
+                // The client going away finishes the mailbox, which ends the response (``InboundCloseWatch``).
+                InboundCloseWatch.finish(mailbox, whenInboundCloses: connection)
+                defer { InboundCloseWatch.forget(mailbox, on: connection) }
                 try await writer.write(Self.connected)
                 try await writer.write(contentsOf: opening)
-                // A closed connection is otherwise noticed only when a write fails, at the next heartbeat (15 s): until
-                // then its slot stays taken, and quick page-to-page browsing from one address runs into the cap.
-                try await request.body.consumeWithInboundCloseHandler { _ in
-                    // Graceful shutdown ends the mailbox, which ends the response cleanly.
-                    try await withGracefulShutdownHandler {
-                        try await Self.drain(mailbox, feed: feed, into: &writer)
-                    } onGracefulShutdown: {
-                        mailbox.finish()
-                    }
-                } onInboundClosed: {
+                // Graceful shutdown ends the mailbox, which ends the response cleanly.
+                try await withGracefulShutdownHandler {
+                    try await Self.drain(mailbox, feed: feed, into: &writer)
+                } onGracefulShutdown: {
                     mailbox.finish()
                 }
                 try await writer.finish(nil)

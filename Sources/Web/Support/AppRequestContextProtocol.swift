@@ -7,6 +7,8 @@ public protocol AppRequestContextProtocol: RequestContext {
     var maxUploadSize: Int { get set }
     /// The connection's peer as the transport gave it (nil without one, as in router tests).
     var peerAddress: SocketAddress? { get }
+    /// The connection the request came on (a live stream watches it to end when the client goes away).
+    var channel: any Channel { get }
     var remoteAddress: String? { get }
     /// The client's address for logs and per-IP throttling. Without a trusted proxy ``ClientAddressMiddleware`` sets
     /// nothing, so a context must answer its peer's address (``remoteAddress``) until something is set: one that
