@@ -106,6 +106,18 @@ import Testing
         #expect(try await queue.counts() == [.completed: 4])
     }
 
+    /// A loop claims a batch only of jobs that the batch would not give back: handlers that take longer on average than
+    /// the completion delay (an email's outbox `fsync`) are claimed one at a time — not 64 claimed, 63 given back and
+    /// claimed again for each job.
+    @Test func aLoopClaimsOneAtATimeOnceHandlersRunLongerThanABatchLetsThem() throws {
+        let (queue, _) = try makeQueue()
+        let workers = JobWorkers(queue: queue, handlers: [], queues: [])
+        let delay = workers.completionDelay
+        #expect(workers.claimLimit(after: .init(ran: 64, meanSeconds: delay / 4, gaveBack: false)) == workers.batchSize)
+        #expect(workers.claimLimit(after: .init(ran: 1, meanSeconds: delay * 1.5, gaveBack: false)) == 1)
+        #expect(workers.claimLimit(after: .init(ran: 1, meanSeconds: delay / 4, gaveBack: true)) == 1)
+    }
+
     /// A lease renewal that fails (a database error, not a lost claim) leaves the job running while its lease
     /// lasts; once the lease has passed the job counts as lost: its handler is stopped and no outcome is
     /// recorded, so the job's next claim runs it again (it is neither completed nor failed by the old run).

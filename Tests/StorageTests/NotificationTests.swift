@@ -60,6 +60,35 @@ final class Collected: Sendable {
         #expect(hub.subscriberCount == 0)
     }
 
+    /// Notifications stored by several calls in one transaction (the orders of a group commit) wait for that
+    /// transaction's one commit hook and are pushed in the order they were stored; a rolled-back transaction's pushes
+    /// are dropped, never sent with a later commit, and nothing is left waiting.
+    @Test func notificationsOfOneTransactionArePushedInOrderOnceItCommits() async throws {
+        let user = try await fixture.registerCustomer()
+        let collected = Collected()
+        let consumer = collected.consume(hub.subscribe(userID: user.id, sessionID: "s1"))
+        struct Rollback: Error {}
+        _ = try? await database.writer.write { db in
+            try service.notify(db, userID: user.id, draft(1))
+            try service.notify(db, userID: user.id, draft(2))
+            throw Rollback()
+        }
+        #expect(service.afterCommit.waitingConnections == 0)
+        try await database.writer.write { db in
+            for n in 3...5 { try service.notify(db, userID: user.id, draft(n)) }
+            #expect(collected.all.isEmpty)  // not yet committed
+        }
+        try await eventually("the three committed notifications arrived") { collected.all.count == 6 }
+        let titles = collected.all.compactMap { event -> String? in
+            if case .notification(let notification) = event { notification.title } else { nil }
+        }
+        #expect(titles == ["Hello 3", "Hello 4", "Hello 5"])
+        #expect([1, 3, 5].map { collected.all[$0] } == [.unreadCount(1), .unreadCount(2), .unreadCount(3)])
+        #expect(service.afterCommit.waitingConnections == 0)
+        hub.disconnect(session: "s1")
+        await consumer.value
+    }
+
     @Test func readDeleteAndCountsBelongToTheirOwner() async throws {
         let lan = try await fixture.registerCustomer()
         let minh = try await fixture.registerCustomer("minh@example.vn")

@@ -192,6 +192,31 @@ struct OrderFixture {
         #expect(try await fixture.sales.sales.expireDue() == 0)
     }
 
+    /// Checkout's reservation statements are prepared once per connection and `now` is bound as stored text: one shopper
+    /// after another each takes only their own holds, and a hold whose expiry has passed is not taken.
+    @Test func backToBackCheckoutsTakeOnlyTheirOwnUnexpiredHolds() async throws {
+        let fixture = try OrderFixture()
+        let sale = try await fixture.sales.croissantSale(quantity: 5, limit: 2)
+        let productID = sale.items[0].productId
+        var holds: [(Identity, Reservation)] = []
+        for (n, quantity) in [2, 2, 1].enumerated() {
+            let shopper = try await fixture.catalog.customer("holder-\(n)@example.vn")
+            holds.append((shopper, try await fixture.sales.sales.reserve(by: shopper, saleID: sale.id, productID: productID, quantity: quantity)))
+        }
+        let request = CheckoutRequest(address: OrderFixture.address, paymentMethod: .cod)
+        for (shopper, hold) in holds.prefix(2) {
+            let order = try await fixture.orders.place(by: shopper, request, idempotencyKey: nil)
+            #expect(order.lines.map(\.reservationId) == [hold.id] && order.lines[0].quantity == hold.quantity)
+        }
+        var item = try await fixture.sales.sales.sale(idOrSlug: sale.id).items[0]
+        #expect(item.confirmed == 4 && item.held == 1)
+        fixture.sales.clock.advance(by: 1000)  // past the last hold's expiry, within the sale
+        let late = await #expect(throws: AppError.self) { try await fixture.orders.place(by: holds[2].0, request, idempotencyKey: nil) }
+        #expect(late?.code == .validationFailed)
+        item = try await fixture.sales.sales.sale(idOrSlug: sale.id).items[0]
+        #expect(item.confirmed == 4)
+    }
+
     /// Cancelling restocks regular lines and gives sold flash-sale units back, once.
     @Test func cancellingRestocksAndReleasesExactlyOnce() async throws {
         let fixture = try OrderFixture()

@@ -99,12 +99,14 @@ extension AccountService {
 
     private func storedIdentity(userID: String, sessionID: String) async throws -> Identity? {
         try await database.read { db in
+            // Every signed-in request runs this: prepared once per reader connection, not compiled per request.
             let record = try UserRecord.fetchOne(
-                db,
-                sql: """
-                    SELECT user.* FROM user JOIN session ON session.userId = user.id
-                    WHERE user.id = ? AND session.id = ? AND session.revokedAt IS NULL AND user.isDisabled = 0
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT user.* FROM user JOIN session ON session.userId = user.id
+                        WHERE user.id = ? AND session.id = ? AND session.revokedAt IS NULL AND user.isDisabled = 0
+                        """
+                ),
                 arguments: [userID, sessionID]
             )
             return record.map { Identity(user: $0.user, sessionID: sessionID) }

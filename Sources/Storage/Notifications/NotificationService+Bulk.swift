@@ -3,9 +3,10 @@ import GRDB
 
 extension NotificationService {
     /// Stores one notification per user inside the caller's transaction, from one draft: the draft is encoded
-    /// once, the statements are prepared once per connection, and the pushes of all of them wait for one
-    /// commit hook (GRDB visits every pending hook on each later statement of the transaction, so a hook per
-    /// user made a broadcast chunk quadratic). Pushed live, in order, once the transaction commits.
+    /// once, the statements are prepared once per connection, and the pushes of all of them wait for the
+    /// transaction's one commit hook (``PushesAfterCommit``: GRDB visits every pending hook on each later statement of
+    /// the transaction, so a hook per user made a broadcast chunk quadratic). Pushed live, in order, once the
+    /// transaction commits.
     @discardableResult
     func notify(_ db: Database, userIDs: [String], _ draft: NotificationDraft) throws -> [UserNotification] {
         guard !userIDs.isEmpty else { return [] }
@@ -28,14 +29,13 @@ extension NotificationService {
             let unread = try Int.fetchOne(count, arguments: [userID]) ?? 0
             stored.append((notification, unread))
         }
-        let hub = self.hub
-        let pushes = stored
-        db.afterNextTransaction { _ in
-            for (notification, unread) in pushes {
-                hub.publish(.notification(notification), to: notification.userId)
-                hub.publish(.unreadCount(unread), to: notification.userId)
-            }
+        var pushes: [PushesAfterCommit.Push] = []
+        pushes.reserveCapacity(2 * stored.count)
+        for (notification, unread) in stored {
+            pushes.append(.init(event: .notification(notification), userID: notification.userId))
+            pushes.append(.init(event: .unreadCount(unread), userID: notification.userId))
         }
+        afterCommit.add(pushes, in: db)
         return stored.map(\.notification)
     }
 }

@@ -40,6 +40,8 @@ public final class NotificationService: Sendable {
     let database: AppDatabase
     let hub: any NotificationHub
     let clock: any AppClock
+    /// The pushes of the notifications each open transaction stored, sent once it commits.
+    let afterCommit: PushesAfterCommit
     /// A reconnect that missed more than this many events gets one `resync` instead of a replay.
     public let replayLimit: Int
 
@@ -47,6 +49,7 @@ public final class NotificationService: Sendable {
         self.database = database
         self.hub = hub
         self.clock = clock
+        self.afterCommit = PushesAfterCommit(hub: hub)
         self.replayLimit = replayLimit
     }
 
