@@ -61,8 +61,8 @@ final class Collected: Sendable {
     }
 
     /// Notifications stored by several calls in one transaction (the orders of a group commit) wait for that
-    /// transaction's one commit hook and are pushed in the order they were stored; a rolled-back transaction's pushes
-    /// are dropped, never sent with a later commit, and nothing is left waiting.
+    /// transaction's one commit hook and are pushed in the order they were stored; a transaction rolled back with
+    /// `ROLLBACK` drops its pushes, never sent with a later commit, and nothing is left waiting.
     @Test func notificationsOfOneTransactionArePushedInOrderOnceItCommits() async throws {
         let user = try await fixture.registerCustomer()
         let collected = Collected()

@@ -7,7 +7,10 @@ import Synchronization
 /// GRDB keeps every hook as a transaction observer that each later statement of the transaction visits, and adding
 /// one drops the connection's prepared statements that can delete rows: with a hook per notification, every order
 /// of a group commit compiled checkout's cart `DELETE` again behind the order before it (fifth round's profile).
-/// As with a hook per call, a savepoint rolled back inside a committed transaction does not withdraw its pushes.
+/// As with a hook per call, a savepoint rolled back inside a committed transaction does not withdraw its pushes, and
+/// neither does a transaction SQLite rolls back by itself (a full disk, an I/O error: GRDB then tells no observer), whose
+/// pushes go out with the connection's next commit — known, not yet mended (the job queue's wake-up hooks share it,
+/// harmlessly: one spare wake-up).
 final class PushesAfterCommit: Sendable {
     /// One event for one user.
     struct Push: Sendable {
