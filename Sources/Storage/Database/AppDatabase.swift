@@ -28,6 +28,8 @@ public final class AppDatabase: Sendable {
 
     /// Runs the file's WAL checkpoints off the writer's commits (nil in memory).
     let checkpointer: WALCheckpointer?
+    /// Work queued for the end of the writer's transactions, told of the ends GRDB does not report.
+    let transactionEndWork = TransactionEndWorkRegistry()
 
     /// Wraps an opened writer and brings its schema up to date.
     init(_ writer: any DatabaseWriter, path: String?, checkpointer: WALCheckpointer? = nil) throws {
@@ -96,9 +98,26 @@ extension AppDatabase {
     ///
     /// A `CHECK` constraint that refuses a value is the caller's bad input that a rule above missed: it
     /// becomes a 400 `validation_failed` (naming the constraint), never a 500.
+    ///
+    /// GRDB's own `write`, plus one step: when the transaction failed, what it queued for its end is dropped, for SQLite
+    /// may have ended it by itself (a full disk, an I/O error, a trigger's `RAISE(ROLLBACK)`) without GRDB telling any
+    /// transaction observer, which would then act at this connection's next commit.
     func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
-            return try await writer.write(updates)
+            return try await writer.writeWithoutTransaction { db in
+                var result: T?
+                do {
+                    try db.inTransaction {
+                        result = try updates(db)
+                        return .commit
+                    }
+                } catch {
+                    self.transactionEndWork.discard(db)
+                    throw error
+                }
+                guard let result else { throw AppError(.internalError, "The write returned no value.") }
+                return result
+            }
         } catch {
             throw Self.mapped(error)
         }

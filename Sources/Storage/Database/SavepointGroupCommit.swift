@@ -7,8 +7,9 @@ import Synchronization
 /// that ends the whole transaction, or a failed commit, fails every caller of that group. A caller's work is
 /// committed when its call returns, as with one transaction each.
 ///
-/// A body must not register `afterNextTransaction` work that a later step of the *same* body can still undo: a
-/// savepoint's rollback does not withdraw such a hook (the transaction goes on and commits the others' work).
+/// Work a body queues for the commit through a ``TransactionEndWork`` (live pushes) is withdrawn with its savepoint; a
+/// bare `afterNextTransaction` hook is not (the transaction goes on and commits the others' work), so a body must not
+/// register one that a later step of the *same* body can still undo.
 ///
 /// With `bodiesMayRunTwice`, a group is first written under one savepoint for the whole group and none per caller (two
 /// statements per group instead of two per caller); when a caller fails, the group is rolled back to that savepoint and
@@ -72,10 +73,11 @@ final class SavepointGroupCommit<Value: Sendable>: Sendable {
             guard !group.isEmpty else { return }
             let bodies = group.map(\.body)
             let bodiesMayRunTwice = bodiesMayRunTwice
+            let work = database.transactionEndWork
             do {
                 let results = try await database.write { db -> [Result<Value, any Error>] in
-                    if bodiesMayRunTwice, let values = try Self.runTogether(db, bodies) { return values.map { .success($0) } }
-                    return try Self.runApart(db, bodies)
+                    if bodiesMayRunTwice, let values = try Self.runTogether(db, bodies, work) { return values.map { .success($0) } }
+                    return try Self.runApart(db, bodies, work)
                 }
                 for (waiting, result) in zip(group, results) { waiting.continuation.resume(with: result) }
             } catch {
@@ -85,7 +87,8 @@ final class SavepointGroupCommit<Value: Sendable>: Sendable {
     }
 
     /// Every body under one savepoint; their values, or nil (and nothing of them left) when one of them failed.
-    private static func runTogether(_ db: Database, _ bodies: [Body]) throws -> [Value]? {
+    private static func runTogether(_ db: Database, _ bodies: [Body], _ work: TransactionEndWorkRegistry) throws -> [Value]? {
+        let marks = work.marks(db)
         try GroupSavepoint.group.begin(db)
         var values: [Value] = []
         values.reserveCapacity(bodies.count)
@@ -93,7 +96,7 @@ final class SavepointGroupCommit<Value: Sendable>: Sendable {
             do {
                 values.append(try body(db))
             } catch {
-                try undo(GroupSavepoint.group, after: error, in: db)
+                try undo(GroupSavepoint.group, marks, after: error, in: db, work)
                 return nil
             }
         }
@@ -102,17 +105,18 @@ final class SavepointGroupCommit<Value: Sendable>: Sendable {
     }
 
     /// Every body in a savepoint of its own: each caller's outcome.
-    private static func runApart(_ db: Database, _ bodies: [Body]) throws -> [Result<Value, any Error>] {
+    private static func runApart(_ db: Database, _ bodies: [Body], _ work: TransactionEndWorkRegistry) throws -> [Result<Value, any Error>] {
         var results: [Result<Value, any Error>] = []
         results.reserveCapacity(bodies.count)
         for body in bodies {
+            let marks = work.marks(db)
             try GroupSavepoint.caller.begin(db)
             do {
                 let value = try body(db)
                 try GroupSavepoint.caller.release(db)
                 results.append(.success(value))
             } catch {
-                try undo(GroupSavepoint.caller, after: error, in: db)
+                try undo(GroupSavepoint.caller, marks, after: error, in: db, work)
                 results.append(.failure(AppDatabase.mapped(error)))
             }
         }
@@ -122,9 +126,14 @@ final class SavepointGroupCommit<Value: Sendable>: Sendable {
     /// After a body failed inside `savepoint`: undoes what the savepoint holds, so the next body starts clean. A failure
     /// that made SQLite roll back the whole transaction (SQLITE_FULL, IOERR, NOMEM, a trigger's RAISE(ROLLBACK)) is
     /// thrown instead: the group fails as one and nothing of it is committed. So is a rollback that itself fails (the
-    /// savepoint would stay open around the later bodies, and its writes would commit with them).
-    private static func undo(_ savepoint: GroupSavepoint, after error: any Error, in db: Database) throws {
+    /// savepoint would stay open around the later bodies, and its writes would commit with them). The work the bodies
+    /// queued for the commit since `marks` goes with the savepoint.
+    private static func undo(
+        _ savepoint: GroupSavepoint, _ marks: TransactionEndWorkRegistry.Marks, after error: any Error, in db: Database,
+        _ work: TransactionEndWorkRegistry
+    ) throws {
         guard db.isInsideTransaction else { throw AppDatabase.mapped(error) }
         try savepoint.rollBack(db)
+        work.rewind(db, to: marks)
     }
 }

@@ -51,6 +51,7 @@ public final class NotificationService: Sendable {
         self.clock = clock
         self.afterCommit = PushesAfterCommit(hub: hub)
         self.replayLimit = replayLimit
+        database.transactionEndWork.register(afterCommit)
     }
 
     static func v5Notifications(_ db: Database) throws {
@@ -147,11 +148,10 @@ public final class NotificationService: Sendable {
     }
 
     private func changeAndPushCount(userID: String, _ change: @escaping @Sendable (Database) throws -> Void) async throws {
-        let hub = self.hub
         try await database.write { db in
             try change(db)
             let unread = try Self.unreadCount(db, userID: userID)
-            db.afterNextTransaction { _ in hub.publish(.unreadCount(unread), to: userID) }
+            self.afterCommit.add([PushesAfterCommit.Push(event: .unreadCount(unread), userID: userID)], in: db)
         }
     }
 }

@@ -7,11 +7,10 @@ import Synchronization
 /// GRDB keeps every hook as a transaction observer that each later statement of the transaction visits, and adding
 /// one drops the connection's prepared statements that can delete rows: with a hook per notification, every order
 /// of a group commit compiled checkout's cart `DELETE` again behind the order before it (fifth round's profile).
-/// As with a hook per call, a savepoint rolled back inside a committed transaction does not withdraw its pushes, and
-/// neither does a transaction SQLite rolls back by itself (a full disk, an I/O error: GRDB then tells no observer), whose
-/// pushes go out with the connection's next commit — known, not yet mended (the job queue's wake-up hooks share it,
-/// harmlessly: one spare wake-up).
-final class PushesAfterCommit: Sendable {
+/// The rollbacks GRDB tells no observer of reach it as a ``TransactionEndWork``: a savepoint rolled back inside a
+/// transaction that goes on (a failed checkout in a group commit) withdraws the pushes queued since it began, and a
+/// transaction SQLite ended by itself drops them all, instead of sending them with the connection's next commit.
+final class PushesAfterCommit: TransactionEndWork {
     /// One event for one user.
     struct Push: Sendable {
         let event: UserEvent
@@ -44,6 +43,23 @@ final class PushesAfterCommit: Sendable {
 
     /// How many connections have pushes waiting (for tests).
     var waitingConnections: Int { pending.withLock { $0.count } }
+
+    func mark(_ connection: ObjectIdentifier) -> Int {
+        pending.withLock { $0[connection]?.count ?? 0 }
+    }
+
+    /// Keeps the connection's entry, even emptied: its transaction's commit hook is still armed.
+    func rewind(_ connection: ObjectIdentifier, to mark: Int) {
+        pending.withLock { pending in
+            guard let waiting = pending[connection], waiting.count > mark else { return }
+            pending[connection] = Array(waiting.prefix(max(0, mark)))
+        }
+    }
+
+    /// The next transaction arms a hook of its own (the one left armed here, if GRDB still holds it, then finds nothing).
+    func discard(_ connection: ObjectIdentifier) {
+        _ = take(connection)
+    }
 
     private func take(_ key: ObjectIdentifier) -> [Push] {
         pending.withLock { $0.removeValue(forKey: key) ?? [] }
