@@ -12,6 +12,12 @@ final class Collected: Sendable {
     private let ended = Mutex(false)
 
     var all: [UserEvent] { events.withLock { $0 } }
+    /// The titles of the notifications among them, in order.
+    var titles: [String] {
+        all.compactMap { event -> String? in
+            if case .notification(let notification) = event { notification.title } else { nil }
+        }
+    }
     var isEnded: Bool { ended.withLock { $0 } }
 
     func consume(_ stream: AsyncStream<UserEvent>) -> Task<Void, Never> {
@@ -34,27 +40,32 @@ final class Collected: Sendable {
         service = NotificationService(database: database, hub: hub, clock: fixture.clock, replayLimit: 5)
     }
 
-    private func draft(_ n: Int) -> NotificationDraft {
+    func draft(_ n: Int) -> NotificationDraft {
         NotificationDraft(type: "test", title: "Hello \(n)", body: "Body \(n)", link: "/orders/\(n)", data: ["n": "\(n)"])
     }
 
-    @Test func eventsArePublishedOnlyAfterCommitAndNeverForARollback() async throws {
+    /// A new customer with one stream open (session `s1`), and what that stream receives.
+    func listeningCustomer() async throws -> (id: String, collected: Collected, consumer: Task<Void, Never>) {
         let user = try await fixture.registerCustomer()
         let collected = Collected()
-        let consumer = collected.consume(hub.subscribe(userID: user.id, sessionID: "s1"))
+        return (user.id, collected, collected.consume(hub.subscribe(userID: user.id, sessionID: "s1")))
+    }
+
+    @Test func eventsArePublishedOnlyAfterCommitAndNeverForARollback() async throws {
+        let (userID, collected, consumer) = try await listeningCustomer()
         struct Rollback: Error {}
         _ = try? await database.writer.write { db in
-            try service.notify(db, userID: user.id, draft(1))
+            try service.notify(db, userID: userID, draft(1))
             throw Rollback()
         }
         try await database.writer.write { db in
-            try service.notify(db, userID: user.id, draft(2))
+            try service.notify(db, userID: userID, draft(2))
             #expect(collected.all.isEmpty)  // not yet committed
         }
         try await eventually("the committed notification arrived") { collected.all.count == 2 }
         guard case .notification(let notification) = collected.all[0] else { Issue.record("expected a notification"); return }
         #expect(notification.title == "Hello 2" && collected.all[1] == .unreadCount(1))
-        #expect(try await service.list(userID: user.id, unreadOnly: false, page: PageRequest()).total == 1)
+        #expect(try await service.list(userID: userID, unreadOnly: false, page: PageRequest()).total == 1)
         hub.disconnect(session: "s1")
         await consumer.value
         #expect(hub.subscriberCount == 0)
@@ -64,25 +75,20 @@ final class Collected: Sendable {
     /// transaction's one commit hook and are pushed in the order they were stored; a transaction rolled back with
     /// `ROLLBACK` drops its pushes, never sent with a later commit, and nothing is left waiting.
     @Test func notificationsOfOneTransactionArePushedInOrderOnceItCommits() async throws {
-        let user = try await fixture.registerCustomer()
-        let collected = Collected()
-        let consumer = collected.consume(hub.subscribe(userID: user.id, sessionID: "s1"))
+        let (userID, collected, consumer) = try await listeningCustomer()
         struct Rollback: Error {}
         _ = try? await database.writer.write { db in
-            try service.notify(db, userID: user.id, draft(1))
-            try service.notify(db, userID: user.id, draft(2))
+            try service.notify(db, userID: userID, draft(1))
+            try service.notify(db, userID: userID, draft(2))
             throw Rollback()
         }
         #expect(service.afterCommit.waitingConnections == 0)
         try await database.writer.write { db in
-            for n in 3...5 { try service.notify(db, userID: user.id, draft(n)) }
+            for n in 3...5 { try service.notify(db, userID: userID, draft(n)) }
             #expect(collected.all.isEmpty)  // not yet committed
         }
         try await eventually("the three committed notifications arrived") { collected.all.count == 6 }
-        let titles = collected.all.compactMap { event -> String? in
-            if case .notification(let notification) = event { notification.title } else { nil }
-        }
-        #expect(titles == ["Hello 3", "Hello 4", "Hello 5"])
+        #expect(collected.titles == ["Hello 3", "Hello 4", "Hello 5"])
         #expect([1, 3, 5].map { collected.all[$0] } == [.unreadCount(1), .unreadCount(2), .unreadCount(3)])
         #expect(service.afterCommit.waitingConnections == 0)
         hub.disconnect(session: "s1")
