@@ -29,7 +29,7 @@ import Testing
         let commits = CheckoutCommitCounter()
         try await fixture.database.writer.write { db in db.add(transactionObserver: commits, extent: .databaseLifetime) }
         // Hold the writer so that every checkout queues for the same group.
-        let gate = CheckoutWriterGate()
+        let gate = WriterGate()
         let holding = Task { try await fixture.database.writer.write { _ in gate.hold() } }
         try await eventually("the writer is held") { gate.entered }
         let before = commits.count
@@ -77,21 +77,6 @@ import Testing
         #expect(stored.2 == 0 && stored.3 == 0, "the refused checkout left no notification and no email job")
         #expect(try await fixture.carts.cart(.user(shoppers[5].user.id)).lines.map(\.quantity).sorted() == [1, 5])
     }
-}
-
-/// Blocks the writer's thread inside a write until the test opens it.
-private final class CheckoutWriterGate: Sendable {
-    private let isEntered = Atomic<Bool>(false)
-    private let semaphore = DispatchSemaphore(value: 0)
-
-    var entered: Bool { isEntered.load(ordering: .acquiring) }
-
-    func hold() {
-        isEntered.store(true, ordering: .releasing)
-        semaphore.wait()
-    }
-
-    func open() { semaphore.signal() }
 }
 
 /// Counts the writer's commits.

@@ -137,21 +137,6 @@ private struct Fixture {
     }
 }
 
-/// Blocks the writer's thread inside a statement until the test opens it.
-private final class WriterGate: Sendable {
-    private let isEntered = Atomic<Bool>(false)
-    private let semaphore = DispatchSemaphore(value: 0)
-
-    var entered: Bool { isEntered.load(ordering: .acquiring) }
-
-    func hold() {
-        isEntered.store(true, ordering: .releasing)
-        semaphore.wait()
-    }
-
-    func open() { semaphore.signal() }
-}
-
 /// Counts the writer's commits.
 private final class CommitCounter: TransactionObserver, Sendable {
     private let commits = Atomic<Int>(0)

@@ -35,29 +35,43 @@ extension NotificationTests {
         #expect(try await service.list(userID: userID, unreadOnly: false, page: PageRequest()).total == 1)
     }
 
-    /// A caller of a group commit whose body fails after storing a notification loses its savepoint and its push; the
-    /// group's transaction still commits, and the next caller's push is the only one sent. Both group modes.
+    /// Three callers written by one group transaction, the middle one failing after it stored a notification: its push
+    /// goes with its savepoint, and the two around it keep theirs, each sent once and in order — also when the group is
+    /// first written under one savepoint and then written again caller by caller (`bodiesMayRunTwice`).
     @Test(arguments: [false, true])
-    func aFailedCallerOfAGroupCommitSendsNoneOfItsPushes(bodiesMayRunTwice: Bool) async throws {
+    func aFailedCallerOfAGroupCommitTakesOnlyItsOwnPushWithIt(bodiesMayRunTwice: Bool) async throws {
         let (userID, collected, consumer) = try await listeningCustomer()
         let group = SavepointGroupCommit<Int64>(database: database, bodiesMayRunTwice: bodiesMayRunTwice)
+        let gate = WriterGate()
+        let holding = Task { try await group.write { _ in gate.hold(); return 0 } }
+        try await eventually("the first group holds the writer") { gate.entered }
         struct Refused: Error {}
-        await #expect(throws: Refused.self) {
-            try await group.write { db in
-                _ = try service.notify(db, userID: userID, draft(1))
-                throw Refused()
-            }
+        var callers: [Task<Int64, any Error>] = []
+        for n in 1...3 {
+            callers.append(
+                Task {
+                    try await group.write { db in
+                        let id = try service.notify(db, userID: userID, draft(n)).id
+                        if n == 2 { throw Refused() }
+                        return id
+                    }
+                })
+            try await eventually("caller \(n) waits for the next group") { group.waitingCount == n }
         }
-        let kept = try await group.write { db in try service.notify(db, userID: userID, draft(2)).id }
+        gate.open()
+        _ = try await holding.value
+        let kept = [try await callers[0].value, try await callers[2].value]
+        await #expect(throws: Refused.self) { try await callers[1].value }
         hub.disconnect(session: "s1")
         await consumer.value
-        #expect(collected.titles == ["Hello 2"])
-        #expect(collected.all.count == 2 && collected.all.last == .unreadCount(1))
-        #expect(try await service.list(userID: userID, unreadOnly: false, page: PageRequest()).items.map(\.id) == [kept])
+        #expect(collected.titles == ["Hello 1", "Hello 3"])
+        #expect(collected.all.count == 4 && collected.all[1] == .unreadCount(1) && collected.all[3] == .unreadCount(2))
+        #expect(try await service.list(userID: userID, unreadOnly: false, page: PageRequest()).items.map(\.id) == kept.reversed())
         #expect(service.afterCommit.waitingConnections == 0)
     }
 
-    /// Marking a notification read pushes the new unread count with the pushes of its transaction, once that commits.
+    /// Marking a notification read pushes the new unread count with the pushes of its transaction, once that commits (a
+    /// regression guard: the count used to be a hook of its own, which pushed at the same moment).
     @Test func anUnreadCountIsPushedOnceItsWriteCommits() async throws {
         let (userID, collected, consumer) = try await listeningCustomer()
         let id = try await database.write { db in try service.notify(db, userID: userID, draft(1)).id }

@@ -124,7 +124,8 @@ extension AppDatabase {
     }
 
     /// The writer connection outside any transaction, for a caller that commits several transactions in one turn
-    /// (``ReservationWriter``'s group commit); it maps their errors with ``mapped(_:)`` itself.
+    /// (``ReservationWriter``'s group commit); it maps their errors with ``mapped(_:)`` itself. Its transactions get no
+    /// ``TransactionEndWorkRegistry/discard(_:)`` when they fail: they must queue no ``TransactionEndWork``.
     func writeWithoutTransaction<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await writer.writeWithoutTransaction(updates)
     }

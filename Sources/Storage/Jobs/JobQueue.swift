@@ -82,7 +82,9 @@ public final class JobQueue: Sendable {
 
     /// Wakes the queue's workers once the current transaction commits — one hook per transaction and queue,
     /// however many jobs it enqueues (GRDB keeps every hook as a transaction observer that each later
-    /// statement of the transaction visits, so a hook per job made bulk enqueues quadratic).
+    /// statement of the transaction visits, so a hook per job made bulk enqueues quadratic). A transaction SQLite ends by
+    /// itself (GRDB tells no observer) leaves its key and hook armed until the connection's next reported end: one spare
+    /// wake-up then, never a lost one.
     func wakeAfterCommit(_ db: Database, queue: String) {
         let key = WakeKey(connection: ObjectIdentifier(db), queue: queue)
         guard armed.withLock({ $0.insert(key).inserted }) else { return }

@@ -56,7 +56,8 @@ final class PushesAfterCommit: TransactionEndWork {
         }
     }
 
-    /// The next transaction arms a hook of its own (the one left armed here, if GRDB still holds it, then finds nothing).
+    /// The next transaction arms a hook of its own; the one left armed here, which GRDB still holds, fires first at that
+    /// transaction's end and sends (or drops) that transaction's pushes, and the new one finds nothing.
     func discard(_ connection: ObjectIdentifier) {
         _ = take(connection)
     }

@@ -150,8 +150,8 @@ public final class OrderService: Sendable {
                 )
             }
             let settlement = try StockSettlement(db, confirmed: sold)
-            // Last: its notification is pushed after the commit, and in a group commit nothing after this step may
-            // fail and roll back this order's savepoint while the push stays armed.
+            // Last: its notification is pushed after the commit (a failure that rolls back this order's savepoint
+            // withdraws the push with it, see TransactionEndWork; the job wake-ups armed above stay, one spare wake-up).
             try self.announce(db, order: order, to: identity.user, template: .orderConfirmation)
             return (order, settlement)
         }
