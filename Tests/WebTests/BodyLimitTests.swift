@@ -126,6 +126,24 @@ private struct HalfSentUpload {
         }
     }
 
+    /// Which requests are picture uploads (left unread for their route group): the target's prefix answers first, and
+    /// every target in any form answers as its path does.
+    @Test func uploadsAreKnownByTheirPathInEveryFormOfTarget() {
+        func isUpload(_ method: HTTPRequest.Method, _ target: String) -> Bool {
+            let head = HTTPRequest(method: method, scheme: "http", authority: "shop", path: target)
+            return BodyLimitMiddleware<AppRequestContext>.isUpload(Request(head: head, body: .init(buffer: ByteBuffer())))
+        }
+        #expect(isUpload(.post, "/api/v1/products/p1/images"))
+        #expect(isUpload(.post, "/api/v1/products/p1/images?x=1"))
+        #expect(isUpload(.post, "http://shop/api/v1/products/p1/images"))
+        #expect(!isUpload(.get, "/api/v1/products/p1/images"))
+        #expect(!isUpload(.post, "/api/v1/products/p1/reviews"))
+        #expect(!isUpload(.post, "/api/v1/products?x=/images"))
+        #expect(!isUpload(.post, "/api/v1/flash-sales/s1/reserve"))
+        #expect(!isUpload(.post, "http://shop/api/v1/flash-sales/s1/images"))
+        #expect(!isUpload(.post, "/api/v1/productsX/p1/images"))
+    }
+
     /// The larger limit applies only after the route's own checks (here a stand-in for authentication).
     @Test func theUploadLimitAppliesOnlyBehindTheUploadGroup() async throws {
         let router = Router(context: AppRequestContext.self)

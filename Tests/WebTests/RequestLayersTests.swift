@@ -26,6 +26,7 @@ private func layeredApp(files: String) -> some ApplicationProtocol {
     router.get("/page.txt") { _, _ -> String in throw HTTPError(.notFound) }
     router.get("/gone.txt") { _, _ -> String in throw AppError(.notFound, "No such product.") }
     router.get("/hello") { _, _ in "hello" }
+    router.get("/broken") { _, _ -> String in throw CocoaError(.fileReadCorruptFile) }
     router.post("/echo") { request, _ -> String in String(buffer: try await request.body.collect(upTo: 64)) }
     return Application(router: router)
 }
@@ -68,6 +69,23 @@ private func withFiles(_ body: (String) async throws -> Void) async throws {
                 #expect(try envelope(missing).error.code == "not_found")
                 #expect(try envelope(missing).error.requestId == missing.headers[.xRequestID])
                 #expect(missing.headers[.contentSecurityPolicy] != nil)
+            }
+        }
+    }
+
+    /// An error that is not ours (a 500) is answered with the envelope quoting the request id — in its `requestId` and in its
+    /// message — that the `X-Request-Id` header carries: the edge formats the id once and hands it to both.
+    @Test func anUnexpectedErrorQuotesTheRequestIDOfItsHeader() async throws {
+        try await withFiles { files in
+            try await layeredApp(files: files).test(.router) { client in
+                let broken = try await client.execute(uri: "/broken", method: .get)
+                #expect(broken.status == .internalServerError)
+                let id = try #require(broken.headers[.xRequestID])
+                #expect(try envelope(broken).error.requestId == id)
+                #expect(try envelope(broken).error.message == "Something went wrong on our side. Quote request id \(id) if it persists.")
+                let other = try await client.execute(uri: "/broken", method: .get)
+                #expect(other.headers[.xRequestID] != id)
+                #expect(try envelope(other).error.requestId == other.headers[.xRequestID])
             }
         }
     }

@@ -80,6 +80,45 @@ import Testing
         #expect(tokens.verified.count <= 3)
     }
 
+    /// The cache hashes only a token's last bytes but compares all of them: a token that ends like a kept one (same
+    /// length, same signature bytes) and differs anywhere before is not found; the kept one is found from a slice of
+    /// its header, as authentication looks it up.
+    @Test func theCacheComparesEveryByteOfAToken() throws {
+        let cache = VerifiedTokenCache(maxCount: 10)
+        let at = Date(timeIntervalSince1970: 1_800_000_000)
+        let claims = AccessTokenClaims(
+            sub: .init(value: "u1"), sid: "s1", role: "customer", iat: .init(value: at), exp: .init(value: at.addingTimeInterval(60))
+        )
+        let signature = String(repeating: "s", count: 32)
+        let token = "Kheader.payload-of-u1." + signature
+        cache.keep(claims, of: Substring(token), now: at)
+        let header = "Bearer " + token
+        #expect(cache.claims(of: header.dropFirst(7)) == claims)
+        for offset in 0..<(token.utf8.count - 8) {
+            var bytes = Array(token.utf8)
+            bytes[offset] ^= 0x01
+            #expect(cache.claims(of: Substring(String(decoding: bytes, as: UTF8.self))) == nil)
+        }
+        #expect(cache.claims(of: Substring(token + "x")) == nil)
+        let lookAlike = token.replacingOccurrences(of: "K", with: "\u{212A}")
+        #expect(lookAlike == token)  // equal as Strings, not in bytes
+        #expect(cache.claims(of: Substring(lookAlike)) == nil)
+    }
+
+    /// ``ExactText``: equal only byte for byte, whether a slice or a string of its own, with equal hashes when equal.
+    @Test func exactTextEqualsOnlyTheSameBytes() {
+        let pairs: [(String, String)] = [("e\u{302}\u{323}", "e\u{323}\u{302}"), ("\u{212A}", "K"), ("é", "e\u{301}"), ("a", "a\u{0}")]
+        for (left, right) in pairs {
+            #expect(ExactText(Substring(left)) != ExactText(Substring(right)))
+        }
+        let line = "xx/api/v1/products?q=é yy"
+        let slice = line.dropFirst(2).dropLast(3)
+        let own = ExactText(slice).owned
+        #expect(ExactText(slice) == own)
+        #expect(ExactText(slice).hashValue == own.hashValue)
+        #expect(ExactText("") == ExactText(Substring(String())))
+    }
+
     @Test func theBearerSchemeIsReadWithoutFoundation() {
         func token(_ header: String?) -> String? {
             var head = HTTPRequest(method: .post, scheme: "http", authority: "shop", path: "/api/v1/cart")

@@ -56,11 +56,16 @@ public final class AccessTokens: Sendable {
     /// The claims of a genuine, unexpired token, or nil. A token whose exact bytes were verified before is not verified
     /// again (the key never changes while the process runs), but its expiry is checked against the clock every time.
     public func verify(_ token: String) async -> AccessTokenClaims? {
+        await verify(Substring(token))
+    }
+
+    /// The same for a token read as a slice of its header: a token seen before is found without copying it out.
+    func verify(_ token: Substring) async -> AccessTokenClaims? {
         let now = clock.now()
         if let kept = verified.claims(of: token) {
             return (try? kept.exp.verifyNotExpired(currentDate: now)) != nil ? kept : nil
         }
-        guard let claims = try? await signingKeys().verify(token, as: AccessTokenClaims.self) else { return nil }
+        guard let claims = try? await signingKeys().verify(String(token), as: AccessTokenClaims.self) else { return nil }
         guard (try? claims.exp.verifyNotExpired(currentDate: now)) != nil else { return nil }
         verified.keep(claims, of: token, now: now)
         return claims

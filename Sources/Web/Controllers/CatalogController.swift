@@ -7,6 +7,8 @@ import Storage
 struct CatalogController<Context: AppRequestContextProtocol> {
     let catalog: CatalogService
     let cache: CatalogResponseCache
+    /// Product-list targets already parsed, with their cache keys.
+    let productQueries = ProductQueryMemo()
 
     /// Mounted at `categories`.
     func addPublicCategoryRoutes(to group: RouterGroup<Context>) {
@@ -41,14 +43,25 @@ struct CatalogController<Context: AppRequestContextProtocol> {
     }
 
     @Sendable func products(_ request: Request, context: Context) async throws -> Response {
-        let parameters = QueryValues(request)
-        var query = try Self.productQuery(parameters)
-        if try wantsInactive(parameters, context) {
-            query.includeInactive = true
-            return try JSONCoding.response(PageResponse(try await catalog.listProducts(query).value, ProductResponse.init))
+        // The target (path and query) as the client sent it: a list asked for before is not parsed again.
+        let target = Substring(request.head.path ?? "")
+        let list: ProductQueryMemo.Parsed
+        if let known = productQueries.parsed(target) {
+            list = known
+        } else {
+            let parameters = QueryValues(request)
+            var query = try Self.productQuery(parameters)
+            let asksForInactive = try Self.asksForInactive(parameters)
+            if asksForInactive, Self.isAdmin(context) {
+                query.includeInactive = true
+                return try JSONCoding.response(PageResponse(try await catalog.listProducts(query).value, ProductResponse.init))
+            }
+            list = ProductQueryMemo.Parsed(query: query, key: Self.productsKey(query))
+            // Who asks decides what such a query gets: it is parsed afresh each time.
+            if !asksForInactive { productQueries.keep(list, for: target) }
         }
-        return try await cached(request, key: Self.productsKey(query)) {
-            let page = try await catalog.listProducts(query)
+        return try await cached(request, key: list.key) {
+            let page = try await catalog.listProducts(list.query)
             return (page.version, PageResponse(page.value, ProductResponse.init))
         }
     }
@@ -153,11 +166,16 @@ struct CatalogController<Context: AppRequestContextProtocol> {
 
     /// `includeInactive=true` from an admin: an uncached answer that also lists hidden items.
     private func wantsInactive(_ request: Request, _ context: Context) throws -> Bool {
-        try wantsInactive(QueryValues(request), context)
+        try Self.asksForInactive(QueryValues(request)) && Self.isAdmin(context)
     }
 
-    private func wantsInactive(_ parameters: QueryValues, _ context: Context) throws -> Bool {
-        try parameters.boolean("includeInactive") == true && context.identity?.user.role == .admin
+    /// Whether the query asks for inactive entries too (a 400 when `includeInactive` is not a boolean); admins get them.
+    private static func asksForInactive(_ parameters: QueryValues) throws -> Bool {
+        try parameters.boolean("includeInactive") == true
+    }
+
+    private static func isAdmin(_ context: Context) -> Bool {
+        context.identity?.user.role == .admin
     }
 
     static func productQuery(_ request: Request) throws -> ProductQuery {

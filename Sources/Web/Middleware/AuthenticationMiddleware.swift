@@ -35,20 +35,21 @@ public struct AuthenticationMiddleware<Context: AppRequestContextProtocol>: Rout
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var context = context
-        if let bearer = Self.bearerToken(request) {
+        if let bearer = Self.bearerToken(inHeaderOf: request) {
             let identity = try await identity(for: bearer)
             if identity == nil, !Self.sessionRenewalPaths.contains(request.uri.path) {
                 throw AppError(.unauthorized, "The access token is invalid or has expired.")
             }
             context.identity = identity
         } else if let cookie = request.cookies[SessionCookies.access]?.value, !cookie.isEmpty {
-            context.identity = try await identity(for: cookie)
+            context.identity = try await identity(for: Substring(cookie))
         }
         try requirement?.check(context)
         return try await next(request, context)
     }
 
-    private func identity(for token: String) async throws -> Identity? {
+    /// The token is a slice of its header (or cookie): a token verified before is looked up without a copy.
+    private func identity(for token: Substring) async throws -> Identity? {
         guard let claims = await tokens.verify(token) else { return nil }
         return try await accounts.identity(userID: claims.sub.value, sessionID: claims.sid)
     }

@@ -25,8 +25,15 @@ public struct BodyLimitMiddleware<Context: AppRequestContextProtocol>: RouterMid
 
     /// Picture uploads: `POST /api/v1/products/:id/images`.
     static func isUpload(_ request: Request) -> Bool {
-        request.method == .post && request.uri.path.hasPrefix("/api/v1/products/") && request.uri.path.hasSuffix("/images")
+        guard request.method == .post else { return false }
+        // A target in origin form (`/…`) begins with its path, so its prefix answers most requests without `uri.path`,
+        // which makes a new string on every read; an absolute-form target (`http://host/…`) is left to `uri.path`.
+        if let target = request.head.path, target.hasPrefix("/"), !target.hasPrefix(uploadPrefix) { return false }
+        let path = request.uri.path
+        return path.hasPrefix(uploadPrefix) && path.hasSuffix("/images")
     }
+
+    private static var uploadPrefix: String { "/api/v1/products/" }
 
     static var abandoned: AppError { AppError(.unavailable, "The shop is restarting; please send that again in a moment.") }
 
@@ -79,8 +86,10 @@ public struct BodyLimitMiddleware<Context: AppRequestContextProtocol>: RouterMid
     /// the request's own cancellation cancel (then a 503). One task per body: ServiceLifecycle's
     /// `cancelWhenGracefulShutdown` runs the same in a task group of two tasks and, cancelling the one that waits for
     /// the shutdown, starts a third — three tasks scheduled per request body (bench/profiles/reserve.md, fifth round).
+    /// Detached: collecting needs none of the request's task-local values, and a child `Task {}` copies every one of them
+    /// (a tree and an entry per value: 4-5 of a rush decision's ~57 allocations; bench/profiles/reserve.md, sixth round).
     static func collectUnlessShutDown(_ body: RequestBody, upTo limit: Int) async throws -> ByteBuffer {
-        let collecting = Task {
+        let collecting = Task.detached {
             let buffer = try await body.collect(upTo: limit)
             // A cancel ends collection with `CancellationError`, or early without an error (a body whose producer had
             // already finished): a chunked body has no declared length to compare with, so a cancelled collection is

@@ -25,22 +25,28 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
     /// The envelope answer for any error a request ended with (logged when it is ours to fix).
     static func response(for error: any Error, context: Context) -> Response {
+        response(for: error, context: context, requestID: context.id)
+    }
+
+    /// The same, with the request id (`context.id`) already formatted: Hummingbird formats it afresh on every read, and
+    /// the shop's edge formats it once for the envelope and the `X-Request-Id` header (``RequestEdgeMiddleware``).
+    static func response(for error: any Error, context: Context, requestID: String) -> Response {
         switch error {
         case let error as AppError:
             if error.code == .internalError {
                 context.logger.error("request failed", metadata: ["error": "\(error)"])
             }
-            return response(for: error, requestID: context.id)
+            return response(for: error, requestID: requestID)
         case let error as RedisError:
             // Cluster mode with Redis unreachable: refuse (never fall back to local counts) and say when to retry.
             context.logger.warning("Redis unavailable", metadata: ["error": "\(error)"])
-            return response(for: stockUnavailable, requestID: context.id)
+            return response(for: stockUnavailable, requestID: requestID)
         case let error as any HTTPResponseError:
-            return response(for: appError(from: error), requestID: context.id)
+            return response(for: appError(from: error), requestID: requestID)
         default:
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
-            let appError = AppError(.internalError, "Something went wrong on our side. Quote request id \(context.id) if it persists.")
-            return response(for: appError, requestID: context.id)
+            let appError = AppError(.internalError, "Something went wrong on our side. Quote request id \(requestID) if it persists.")
+            return response(for: appError, requestID: requestID)
         }
     }
 

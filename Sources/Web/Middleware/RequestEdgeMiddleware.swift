@@ -41,30 +41,42 @@ struct RequestEdgeMiddleware: RouterMiddleware {
     ) async throws -> Response {
         var context = context
         clientAddress.identifyClient(of: request, in: &context)
+        // Hummingbird formats the id on every read of `context.id`: once here, for the header and any error envelope.
+        let requestID = context.id
         let started = metrics.start(request.method)
         var response: Response
         do {
-            response = try await logged(request, context: context, next: next)
+            response = try await logged(request, context: context, requestID: requestID, next: next)
         } catch {
             metrics.failed(error, started, endpoint: context.endpointPath, method: request.method)
             throw error
         }
         response = metrics.finished(response, started, endpoint: context.endpointPath, method: request.method)
-        securityHeaders.addHeaders(to: &response, requestID: context.id)
+        securityHeaders.addHeaders(to: &response, requestID: requestID)
         return response
     }
 
-    private func logged(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let logRequests else { return try await allowed(request, context: context, next: next) }
+    private func logged(
+        _ request: Request,
+        context: Context,
+        requestID: String,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard let logRequests else { return try await allowed(request, context: context, requestID: requestID, next: next) }
         return try await logRequests.handle(request, context: context) { request, context in
-            try await allowed(request, context: context, next: next)
+            try await allowed(request, context: context, requestID: requestID, next: next)
         }
     }
 
-    private func allowed(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let allowedOrigins else { return try await gate.handle(request, context: context, next: next) }
+    private func allowed(
+        _ request: Request,
+        context: Context,
+        requestID: String,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard let allowedOrigins else { return try await gate.handle(request, context: context, requestID: requestID, next: next) }
         return try await allowedOrigins.handle(request, context: context) { request, context in
-            try await gate.handle(request, context: context, next: next)
+            try await gate.handle(request, context: context, requestID: requestID, next: next)
         }
     }
 }

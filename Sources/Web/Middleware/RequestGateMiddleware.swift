@@ -21,6 +21,17 @@ struct RequestGateMiddleware: RouterMiddleware {
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
+        try await handle(request, context: context, requestID: context.id, next: next)
+    }
+
+    /// The same, with the request id (`context.id`) already formatted by the caller for its `X-Request-Id` header: an
+    /// error envelope quotes that string rather than formatting the id again.
+    func handle(
+        _ request: Request,
+        context: Context,
+        requestID: String,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         do {
             var inner = context
             let request = try await bodyLimit.admitted(request, context: &inner)
@@ -32,7 +43,7 @@ struct RequestGateMiddleware: RouterMiddleware {
                 return try await staticFiles(request, inner, error)
             }
         } catch {
-            return ErrorMiddleware<Context>.response(for: error, context: context)
+            return ErrorMiddleware<Context>.response(for: error, context: context, requestID: requestID)
         }
     }
 

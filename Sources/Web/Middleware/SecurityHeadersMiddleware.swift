@@ -22,7 +22,9 @@ public struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddlewa
 
     /// Appends the security headers and the request id to `response`.
     func addHeaders(to response: inout Response, requestID: String) {
-        // A route never sets these, so they are appended rather than looked up and replaced one by one.
+        // A route never sets these, so they are appended rather than looked up and replaced one by one; room for all of
+        // them at once (a route's fields are often shared, such as a cached answer's, so the first append copies them).
+        response.headers.reserveCapacity(response.headers.count + SecurityHeaders.fixed.count + 3)
         response.headers.append(contentsOf: SecurityHeaders.fixed)
         if !response.headers.contains(.contentSecurityPolicy) {
             response.headers.append(SecurityHeaders.contentSecurityPolicy)
