@@ -26,7 +26,7 @@ import Testing
         }
         // Shopper 5's second line no longer fits: their whole order fails, the croissant they would have taken stays.
         try await fixture.setStock("banh-mi-hoa-cuc", 2)
-        let commits = CheckoutCommitCounter()
+        let commits = CommitCounter()
         try await fixture.database.writer.write { db in db.add(transactionObserver: commits, extent: .databaseLifetime) }
         // Hold the writer so that every checkout queues for the same group.
         let gate = WriterGate()
@@ -77,16 +77,4 @@ import Testing
         #expect(stored.2 == 0 && stored.3 == 0, "the refused checkout left no notification and no email job")
         #expect(try await fixture.carts.cart(.user(shoppers[5].user.id)).lines.map(\.quantity).sorted() == [1, 5])
     }
-}
-
-/// Counts the writer's commits.
-private final class CheckoutCommitCounter: TransactionObserver, Sendable {
-    private let commits = Atomic<Int>(0)
-
-    var count: Int { commits.load(ordering: .acquiring) }
-
-    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { true }
-    func databaseDidChange(with event: DatabaseEvent) {}
-    func databaseDidCommit(_ db: Database) { commits.add(1, ordering: .releasing) }
-    func databaseDidRollback(_ db: Database) {}
 }

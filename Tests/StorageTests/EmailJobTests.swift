@@ -77,6 +77,54 @@ final class FlakyMailer: Mailer {
         #expect(mailer.messages.count == 1)
     }
 
+    /// After the send a worker's email commits once: its `sentEmail` row together with the job's completion.
+    @Test func anEmailsSentRecordAndItsCompletionCommitTogether() async throws {
+        let database = try AppDatabase.inMemory()
+        let clock = ManualClock()
+        let queue = JobQueue(database: database, clock: clock)
+        let mailer = RecordingMailer()
+        let workers = JobWorkers(
+            queue: queue,
+            handlers: [EmailJobHandler(database: database, mailer: mailer, clock: clock)],
+            queues: [.init(name: EmailJob.queue, concurrency: 1)]
+        )
+        let email = EmailJob(messageID: "welcome-7", to: "lan@example.vn", template: .welcome, values: ["name": "Lan", "shopURL": "x"])
+        try await queue.enqueue(try email.request())
+        let claimed = try await queue.claim(queue: EmailJob.queue, limit: 1)
+        let commits = CommitCounter()
+        try await database.writer.write { db in db.add(transactionObserver: commits, extent: .databaseLifetime) }
+        let before = commits.count
+        #expect(await workers.process(batch: claimed).ran == 1)
+        #expect(commits.count - before == 1, "the sentEmail row and the completion, in one transaction")
+        let done = try await queue.list(status: .completed, queue: nil, page: PageRequest()).items
+        #expect(done.count == 1 && done[0].payload == "{}" && done[0].leaseToken == nil)
+        let recorded = try await database.read { db in try String.fetchAll(db, sql: "SELECT messageId FROM sentEmail") }
+        #expect(recorded == ["welcome-7"] && mailer.messages.count == 1)
+    }
+
+    /// The claim expired during the send and another worker took the job: the send is still recorded (the completion in
+    /// its transaction changes nothing), so the new claim sends nothing and its worker completes the job.
+    @Test func aSendUnderAnExpiredClaimIsRecordedAndNotRepeated() async throws {
+        let database = try AppDatabase.inMemory()
+        let clock = ManualClock()
+        let queue = JobQueue(database: database, clock: clock)
+        let mailer = RecordingMailer()
+        let handler = EmailJobHandler(database: database, mailer: mailer, clock: clock)
+        let workers = JobWorkers(queue: queue, handlers: [handler], queues: [.init(name: EmailJob.queue, concurrency: 1)])
+        try await queue.enqueue(try EmailJob(to: "lan@example.vn", template: .welcome, values: ["name": "Lan", "shopURL": "x"]).request())
+        let first = try #require(try await queue.claim(queue: EmailJob.queue))
+        clock.advance(by: queue.settings.leaseDuration + 1)
+        let second = try #require(try await queue.claim(queue: EmailJob.queue))
+        let stale = JobCompletion(queue: queue, job: first, scrubPayload: true)
+        try await handler.run(first, completion: stale)
+        #expect(stale.outcome == false && mailer.messages.count == 1)
+        #expect(try await queue.counts() == [.running: 1])
+        #expect(await workers.process(batch: [second]).ran == 1)
+        #expect(mailer.messages.count == 1)
+        let done = try await queue.list(status: .completed, queue: nil, page: PageRequest()).items
+        #expect(done.count == 1 && done[0].attempts == 2)
+    }
+
     @Test func transientFailuresRetryWithTheSameMessageIDAndPermanentOnesDie() async throws {
         let database = try AppDatabase.inMemory()
         let clock = ManualClock()

@@ -137,18 +137,6 @@ private struct Fixture {
     }
 }
 
-/// Counts the writer's commits.
-private final class CommitCounter: TransactionObserver, Sendable {
-    private let commits = Atomic<Int>(0)
-
-    var count: Int { commits.load(ordering: .acquiring) }
-
-    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { true }
-    func databaseDidChange(with event: DatabaseEvent) {}
-    func databaseDidCommit(_ db: Database) { commits.add(1, ordering: .releasing) }
-    func databaseDidRollback(_ db: Database) {}
-}
-
 /// Counts the row insertions into `job` that the writer's observers hear of in committed transactions.
 private final class InsertCounter: TransactionObserver, Sendable {
     private let counts = Mutex((pending: 0, committed: 0))

@@ -95,6 +95,29 @@ final class Collected: Sendable {
         await consumer.value
     }
 
+    /// What `notify` answers (and pushes) is the stored row exactly as reading it back gives it — the moment to the
+    /// millisecond as GRDB decodes the stored text, a link cut at a NUL as SQLite hands text back — for many instants.
+    @Test func aStoredNotificationIsAnsweredExactlyAsItsRowReadsBack() async throws {
+        let user = try await fixture.registerCustomer()
+        let drafts = [
+            NotificationDraft(type: "order.status", title: "Đã nhận đơn KL-1", body: "Tổng 45.000 ₫", link: "/orders.html#1", data: ["a": "1"]),
+            NotificationDraft(type: "broadcast", title: "Bánh mới 🥐", body: "Hai\ndòng", link: "/x\u{0}y", data: [:]),
+            NotificationDraft(type: "test", title: String(repeating: "é", count: 300), body: "b", link: nil, data: ["z": "\"/\u{0}"]),
+        ]
+        var answered: [UserNotification] = []
+        for step in 0..<300 {
+            fixture.clock.advance(by: 0.000_37 * Double(step % 7) + 0.000_499_9 * Double(step % 3) + 1.5)
+            let draft = drafts[step % drafts.count]
+            answered += try await database.writer.write { db in try service.notify(db, userIDs: [user.id], draft) }
+        }
+        let stored = try await database.read { db in
+            try UserNotification.fetchAll(db, sql: "SELECT * FROM notification WHERE userId = ? ORDER BY id", arguments: [user.id])
+        }
+        #expect(stored.count == 300 && answered.count == 300)
+        let differing = zip(answered, stored).filter { $0 != $1 }
+        #expect(differing.isEmpty, "\(differing.count) differ; the first: \(String(describing: differing.first))")
+    }
+
     @Test func readDeleteAndCountsBelongToTheirOwner() async throws {
         let lan = try await fixture.registerCustomer()
         let minh = try await fixture.registerCustomer("minh@example.vn")

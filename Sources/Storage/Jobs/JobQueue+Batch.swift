@@ -27,23 +27,35 @@ extension JobQueue {
     @discardableResult
     public func complete(_ finished: [(job: Job, scrubPayload: Bool)]) async throws -> Set<Int64> {
         guard !finished.isEmpty else { return [] }
-        let now = DatabaseTimestamp.value(clock.now())
+        let now = completionStamp()
         return try await database.write { db in
-            let statement = try db.cachedStatement(
-                sql: """
-                    UPDATE job SET status = 'completed', completedAt = ?, updatedAt = ?, leaseToken = NULL, leaseExpiresAt = NULL,
-                        lastError = NULL, payload = CASE WHEN ? THEN '{}' ELSE payload END
-                    WHERE id = ? AND leaseToken = ? AND status = 'running'
-                    """
-            )
             var completed: Set<Int64> = []
             for (job, scrub) in finished {
-                guard let id = job.id else { continue }
-                try statement.execute(arguments: [now, now, scrub, id, job.leaseToken])
-                if db.changesCount == 1 { completed.insert(id) }
+                guard let id = job.id, try self.complete(db, job, scrubPayload: scrub, stamp: now) else { continue }
+                completed.insert(id)
             }
             return completed
         }
+    }
+
+    /// The moment of a completion, in the job table's stored form (built only here, for every completing caller).
+    func completionStamp() -> DatabaseValue {
+        DatabaseTimestamp.value(clock.now())
+    }
+
+    /// Marks one claimed job done inside the caller's write transaction, on the same condition as
+    /// ``complete(_:scrubPayload:)``; false (and no change) when the claim is stale. `stamp` is the moment in its stored form.
+    /// A handler records its own job's completion through this, in its last write (``JobCompletion``).
+    func complete(_ db: Database, _ job: Job, scrubPayload: Bool, stamp: DatabaseValue) throws -> Bool {
+        guard let id = job.id else { return false }
+        try db.cachedStatement(
+            sql: """
+                UPDATE job SET status = 'completed', completedAt = ?, updatedAt = ?, leaseToken = NULL, leaseExpiresAt = NULL,
+                    lastError = NULL, payload = CASE WHEN ? THEN '{}' ELSE payload END
+                WHERE id = ? AND leaseToken = ? AND status = 'running'
+                """
+        ).execute(arguments: [stamp, stamp, scrubPayload, id, job.leaseToken])
+        return db.changesCount == 1
     }
 
     /// Gives several claimed jobs back unstarted, in one transaction, each on its own claim as in ``release(_:)``

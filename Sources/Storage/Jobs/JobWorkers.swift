@@ -196,8 +196,8 @@ public struct JobWorkers: Service {
 
     /// Runs one claimed job, stopping its handler if the job's lease is lost. Returns whether the payload is
     /// to be scrubbed when the run succeeded (the completion is recorded by the caller), nil when the outcome
-    /// (failure, or release on shutdown) was recorded here, or when the lease was lost: then nothing is recorded
-    /// and the job runs again on its next claim.
+    /// (failure, release on shutdown, or a completion the handler recorded in its own transaction) was recorded
+    /// here, or when the lease was lost: then nothing is recorded and the job runs again on its next claim.
     func run(_ job: Job, batch: ClaimedBatch) async -> Bool? {
         let id = job.id ?? 0
         let metadata: Logger.Metadata = ["job": "\(id)", "kind": "\(job.kind)", "attempt": "\(job.attempts)"]
@@ -205,9 +205,16 @@ public struct JobWorkers: Service {
             await settle { try await queue.fail(job, error: "No handler for job kind \(job.kind)", permanently: true) }
             return nil
         }
+        let completion = JobCompletion(queue: queue, job: job, scrubPayload: handler.scrubsPayloadOnCompletion)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await handler.run(job) }
+                group.addTask {
+                    if let completing = handler as? any CompletingJobHandler {
+                        try await completing.run(job, completion: completion)
+                    } else {
+                        try await handler.run(job)
+                    }
+                }
                 group.addTask {
                     await batch.waitUntilLost(id)
                     try Task.checkCancellation()
@@ -215,6 +222,15 @@ public struct JobWorkers: Service {
                 }
                 try await group.next()
                 group.cancelAll()
+            }
+            // The handler returned, so the transaction that recorded its completion (if it did) committed.
+            if let completed = completion.outcome {
+                if completed {
+                    Counter(label: "klelite_jobs_completed_total", dimensions: [("queue", job.queue)]).increment()
+                } else {
+                    logger.notice("job outcome not recorded: the claim had expired and moved on", metadata: metadata)
+                }
+                return nil
             }
             return handler.scrubsPayloadOnCompletion
         } catch is LeaseLost {

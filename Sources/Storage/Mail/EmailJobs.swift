@@ -26,10 +26,11 @@ public struct EmailJob: Codable, Sendable, Equatable {
 
 /// Sends `email` jobs through the configured mailer.
 ///
-/// A Message-ID that was already handed to the transport is recorded in `sentEmail` right after the send,
-/// so a job retried after a successful send (its completion was lost to a crash or a failed write) does
-/// not send the email a second time.
-public struct EmailJobHandler: JobHandler {
+/// A Message-ID that was already handed to the transport is recorded in `sentEmail` right after the send, in the
+/// same transaction as the job's completion when a worker runs it (one commit per email after the send), so a job
+/// retried after a successful send (that commit was lost to a crash, or the claim had expired meanwhile) does not
+/// send the email a second time.
+public struct EmailJobHandler: CompletingJobHandler {
     public let kinds = [EmailJob.kind]
     let database: AppDatabase
     let mailer: any Mailer
@@ -45,6 +46,16 @@ public struct EmailJobHandler: JobHandler {
     public var scrubsPayloadOnCompletion: Bool { true }
 
     public func run(_ job: Job) async throws {
+        try await send(job, completion: nil)
+    }
+
+    func run(_ job: Job, completion: JobCompletion) async throws {
+        try await send(job, completion: completion)
+    }
+
+    /// Sends the job's email unless its Message-ID was sent already; records the send (and, with `completion`, the
+    /// job's completion) in one transaction.
+    private func send(_ job: Job, completion: JobCompletion?) async throws {
         let email: EmailJob
         do {
             email = try job.decodePayload(EmailJob.self)
@@ -66,6 +77,7 @@ public struct EmailJobHandler: JobHandler {
         try await database.write { db in
             let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO sentEmail (messageId, sentAt) VALUES (?, ?)")
             try insert.execute(arguments: [email.messageID, now])
+            try completion?.record(db)
         }
     }
 }

@@ -17,11 +17,10 @@ extension OrderService {
     ) throws -> Order {
         let goods = lines.map(\.lineTotal).reduce(0, +)
         let shipping = pricing.shipping(forGoods: goods - discount)
-        let day = codeDay.text(for: now)
-        let sequence = try OrderStore.count(db, codePrefix: "KL-\(day)-") + 1
+        let code = try codeSequence.next(db, day: codeDay.text(for: now), remembers: database.keepsCopies)
         let order = Order(
             id: id,
-            code: String(format: "KL-%@-%04d", day, sequence),
+            code: code,
             userId: userID,
             status: .pending,
             paymentMethod: request.paymentMethod,

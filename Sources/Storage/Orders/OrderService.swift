@@ -22,6 +22,8 @@ public final class OrderService: Sendable {
     let paymentMethods: Set<PaymentMethod>
     /// The shop's day for order codes, formatted once per day.
     let codeDay = OrderCodeDay()
+    /// The day's next order code, without counting the day's orders each time.
+    let codeSequence = OrderCodeSequence()
     /// Concurrent checkouts share commits, each in a savepoint of its own (one shopper's 409 is theirs alone).
     let checkouts: SavepointGroupCommit<(Order, StockSettlement)>
 

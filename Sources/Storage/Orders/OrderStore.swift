@@ -155,6 +155,16 @@ enum OrderStore {
         ) ?? 0
     }
 
+    /// Whether `code` is an order's and `next` is not: with a day's codes always 0001…N, that `code` is the day's N.
+    static func isLastCode(_ db: Database, _ code: String, next: String) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(
+                sql: #"SELECT EXISTS (SELECT 1 FROM "order" WHERE code = ?) AND NOT EXISTS (SELECT 1 FROM "order" WHERE code = ?)"#
+            ),
+            arguments: [code, next]
+        ) ?? false
+    }
+
     /// Writes a new order, its lines and the first row of its history.
     static func insert(_ db: Database, _ order: Order, idempotencyKey: String?, requestHash: String?, by actorID: String?) throws {
         // Prepared once per connection and bound by hand: checkout runs these for every order, and encoding the
