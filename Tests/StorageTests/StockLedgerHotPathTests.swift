@@ -43,6 +43,29 @@ private let key = SaleItemKey(saleID: "sale", productID: "cake")
         #expect(try await ledger.level(key)?.held == ids.count)
     }
 
+    /// Tasks on several threads make the first takes of the same users at once (a user's count is added by the first of
+    /// them, without a lock the others find it): every user still ends at exactly the limit, as does the item's total.
+    @Test func racingFirstTakesOfTheSameUsersStopAtTheLimit() async throws {
+        let limit = 3
+        let ledger = try await ledger(quantity: 1_000_000, limit: limit)
+        let users = (0..<2_000).map { "first-\($0)" }
+        let taken = await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    var taken = 0
+                    for _ in 0..<2 {
+                        for user in users where ledger.takeNow(key, userID: user, quantity: 1).decision == .taken { taken += 1 }
+                    }
+                    return taken
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(taken == users.count * limit)
+        for user in users { #expect(try await ledger.taken(key, userID: user) == limit) }
+        #expect(try await ledger.level(key)?.held == users.count * limit)
+    }
+
     /// Many tasks take units of one item, hold them a moment and give them back, far more than the item has: each
     /// counts what it holds (after the ledger said yes, before it gives back), so the counts are never above what
     /// the ledger really lets out. Those counts never pass the quantity, nor a user's the limit; sold-out answers
@@ -116,7 +139,7 @@ extension InMemoryStockLedger {
     }
 }
 
-/// The ledger finds items without retaining them (``InMemoryStockLedger/Items``), which is safe only because every item it
+/// The ledger finds items without retaining them (``ReadMostlyTable``), which is safe only because every item it
 /// made lives as long as it does.
 @Suite struct StockLedgerItemLifetimeTests {
     /// An item replaced by a load or an upsert is not freed under a step that found it just before; the new item takes

@@ -3,16 +3,18 @@ import Storage
 
 /// Row 5: take + release pairs on the in-memory ledger, from one task (one core at a time), through the synchronous
 /// steps a flash-sale service over the in-process ledger calls (``StockLedgerBackend``: `takeNow` when reserving,
-/// `releaseNow` when a release settles or a take is undone).
+/// `releaseNow` when a release settles or a take is undone). `--uuid-ids`: the users are 36-byte UUID strings, as the
+/// shop's are (heap strings, retained when copied), instead of the short `user-N` (stored inline in the string itself).
 struct LedgerBench {
     let seconds: Double
+    var uuidIDs = false
     let maxPairs = 50_000_000
 
     func run() async throws {
         let ledger = InMemoryStockLedger()
         let key = SaleItemKey(saleID: "bench-sale", productID: "bench-product")
         try await ledger.load([StockItemState(key: key, quantity: 1_000_000, perUserLimit: 4, held: 0, confirmed: 0, perUser: [:])])
-        let users = (0..<1024).map { "user-\($0)" }
+        let users = (0..<1024).map { uuidIDs ? UUID().uuidString.lowercased() : "user-\($0)" }
         var pairs = 0
         var refused = 0
         let watch = Stopwatch()
@@ -28,11 +30,12 @@ struct LedgerBench {
             pairs += 10_000
         }
         let elapsed = watch.elapsed
+        let kind = uuidIDs ? " (UUID ids)" : ""
         Figure(
             name: "ledger_pairs_per_s",
             value: Double(pairs) / elapsed,
             unit: "pairs/s",
-            detail: "\(pairs) take+release pairs in \(String(format: "%.2f", elapsed)) s from one task, 1,024 users, \(refused) refused"
+            detail: "\(pairs) take+release pairs in \(String(format: "%.2f", elapsed)) s from one task, 1,024 users\(kind), \(refused) refused"
         ).emit()
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 
 // klelite-bench: the in-process benchmarks of `make bench` (rows 4, 5 and 6 of BENCHMARKS.md).
 // Built only when KLELITE_BENCH=1 (see Package.swift), in release, by bench/run.sh.
-//   klelite-bench ledger|reservations|jobs --data-dir DIR [--seconds S]
+//   klelite-bench ledger|reservations|jobs --data-dir DIR [--seconds S]   (ledger: also [--uuid-ids])
 // Every loop stops by itself, at a count or after `--seconds`, whichever comes first.
 // Prints one JSON object per figure on standard output.
 
@@ -21,7 +21,7 @@ let dataDirectory = option("--data-dir") ?? NSTemporaryDirectory() + "klelite-be
 do {
     switch benchmark {
     case "ledger":
-        try await LedgerBench(seconds: seconds).run()
+        try await LedgerBench(seconds: seconds, uuidIDs: arguments.contains("--uuid-ids")).run()
     case "reservations":
         try await ReservationBench(directory: dataDirectory, seconds: seconds).run()
     case "jobs":

@@ -1,9 +1,11 @@
 import Synchronization
 
 extension InMemoryStockLedger {
-    /// One sale item's counters, found once per call and then changed by compare-and-swap (the user's count under its
-    /// shard's short lock, ``StockUserCounts``). The atomics live inline in the object: no further pointer to follow.
-    final class Item: Sendable {
+    /// One sale item's counters, found once per call and then changed by compare-and-swap (the user's count too,
+    /// ``StockUserCounts``). The atomics live inline in the object: no further pointer to follow.
+    final class Item: ReadMostlyEntry {
+        let key: SaleItemKey
+        var tableHash: Int { key.hashCode }
         /// Both may change in place (``InMemoryStockLedger/redefine(_:quantity:perUserLimit:)``); the counts below never reset.
         let quantity: Atomic<Int>
         let perUserLimit: Atomic<Int>
@@ -16,6 +18,7 @@ extension InMemoryStockLedger {
         let retired = Atomic(false)
 
         init(_ state: StockItemState) {
+            key = state.key
             quantity = Atomic(state.quantity)
             perUserLimit = Atomic(state.perUserLimit)
             remaining = Atomic(state.quantity - state.held - state.confirmed)

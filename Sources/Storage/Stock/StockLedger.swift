@@ -3,7 +3,8 @@
 public struct SaleItemKey: Hashable, Sendable, CustomStringConvertible {
     public let saleID: String
     public let productID: String
-    private let hashCode: Int
+    /// The SipHash of both ids, computed once (also the in-memory ledger's table hash).
+    let hashCode: Int
 
     public init(saleID: String, productID: String) {
         self.saleID = saleID

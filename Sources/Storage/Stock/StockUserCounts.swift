@@ -1,97 +1,93 @@
 import Synchronization
 
-/// Per user, the units of one ledger item they hold or bought, in a few small shards of plain counts behind short locks.
+/// Per user, the units of one ledger item they hold or bought: one atomic count per user, found without a lock.
 ///
-/// A user's count is read, checked against the limit and changed in one step under its shard's lock, so the count can never
-/// pass the limit nor go below zero. A user id is hashed once per call, to a word that picks the shard and is the
-/// dictionary's whole hash (``Key``): the dictionary never hashes the id string again.
-final class StockUserCounts: @unchecked Sendable {
-    /// The shard count, a power of two: more than the cores this runs on, so two buyers rarely wait on one lock.
-    static let shardCount = 16
-
-    /// A user id with its hash, computed once.
-    struct Key: Hashable {
+/// A user's count is changed by compare-and-swap, checked against the limit (or against zero) in the same step, so it can
+/// never pass the limit nor go below zero. The counts live in a ``ReadMostlyTable``: a user seen before is found by a
+/// lock-free probe; only a user's first count is added under the table's lock, where a second caller adding the same user
+/// at the same moment finds the first one's count (one count per user). A user id is hashed once per call
+/// (``UserIDHash``, with this item's seed) and compared by content, never copied.
+final class StockUserCounts: Sendable {
+    /// One user's count: the id and its hash, fixed when the user is first counted, and the units.
+    final class Count: ReadMostlyEntry {
         let id: String
-        let hash: Int
+        let tableHash: Int
+        let units: Atomic<Int>
 
-        init(_ id: String, seed: UInt64) {
+        init(id: String, hash: Int, units: Int) {
             self.id = id
-            self.hash = UserIDHash.of(id, seed: seed)
+            self.tableHash = hash
+            self.units = Atomic(units)
         }
 
-        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+        /// Adds `units` unless the count would pass `limit`; true when added.
+        func add(_ units: Int, upTo limit: Int) -> Bool {
+            var current = self.units.load(ordering: .relaxed)
+            while true {
+                guard units <= limit - current else { return false }
+                let (exchanged, original) = self.units.compareExchange(
+                    expected: current,
+                    desired: current + units,
+                    ordering: .acquiringAndReleasing
+                )
+                if exchanged { return true }
+                current = original
+            }
+        }
 
-        /// The dictionary's hash, straight from ``UserIDHash`` (no `Hasher` pass per lookup).
-        func _rawHashValue(seed: Int) -> Int { hash ^ seed }
-
-        static func == (lhs: Key, rhs: Key) -> Bool { lhs.hash == rhs.hash && lhs.id == rhs.id }
+        /// Takes `units` away unless the count is smaller; true when taken.
+        func subtract(_ units: Int) -> Bool {
+            var current = self.units.load(ordering: .relaxed)
+            while true {
+                guard current >= units else { return false }
+                let (exchanged, original) = self.units.compareExchange(
+                    expected: current,
+                    desired: current - units,
+                    ordering: .acquiringAndReleasing
+                )
+                if exchanged { return true }
+                current = original
+            }
+        }
     }
 
-    /// One shard: its users' counts behind its lock.
-    typealias Shard = Mutex<[Key: Int]>
-
-    /// The ``shardCount`` shards side by side in one allocation, made in `init` and freed in `deinit`: reaching a shard
-    /// is pointer arithmetic, with no retain and release of a shard object on every call (an array of objects cost
-    /// two atomic steps per call). The pointer never changes and every shard is a lock, hence `@unchecked Sendable`.
-    private let shards: UnsafeMutablePointer<Shard>
-    /// This item's seed for ``UserIDHash``: every key of its shards is hashed with it.
+    private let table = ReadMostlyTable<Count>()
+    /// This item's seed for ``UserIDHash``: every count of this item is hashed with it.
     private let seed: UInt64
 
     init(_ counts: [String: Int]) {
         let seed = UserIDHash.newSeed()
         self.seed = seed
-        var parts = [[Key: Int]](repeating: [:], count: Self.shardCount)
-        for (id, units) in counts where units != 0 {
-            let key = Key(id, seed: seed)
-            parts[Self.shard(key)][key] = units
-        }
-        shards = .allocate(capacity: Self.shardCount)
-        for (index, part) in parts.enumerated() { (shards + index).initialize(to: Shard(part)) }
-    }
-
-    deinit {
-        shards.deinitialize(count: Self.shardCount)
-        shards.deallocate()
-    }
-
-    /// The shard, from the hash's top bits: a shard's dictionary picks its buckets from the low bits (`_rawHashValue`),
-    /// which must then still differ between the keys of one shard, or every key of a shard would probe from one bucket.
-    private static func shard(_ key: Key) -> Int {
-        Int(truncatingIfNeeded: UInt(bitPattern: key.hash) >> UInt(UInt.bitWidth - shardCount.trailingZeroBitCount))
+        let loaded = counts.filter { $0.value != 0 }.map { Count(id: $0.key, hash: UserIDHash.of($0.key, seed: seed), units: $0.value) }
+        if !loaded.isEmpty { table.replaceAll(with: loaded) { $0.id == $1.id } }
     }
 
     /// Adds `units` unless the user's count would pass `limit`; true when added.
     func add(_ units: Int, for id: String, upTo limit: Int) -> Bool {
-        let key = Key(id, seed: seed)
-        return shards[Self.shard(key)].withLock { counts in
-            // One probe for a user seen before: the count is changed in place at the index found.
-            guard let index = counts.index(forKey: key) else {
-                guard units <= limit else { return false }
-                counts[key] = units
-                return true
-            }
-            let current = counts.values[index]
-            guard units <= limit - current else { return false }
-            counts.values[index] = current + units
-            return true
+        let hash = UserIDHash.of(id, seed: seed)
+        if let count = table.find(hash, { $0.id == id }) {
+            return count._withUnsafeGuaranteedRef { $0.add(units, upTo: limit) }
         }
+        // A user's first units (or a user added while the lookup ran): their count is made under the table's lock.
+        guard units <= limit else { return false }
+        let count = table.findOrAdd(hash, { $0.id == id }) { Count(id: id, hash: hash, units: 0) }
+        return count._withUnsafeGuaranteedRef { $0.add(units, upTo: limit) }
     }
 
     /// Takes `units` away unless the user counts fewer; true when taken (false: they never held that many, nothing changes).
     @discardableResult
     func subtract(_ units: Int, for id: String) -> Bool {
-        let key = Key(id, seed: seed)
-        return shards[Self.shard(key)].withLock { counts in
-            guard let index = counts.index(forKey: key) else { return false }
-            let current = counts.values[index]
-            guard current >= units else { return false }
-            counts.values[index] = current - units
-            return true
-        }
+        guard let count = find(id) else { return false }
+        return count._withUnsafeGuaranteedRef { $0.subtract(units) }
     }
 
     func count(for id: String) -> Int {
-        let key = Key(id, seed: seed)
-        return shards[Self.shard(key)].withLock { $0[key, default: 0] }
+        find(id)?._withUnsafeGuaranteedRef { $0.units.load(ordering: .acquiring) } ?? 0
+    }
+
+    /// The user's count; a miss is looked up again under the table's lock, so a count being added meanwhile is found.
+    private func find(_ id: String) -> Unmanaged<Count>? {
+        let hash = UserIDHash.of(id, seed: seed)
+        return table.find(hash, { $0.id == id }) ?? table.findUnderLock(hash, { $0.id == id })
     }
 }

@@ -5,9 +5,14 @@
 enum UserIDHash {
     static func newSeed() -> UInt64 { UInt64.random(in: .min ... .max) }
 
+    /// Reads the id's bytes where they are (no copy of the string, so no retain of its storage); a string without
+    /// contiguous UTF-8 (bridged) is made native first.
     static func of(_ id: String, seed: UInt64) -> Int {
-        var id = id
-        return id.withUTF8 { bytes in Int(truncatingIfNeeded: hash(UnsafeRawBufferPointer(bytes), seed: seed)) }
+        if let hash = id.utf8.withContiguousStorageIfAvailable({ hash(UnsafeRawBufferPointer($0), seed: seed) }) {
+            return Int(truncatingIfNeeded: hash)
+        }
+        var native = id
+        return native.withUTF8 { bytes in Int(truncatingIfNeeded: hash(UnsafeRawBufferPointer(bytes), seed: seed)) }
     }
 
     private static func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
