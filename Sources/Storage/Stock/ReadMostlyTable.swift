@@ -19,8 +19,9 @@ protocol ReadMostlyEntry: AnyObject, Sendable {
 ///
 /// Nothing the table ever held is freed before the table: every entry it was given and every slot array it replaced stay
 /// in `kept`, so a lookup that loaded an array or found an entry just before a change never touches freed memory.
-/// Replaced arrays add up to less than the current one (each is at most half its successor), except those dropped by
-/// ``replaceAll(with:)``, which only the ledger's start-up load calls.
+/// Arrays replaced by growth add up to less than the current one (each is at most half its successor); an array that
+/// ``replaceAll(with:_:)`` replaces is kept as well, whatever its size (only start-up loads call it: the ledger's and
+/// ``StockUserCounts``' initialiser).
 final class ReadMostlyTable<Entry: ReadMostlyEntry>: @unchecked Sendable {
     /// One slot array: a power-of-two count of atomic entry references, nil where empty. Its pointer never changes and
     /// every slot is an atomic; the writing calls are made under the table's lock only, hence `@unchecked Sendable`.

@@ -32,7 +32,7 @@ enum UserIDHash {
         return mix(mix(state ^ tail))
     }
 
-    /// One multiply and a fold of the high half into the low half (shards use the top bits, dictionaries the low ones).
+    /// One multiply and a fold of the high half into the low half (the tables pick buckets from the low bits).
     private static func mix(_ value: UInt64) -> UInt64 {
         let product = value.multipliedFullWidth(by: 0x9E37_79B9_7F4A_7C15)
         return product.high ^ product.low
