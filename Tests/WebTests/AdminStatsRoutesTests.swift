@@ -62,7 +62,7 @@ import Testing
                     INSERT INTO job (queue, kind, payload, status, attempts, maxAttempts, runAt, lastError, createdAt, updatedAt)
                     VALUES ('email', 'email.send', '{}', 'dead', 5, 5, ?, 'smtp down', ?, ?)
                     """,
-                arguments: [midnight, midnight, midnight]
+                arguments: [JobTime.value(midnight), JobTime.value(midnight), JobTime.value(midnight)]
             )
         }
         try await shop.app.test(.router) { client in

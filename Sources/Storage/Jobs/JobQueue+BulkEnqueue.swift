@@ -99,7 +99,7 @@ extension JobQueue {
                 values.append(request.payload)
                 values.append(request.priority)
                 values.append(max(1, request.maxAttempts))
-                values.append(request.runAt.map(DatabaseTimestamp.value))
+                values.append(request.runAt.map(JobTime.value))
             }
         case .shared:
             values.reserveCapacity(6 + requests.count)
@@ -107,7 +107,7 @@ extension JobQueue {
             values.append(first.kind)
             values.append(first.priority)
             values.append(max(1, first.maxAttempts))
-            values.append(first.runAt.map(DatabaseTimestamp.value))
+            values.append(first.runAt.map(JobTime.value))
             for request in requests { values.append(request.payload) }
         }
         // `StatementArguments` from existentials: from `[DatabaseValue]` GRDB maps each value through a key path, which was
