@@ -34,33 +34,39 @@ import Testing
         let clock = ManualClock()
         let now = clock.now()
         func text(_ offset: TimeInterval?) -> DatabaseValue { offset.map { DatabaseTimestamp.value(now.addingTimeInterval($0)) } ?? .null }
+        let inserts: [StatementArguments] = old.map { job in
+            [
+                job.payload, job.priority, job.status, text(job.runAt), job.lease.map { _ in "token" }, text(job.lease),
+                text(job.runAt - 1), text(job.completed ?? job.runAt), text(job.completed),
+            ]
+        }
         let writer = try DatabaseQueue(configuration: AppDatabase.makeConfiguration())
         try AppMigrations.migrator.migrate(writer, upTo: "v18_reservation_on_order_index")
-        try writer.write { db in
-            for job in old {
+        try await writer.write { db in
+            for arguments in inserts {
                 try db.execute(
                     sql: """
                         INSERT INTO job (queue, kind, payload, priority, status, attempts, maxAttempts, runAt, leaseToken, leaseExpiresAt,
                             createdAt, updatedAt, completedAt)
                         VALUES ('q', 'k', ?, ?, ?, 1, 3, ?, ?, ?, ?, ?, ?)
                         """,
-                    arguments: [
-                        job.payload, job.priority, job.status, text(job.runAt), job.lease.map { _ in "token" }, text(job.lease),
-                        text(job.runAt - 1), text(job.completed ?? job.runAt), text(job.completed),
-                    ])
+                    arguments: arguments)
             }
         }
         let database = try AppDatabase(writer, path: nil)
+        // Each job's five dates, as stored (nil where NULL or not an integer).
         let stored = try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM job ORDER BY id").reduce(into: [String: Row]()) { $0[$1["payload"]] = $1 }
+            try Row.fetchAll(db, sql: "SELECT * FROM job ORDER BY id").reduce(into: [String: [Int64?]]()) { dates, row in
+                dates[row["payload"]] = ["runAt", "leaseExpiresAt", "createdAt", "updatedAt", "completedAt"].map { column -> Int64? in
+                    if case .int64(let millis) = (row[column] as DatabaseValue).storage { return millis }
+                    return nil
+                }
+            }
         }
         func millis(_ offset: TimeInterval?) -> Int64? { offset.map { JobTime.millis(now.addingTimeInterval($0)) } }
         for job in old {
-            let row = try #require(stored[job.payload])
-            #expect(row["runAt"] as Int64? == millis(job.runAt), "\(job.payload)")
-            #expect(row["leaseExpiresAt"] as Int64? == millis(job.lease), "\(job.payload)")
-            #expect(row["createdAt"] as Int64? == millis(job.runAt - 1) && row["updatedAt"] as Int64? == millis(job.completed ?? job.runAt))
-            #expect(row["completedAt"] as Int64? == millis(job.completed), "\(job.payload)")
+            let expected = [millis(job.runAt), millis(job.lease), millis(job.runAt - 1), millis(job.completed ?? job.runAt), millis(job.completed)]
+            #expect(stored[job.payload] == expected, "\(job.payload)")
         }
 
         let queue = JobQueue(database: database, clock: clock, jitter: { 1 })
