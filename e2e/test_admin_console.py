@@ -315,7 +315,7 @@ def test_admin_moves_an_order_through_its_statuses_and_the_shopper_sees_the_time
 
 def insert_dead_broadcast(shop: Server) -> int:
     """A broadcast job that used up its attempts (as after a long outage), written straight into the queue."""
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.000")
+    now = int(datetime.now(timezone.utc).timestamp() * 1000)  # the job table's dates: milliseconds since 1970
     broadcast = str(uuid.uuid4())
     payload = json.dumps({"broadcastID": broadcast, "draft": {"type": "broadcast", "title": "Hôm qua", "body": "Tin cũ", "data": {}}})
     with sqlite3.connect(shop.data_dir / "klelite.sqlite", timeout=10) as db:

@@ -54,7 +54,7 @@ import Testing
         ])
         let insert = """
             INSERT INTO job (queue, kind, payload, idempotencyKey, status, maxAttempts, runAt, createdAt, updatedAt)
-            VALUES ('q', 'k', '{}', ?, 'queued', 1, '2026-01-01', '2026-01-01', '2026-01-01')
+            VALUES ('q', 'k', '{}', ?, 'queued', 1, 1767225600000, 1767225600000, 1767225600000)
             """
         await #expect(throws: DatabaseError.self) { try await queue.database.writer.write { try $0.execute(sql: insert, arguments: ["a"]) } }
         try await queue.database.writer.write { try $0.execute(sql: insert, arguments: ["b"]) }
@@ -67,7 +67,7 @@ import Testing
         let queue = try makeQueue()
         let dedupe = try await plan(queue, "SELECT id FROM job WHERE kind = ? AND idempotencyKey = ?", ["k", "a"])
         #expect(dedupe.contains("INDEX job_idempotency"), "\(dedupe)")
-        let prune = try await plan(queue, "DELETE FROM job WHERE status = 'completed' AND completedAt < ?", [Date()])
+        let prune = try await plan(queue, "DELETE FROM job WHERE status = 'completed' AND completedAt < ?", [JobTime.value(Date())])
         #expect(prune.contains("INDEX job_completed"), "\(prune)")
         let dead = try await plan(
             queue, "SELECT id, queue, kind, lastError, updatedAt FROM job WHERE status = 'dead' ORDER BY updatedAt DESC, id DESC LIMIT 5")
@@ -132,13 +132,48 @@ import Testing
         let row = try #require(try await queue.database.writer.read { try Row.fetchOne($0, sql: "SELECT * FROM job") })
         #expect(row["queue"] as String == "q2" && row["kind"] as String == "k2" && row["priority"] as Int == 7)
         #expect(row["maxAttempts"] as Int == 1 && row["status"] as String == "queued" && row["attempts"] as Int == 0)
-        #expect(row["runAt"] as String == "2030-03-17 17:46:40.123")
-        #expect(row["createdAt"] as String == row["updatedAt"] as String)
+        #expect(row["runAt"] as Int64 == 1_900_000_000_123)
+        #expect(row["createdAt"] as Int64 == row["updatedAt"] as Int64)
         // Row 99 of 100 is refused (in the second multi-row INSERT): none of the 100 stays.
         let failing = try (0..<100).map { try JobRequest(queue: "q", kind: "k", payload: Ping(n: $0)) }
         let refuse = "CREATE TRIGGER refuse BEFORE INSERT ON job WHEN NEW.payload = '{\"n\":99}' BEGIN SELECT RAISE(ABORT, 'no'); END"
         try await queue.database.writer.write { try $0.execute(sql: refuse) }
         await #expect(throws: (any Error).self) { try await queue.enqueue(failing) }
         #expect(try await queue.database.writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM job") } == 1)
+    }
+
+    /// A run of jobs that differ only in their payload is stored by the statement that binds the rest once; a job that
+    /// differs in anything else (queue, kind, priority, attempts, due time or none, a key), wherever it falls in a run,
+    /// is stored with its own fields, and every id still answers its own request.
+    @Test func aBulkEnqueueStoresEachJobsOwnFieldsWhetherItsRunSharesThemOrNot() async throws {
+        let queue = try makeQueue()
+        let later = Date(timeIntervalSince1970: 1_900_000_000.123)
+        let base = try JobRequest(queue: "q", kind: "k", payload: Ping(n: 0), priority: 3, runAt: later, maxAttempts: 5)
+        let variants: [(inout JobRequest, Int) -> Void] = [
+            { r, _ in r.queue = "q2" }, { r, _ in r.kind = "k2" }, { r, _ in r.priority = 4 }, { r, _ in r.maxAttempts = 6 },
+            { r, _ in r.runAt = nil }, { r, _ in r.runAt = later.addingTimeInterval(1) }, { r, n in r.idempotencyKey = "key\(n)" },
+        ]
+        // 300 alike (a full statement of the shared form and smaller ones), then a variant every 7th job, then 20 variants in a row.
+        let requests = (0..<(300 + 7 * 3 * variants.count + 20)).map { n in
+            var request = base
+            request.payload = "{\"n\":\(n)}"
+            let variant = n >= 300 + 7 * 3 * variants.count ? n : (n >= 300 && n % 7 == 3 ? n / 7 : nil)
+            if let variant { variants[variant % variants.count](&request, n) }
+            return request
+        }
+        let ids = try await queue.enqueue(requests)
+        let stamp = JobTime.value(queue.clock.now())
+        let rows = try await queue.database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM job").reduce(into: [Int64: Row]()) { $0[$1["id"]] = $1 }
+        }
+        #expect(rows.count == requests.count && ids.count == requests.count)
+        for (request, id) in zip(requests, ids) {
+            let row = try #require(rows[id])
+            #expect(row["payload"] as String == request.payload)
+            #expect(row["queue"] as String == request.queue && row["kind"] as String == request.kind, "\(request.payload)")
+            #expect(row["priority"] as Int == request.priority && row["maxAttempts"] as Int == request.maxAttempts, "\(request.payload)")
+            #expect(row["runAt"] as DatabaseValue == request.runAt.map(JobTime.value) ?? stamp, "\(request.payload)")
+            #expect(row["idempotencyKey"] as String? == request.idempotencyKey && row["createdAt"] as DatabaseValue == stamp)
+        }
     }
 }

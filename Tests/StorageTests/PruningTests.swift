@@ -80,7 +80,7 @@ import Testing
         try await PruningJobHandler.schedule(jobs, after: clock.now())
         let queued = try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT queue, runAt FROM job WHERE kind = ?", arguments: [PruningJob.kind]).map {
-                ($0["queue"] as String, $0["runAt"] as Date)
+                ($0["queue"] as String, JobTime.date(millis: $0["runAt"]))
             }
         }
         #expect(queued.count == 1 && queued.first?.0 == "maintenance")

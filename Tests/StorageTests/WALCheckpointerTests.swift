@@ -25,7 +25,7 @@ import Testing
                     try db.execute(
                         sql: """
                             INSERT INTO job (queue, kind, payload, status, maxAttempts, runAt, createdAt, updatedAt)
-                            VALUES ('q', 'k', ?, 'queued', 1, '2026-01-01', '2026-01-01', '2026-01-01')
+                            VALUES ('q', 'k', ?, 'queued', 1, 1767225600000, 1767225600000, 1767225600000)
                             """,
                         arguments: ["\(round)-\(n)-\(blob)"]
                     )

@@ -62,7 +62,7 @@ import Testing
                     INSERT INTO job (queue, kind, payload, status, attempts, maxAttempts, runAt, lastError, createdAt, updatedAt)
                     VALUES ('email', 'email.send', '{}', 'dead', 5, 5, ?, 'smtp down', ?, ?)
                     """,
-                arguments: [midnight, midnight, midnight]
+                arguments: [JobTime.value(midnight), JobTime.value(midnight), JobTime.value(midnight)]
             )
         }
         try await shop.app.test(.router) { client in
@@ -83,6 +83,8 @@ import Testing
             #expect(stats.activeSales.first?.quantity == 4 && stats.activeSales.first?.remaining == 3)
             #expect(stats.deadJobs == 1)
             #expect(stats.recentDeadJobs.map(\.kind) == ["email.send"] && stats.recentDeadJobs.first?.lastError == "smtp down")
+            // The job's dates are integer milliseconds: read as GRDB's default `Date` they would be taken for seconds.
+            #expect(stats.recentDeadJobs.first?.updatedAt == midnight)
             #expect(stats.nextSales.map(\.id) == [later.id])
             #expect(stats.nextSales.first?.quantity == 3 && stats.nextSales.first?.remaining == 3)
             let waiting = Dictionary(uniqueKeysWithValues: stats.waitingOrders.map { ($0.status, $0.count) })

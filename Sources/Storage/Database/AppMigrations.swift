@@ -25,6 +25,7 @@ enum AppMigrations {
         migrator.registerMigration("v16_jobs_partial_indexes", migrate: JobSchema.v16JobsPartialIndexes)
         migrator.registerMigration("v17_reservation_item_units_index", migrate: FlashSaleSchema.v17ReservationItemUnitsIndex)
         migrator.registerMigration("v18_reservation_on_order_index", migrate: FlashSaleSchema.v18ReservationOnOrderIndex)
+        migrator.registerMigration("v19_jobs_integer_dates", migrate: JobSchema.v19JobsIntegerDates)
         return migrator
     }
 

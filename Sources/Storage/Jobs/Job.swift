@@ -32,6 +32,11 @@ public struct Job: Sendable, Equatable, Codable, FetchableRecord, MutablePersist
     public var updatedAt: Date
     public var completedAt: Date?
 
+    /// The table's dates are milliseconds since 1970 (``JobTime``).
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { .millisecondsSince1970 }
+
+    public static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { .custom { JobTime.value($0) } }
+
     public mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID
     }

@@ -22,7 +22,7 @@ extension JobQueue {
             guard job.status == .dead else { throw AppError(.conflict, "Only dead jobs can be retried; this one is \(job.status.rawValue).") }
             try db.execute(
                 sql: "UPDATE job SET status = 'queued', attempts = 0, runAt = ?, updatedAt = ? WHERE id = ?",
-                arguments: [now, now, id]
+                arguments: [JobTime.value(now), JobTime.value(now), id]
             )
             let signal = self.signal(for: job.queue)
             db.afterNextTransaction { _ in signal.notify() }
@@ -36,7 +36,7 @@ extension JobQueue {
     public func pruneCompleted() async throws -> Int {
         let cutoff = clock.now().addingTimeInterval(-settings.retention)
         return try await database.write { db in
-            try db.execute(sql: "DELETE FROM job WHERE status = 'completed' AND completedAt < ?", arguments: [cutoff])
+            try db.execute(sql: "DELETE FROM job WHERE status = 'completed' AND completedAt < ?", arguments: [JobTime.value(cutoff)])
             return db.changesCount
         }
     }

@@ -6,8 +6,8 @@ extension JobQueue {
     /// (the others expired and may have been taken by another worker).
     public func renewLeases(_ jobs: [Job]) async throws -> Set<Int64> {
         guard !jobs.isEmpty else { return [] }
-        let now = DatabaseTimestamp.value(clock.now())
-        let expiry = DatabaseTimestamp.value(clock.now().addingTimeInterval(settings.leaseDuration))
+        let now = JobTime.value(clock.now())
+        let expiry = JobTime.value(clock.now().addingTimeInterval(settings.leaseDuration))
         return try await database.write { db in
             let statement = try db.cachedStatement(
                 sql: "UPDATE job SET leaseExpiresAt = ?, updatedAt = ? WHERE id = ? AND leaseToken = ? AND status = 'running'"
@@ -40,7 +40,7 @@ extension JobQueue {
 
     /// The moment of a completion, in the job table's stored form (built only here, for every completing caller).
     func completionStamp() -> DatabaseValue {
-        DatabaseTimestamp.value(clock.now())
+        JobTime.value(clock.now())
     }
 
     /// Marks one claimed job done inside the caller's write transaction, on the same condition as
@@ -63,7 +63,7 @@ extension JobQueue {
     @discardableResult
     public func release(_ jobs: [Job]) async throws -> Set<Int64> {
         guard let queueName = jobs.first?.queue else { return [] }
-        let now = DatabaseTimestamp.value(clock.now())
+        let now = JobTime.value(clock.now())
         return try await database.write { db in
             let statement = try db.cachedStatement(
                 sql: """

@@ -54,7 +54,7 @@ public final class JobQueue: Sendable {
     /// used, nothing is added and the existing job's id is returned.
     @discardableResult
     func enqueue(_ db: Database, _ request: JobRequest) throws -> Int64 {
-        try enqueue(db, request, stamp: DatabaseTimestamp.value(clock.now()))
+        try enqueue(db, request, stamp: JobTime.value(clock.now()))
     }
 
     /// The same, with the moment already in its stored form (a bulk enqueue formats it once per transaction).
@@ -73,7 +73,7 @@ public final class JobQueue: Sendable {
                 """
         ).execute(arguments: [
             request.queue, request.kind, request.payload, request.idempotencyKey, request.priority, max(1, request.maxAttempts),
-            request.runAt.map(DatabaseTimestamp.value) ?? stamp, stamp, stamp,
+            request.runAt.map(JobTime.value) ?? stamp, stamp, stamp,
         ])
         let id = db.lastInsertedRowID
         wakeAfterCommit(db, queue: request.queue)
@@ -108,7 +108,7 @@ public final class JobQueue: Sendable {
     /// Adds several jobs in one transaction of their own (all or none); answers their ids in order.
     @discardableResult
     public func enqueue(_ requests: [JobRequest]) async throws -> [Int64] {
-        let stamp = DatabaseTimestamp.value(clock.now())
+        let stamp = JobTime.value(clock.now())
         return try await database.write { db in try self.enqueue(db, requests, stamp: stamp) }
     }
 
@@ -135,8 +135,8 @@ public final class JobQueue: Sendable {
         let now = clock.now()
         let token = UUID().uuidString
         let limit = max(1, limit)
-        let stamp = DatabaseTimestamp.value(now)
-        let expiry = DatabaseTimestamp.value(now.addingTimeInterval(settings.leaseDuration))
+        let stamp = JobTime.value(now)
+        let expiry = JobTime.value(now.addingTimeInterval(settings.leaseDuration))
         let jobs = try await database.write { db in
             try Job.fetchAll(
                 db.cachedStatement(sql: Self.claimSQL),
@@ -171,7 +171,7 @@ public final class JobQueue: Sendable {
         return try await conditionalUpdate(
             job,
             sql: "UPDATE job SET leaseExpiresAt = ?, updatedAt = ? WHERE id = ? AND leaseToken = ? AND status = 'running'",
-            arguments: [now.addingTimeInterval(settings.leaseDuration), now, job.id, job.leaseToken]
+            arguments: [JobTime.value(now.addingTimeInterval(settings.leaseDuration)), JobTime.value(now), job.id, job.leaseToken]
         )
     }
 
@@ -179,16 +179,8 @@ public final class JobQueue: Sendable {
     /// `scrubPayload` forgets the payload (e.g. a one-time reset link) once it is no longer needed.
     @discardableResult
     public func complete(_ job: Job, scrubPayload: Bool = false) async throws -> Bool {
-        let now = clock.now()
-        return try await conditionalUpdate(
-            job,
-            sql: """
-                UPDATE job SET status = 'completed', completedAt = ?, updatedAt = ?, leaseToken = NULL, leaseExpiresAt = NULL,
-                    lastError = NULL, payload = CASE WHEN ? THEN '{}' ELSE payload END
-                WHERE id = ? AND leaseToken = ? AND status = 'running'
-                """,
-            arguments: [now, now, scrubPayload, job.id, job.leaseToken]
-        )
+        let stamp = completionStamp()
+        return try await database.write { db in try self.complete(db, job, scrubPayload: scrubPayload, stamp: stamp) }
     }
 
     /// Records a failure: the job is retried after an exponential, jittered delay, or becomes `dead`
@@ -205,8 +197,8 @@ public final class JobQueue: Sendable {
                 WHERE id = ? AND leaseToken = ? AND status = 'running'
                 """,
             arguments: [
-                dead ? JobStatus.dead.rawValue : JobStatus.queued.rawValue, dead ? job.runAt : retryAt, String(error.prefix(2000)), now, job.id,
-                job.leaseToken,
+                dead ? JobStatus.dead.rawValue : JobStatus.queued.rawValue, JobTime.value(dead ? job.runAt : retryAt), String(error.prefix(2000)),
+                JobTime.value(now), job.id, job.leaseToken,
             ]
         )
     }
@@ -221,7 +213,7 @@ public final class JobQueue: Sendable {
                 UPDATE job SET status = 'queued', attempts = MAX(attempts - 1, 0), runAt = ?, updatedAt = ?, leaseToken = NULL, leaseExpiresAt = NULL
                 WHERE id = ? AND leaseToken = ? AND status = 'running'
                 """,
-            arguments: [now, now, job.id, job.leaseToken]
+            arguments: [JobTime.value(now), JobTime.value(now), job.id, job.leaseToken]
         )
         return released
     }
