@@ -6,8 +6,8 @@ import Synchronization
 /// first page), and parsing the query and writing the key cost more than finding the cached answer.
 ///
 /// Both are a function of the target's bytes alone — the same bytes parse to the same parameters — so a remembered
-/// answer is what parsing again would give. A query asking for inactive products is never kept: whether it gets them
-/// depends on who asks. A query that does not validate is never kept either (it throws before). Bounded: targets
+/// answer is what parsing again would give. The caller must not keep a target that asks for inactive products (its
+/// answer depends on who asks; a customer's such target parses to a query without them, so only the caller can tell). A query that does not validate is never kept either (it throws before). Bounded: targets
 /// longer than ``maxTargetBytes`` are not kept, and at ``maxCount`` entries all are forgotten at once.
 final class ProductQueryMemo: Sendable {
     /// What one target parses to.
@@ -32,7 +32,7 @@ final class ProductQueryMemo: Sendable {
 
     /// Keeps what `target` parsed to; the caller keeps only a query that does not ask for inactive products.
     func keep(_ value: Parsed, for target: Substring) {
-        guard target.utf8.count <= Self.maxTargetBytes, !value.query.includeInactive else { return }
+        guard target.utf8.count <= Self.maxTargetBytes else { return }
         let key = ExactText(target).owned
         parsed.withLock { kept in
             if kept.count >= maxCount { kept.removeAll(keepingCapacity: true) }
