@@ -184,19 +184,35 @@ def request(method, url, token=None, body=None, timeout=10):
         return error.code, error.read()
 
 
-def wrk(url, seconds, connections=64, threads=2, script="report.lua", env=None, timeout_slack=30, stop_early=False):
+def cpu_seconds(pid):
+    """User + system CPU time a process has used so far (from /proc), or None if it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def wrk(url, seconds, connections=64, threads=2, script="report.lua", env=None, timeout_slack=30, stop_early=False,
+        server=None):
     """Runs wrk with one of bench/lua's scripts; returns its JSON report (rates, p50/p99 in µs, statuses).
 
     With `stop_early` (rotate.lua's threads stop at their share of BENCH_MAX) wrk is interrupted (SIGINT, as Ctrl-C) once
     every thread has left its marker: otherwise its main thread sleeps the whole -d, and its runtime and its latency
     correction (one expected answer per connection every runtime / (answers / connections)) would use -d, not the span
-    the requests took."""
+    the requests took.
+
+    With `server` (a running ``Server``) the report also holds `server_cpu_us`: the server's CPU time (user + system, from
+    /proc) over the run divided by wrk's answers — what a request cost the server, which a shared box's other work changes
+    far less than the rate."""
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
                "-s", os.path.join(ROOT, "bench/lua", script), url]
     with tempfile.TemporaryDirectory(prefix="wrk-stop-") as stop_dir:
         run_env = dict(os.environ, BENCH_THREADS=str(threads), BENCH_CONNECTIONS=str(connections), **(env or {}))
         if stop_early:
             run_env["BENCH_STOP_DIR"] = stop_dir
+        cpu_before = cpu_seconds(server.process.pid) if server else None
         process = subprocess.Popen(command, env=run_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + seconds + timeout_slack
         try:
@@ -215,5 +231,8 @@ def wrk(url, seconds, connections=64, threads=2, script="report.lua", env=None, 
         if line.startswith("WRKJSON "):
             report = json.loads(line[len("WRKJSON "):])
             report["command"] = " ".join(command)
+            cpu_after = cpu_seconds(server.process.pid) if server else None
+            if cpu_before is not None and cpu_after is not None and report.get("requests"):
+                report["server_cpu_us"] = round((cpu_after - cpu_before) * 1e6 / report["requests"], 1)
             return report
     raise RuntimeError(f"wrk printed no report: {done.stdout[-500:]} {done.stderr[-500:]}")

@@ -50,6 +50,12 @@ def table(results):
         notes.append(f"Rows 1-2: {results['options']['seconds']} s each, `{http['plain']['command']}` and the same for `/json`, `/healthz`, the catalogue;"
                      f" errors/non-2xx: " + ", ".join(f"{k} {http[k]['errors']}/{http[k].get('non2xx', 0)}"
                                                       for k in ("plain", "json", "healthz", "products")) + ".")
+        if all("server_cpu_us" in http[k] for k in ("plain", "healthz", "products")):
+            cpu = {k: http[k]["server_cpu_us"] for k in ("plain", "json", "healthz", "products") if "server_cpu_us" in http[k]}
+            rush_cpu = (results.get("rush") or {}).get("server_cpu_us")
+            notes.append("Server CPU per answer (user + system from /proc over each run, ÷ answers; a shared box's other work"
+                         " moves it far less than the rates): " + ", ".join(f"{k} {v:.0f} µs" for k, v in cpu.items())
+                         + (f", rush decision {rush_cpu:.0f} µs" if rush_cpu else "") + ".")
     else:
         plain = None
     memory_rate = None  # row 3's rate: the reference of row 3r (the same rush against the Redis ledger), same run
@@ -96,9 +102,13 @@ def table(results):
         add(("4", "durable reservations/s, large stock: group commit vs one transaction each", f"{_n(group)} reservations/s",
              f"one transaction per reservation {_n(single)}/s", f"{group / single:.1f}×" if group and single else "—",
              "≥ 10,000/s and ≥ 5×", _met(group and group >= 10_000, group and single and group / single >= 5)))
-        pairs = _figure(harness, "ledger_pairs_per_s")
-        add(("5", "ledger in process: reserve+release pairs, one task", f"{_n(pairs)} pairs/s", "—", "—", "≥ 10,000,000/s",
-             _met(pairs and pairs >= 10_000_000)))
+        pairs, per_cpu = _figure(harness, "ledger_pairs_per_s"), _figure(harness, "ledger_pairs_per_cpu_s")
+        # "On one core": judged by the pairs per second of the loop thread's own CPU time, which a shared box's other work
+        # changes far less than the wall rate (shown beside it; the two agree on a quiet box).
+        one_core = per_cpu if per_cpu is not None else pairs
+        add(("5", "ledger in process: reserve+release pairs, one task",
+             f"{_n(per_cpu)} pairs per CPU-second of its thread ({_n(pairs)}/s of wall time)" if per_cpu is not None
+             else f"{_n(pairs)} pairs/s", "—", "—", "≥ 10,000,000/s on one core", _met(one_core and one_core >= 10_000_000)))
         for label, name, title, target, check in (
             ("6a", "jobs_enqueue_own_tx_per_s", "job queue: enqueue in its own transaction", "≥ 20,000/s", lambda v: v >= 20_000),
             ("6b", "jobs_enqueue_bulk_per_s", "job queue: bulk enqueue", "≥ 150,000/s", lambda v: v >= 150_000),

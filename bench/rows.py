@@ -62,10 +62,10 @@ class Shop:
 def http_rows(shop, seconds):
     """Rows 1 and 2: the bare routes and ours, one after another, wrk -t2 -c64."""
     runs = {
-        "plain": lib.wrk(shop.reference.url("/plain"), seconds),
-        "json": lib.wrk(shop.reference.url("/json"), seconds),
-        "healthz": lib.wrk(shop.server.url("/healthz"), seconds),
-        "products": lib.wrk(shop.server.url("/api/v1/products?limit=20"), seconds),
+        "plain": lib.wrk(shop.reference.url("/plain"), seconds, server=shop.reference),
+        "json": lib.wrk(shop.reference.url("/json"), seconds, server=shop.reference),
+        "healthz": lib.wrk(shop.server.url("/healthz"), seconds, server=shop.server),
+        "products": lib.wrk(shop.server.url("/api/v1/products?limit=20"), seconds, server=shop.server),
     }
     runs["json_bytes"] = os.path.getsize(shop.catalogue_json)
     return runs
@@ -106,7 +106,7 @@ def rush_row(shop, seconds, attempts):
         env={"BENCH_TOKENS": shop.files["buyers"], "BENCH_METHOD": "POST",
              "BENCH_PATH": f"/api/v1/flash-sales/{shop.rush_sale}/reserve",
              "BENCH_BODY": json.dumps({"productId": shop.rush_product, "quantity": 1}), "BENCH_MAX": str(attempts)},
-        stop_early=True,
+        stop_early=True, server=shop.server,
     )
     # The requests wrk left unanswered when it stopped (at most one per connection) end before the counts are read.
     deadline = time.monotonic() + 30

@@ -11,18 +11,10 @@ import struct
 import threading
 import time
 
+import benchlib as lib
+
 SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux; the control message type has the same number
 TIMESPEC = struct.Struct("@ll")
-
-
-def cpu_seconds(pid):
-    """User + system CPU time a process has used so far (from /proc), or None if it cannot be read."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return None
 
 
 class Stream:
@@ -139,7 +131,7 @@ def fan_out(port, path_for, tokens, count, match, trigger, open_timeout=180, del
     live = [s for s in streams if s.sock]
     for stream in live:
         stream.buffer = b""
-    client_cpu, server_cpu = time.process_time(), cpu_seconds(server_pid) if server_pid else None
+    client_cpu, server_cpu = time.process_time(), lib.cpu_seconds(server_pid) if server_pid else None
     sent = time.time()
     worker = threading.Thread(target=trigger)
     worker.start()
@@ -163,7 +155,7 @@ def fan_out(port, path_for, tokens, count, match, trigger, open_timeout=180, del
                 waiting -= 1
             stream.buffer = data[-len(match):]
     client_cpu = time.process_time() - client_cpu
-    server_after = cpu_seconds(server_pid) if server_pid else None
+    server_after = lib.cpu_seconds(server_pid) if server_pid else None
     server_cpu = server_after - server_cpu if server_after is not None and server_cpu is not None else None
     worker.join(timeout=60)
     delays = sorted((s.arrived - sent) * 1000 for s in live if s.arrived is not None)

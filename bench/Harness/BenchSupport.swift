@@ -28,6 +28,14 @@ struct Stopwatch {
     }
 }
 
+/// The CPU time the calling thread has used so far, in seconds (`CLOCK_THREAD_CPUTIME_ID`): what a loop that never
+/// suspends cost its one core, whatever else the box ran meanwhile.
+func threadCPUSeconds() -> Double {
+    var now = timespec()
+    guard clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now) == 0 else { return .nan }
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}
+
 /// The value below which `fraction` of the samples lie (nearest rank).
 func percentile(_ samples: [Double], _ fraction: Double) -> Double {
     guard !samples.isEmpty else { return .nan }
