@@ -87,7 +87,7 @@ public struct BodyLimitMiddleware<Context: AppRequestContextProtocol>: RouterMid
     /// `cancelWhenGracefulShutdown` runs the same in a task group of two tasks and, cancelling the one that waits for
     /// the shutdown, starts a third — three tasks scheduled per request body (bench/profiles/reserve.md, fifth round).
     /// Detached: collecting needs none of the request's task-local values, and a child `Task {}` copies every one of them
-    /// (a tree and an entry per value: 4-5 of a rush decision's ~57 allocations; bench/profiles/reserve.md, sixth round).
+    /// (a tree and an entry per value; bench/profiles/reserve.md, sixth round, counts what a decision allocates).
     static func collectUnlessShutDown(_ body: RequestBody, upTo limit: Int) async throws -> ByteBuffer {
         let collecting = Task.detached {
             let buffer = try await body.collect(upTo: limit)
