@@ -42,6 +42,8 @@ struct LedgerBench {
             unit: "pairs/s",
             detail: "\(pairs) take+release pairs in \(String(format: "%.2f", elapsed)) s from one task, 1,024 users\(kind), \(refused) refused"
         ).emit()
+        // No figure when the thread clock could not be read (JSON has no NaN).
+        guard cpu.isFinite, cpu > 0 else { return }
         Figure(
             name: "ledger_pairs_per_cpu_s",
             value: Double(pairs) / cpu,

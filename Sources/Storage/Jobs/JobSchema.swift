@@ -110,7 +110,8 @@ enum JobSchema {
             t.column("updatedAt", .integer).notNull().check(sql: "typeof(updatedAt) = 'integer'")
             t.column("completedAt", .integer).check(sql: "typeof(completedAt) IN ('integer', 'null')")
         }
-        // GRDB's text, to the millisecond (julianday reads it exactly enough: one step of a double is ≈ 40 µs at today's day numbers); NULL stays NULL.
+        // GRDB's text, to the millisecond (julianday reads it exactly enough: one step of a double is ≈ 40 µs at today's
+        // day numbers); NULL stays NULL.
         func millis(_ column: String) -> String {
             "coalesce(CAST(round((julianday(\(column)) - 2440587.5) * 86400000.0) AS INTEGER), \(column))"
         }

@@ -6,8 +6,9 @@ import Synchronization
 /// first page), and parsing the query and writing the key cost more than finding the cached answer.
 ///
 /// Both are a function of the target's bytes alone — the same bytes parse to the same parameters — so a remembered
-/// answer is what parsing again would give. The caller must not keep a target that asks for inactive products (its
-/// answer depends on who asks; a customer's such target parses to a query without them, so only the caller can tell). A query that does not validate is never kept either (it throws before). Bounded: targets
+/// answer is what parsing again would give. The caller must not keep a target that asks for inactive products: its
+/// answer depends on who asks, and a customer's such target parses to a query without them, so only the caller can
+/// tell. A query that does not validate is never kept either (it throws before). Bounded: targets
 /// longer than ``maxTargetBytes`` are not kept, and at ``maxCount`` entries all are forgotten at once.
 final class ProductQueryMemo: Sendable {
     /// What one target parses to.
