@@ -226,7 +226,7 @@ public struct JobWorkers: Service {
             // The handler returned, so the transaction that recorded its completion (if it did) committed.
             if let completed = completion.outcome {
                 if completed {
-                    Counter(label: "klelite_jobs_completed_total", dimensions: [("queue", job.queue)]).increment()
+                    Self.countCompleted(1, queue: job.queue)
                 } else {
                     logger.notice("job outcome not recorded: the claim had expired and moved on", metadata: metadata)
                 }
@@ -261,7 +261,12 @@ public struct JobWorkers: Service {
             return
         }
         if completed.count < finished.count { logger.notice("job outcome not recorded: the claim had expired and moved on") }
-        Counter(label: "klelite_jobs_completed_total", dimensions: [("queue", first.queue)]).increment(by: Int64(completed.count))
+        Self.countCompleted(completed.count, queue: first.queue)
+    }
+
+    /// Counts completed jobs of `queue`, whoever recorded them: the worker, or a handler in its own transaction.
+    private static func countCompleted(_ count: Int, queue: String) {
+        Counter(label: "klelite_jobs_completed_total", dimensions: [("queue", queue)]).increment(by: Int64(count))
     }
 
     /// Renews the leases of the batch's unsettled jobs every third of the lease, counted from the claim,

@@ -21,28 +21,20 @@ final class StockUserCounts: Sendable {
         }
 
         /// Adds `units` unless the count would pass `limit`; true when added.
-        func add(_ units: Int, upTo limit: Int) -> Bool {
-            var current = self.units.load(ordering: .relaxed)
-            while true {
-                guard units <= limit - current else { return false }
-                let (exchanged, original) = self.units.compareExchange(
-                    expected: current,
-                    desired: current + units,
-                    ordering: .acquiringAndReleasing
-                )
-                if exchanged { return true }
-                current = original
-            }
-        }
+        func add(_ units: Int, upTo limit: Int) -> Bool { change(by: units, upTo: limit) }
 
         /// Takes `units` away unless the count is smaller; true when taken.
-        func subtract(_ units: Int) -> Bool {
-            var current = self.units.load(ordering: .relaxed)
+        func subtract(_ units: Int) -> Bool { change(by: -units, upTo: .max) }
+
+        /// Moves the count by `delta` in one compare-and-swap unless it would pass `limit` or go below zero (the count is
+        /// never negative and callers' units are positive, so neither check can overflow).
+        private func change(by delta: Int, upTo limit: Int) -> Bool {
+            var current = units.load(ordering: .relaxed)
             while true {
-                guard current >= units else { return false }
-                let (exchanged, original) = self.units.compareExchange(
+                guard delta <= limit - current, current + delta >= 0 else { return false }
+                let (exchanged, original) = units.compareExchange(
                     expected: current,
-                    desired: current - units,
+                    desired: current + delta,
                     ordering: .acquiringAndReleasing
                 )
                 if exchanged { return true }
