@@ -26,6 +26,7 @@ enum AppMigrations {
         migrator.registerMigration("v17_reservation_item_units_index", migrate: FlashSaleSchema.v17ReservationItemUnitsIndex)
         migrator.registerMigration("v18_reservation_on_order_index", migrate: FlashSaleSchema.v18ReservationOnOrderIndex)
         migrator.registerMigration("v19_jobs_integer_dates", migrate: JobSchema.v19JobsIntegerDates)
+        migrator.registerMigration("v20_drop_shadowed_indexes", migrate: v20DropShadowedIndexes)
         return migrator
     }
 
@@ -112,6 +113,18 @@ enum AppMigrations {
             t.column("createdAt", .datetime).notNull()
             t.column("expiresAt", .datetime).notNull()
             t.column("usedAt", .datetime)
+        }
+    }
+
+    /// Drops three indexes whose every lookup a wider index on the same leading column already serves: a checkout wrote
+    /// a page of each for nothing (keyed by a user or cart id, each on a page of its own, so one more WAL page per order
+    /// for each of them). `order_on_userId` is the head of `order_on_user_created` (userId, createdAt) and of the
+    /// unique (userId, idempotencyKey); `notification_on_userId` of `notification_on_user_id` (userId, id) and
+    /// `notification_unread` (userId, isRead); `cartItem_on_cartId` of the cart item's primary key (cartId, productId).
+    /// The foreign keys' cascades and checks look rows up by the same leading columns, through those indexes.
+    private static func v20DropShadowedIndexes(_ db: Database) throws {
+        for index in ["order_on_userId", "notification_on_userId", "cartItem_on_cartId"] {
+            try db.execute(sql: "DROP INDEX IF EXISTS \(index)")
         }
     }
 }

@@ -93,7 +93,9 @@ public final class OrderService: Sendable {
             guard shortages.isEmpty else {
                 throw AppError(.conflict, "Some products no longer have enough stock.", fields: shortages)
             }
-            let orderID = UUID().uuidString.lowercased()
+            // Time-ordered: an order's rows in the id-keyed indexes (its own, its lines', its email job's and sent
+            // mark's) land beside the previous order's, on pages the group's commit writes anyway.
+            let orderID = TimeOrderedID.make(at: now)
             let held = try ReservationStore.markOrdered(db, userID: userID, orderID: orderID, now: now)
             for reservation in held {
                 let name = try ProductStore.name(db, productID: reservation.productId) ?? ""
