@@ -54,10 +54,17 @@ import Testing
         #expect(Set(before).subtracting(after) == ["order_on_userId", "notification_on_userId", "cartItem_on_cartId"])
     }
 
-    /// Every connection keeps SQLite's temporary files (a savepoint's spilled sub-journal) in memory: 2 is MEMORY.
-    @Test func temporaryFilesStayInMemory() throws {
-        let writer = try DatabaseQueue(configuration: AppDatabase.makeConfiguration())
-        #expect(try writer.read { db in try Int.fetchOne(db, sql: "PRAGMA temp_store") } == 2)
+    /// The writer keeps SQLite's temporary files (a group's spilled sub-journal) in memory — 2 is MEMORY — and the
+    /// readers keep the default (0), spilling large sorts to files.
+    @Test func theWritersTemporaryFilesStayInMemoryAndTheReadersSpill() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("klelite-temp-store-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = try AppDatabase.open(directory: directory)
+        defer { try? database.close() }
+        #expect(try await database.write { db in try Int.fetchOne(db, sql: "PRAGMA temp_store") } == 2)
+        #expect(try await database.read { db in try Int.fetchOne(db, sql: "PRAGMA temp_store") } == 0)
+        let inMemory = try AppDatabase.inMemory()
+        #expect(try await inMemory.read { db in try Int.fetchOne(db, sql: "PRAGMA temp_store") } == 2)
     }
 
     /// Orders get version 7 ids: one placed a millisecond later has the greater id, as text.

@@ -37,7 +37,17 @@ public final class AppDatabase: Sendable {
         self.path = path
         self.checkpointer = checkpointer
         try AppMigrations.migrator.migrate(writer)
+        try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA temp_store = MEMORY") }
     }
+
+    // `temp_store=MEMORY` on the writer's connection, once the migrations are done: a grouped checkout's savepoint
+    // sub-journal (see ``SavepointGroupCommit``) spilled past 64 KiB to an `etilqs_*` file, created and deleted for
+    // about every group; on this box's ext4 each create then skipped over the inodes deleted in the last seconds
+    // (`find_inode_bit` → `recently_deleted`), and so did the outbox's message files — file creation was 13 % of a
+    // checkout run's CPU, WAL and temporary bytes written per order 209 KB → 75 KB without the spills (bench/PROFILES.md,
+    // seventh round). The writer's statement journals, sorts and `RETURNING` buffers are then held in memory: they
+    // grow with the rows one write statement changes. The readers (whose sorts a deep admin page can make large) and
+    // the migrations (whose index builds sort every row) keep SQLite's default, spilling to files.
 
     /// Opens (creating if needed) the database file `klelite.sqlite` inside `directory`, migrated.
     public static func open(directory: String) throws -> AppDatabase {
@@ -56,15 +66,7 @@ public final class AppDatabase: Sendable {
 
     /// The connection settings every writer gets: foreign keys on, a busy timeout so that a second
     /// process (the CLI next to a running server) waits instead of failing, `synchronous=NORMAL`
-    /// (durable in WAL mode across a process crash), a cap on the WAL left after checkpoints, and
-    /// `temp_store=MEMORY`.
-    ///
-    /// `temp_store=MEMORY` keeps SQLite's temporary files in memory: a savepoint's sub-journal (each grouped
-    /// checkout's, see ``SavepointGroupCommit``) spilled to an `etilqs_*` file once it passed 64 KiB — a file
-    /// created and deleted for about every group. On this box's ext4 each create then skipped over the inodes
-    /// deleted in the last seconds (`find_inode_bit` → `recently_deleted`), so did the outbox's message files: with
-    /// the spills, file creation was 13 % of a checkout run's CPU (bench/PROFILES.md, seventh round). The sub-journal
-    /// holds the pages one transaction changes; large sorts without an index (none on the request paths) take memory.
+    /// (durable in WAL mode across a process crash) and a cap on the WAL left after checkpoints.
     static func makeConfiguration() -> Configuration {
         var config = Configuration()
         config.label = "klelite"
@@ -73,7 +75,6 @@ public final class AppDatabase: Sendable {
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA journal_size_limit = \(64 * 1024 * 1024)")
-            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         return config
     }
