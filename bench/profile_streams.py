@@ -28,7 +28,7 @@ def main():
 
     def start_perf():
         recorder["perf"] = subprocess.Popen(
-            ["perf", "record", "-g", "-F", "999", "-p", str(shop.server.process.pid), "-o", data, "--", "sleep", str(seconds)],
+            ["perf", "record", "-g", "-F", "4999", "-p", str(shop.server.process.pid), "-o", data, "--", "sleep", str(seconds)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return shop.server.rss_kib()
 

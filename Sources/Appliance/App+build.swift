@@ -69,10 +69,10 @@ private func httpServer(_ configuration: ApplianceConfiguration) throws -> HTTPS
 }
 
 /// Each HTTP/1 connection's settings, over TLS or not: the idle timeout, the handler that starts its reads small, and the
-/// one that tells a live stream its client has gone.
+/// one that writes a live stream from the connection's loop and ends it when its client has gone.
 func http1Configuration(_ configuration: ApplianceConfiguration) -> HTTP1Channel.Configuration {
     HTTP1Channel.Configuration(
-        additionalChannelHandlers: [SmallReceiveBuffers(), InboundCloseWatch()],
+        additionalChannelHandlers: [SmallReceiveBuffers(), StreamConnection()],
         idleTimeout: .seconds(Int64(configuration.httpIdleTimeoutSeconds))
     )
 }

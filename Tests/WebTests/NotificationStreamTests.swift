@@ -149,7 +149,7 @@ import Testing
         }
     }
 
-    /// A client that goes away ends its stream at once: its connection's pipeline notices (``InboundCloseWatch``), not the
+    /// A client that goes away ends its stream at once: its connection's pipeline notices (``StreamConnection``), not the
     /// next heartbeat's failed write — the clock never moves here, so no heartbeat is written.
     @Test func aClientThatGoesAwayEndsItsStreamWithoutWaitingForAHeartbeat() async throws {
         let shop = try ShopFixture()

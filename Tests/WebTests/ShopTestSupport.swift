@@ -71,7 +71,7 @@ struct ShopFixture {
         // Every connection watches for its client going away, as the appliance's server does (`http1Configuration`).
         app = Application(
             router: buildResponder(shop, settings: settings, logger: Logger(label: "test")),
-            server: .http1(configuration: .init(additionalChannelHandlers: [InboundCloseWatch()]))
+            server: .http1(configuration: .init(additionalChannelHandlers: [StreamConnection()]))
         )
     }
 

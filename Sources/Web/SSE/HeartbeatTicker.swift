@@ -53,7 +53,9 @@ final class HeartbeatTicker: Sendable {
                 return
             }
             let targets = state.withLock { Array($0.mailboxes.values) }
-            for mailbox in targets { mailbox.heartbeat() }
+            var drains = StreamMailbox.Drains()
+            for mailbox in targets { mailbox.heartbeat(into: &drains) }
+            drains.run()
         }
     }
 }

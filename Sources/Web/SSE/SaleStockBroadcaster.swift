@@ -6,7 +6,8 @@ import Synchronization
 /// The public stock stream of every flash sale, computed once and fanned out: per sale one task waits for the
 /// sale's stock to change, reads one snapshot, encodes it once as a `stock` event, and hands the same bytes to
 /// every open stream of that sale — no database read and no encoding per connection, and no task per connection:
-/// the snapshot goes straight into each stream's mailbox, replacing one not yet written. At most
+/// the snapshot goes straight into each stream's mailbox, replacing one not yet written, and each event loop is asked
+/// once to write it to the streams of its connections. At most
 /// `eventsPerSecond` snapshots per sale (changes in between are coalesced). A sale's task stops when its last
 /// stream closes.
 final class SaleStockBroadcaster: Sendable {
@@ -77,7 +78,9 @@ final class SaleStockBroadcaster: Sendable {
                     state.channels[saleID] = channel
                     return Array(channel.subscribers.values)
                 }
-                for mailbox in targets { mailbox.replace(snapshot: event) }
+                var drains = StreamMailbox.Drains()
+                for mailbox in targets { mailbox.replace(snapshot: event, into: &drains) }
+                drains.run()  // one job per event loop: each loop writes the snapshot to its own connections
                 try? await Task.sleep(for: interval)  // coalesce: changes meanwhile make one snapshot
             }
             // The sale can no longer be read (or the signals ended): end its streams rather than leave them silent.

@@ -44,7 +44,9 @@ struct ServerSentEvent: Sendable, Equatable {
 /// `slots.limit` streams at once (429 beyond); a stream's slot is free as soon as its body ends.
 ///
 /// Sources put events into the stream's ``StreamMailbox`` from their own context; the response body is the only task
-/// of a stream fed that way (a stock stream), and a stream fed by an `AsyncStream` adds one task that reads it.
+/// of a stream fed that way (a stock stream), and a stream fed by an `AsyncStream` adds one task that reads it. The
+/// body hands the stream to its connection's event loop (``StreamConnection``), which writes every event from then on;
+/// the task only waits for the end, and writes it.
 struct EventStreamResponder: Sendable {
     let clock: any AppClock
     let heartbeat: TimeInterval
@@ -132,14 +134,9 @@ struct EventStreamResponder: Sendable {
                 }
                 let heartbeats = ticker.register(mailbox)
                 defer { ticker.unregister(heartbeats) }
-                // The client going away finishes the mailbox, which ends the response (``InboundCloseWatch``).
-                InboundCloseWatch.finish(mailbox, whenInboundCloses: connection)
-                defer { InboundCloseWatch.forget(mailbox, on: connection) }
-                try await writer.write(Self.connected)
-                try await writer.write(contentsOf: opening)
                 // Graceful shutdown ends the mailbox, which ends the response cleanly.
                 try await withGracefulShutdownHandler {
-                    try await Self.drain(mailbox, feed: feed, into: &writer)
+                    try await Self.write(mailbox, on: connection, first: [Self.connected] + opening, feed: feed, into: &writer)
                 } onGracefulShutdown: {
                     mailbox.finish()
                 }
@@ -148,20 +145,33 @@ struct EventStreamResponder: Sendable {
         )
     }
 
-    /// Writes what the mailbox hands out until it is finished and drained, with `feed` (if any) running beside.
-    private static func drain(
+    /// Writes `first`, then what the mailbox is given until it is finished and drained, with `feed` (if any) running
+    /// beside: from the connection's event loop (``StreamConnection``), or, on a connection without that handler, from
+    /// this task through `writer`.
+    private static func write(
         _ mailbox: StreamMailbox,
+        on connection: any Channel,
+        first: StreamMailbox.Batch,
         feed: (@Sendable () async -> Void)?,
         into writer: inout some ResponseBodyWriter
     ) async throws {
-        guard let feed else {
-            while let batch = await mailbox.next() { try await writer.write(contentsOf: batch) }
-            return
-        }
+        guard let feed else { return try await write(mailbox, on: connection, first: first, into: &writer) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await feed() }
-            while let batch = await mailbox.next() { try await writer.write(contentsOf: batch) }
+            try await write(mailbox, on: connection, first: first, into: &writer)
             group.cancelAll()
         }
+    }
+
+    private static func write(
+        _ mailbox: StreamMailbox,
+        on connection: any Channel,
+        first: StreamMailbox.Batch,
+        into writer: inout some ResponseBodyWriter
+    ) async throws {
+        if await mailbox.writeOnLoop(connection, first: first) { return }
+        StreamConnection.finish(mailbox, whenClosing: connection)
+        try await writer.write(contentsOf: first)
+        while let batch = await mailbox.next() { try await writer.write(contentsOf: batch) }
     }
 }

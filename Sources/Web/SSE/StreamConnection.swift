@@ -1,0 +1,92 @@
+import NIOCore
+import NIOHTTPTypes
+
+/// A handler in each HTTP/1 connection's pipeline through which a live stream open on the connection is written, on the
+/// connection's own event loop, and which ends the stream as soon as its client goes away.
+///
+/// **Writing.** A stream's events go from its ``StreamMailbox`` into the pipeline here, below Hummingbird's response
+/// writer: a change wakes no task per stream, only the loop, and a change to many streams is one job per loop
+/// (``StreamMailbox/Drains``). Hummingbird writes the response head before the stream is handed over and the end after
+/// it has finished; in between only this handler writes body parts (HTTP/1's chunked framing is done below it, by the
+/// HTTP codec). When the connection stops being writable (the client reads too slowly) the mailbox keeps what is
+/// pending; its writability coming back drains it.
+///
+/// **The client leaving.** It notices the connection's inbound side closing — the peer's FIN (an `inputClosed` event:
+/// the server allows half-closed connections) or the connection closing — and finishes the open stream's mailbox.
+/// Without it an open stream would notice a closed connection only when a write fails, at its next heartbeat (15 s),
+/// and its slot would stay taken meanwhile.
+///
+/// Every method but the initialiser runs on the connection's loop. Added to every HTTP/1 connection by the appliance's
+/// server configuration; on a connection without it, a stream's body task writes the stream and it ends when the
+/// connection closes.
+public final class StreamConnection: ChannelInboundHandler, RemovableChannelHandler {
+    /// Passes every request part on untouched.
+    public typealias InboundIn = NIOAny
+
+    private var context: ChannelHandlerContext?
+    /// Whether the peer has closed its side (or the connection closed).
+    private var inboundClosed = false
+    /// The stream open on the connection, if any.
+    private var stream: StreamMailbox?
+
+    public init() {}
+
+    public func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    public func handlerRemoved(context: ChannelHandlerContext) {
+        closed()
+        self.context = nil
+    }
+
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed { closed() }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    public func channelInactive(context: ChannelHandlerContext) {
+        closed()
+        context.fireChannelInactive()
+    }
+
+    public func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { stream?.drainOnLoop() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    private func closed() {
+        inboundClosed = true
+        let mailbox = stream
+        stream = nil
+        mailbox?.finish()
+    }
+
+    /// Whether what is written now goes out without piling up (NIO's outbound buffer below its high-water mark).
+    var isWritable: Bool { context?.channel.isWritable ?? false }
+
+    /// Starts writing `mailbox`'s stream with `first`; finishes it at once if the client has already gone.
+    func open(_ mailbox: StreamMailbox, first: StreamMailbox.Batch) {
+        guard !inboundClosed, context != nil else { return mailbox.finish() }
+        stream = mailbox
+        write(first)
+    }
+
+    /// Writes `batch` as body parts of the response being sent, and flushes.
+    func write(_ batch: StreamMailbox.Batch) {
+        guard let context, !batch.isEmpty else { return }
+        for bytes in batch { context.write(NIOAny(HTTPResponsePart.body(bytes)), promise: nil) }
+        context.flush()
+    }
+
+    /// `mailbox`'s stream has ended: the connection (kept alive for its next request) no longer holds it.
+    func release(_ mailbox: StreamMailbox) {
+        if stream === mailbox { stream = nil }
+    }
+
+    /// Finishes `mailbox` when `channel` closes (or at once if it has): the watch for a stream written by its body
+    /// task, on a connection without this handler.
+    static func finish(_ mailbox: StreamMailbox, whenClosing channel: any Channel) {
+        channel.closeFuture.whenComplete { _ in mailbox.finish() }
+    }
+}

@@ -1,0 +1,232 @@
+import NIOCore
+import NIOEmbedded
+import NIOHTTPTypes
+import Synchronization
+import TestSupport
+import Testing
+
+@testable import Web
+
+/// A live stream is written from its connection's event loop through the ``StreamConnection`` handler: in order, with
+/// snapshots coalesced while the client reads too slowly, a client too far behind ended rather than buffered, and the
+/// stream ended on the loop as soon as its client goes away — the peer's FIN or the connection closing — while those
+/// events still travel on up the pipeline.
+@Suite struct StreamConnectionTests {
+    /// A connected in-memory connection, with the handler unless `writing` is false.
+    private func connection(writing: Bool = true) async throws -> NIOAsyncTestingChannel {
+        let channel = try await NIOAsyncTestingChannel { channel in
+            if writing { try channel.pipeline.syncOperations.addHandler(StreamConnection()) }
+        }
+        try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8080)).get()
+        return channel
+    }
+
+    private func buffers(_ texts: [String]) -> StreamMailbox.Batch {
+        texts.map { ByteBuffer(string: $0) }
+    }
+
+    /// Runs `mailbox`'s stream on `channel`'s loop (in a task, as a response body does), returning once the loop has
+    /// taken it over (or, unless `handedOver`, at once).
+    private func open(
+        _ mailbox: StreamMailbox, on channel: NIOAsyncTestingChannel, first: [String] = ["hello"], handedOver: Bool = true
+    ) async throws -> Task<Bool, Never> {
+        let first = buffers(first)
+        let stream = Task { await mailbox.writeOnLoop(channel, first: first) }
+        if handedOver { try await eventually("the loop took the stream over") { mailbox.isWrittenByLoop } }
+        return stream
+    }
+
+    /// What the stream's task returns once the loop has run what it was given.
+    private func end(_ stream: Task<Bool, Never>, on channel: NIOAsyncTestingChannel) async -> Bool {
+        await channel.testingEventLoop.run()
+        return await stream.value
+    }
+
+    /// The body parts written so far, as text.
+    private func written(_ channel: NIOAsyncTestingChannel) async throws -> [String] {
+        await channel.testingEventLoop.run()
+        var texts: [String] = []
+        while let part = try await channel.readOutbound(as: HTTPResponsePart.self) {
+            guard case .body(let bytes) = part else {
+                Issue.record("only body parts are written, got \(part)")
+                continue
+            }
+            texts.append(String(buffer: bytes))
+        }
+        return texts
+    }
+
+    @Test func theLoopWritesTheOpeningThenEveryChangeInOrderAndTheStreamEndsOnceFinishedAndDrained() async throws {
+        let channel = try await connection()
+        let mailbox = StreamMailbox()
+        let stream = try await open(mailbox, on: channel, first: ["retry", "replay"])
+        #expect(try await written(channel) == ["retry", "replay"])
+        mailbox.send(ByteBuffer(string: "1"))
+        mailbox.send(ByteBuffer(string: "2"))
+        #expect(try await written(channel) == ["1", "2"])
+        mailbox.replace(snapshot: ByteBuffer(string: "stock"))
+        mailbox.heartbeat()
+        mailbox.finish()
+        #expect(await end(stream, on: channel), "the stream ended on the loop")
+        #expect(try await written(channel) == ["stock", ": ping\n\n"], "what was pending at the finish is still written")
+        #expect(!mailbox.send(ByteBuffer(string: "late")))
+        #expect(try await written(channel).isEmpty)
+        _ = try await channel.finish()
+    }
+
+    /// What arrives before the loop takes the stream over (between the subscription and the hand-over) follows the
+    /// opening.
+    @Test func whatArrivedBeforeTheHandOverFollowsTheOpening() async throws {
+        let channel = try await connection()
+        let mailbox = StreamMailbox()
+        mailbox.replace(snapshot: ByteBuffer(string: "newer"))
+        let stream = try await open(mailbox, on: channel, first: ["opening"])
+        #expect(try await written(channel) == ["opening", "newer"])
+        mailbox.finish()
+        #expect(await end(stream, on: channel))
+        _ = try await channel.finish()
+    }
+
+    /// While the connection is not writable the loop takes nothing: snapshots coalesce to the newest, as they would
+    /// with a body task blocked on its writes; writability coming back writes what is pending.
+    @Test func aConnectionThatIsNotWritableKeepsOnlyTheNewestSnapshotUntilItIsWritableAgain() async throws {
+        let channel = try await connection()
+        let mailbox = StreamMailbox()
+        let stream = try await open(mailbox, on: channel)
+        #expect(try await written(channel) == ["hello"])
+        channel.isWritable = false
+        for text in ["s1", "s2", "s3"] { mailbox.replace(snapshot: ByteBuffer(string: text)) }
+        #expect(try await written(channel).isEmpty)
+        #expect(mailbox.pendingCount == 1)
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        #expect(try await written(channel) == ["s3"])
+        mailbox.finish()
+        #expect(await end(stream, on: channel))
+        _ = try await channel.finish()
+    }
+
+    /// A client that stops reading is not buffered without limit: `limit` events wait, the next ends the stream, and
+    /// the events it had are still written before the end.
+    @Test func aClientTooFarBehindIsEndedAndWhatItHadIsWritten() async throws {
+        let channel = try await connection()
+        let mailbox = StreamMailbox(limit: 2)
+        let stream = try await open(mailbox, on: channel)
+        #expect(try await written(channel) == ["hello"])
+        channel.isWritable = false
+        #expect(mailbox.send(ByteBuffer(string: "1")) && mailbox.send(ByteBuffer(string: "2")))
+        #expect(!mailbox.send(ByteBuffer(string: "3")))
+        #expect(await end(stream, on: channel))
+        #expect(try await written(channel) == ["1", "2"])
+        _ = try await channel.finish()
+    }
+
+    @Test func thePeersFinEndsTheStreamAndTheEventTravelsOn() async throws {
+        let channel = try await connection()
+        let seen = EventCounter()
+        try await channel.pipeline.addHandler(seen).get()
+        let mailbox = StreamMailbox()
+        let stream = try await open(mailbox, on: channel)
+        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        #expect(await end(stream, on: channel))
+        await channel.testingEventLoop.run()
+        #expect(seen.inputClosed.withLock { $0 } == 1)
+        #expect(!mailbox.send(ByteBuffer(string: "x")))
+        _ = try await channel.finish()
+    }
+
+    @Test func theConnectionClosingEndsTheStream() async throws {
+        let channel = try await connection()
+        let mailbox = StreamMailbox()
+        let stream = try await open(mailbox, on: channel)
+        try await channel.close()
+        #expect(await end(stream, on: channel))
+        #expect(!mailbox.send(ByteBuffer(string: "x")))
+    }
+
+    /// The client left before the stream was handed over (its FIN was read while the route ran): it ends at once.
+    @Test func aStreamHandedOverAfterThePeersFinEndsAtOnce() async throws {
+        let channel = try await connection()
+        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        await channel.testingEventLoop.run()
+        let stream = try await open(StreamMailbox(), on: channel, handedOver: false)
+        #expect(await end(stream, on: channel))
+        _ = try await channel.finish(acceptAlreadyClosed: true)
+    }
+
+    /// Graceful shutdown or a cancelled body ends the stream through the loop, after what is pending.
+    @Test func cancellingTheBodyTaskEndsTheStream() async throws {
+        let channel = try await connection()
+        let mailbox = StreamMailbox()
+        let stream = try await open(mailbox, on: channel)
+        stream.cancel()
+        #expect(await end(stream, on: channel))
+        #expect(!mailbox.send(ByteBuffer(string: "x")))
+        _ = try await channel.finish()
+    }
+
+    /// A stream that ended on its own is let go: the connection (kept alive for the next request) neither holds nor
+    /// ends it, and the next stream on the connection is written and watched in its place.
+    @Test func anEndedStreamIsLetGoAndTheNextStreamOnTheConnectionIsWrittenAndWatched() async throws {
+        let channel = try await connection()
+        let first = StreamMailbox()
+        let firstStream = try await open(first, on: channel, first: ["first"])
+        first.finish()
+        #expect(await end(firstStream, on: channel))
+        let second = StreamMailbox()
+        let secondStream = try await open(second, on: channel, first: ["second"])
+        second.send(ByteBuffer(string: "2"))
+        #expect(try await written(channel) == ["first", "second", "2"])
+        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        #expect(await end(secondStream, on: channel))
+        _ = try await channel.finish(acceptAlreadyClosed: true)
+    }
+
+    /// Without the handler (the tests' in-memory connections) nothing is written from the loop: the body task is told
+    /// to write the stream itself, and the stream ends when the connection closes.
+    @Test func aConnectionWithoutTheHandlerLeavesTheStreamToItsTaskAndEndsItWhenClosing() async throws {
+        let channel = try await connection(writing: false)
+        let mailbox = StreamMailbox()
+        let stream = try await open(mailbox, on: channel, handedOver: false)
+        #expect(await end(stream, on: channel) == false)
+        #expect(try await written(channel).isEmpty)
+        StreamConnection.finish(mailbox, whenClosing: channel)
+        #expect(mailbox.send(ByteBuffer(string: "x")))
+        try await channel.close()
+        await channel.testingEventLoop.run()
+        #expect(!mailbox.send(ByteBuffer(string: "y")))
+    }
+
+    /// One change to many streams leaves one drain per stream written from a loop, run together; a stream written by
+    /// its body task is woken at once instead.
+    @Test func oneChangeToManyStreamsIsWrittenByEachConnectionsLoop() async throws {
+        let channels = [try await connection(), try await connection()]
+        let mailboxes = [StreamMailbox(), StreamMailbox()]
+        var streams: [Task<Bool, Never>] = []
+        for (mailbox, channel) in zip(mailboxes, channels) { streams.append(try await open(mailbox, on: channel)) }
+        let byTask = StreamMailbox()
+        let parked = Task { await byTask.next() }
+        while !byTask.hasParkedWriter { await Task.yield() }
+        var drains = StreamMailbox.Drains(chunk: 1)
+        for mailbox in mailboxes + [byTask] { mailbox.replace(snapshot: ByteBuffer(string: "stock"), into: &drains) }
+        #expect(drains.count == 2)
+        #expect(await parked.value.map { $0.map { String(buffer: $0) } } == ["stock"])
+        for channel in channels { #expect(try await written(channel) == ["hello"], "nothing written before the run") }
+        drains.run()
+        for channel in channels { #expect(try await written(channel) == ["stock"]) }
+        for mailbox in mailboxes { mailbox.finish() }
+        for (stream, channel) in zip(streams, channels) { #expect(await end(stream, on: channel)) }
+        for channel in channels { _ = try await channel.finish() }
+    }
+}
+
+/// Counts the peer's FINs that travel past the handler.
+private final class EventCounter: ChannelInboundHandler, Sendable {
+    typealias InboundIn = NIOAny
+    let inputClosed = Mutex(0)
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed { inputClosed.withLock { $0 += 1 } }
+        context.fireUserInboundEventTriggered(event)
+    }
+}
