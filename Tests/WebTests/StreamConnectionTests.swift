@@ -11,7 +11,7 @@ import Testing
 /// snapshots coalesced while the client reads too slowly, a client too far behind ended rather than buffered, and the
 /// stream ended on the loop as soon as its client goes away — the peer's FIN or the connection closing — while those
 /// events still travel on up the pipeline.
-@Suite struct StreamConnectionTests {
+@Suite(.timeLimit(.minutes(1))) struct StreamConnectionTests {
     /// A connected in-memory connection, with the handler unless `writing` is false.
     private func connection(writing: Bool = true) async throws -> NIOAsyncTestingChannel {
         let channel = try await NIOAsyncTestingChannel { channel in
@@ -144,14 +144,75 @@ import Testing
         #expect(!mailbox.send(ByteBuffer(string: "x")))
     }
 
-    /// The client left before the stream was handed over (its FIN was read while the route ran): it ends at once.
-    @Test func aStreamHandedOverAfterThePeersFinEndsAtOnce() async throws {
+    /// The client half-closed before the stream was handed over (its FIN was read while the route ran): the stream
+    /// ends at once, after its opening and what was pending — never later events without the replay before them.
+    @Test func aStreamHandedOverAfterThePeersFinWritesItsOpeningAndEndsAtOnce() async throws {
         let channel = try await connection()
         channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
         await channel.testingEventLoop.run()
-        let stream = try await open(StreamMailbox(), on: channel, handedOver: false)
+        let mailbox = StreamMailbox()
+        mailbox.send(ByteBuffer(string: "live"))
+        let stream = try await open(mailbox, on: channel, first: ["retry", "replay"], handedOver: false)
         #expect(await end(stream, on: channel))
+        #expect(try await written(channel) == ["retry", "replay", "live"])
         _ = try await channel.finish(acceptAlreadyClosed: true)
+    }
+
+    /// A stream finished before the loop took it over (graceful shutdown, or its source ending, while the route
+    /// answered) is still written in full and ends on the loop.
+    @Test func aStreamFinishedBeforeTheHandOverIsWrittenAndEnds() async throws {
+        let channel = try await connection()
+        let mailbox = StreamMailbox()
+        mailbox.replace(snapshot: ByteBuffer(string: "stock"))
+        mailbox.finish()
+        let stream = try await open(mailbox, on: channel, handedOver: false)
+        #expect(await end(stream, on: channel))
+        #expect(try await written(channel) == ["hello", "stock"])
+        _ = try await channel.finish()
+    }
+
+    /// The opening goes out even while the connection is not writable (it is bounded); what came after waits for the
+    /// writability to come back.
+    @Test func aConnectionNotWritableAtTheHandOverGetsTheOpeningAndTheRestWhenWritable() async throws {
+        let channel = try await connection()
+        channel.isWritable = false
+        let mailbox = StreamMailbox()
+        mailbox.replace(snapshot: ByteBuffer(string: "stock"))
+        let stream = try await open(mailbox, on: channel)
+        #expect(try await written(channel) == ["hello"])
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        #expect(try await written(channel) == ["stock"])
+        mailbox.finish()
+        #expect(await end(stream, on: channel))
+        _ = try await channel.finish()
+    }
+
+    /// The handler leaving the pipeline (the connection being torn down) ends the stream; nothing more is written.
+    @Test func theHandlerLeavingThePipelineEndsTheStream() async throws {
+        let channel = try await connection()
+        let mailbox = StreamMailbox()
+        let stream = try await open(mailbox, on: channel)
+        #expect(try await written(channel) == ["hello"])
+        try await channel.testingEventLoop.executeInContext {
+            let operations = channel.pipeline.syncOperations
+            operations.removeHandler(try operations.handler(type: StreamConnection.self), promise: nil)
+        }
+        #expect(await end(stream, on: channel))
+        #expect(!mailbox.send(ByteBuffer(string: "x")))
+        #expect(try await written(channel).isEmpty)
+        _ = try await channel.finish()
+    }
+
+    /// Cancelling the body task before the loop took the stream over ends it too (once the loop has run).
+    @Test func cancellingTheBodyTaskBeforeTheHandOverEndsTheStream() async throws {
+        let channel = try await connection()
+        let mailbox = StreamMailbox()
+        let stream = try await open(mailbox, on: channel, handedOver: false)
+        stream.cancel()
+        #expect(await end(stream, on: channel))
+        #expect(!mailbox.send(ByteBuffer(string: "x")))
+        _ = try await channel.finish()
     }
 
     /// Graceful shutdown or a cancelled body ends the stream through the loop, after what is pending.
@@ -207,7 +268,7 @@ import Testing
         let byTask = StreamMailbox()
         let parked = Task { await byTask.next() }
         while !byTask.hasParkedWriter { await Task.yield() }
-        var drains = StreamMailbox.Drains(chunk: 1)
+        var drains = StreamMailbox.Drains()
         for mailbox in mailboxes + [byTask] { mailbox.replace(snapshot: ByteBuffer(string: "stock"), into: &drains) }
         #expect(drains.count == 2)
         #expect(await parked.value.map { $0.map { String(buffer: $0) } } == ["stock"])

@@ -65,11 +65,13 @@ public final class StreamConnection: ChannelInboundHandler, RemovableChannelHand
     /// Whether what is written now goes out without piling up (NIO's outbound buffer below its high-water mark).
     var isWritable: Bool { context?.channel.isWritable ?? false }
 
-    /// Starts writing `mailbox`'s stream with `first`; finishes it at once if the client has already gone.
+    /// Starts writing `mailbox`'s stream with `first`. If the client has already gone (its FIN was read while the
+    /// route ran) the stream is finished at once — after `first`, as the body task would have written it: a client that
+    /// half-closed and still reads must not get later events without the replay and cursor before them.
     func open(_ mailbox: StreamMailbox, first: StreamMailbox.Batch) {
+        write(first)
         guard !inboundClosed, context != nil else { return mailbox.finish() }
         stream = mailbox
-        write(first)
     }
 
     /// Writes `batch` as body parts of the response being sent, and flushes.
@@ -85,7 +87,8 @@ public final class StreamConnection: ChannelInboundHandler, RemovableChannelHand
     }
 
     /// Finishes `mailbox` when `channel` closes (or at once if it has): the watch for a stream written by its body
-    /// task, on a connection without this handler.
+    /// task, on a connection without this handler. The connection holds the mailbox until it closes (only the tests'
+    /// in-memory connections lack the handler).
     static func finish(_ mailbox: StreamMailbox, whenClosing channel: any Channel) {
         channel.closeFuture.whenComplete { _ in mailbox.finish() }
     }

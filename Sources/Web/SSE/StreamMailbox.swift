@@ -257,15 +257,13 @@ final class StreamMailbox: Sendable {
     }
 
     /// The drains that one change to many streams needs (a stock snapshot, a heartbeat), grouped by event loop: one
-    /// job per loop (per `chunk` streams, so that a loop serving 10,000 streams still answers other requests between
-    /// chunks) instead of one per stream.
+    /// job per loop instead of one per stream. A loop runs every job it was given before it looks at its sockets again,
+    /// so splitting the job would not let other requests in between; a loop with 5,000 streams is busy with them for
+    /// the time their writes take (bench/PROFILES.md, eighth round), as it was with a job per stream.
     struct Drains {
         private var loops: [(loop: any EventLoop, mailboxes: [StreamMailbox])] = []
-        let chunk: Int
 
-        init(chunk: Int = 512) {
-            self.chunk = max(1, chunk)
-        }
+        init() {}
 
         /// Keeps `mailbox`'s drain for ``run()``; wakes a parked body task at once.
         fileprivate mutating func take(_ wake: Wake, for mailbox: StreamMailbox) {
@@ -283,12 +281,7 @@ final class StreamMailbox: Sendable {
         /// Asks each loop to drain its streams.
         func run() {
             for (loop, mailboxes) in loops {
-                var start = 0
-                while start < mailboxes.count {
-                    let part = mailboxes[start..<min(start + chunk, mailboxes.count)]
-                    loop.execute { for mailbox in part { mailbox.drainOnLoop() } }
-                    start += chunk
-                }
+                loop.execute { for mailbox in mailboxes { mailbox.drainOnLoop() } }
             }
         }
     }
