@@ -43,6 +43,29 @@ import Testing
         }
     }
 
+    /// A user's order list, with or without a status, a date range and a search, counts and pages through the user's
+    /// index (`INDEXED BY`): never through every order of that status in the shop, never by a scan.
+    @Test func aUsersOrderListSearchesTheUsersIndexWhateverTheFilter() throws {
+        let database = try AppDatabase.inMemory()
+        let now = Date()
+        let filters: [OrderService.Filter] = [
+            .init(userID: "u"),
+            .init(userID: "u", status: .delivered),
+            .init(userID: "u", status: .pending, from: now.addingTimeInterval(-86_400), to: now, search: "KL"),
+        ]
+        for filter in filters {
+            for sort in [ListSort<OrderSortKey>.newestOrders, .init(.total, descending: false)] {
+                let query = OrderService.listQuery(filter, sort: sort, page: try PageRequest(page: 3, limit: 20))
+                for sql in [query.count, query.page] {
+                    let detail = try plan(database, sql)
+                    let scans = detail.components(separatedBy: " | ").filter { $0.hasPrefix("SCAN") }
+                    #expect(detail.contains("INDEX order_on_user_created (userId=?"), "\(sql): \(detail)")
+                    #expect(scans.isEmpty, "\(sql): \(detail)")
+                }
+            }
+        }
+    }
+
     /// An upgraded database loses the same three indexes and no other.
     @Test func theMigrationDropsThemFromAnExistingDatabase() throws {
         let writer = try DatabaseQueue(configuration: AppDatabase.makeConfiguration())

@@ -163,6 +163,58 @@ import Testing
         await #expect(throws: AppError.self) { try await fixture.sales.cancel(id: sale.id) }
     }
 
+    /// Holds that expire together go back a batch per transaction, so the writer is never held for all of them at once;
+    /// a hold not yet due stays held.
+    @Test func expiredHoldsGoBackABatchPerCommit() async throws {
+        let fixture = try FlashSaleFixture()
+        let sale = try await fixture.croissantSale(quantity: 10, limit: 2)
+        let product = sale.items[0].productId
+        for n in 0..<5 {
+            let buyer = try await fixture.catalog.customer("buyer\(n)@example.vn", name: "Buyer \(n)")
+            _ = try await fixture.sales.reserve(by: buyer, saleID: sale.id, productID: product, quantity: 1)
+        }
+        fixture.clock.advance(by: 200)
+        let late = try await fixture.catalog.customer("late@example.vn", name: "Late")
+        let notDue = try await fixture.sales.reserve(by: late, saleID: sale.id, productID: product, quantity: 2)
+        fixture.clock.advance(by: 101)
+        let commits = CommitCounter()
+        try await fixture.database.writer.write { db in db.add(transactionObserver: commits, extent: .databaseLifetime) }
+        let before = commits.count
+        #expect(try await fixture.sales.expireDue(batch: 2) == 5)
+        #expect(commits.count - before == 3)  // 2 + 2 + 1
+        let item = try await fixture.sales.sale(idOrSlug: sale.id).items[0]
+        #expect(item.held == 2 && item.remaining == 8)
+        #expect(try await fixture.sales.reservations(userID: late.user.id).first { $0.id == notDue.id }?.status == .reserved)
+        #expect(try await fixture.sales.expireDue(batch: 2) == 0)
+    }
+
+    /// Cancelling a sale commits the cancellation, then releases its holds a batch per transaction; every unit ends
+    /// back in the product's stock.
+    @Test func aCancelledSalesHoldsGoBackABatchPerCommit() async throws {
+        let fixture = try FlashSaleFixture()
+        let sale = try await fixture.croissantSale(quantity: 10, limit: 2)
+        let product = sale.items[0].productId
+        let stockBefore = try await fixture.catalog.catalog.product(idOrSlug: "croissant-bo-phap").value.stock
+        var buyers: [Identity] = []
+        for n in 0..<4 {
+            let buyer = try await fixture.catalog.customer("buyer\(n)@example.vn", name: "Buyer \(n)")
+            _ = try await fixture.sales.reserve(by: buyer, saleID: sale.id, productID: product, quantity: 2)
+            buyers.append(buyer)
+        }
+        let commits = CommitCounter()
+        try await fixture.database.writer.write { db in db.add(transactionObserver: commits, extent: .databaseLifetime) }
+        let before = commits.count
+        let cancelled = try await fixture.sales.cancel(id: sale.id, batch: 3)
+        #expect(commits.count - before == 3)  // the cancellation, then 3 + 1 holds
+        #expect(cancelled.status == .cancelled && cancelled.items[0].held == 0)
+        for buyer in buyers {
+            let mine = try await fixture.sales.reservations(userID: buyer.user.id)
+            #expect(mine.allSatisfy { $0.status == .released && $0.releasedReason == "sale cancelled" })
+        }
+        let stockAfter = try await fixture.catalog.catalog.product(idOrSlug: "croissant-bo-phap").value.stock
+        #expect(stockAfter == stockBefore + 10)
+    }
+
     /// An admin confirms only a reservation that is part of an order, and only through its own sale: a plain
     /// hold would sell units that no order accounts for and that nothing would ever give back.
     @Test func onlyAnOrderedReservationOfTheSaleInThePathCanBeConfirmed() async throws {

@@ -112,10 +112,13 @@ extension FlashSaleService {
         items.map { "\($0.productId) \($0.salePrice) \($0.quantity) \($0.perUserLimit)" }.sorted()
     }
 
-    /// Cancels a sale that has not ended, releasing every held reservation.
-    public func cancel(id: String) async throws -> FlashSale {
+    /// Cancels a sale that has not ended, releasing every held reservation. The cancellation commits first; the holds
+    /// go back after it in batches (``releaseHeld(where:arguments:reason:batch:)``). In between, a hold of the cancelled
+    /// sale can no longer be reserved or checked out, and its units count as held in a closed sale, so a crash there
+    /// leaves them to come back at their expiry.
+    public func cancel(id: String, batch: Int = FlashSaleService.releaseBatch) async throws -> FlashSale {
         let now = clock.now()
-        let settlement = try await database.write { db -> StockSettlement in
+        try await database.write { db in
             let status = try FlashSaleStore.status(db, id: id)
             guard status == .scheduled || status == .active else {
                 throw AppError(.conflict, "Only a scheduled or active sale can be cancelled; this one is \(status.rawValue).")
@@ -123,17 +126,9 @@ extension FlashSaleService {
             try FlashSaleStore.setStatus(db, id: id, .cancelled, now: now)
             // What nobody holds goes back first; the held units follow as their reservations are released.
             try Self.returnUnsoldUnits(db, saleID: id)
-            let released = try ReservationStore.releaseHeld(
-                db,
-                sql: "saleId = ? AND status = 'reserved'",
-                arguments: [id],
-                reason: "sale cancelled",
-                now: now
-            )
-            return try StockSettlement(db, released: released)
         }
-        await settle(settlement)
         stockChanges.changed(saleID: id)
+        try await releaseHeld(where: "saleId = ? AND status = 'reserved'", arguments: [id], reason: "sale cancelled", batch: batch)
         return try await sale(idOrSlug: id)
     }
 

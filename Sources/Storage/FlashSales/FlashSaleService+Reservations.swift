@@ -156,17 +156,40 @@ extension FlashSaleService {
         return reservation
     }
 
-    /// Releases every held reservation whose time is up; returns how many.
+    /// Releases every held reservation whose time is up; returns how many. See ``releaseHeld(where:arguments:reason:batch:)``.
     @discardableResult
-    public func expireDue() async throws -> Int {
+    public func expireDue(batch: Int = FlashSaleService.releaseBatch) async throws -> Int {
         let now = clock.now()
-        let settlement = try await database.write { db in
-            let sql = "status = 'reserved' AND expiresAt <= ?"
-            let due = try ReservationStore.releaseHeld(db, sql: sql, arguments: [now], reason: "expired", now: now)
-            return try StockSettlement(db, released: due)
+        return try await releaseHeld(where: "status = 'reserved' AND expiresAt <= ?", arguments: [now], reason: "expired", batch: batch)
+    }
+
+    /// How many held reservations one transaction releases when a sale's holds expire or a cancelled sale's go back.
+    public static let releaseBatch = 500
+
+    /// Releases the held reservations matching `condition`, at most `batch` per write transaction, each batch's
+    /// ledger steps settled after its commit; returns how many. A rush leaves thousands of holds that expire together
+    /// (or go back together when the owner cancels the sale): released in one transaction they would hold SQLite's write
+    /// lock, and every checkout and reservation queued behind it, for as long as the whole update takes.
+    /// Each batch stands alone, so a crash between two loses nothing: what was committed is settled in the ledger rebuilt
+    /// at start-up, and what was not is still held, to be released by its expiry. Stops between batches when cancelled.
+    @discardableResult
+    func releaseHeld(where condition: String, arguments: StatementArguments, reason: String, batch: Int) async throws -> Int {
+        let batch = max(1, batch)
+        // Any `batch` of the matching holds (no order: SQLite takes the index that fits the condition); `status` is
+        // checked again on each row updated.
+        let sql = "status = 'reserved' AND id IN (SELECT id FROM reservation WHERE \(condition) LIMIT \(batch))"
+        let now = clock.now()
+        var released = 0
+        while !Task.isCancelled {
+            let settlement = try await database.write { db in
+                let held = try ReservationStore.releaseHeld(db, sql: sql, arguments: arguments, reason: reason, now: now)
+                return try StockSettlement(db, released: held)
+            }
+            await settle(settlement)
+            released += settlement.released.count
+            if settlement.released.count < batch { break }
         }
-        await settle(settlement)
-        return settlement.released.count
+        return released
     }
 
     /// Moves sales across their boundaries: `scheduled → active` at the start, `active → ended` at the end.

@@ -253,44 +253,58 @@ public final class OrderService: Sendable {
 
     /// Orders, newest first unless `sort` says otherwise: a user's own, or (admin) everyone's, filtered.
     public func list(_ filter: Filter, sort: ListSort<OrderSortKey> = .newestOrders, page: PageRequest) async throws -> Page<Order> {
-        try await database.read { db in
-            var conditions: [String] = []
-            var arguments: StatementArguments = []
-            if let userID = filter.userID {
-                conditions.append("\"order\".userId = ?")
-                arguments += [userID]
-            }
-            if let status = filter.status {
-                conditions.append("\"order\".status = ?")
-                arguments += [status.rawValue]
-            }
-            if let from = filter.from {
-                conditions.append("\"order\".createdAt >= ?")
-                arguments += [from]
-            }
-            if let to = filter.to {
-                conditions.append("\"order\".createdAt < ?")
-                arguments += [to]
-            }
-            if let search = filter.search?.trimmingCharacters(in: .whitespaces), !search.isEmpty {
-                let pattern = "%" + search.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
-                conditions.append("(\"order\".code LIKE ? OR user.email LIKE ?)")
-                arguments += [pattern, pattern]
-            }
-            // A user's orders through the user's index: without statistics SQLite rates (userId, createdAt) and (status,
-            // createdAt) alike, and with a status too it could walk every order of that status in the shop.
-            let orders = filter.userID == nil ? "\"order\"" : "\"order\" INDEXED BY order_on_user_created"
-            let from = "FROM \(orders) JOIN user ON user.id = \"order\".userId"
-            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(from) \(whereClause)", arguments: arguments) ?? 0
-            var pageArguments = arguments
-            pageArguments += [page.limit, page.offset]
-            let ids = try String.fetchAll(
-                db,
-                sql: "SELECT \"order\".id \(from) \(whereClause) \(sort.orderBy) LIMIT ? OFFSET ?",
-                arguments: pageArguments
-            )
+        let query = Self.listQuery(filter, sort: sort, page: page)
+        return try await database.read { db in
+            let total = try Int.fetchOne(db, sql: query.count, arguments: query.arguments) ?? 0
+            let ids = try String.fetchAll(db, sql: query.page, arguments: query.pageArguments)
             return Page(items: try ids.map { try Self.fetch(db, id: $0) }, request: page, total: total)
         }
+    }
+
+    /// The statements of ``list(_:sort:page:)``: the count of every matching order, and the page's ids in order.
+    struct ListQuery {
+        var count: String
+        var page: String
+        var arguments: StatementArguments
+        var pageArguments: StatementArguments
+    }
+
+    static func listQuery(_ filter: Filter, sort: ListSort<OrderSortKey>, page: PageRequest) -> ListQuery {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let userID = filter.userID {
+            conditions.append("\"order\".userId = ?")
+            arguments += [userID]
+        }
+        if let status = filter.status {
+            conditions.append("\"order\".status = ?")
+            arguments += [status.rawValue]
+        }
+        if let from = filter.from {
+            conditions.append("\"order\".createdAt >= ?")
+            arguments += [from]
+        }
+        if let to = filter.to {
+            conditions.append("\"order\".createdAt < ?")
+            arguments += [to]
+        }
+        if let search = filter.search?.trimmingCharacters(in: .whitespaces), !search.isEmpty {
+            let pattern = "%" + search.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
+            conditions.append("(\"order\".code LIKE ? OR user.email LIKE ?)")
+            arguments += [pattern, pattern]
+        }
+        // A user's orders through the user's index: without statistics SQLite rates (userId, createdAt) and (status,
+        // createdAt) alike, and with a status too it could walk every order of that status in the shop.
+        let orders = filter.userID == nil ? "\"order\"" : "\"order\" INDEXED BY order_on_user_created"
+        let from = "FROM \(orders) JOIN user ON user.id = \"order\".userId"
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        var pageArguments = arguments
+        pageArguments += [page.limit, page.offset]
+        return ListQuery(
+            count: "SELECT COUNT(*) \(from) \(whereClause)",
+            page: "SELECT \"order\".id \(from) \(whereClause) \(sort.orderBy) LIMIT ? OFFSET ?",
+            arguments: arguments,
+            pageArguments: pageArguments
+        )
     }
 }
