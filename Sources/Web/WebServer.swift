@@ -97,8 +97,13 @@ public func buildRouter(_ shop: Shop, settings: WebSettings, logger: Logger) -> 
     catalogAdmin.addProductRoutes(to: admin.group("products"))
     catalog.addSignedInReviewRoutes(to: signedIn.group("reviews"))
 
-    CartController(carts: shop.carts, secureCookies: settings.secureTransport, limiter: shop.rateLimiter, guestCartsPerHour: settings.guestCartsPerHour)
-        .addRoutes(to: api.group("cart"))
+    CartController(
+        carts: shop.carts,
+        secureCookies: settings.secureTransport,
+        limiter: shop.rateLimiter,
+        guestCartsPerHour: settings.guestCartsPerHour
+    )
+    .addRoutes(to: api.group("cart"))
 
     let orders = OrdersController<AppRequestContext>(orders: shop.orders)
     orders.addSignedInRoutes(to: signedIn.group("orders"))

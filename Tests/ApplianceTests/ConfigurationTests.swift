@@ -31,7 +31,12 @@ import Testing
         #expect(loops.taskExecutor == .eventLoops)
         let dispatch = try ApplianceConfiguration.resolve(flags: [:], environment: ["TASK_EXECUTOR": "dispatch"], file: emptyFile)
         #expect(dispatch.taskExecutor.install() == .dispatch)  // asks NIO for nothing
-        let expected = ConfigurationError.invalid(.taskExecutor, value: "threads", source: "the command line", expected: "one of event-loops, dispatch")
+        let expected = ConfigurationError.invalid(
+            .taskExecutor,
+            value: "threads",
+            source: "the command line",
+            expected: "one of event-loops, dispatch"
+        )
         #expect(throws: expected) {
             try ApplianceConfiguration.resolve(flags: ["TASK_EXECUTOR": "threads"], environment: [:], file: emptyFile)
         }

@@ -7,9 +7,8 @@ import NIOHTTPTypes
 import TestSupport
 import Testing
 
-@testable import Web
-
 @testable import Appliance
+@testable import Web
 
 /// Every HTTP/1 connection `serve` configures carries the handler that writes a live stream from the connection's loop
 /// and tells it its client went away (without it an open stream would be written by a task woken per event, and would

@@ -28,7 +28,13 @@ import Testing
 
     /// The services as the server would see them at `now`.
     func shop(at now: Date) throws -> Shop {
-        try Shop(configuration: configuration, database: database, clock: ManualClock(now: now), paymentWebhookSecret: "", logger: Logger(label: "test"))
+        try Shop(
+            configuration: configuration,
+            database: database,
+            clock: ManualClock(now: now),
+            paymentWebhookSecret: "",
+            logger: Logger(label: "test")
+        )
     }
 
     func allOrders(_ shop: Shop) async throws -> [Order] {

@@ -69,7 +69,9 @@ import Testing
                 try Int.fetchOne(db, sql: #"SELECT COUNT(DISTINCT code) FROM "order""#) ?? -1,
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notification WHERE userId = ?", arguments: [refused]) ?? -1,
                 try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM job WHERE payload LIKE ? AND payload LIKE '%order-%'", arguments: ["%group-5@%"]
+                    db,
+                    sql: "SELECT COUNT(*) FROM job WHERE payload LIKE ? AND payload LIKE '%order-%'",
+                    arguments: ["%group-5@%"]
                 ) ?? -1
             )
         }

@@ -99,7 +99,11 @@ import Testing
         var ids: [String] = []
         for _ in 0..<5 {
             _ = try await fixture.carts.add(.user(lan.user.id), productID: product.id, quantity: 1)
-            let order = try await fixture.orders.place(by: lan, CheckoutRequest(address: OrderFixture.address, paymentMethod: .cod), idempotencyKey: nil)
+            let order = try await fixture.orders.place(
+                by: lan,
+                CheckoutRequest(address: OrderFixture.address, paymentMethod: .cod),
+                idempotencyKey: nil
+            )
             ids.append(order.id)
             fixture.sales.clock.advance(by: 0.001)
         }

@@ -25,7 +25,11 @@ import Testing
             return 2
         }
         #expect(second == 2)
-        #expect(try await cache.value(for: "k") { Issue.record("read again"); return 3 } == 2)
+        #expect(
+            try await cache.value(for: "k") {
+                Issue.record("read again"); return 3
+            } == 2
+        )
         #expect(loads.withLock { $0 } == 2)
     }
 

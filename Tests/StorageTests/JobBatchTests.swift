@@ -131,7 +131,8 @@ import Testing
                 sql: """
                     CREATE TEMP TRIGGER renewals_fail BEFORE UPDATE OF leaseExpiresAt ON job
                     WHEN OLD.status = 'running' AND NEW.status = 'running' BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END
-                    """)
+                    """
+            )
         }
         let batch = try await queue.claim(queue: "q", limit: 1)
         let processing = Task { await workers.process(batch: batch) }

@@ -115,16 +115,19 @@ private struct Fixture {
         let gate = gate
         let commits = commits
         try await queue.database.writer.write { db in
-            db.add(function: DatabaseFunction("hold_writer", argumentCount: 0) { _ in
-                gate.hold()
-                return nil
-            })
+            db.add(
+                function: DatabaseFunction("hold_writer", argumentCount: 0) { _ in
+                    gate.hold()
+                    return nil
+                }
+            )
             try db.execute(
                 sql: """
                     CREATE TEMP TRIGGER hold BEFORE INSERT ON job WHEN NEW.kind = 'hold' BEGIN SELECT hold_writer(); END;
                     CREATE TEMP TRIGGER poison AFTER INSERT ON job WHEN NEW.kind = 'poison' BEGIN SELECT RAISE(FAIL, 'poison'); END;
                     CREATE TEMP TRIGGER doom BEFORE INSERT ON job WHEN NEW.kind = 'doom' BEGIN SELECT RAISE(ROLLBACK, 'doom'); END;
-                    """)
+                    """
+            )
             db.add(transactionObserver: commits, extent: .databaseLifetime)
         }
     }

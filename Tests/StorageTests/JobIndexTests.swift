@@ -70,7 +70,9 @@ import Testing
         let prune = try await plan(queue, "DELETE FROM job WHERE status = 'completed' AND completedAt < ?", [JobTime.value(Date())])
         #expect(prune.contains("INDEX job_completed"), "\(prune)")
         let dead = try await plan(
-            queue, "SELECT id, queue, kind, lastError, updatedAt FROM job WHERE status = 'dead' ORDER BY updatedAt DESC, id DESC LIMIT 5")
+            queue,
+            "SELECT id, queue, kind, lastError, updatedAt FROM job WHERE status = 'dead' ORDER BY updatedAt DESC, id DESC LIMIT 5"
+        )
         #expect(dead.contains("INDEX job_dead") && !dead.contains("TEMP B-TREE"), "\(dead)")
         let deadCount = try await plan(queue, "SELECT COUNT(*) FROM job WHERE status = 'dead'")
         #expect(deadCount.contains("INDEX job_dead"), "\(deadCount)")
@@ -89,7 +91,8 @@ import Testing
         #expect(ids.count == count)
         let payloads = try await queue.database.writer.read { db in
             try Dictionary(
-                uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT id, payload FROM job").map { ($0["id"] as Int64, $0["payload"] as String) })
+                uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT id, payload FROM job").map { ($0["id"] as Int64, $0["payload"] as String) }
+            )
         }
         #expect(payloads.count == count - 1)
         for (index, id) in ids.enumerated() {
@@ -112,7 +115,8 @@ import Testing
                         INSERT INTO job (queue, kind, payload, status, maxAttempts, runAt, createdAt, updatedAt)
                         VALUES ('echoes', 'echo', NEW.payload, 'queued', 1, NEW.runAt, NEW.createdAt, NEW.updatedAt);
                     END
-                    """)
+                    """
+            )
         }
         let requests = try (0..<300).map { try JobRequest(queue: "q", kind: "k", payload: Ping(n: $0)) }
         let ids = try await queue.enqueue(requests)

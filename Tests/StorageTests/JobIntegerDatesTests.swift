@@ -50,7 +50,8 @@ import Testing
                             createdAt, updatedAt, completedAt)
                         VALUES ('q', 'k', ?, ?, ?, 1, 3, ?, ?, ?, ?, ?, ?)
                         """,
-                    arguments: arguments)
+                    arguments: arguments
+                )
             }
         }
         let database = try AppDatabase(writer, path: nil)

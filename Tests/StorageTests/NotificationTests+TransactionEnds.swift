@@ -17,7 +17,8 @@ extension NotificationTests {
                 sql: """
                     CREATE TEMP TRIGGER refuse_hello_2 BEFORE INSERT ON main.notification WHEN NEW.title = 'Hello 2'
                     BEGIN SELECT RAISE(ROLLBACK, 'refused by the test'); END
-                    """)
+                    """
+            )
         }
         await #expect(throws: DatabaseError.self) {
             try await database.write { db in
@@ -43,7 +44,11 @@ extension NotificationTests {
         let (userID, collected, consumer) = try await listeningCustomer()
         let group = SavepointGroupCommit<Int64>(database: database, bodiesMayRunTwice: bodiesMayRunTwice)
         let gate = WriterGate()
-        let holding = Task { try await group.write { _ in gate.hold(); return 0 } }
+        let holding = Task {
+            try await group.write { _ in
+                gate.hold(); return 0
+            }
+        }
         try await eventually("the first group holds the writer") { gate.entered }
         struct Refused: Error {}
         var callers: [Task<Int64, any Error>] = []
@@ -55,7 +60,8 @@ extension NotificationTests {
                         if n == 2 { throw Refused() }
                         return id
                     }
-                })
+                }
+            )
             try await eventually("caller \(n) waits for the next group") { group.waitingCount == n }
         }
         gate.open()

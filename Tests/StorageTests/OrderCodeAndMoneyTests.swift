@@ -98,7 +98,10 @@ import Testing
         let customer = try await fixture.catalog.customer("dates@example.com")
         _ = try await fixture.carts.add(.user(customer.user.id), productID: product.id, quantity: 1)
         let order = try await fixture.orders.place(
-            by: customer, CheckoutRequest(address: OrderFixture.address, paymentMethod: .cod), idempotencyKey: nil)
+            by: customer,
+            CheckoutRequest(address: OrderFixture.address, paymentMethod: .cod),
+            idempotencyKey: nil
+        )
         let stored = try await fixture.database.read { db in
             try Row.fetchOne(
                 db,

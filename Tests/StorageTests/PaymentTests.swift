@@ -155,7 +155,9 @@ private let secret = String(repeating: "s", count: 48)
 
     /// The admins' notifications about payments that need checking.
     private func mismatchNotes(for admin: Identity) async throws -> [UserNotification] {
-        try await fixture.notifications.list(userID: admin.user.id, unreadOnly: false, page: PageRequest()).items.filter { $0.type == "payment.mismatch" }
+        try await fixture.notifications.list(userID: admin.user.id, unreadOnly: false, page: PageRequest()).items.filter {
+            $0.type == "payment.mismatch"
+        }
     }
 
     /// Money that does not match the order is never silently ignored: a wrong amount leaves the order pending, is

@@ -10,8 +10,18 @@ import Testing
 @Suite struct ReservationWriterBatchTests {
     private func row(_ id: String, sale: FlashSale, user: String, at now: Date) -> Reservation {
         Reservation(
-            id: id, saleId: sale.id, productId: sale.items[0].productId, userId: user, quantity: 1, salePrice: 1000, status: .reserved,
-            expiresAt: now + 300, releasedReason: nil, orderId: nil, createdAt: now, updatedAt: now
+            id: id,
+            saleId: sale.id,
+            productId: sale.items[0].productId,
+            userId: user,
+            quantity: 1,
+            salePrice: 1000,
+            status: .reserved,
+            expiresAt: now + 300,
+            releasedReason: nil,
+            orderId: nil,
+            createdAt: now,
+            updatedAt: now
         )
     }
 

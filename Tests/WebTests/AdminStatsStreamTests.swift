@@ -93,7 +93,8 @@ import Testing
             _ = stats.changes()
             opened.withLock { $0 = true }
         }
-        let outcome = await Task { @Sendable in try await eventually("the changes opened while the writer was busy") { opened.withLock { $0 } } }.result
+        let outcome = await Task { @Sendable in try await eventually("the changes opened while the writer was busy") { opened.withLock { $0 } } }
+            .result
         release.signal()
         try await writer.value
         await opening.value

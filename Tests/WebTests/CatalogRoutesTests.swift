@@ -186,7 +186,10 @@ private func signedInAdmin(_ client: any TestClientProtocol) async throws -> Bro
         try await shop.app.test(.router) { client in
             let admin = try await signedInAdmin(client)
             let product = try await admin.send(
-                .post, "/api/v1/products", json: #"{"name":"Bánh gừng","price":40000,"ingredients":"Bột mì, gừng","ingredientsEn":"Flour, ginger"}"#)
+                .post,
+                "/api/v1/products",
+                json: #"{"name":"Bánh gừng","price":40000,"ingredients":"Bột mì, gừng","ingredientsEn":"Flour, ginger"}"#
+            )
             #expect(product.status == .created)
             #expect(try product.json()["ingredients"] as? String == "Bột mì, gừng" && product.json()["ingredientsEn"] as? String == "Flour, ginger")
             let id = try #require(try product.json()["id"] as? String)

@@ -26,8 +26,10 @@ import Testing
             ("conflict", "tab\there", ["c": "\u{7f}\u{1}"], "r\u{1f}"),
         ]
         for (code, message, fields, requestID) in cases {
-            #expect(written(code: code, message: message, fields: fields, requestID: requestID)
-                == (try encoded(code: code, message: message, fields: fields, requestID: requestID)))
+            #expect(
+                written(code: code, message: message, fields: fields, requestID: requestID)
+                    == (try encoded(code: code, message: message, fields: fields, requestID: requestID))
+            )
         }
     }
 

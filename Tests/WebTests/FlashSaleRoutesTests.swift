@@ -73,7 +73,9 @@ import Testing
             // A plain hold is not part of any order: confirming it would sell units nothing ever gives back.
             let plainHold = try await admin.send(.post, "/api/v1/flash-sales/\(saleID)/confirm-reservation/\(reservationID)")
             #expect(plainHold.status == .conflict && plainHold.errorCode == "conflict")
-            #expect(String(buffer: try await client.execute(uri: "/api/v1/flash-sales/\(saleID)/stock", method: .get).body).contains(#""confirmed":0"#))
+            #expect(
+                String(buffer: try await client.execute(uri: "/api/v1/flash-sales/\(saleID)/stock", method: .get).body).contains(#""confirmed":0"#)
+            )
 
             let later = try await admin.send(
                 .post,

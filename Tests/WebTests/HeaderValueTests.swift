@@ -42,8 +42,10 @@ import Testing
             let token = AuthenticationMiddleware<AppRequestContext>.bearerToken(request)
             #expect(AuthenticationMiddleware<AppRequestContext>.sendsBearerToken(request) == (token != nil), "\(fields)")
         }
-        let twice = Request(head: HTTPRequest(method: .get, scheme: "http", authority: "shop", path: "/", headerFields: Self.samples[3]),
-                            body: .init(buffer: ByteBuffer()))
+        let twice = Request(
+            head: HTTPRequest(method: .get, scheme: "http", authority: "shop", path: "/", headerFields: Self.samples[3]),
+            body: .init(buffer: ByteBuffer())
+        )
         #expect(AuthenticationMiddleware<AppRequestContext>.bearerToken(twice) == "a, Bearer b")
     }
 }

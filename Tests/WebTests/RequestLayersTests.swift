@@ -100,7 +100,10 @@ private func withFiles(_ body: (String) async throws -> Void) async throws {
                 #expect(tooLarge.headers[.xFrameOptions] == "DENY")
 
                 let forged = try await client.execute(
-                    uri: "/echo", method: .post, headers: [.cookie: "\(SessionCookies.access)=abc"], body: ByteBuffer(string: "hi")
+                    uri: "/echo",
+                    method: .post,
+                    headers: [.cookie: "\(SessionCookies.access)=abc"],
+                    body: ByteBuffer(string: "hi")
                 )
                 #expect(forged.status == .forbidden)
                 #expect(try envelope(forged).error.code == "forbidden")

@@ -106,10 +106,13 @@ private func dimensions(_ route: String, _ status: String) -> [(String, String)]
         )
         router.get("/api/v1/things/:id") { _, _ in "thing" }
         router.get("/api/v1/things/:id/stream") { _, _ in
-            Response(status: .ok, body: ResponseBody { writer in
-                try await writer.write(ByteBuffer(string: "data: 1\n\n"))
-                try await writer.finish(nil)
-            })
+            Response(
+                status: .ok,
+                body: ResponseBody { writer in
+                    try await writer.write(ByteBuffer(string: "data: 1\n\n"))
+                    try await writer.finish(nil)
+                }
+            )
         }
         router.get("/api/v1/conflict") { _, _ -> String in throw HTTPError(.conflict) }
         try await Application(router: router).test(.router) { client in

@@ -28,7 +28,10 @@ import Testing
     /// Runs `mailbox`'s stream on `channel`'s loop (in a task, as a response body does), returning once the loop has
     /// taken it over (or, unless `handedOver`, at once).
     private func open(
-        _ mailbox: StreamMailbox, on channel: NIOAsyncTestingChannel, first: [String] = ["hello"], handedOver: Bool = true
+        _ mailbox: StreamMailbox,
+        on channel: NIOAsyncTestingChannel,
+        first: [String] = ["hello"],
+        handedOver: Bool = true
     ) async throws -> Task<Bool, Never> {
         let first = buffers(first)
         let stream = Task { await mailbox.writeOnLoop(channel, first: first) }

@@ -87,7 +87,11 @@ import Testing
         let cache = VerifiedTokenCache(maxCount: 10)
         let at = Date(timeIntervalSince1970: 1_800_000_000)
         let claims = AccessTokenClaims(
-            sub: .init(value: "u1"), sid: "s1", role: "customer", iat: .init(value: at), exp: .init(value: at.addingTimeInterval(60))
+            sub: .init(value: "u1"),
+            sid: "s1",
+            role: "customer",
+            iat: .init(value: at),
+            exp: .init(value: at.addingTimeInterval(60))
         )
         let signature = String(repeating: "s", count: 32)
         let token = "Kheader.payload-of-u1." + signature

@@ -28,7 +28,11 @@ import Testing
             try await shopper.register()
             for _ in 0..<2 {
                 try await shopper.send(.post, "/api/v1/cart/items", json: #"{"productId":"\#(product.id)","quantity":1}"#)
-                let placed = try await shopper.send(.post, "/api/v1/orders", json: #"{"address":\#(address),"paymentMethod":"cod","voucherCode":"five"}"#)
+                let placed = try await shopper.send(
+                    .post,
+                    "/api/v1/orders",
+                    json: #"{"address":\#(address),"paymentMethod":"cod","voucherCode":"five"}"#
+                )
                 #expect(placed.status == .created)
             }
             let url = "/api/v1/admin/vouchers/\(id)"
@@ -48,7 +52,10 @@ import Testing
             #expect(try fields(belowUses)["usageLimit"] as? String == "must be at least 2, the uses already made")
 
             let edited = try await admin.send(
-                .patch, url, json: #"{"value":7000,"minSubtotal":10000,"maxDiscount":null,"usageLimit":2,"perUserLimit":4,"code":"five"}"#)
+                .patch,
+                url,
+                json: #"{"value":7000,"minSubtotal":10000,"maxDiscount":null,"usageLimit":2,"perUserLimit":4,"code":"five"}"#
+            )
             #expect(edited.status == .ok)
             let voucher = try edited.json()
             #expect(voucher["code"] as? String == "FIVE")

@@ -124,7 +124,12 @@ public struct AdminStatsService: Sendable {
                 sql: "SELECT id, queue, kind, lastError, updatedAt FROM job WHERE status = 'dead' ORDER BY updatedAt DESC, id DESC LIMIT 5"
             ).map {
                 AdminStats.DeadJob(
-                    id: $0["id"], queue: $0["queue"], kind: $0["kind"], lastError: $0["lastError"], updatedAt: JobTime.date(millis: $0["updatedAt"]))
+                    id: $0["id"],
+                    queue: $0["queue"],
+                    kind: $0["kind"],
+                    lastError: $0["lastError"],
+                    updatedAt: JobTime.date(millis: $0["updatedAt"])
+                )
             }
             return AdminStats(
                 today: .init(since: since, orders: today?["orders"] ?? 0, revenue: today?["revenue"] ?? 0),

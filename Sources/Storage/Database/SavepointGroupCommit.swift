@@ -129,7 +129,10 @@ final class SavepointGroupCommit<Value: Sendable>: Sendable {
     /// savepoint would stay open around the later bodies, and its writes would commit with them). The work the bodies
     /// queued for the commit since `marks` goes with the savepoint.
     private static func undo(
-        _ savepoint: GroupSavepoint, _ marks: TransactionEndWorkRegistry.Marks, after error: any Error, in db: Database,
+        _ savepoint: GroupSavepoint,
+        _ marks: TransactionEndWorkRegistry.Marks,
+        after error: any Error,
+        in db: Database,
         _ work: TransactionEndWorkRegistry
     ) throws {
         guard db.isInsideTransaction else { throw AppDatabase.mapped(error) }

@@ -42,11 +42,15 @@ final class WALCheckpointer: Sendable {
         let context = Unmanaged.passRetained(self).toOpaque()
         do {
             try writer.writeWithoutTransaction { db in
-                _ = sqlite3_wal_hook(db.sqliteConnection, { context, _, _, pages in
-                    guard let context, pages >= WALCheckpointer.threshold else { return SQLITE_OK }
-                    Unmanaged<WALCheckpointer>.fromOpaque(context).takeUnretainedValue().walGrew(to: pages)
-                    return SQLITE_OK
-                }, context)
+                _ = sqlite3_wal_hook(
+                    db.sqliteConnection,
+                    { context, _, _, pages in
+                        guard let context, pages >= WALCheckpointer.threshold else { return SQLITE_OK }
+                        Unmanaged<WALCheckpointer>.fromOpaque(context).takeUnretainedValue().walGrew(to: pages)
+                        return SQLITE_OK
+                    },
+                    context
+                )
             }
         } catch {
             Unmanaged<WALCheckpointer>.fromOpaque(context).release()

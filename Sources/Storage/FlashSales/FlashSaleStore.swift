@@ -82,7 +82,11 @@ enum FlashSaleStore {
     }
 
     static func setStatus(_ db: Database, id: String, _ status: FlashSaleStatus, now: Date) throws {
-        _ = try SaleRecord.filter(key: id).updateAll(db, SaleRecord.Columns.status.set(to: status.rawValue), SaleRecord.Columns.updatedAt.set(to: now))
+        _ = try SaleRecord.filter(key: id).updateAll(
+            db,
+            SaleRecord.Columns.status.set(to: status.rawValue),
+            SaleRecord.Columns.updatedAt.set(to: now)
+        )
     }
 
     static func items(_ db: Database, saleID: String) throws -> [FlashSaleDraft.Item] {
@@ -91,8 +95,14 @@ enum FlashSaleStore {
 
     static func insertItems(_ db: Database, saleID: String, _ items: [FlashSaleDraft.Item]) throws {
         for item in items {
-            try ItemRecord(saleId: saleID, productId: item.productId, salePrice: item.salePrice, quantity: item.quantity, perUserLimit: item.perUserLimit)
-                .insert(db)
+            try ItemRecord(
+                saleId: saleID,
+                productId: item.productId,
+                salePrice: item.salePrice,
+                quantity: item.quantity,
+                perUserLimit: item.perUserLimit
+            )
+            .insert(db)
         }
     }
 

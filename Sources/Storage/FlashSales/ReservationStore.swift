@@ -147,10 +147,11 @@ enum ReservationStore {
     /// One prepared statement serves every row; `createdAt` and `updatedAt` (the same moment) are formatted once, by hand
     /// (``DatabaseTimestamp``: GRDB's exact text without its `DateFormatter`).
     static func insertIfSaleOpen(_ db: Database, _ reservation: Reservation, openSales: inout [String: Bool]) throws -> AppError? {
-        let isOpen = try openSales[reservation.saleId] ?? Bool.fetchOne(
-            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM flashSale WHERE id = ? AND status IN ('scheduled', 'active'))"),
-            arguments: [reservation.saleId]
-        ) ?? false
+        let isOpen =
+            try openSales[reservation.saleId] ?? Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM flashSale WHERE id = ? AND status IN ('scheduled', 'active'))"),
+                arguments: [reservation.saleId]
+            ) ?? false
         openSales[reservation.saleId] = isOpen
         guard isOpen else { return AppError(.notActive, "This sale is not open.") }
         let created = DatabaseTimestamp.value(reservation.createdAt)

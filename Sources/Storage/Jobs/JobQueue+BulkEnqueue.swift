@@ -30,9 +30,13 @@ extension JobQueue {
                     return "(?\(p.queue), ?\(p.kind), ?\(p.payload), ?\(p.priority), 'queued', 0, ?\(p.maxAttempts), "
                         + "coalesce(?\(p.runAt), ?1), ?1, ?1)"
                 }
-                return (rows, "INSERT INTO job (queue, kind, payload, priority, status, attempts, maxAttempts, runAt, createdAt, updatedAt) VALUES "
-                    + values.joined(separator: ", "))
-            })
+                return (
+                    rows,
+                    "INSERT INTO job (queue, kind, payload, priority, status, attempts, maxAttempts, runAt, createdAt, updatedAt) VALUES "
+                        + values.joined(separator: ", ")
+                )
+            }
+        )
     }
 
     /// Adds several jobs inside the caller's write transaction; answers their ids in the order of `requests`.
@@ -84,7 +88,11 @@ extension JobQueue {
 
     /// One multi-row `INSERT` of jobs without an idempotency key (a power of two of them); their ids in row order.
     private func insertUnkeyed(
-        _ db: Database, _ requests: ArraySlice<JobRequest>, form: BulkForm, stamp: DatabaseValue, readingIDsBack: Bool
+        _ db: Database,
+        _ requests: ArraySlice<JobRequest>,
+        form: BulkForm,
+        stamp: DatabaseValue,
+        readingIDsBack: Bool
     ) throws -> [Int64] {
         guard let sql = Self.bulkInsertSQL[form]?[requests.count], let first = requests.first else {
             throw AppError(.internalError, "A bulk enqueue has no statement for \(requests.count) rows.")

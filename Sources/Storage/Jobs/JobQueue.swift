@@ -61,7 +61,9 @@ public final class JobQueue: Sendable {
     func enqueue(_ db: Database, _ request: JobRequest, stamp: DatabaseValue) throws -> Int64 {
         if let key = request.idempotencyKey,
             let existing = try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT id FROM job WHERE kind = ? AND idempotencyKey = ?"), arguments: [request.kind, key])
+                db.cachedStatement(sql: "SELECT id FROM job WHERE kind = ? AND idempotencyKey = ?"),
+                arguments: [request.kind, key]
+            )
         {
             return existing
         }

@@ -67,7 +67,8 @@ enum JobSchema {
             t.column("updatedAt", .datetime).notNull()
             t.column("completedAt", .datetime)
         }
-        let columns = "id, queue, kind, payload, idempotencyKey, priority, status, attempts, maxAttempts, runAt, leaseToken, "
+        let columns =
+            "id, queue, kind, payload, idempotencyKey, priority, status, attempts, maxAttempts, runAt, leaseToken, "
             + "leaseExpiresAt, lastError, createdAt, updatedAt, completedAt"
         try db.execute(
             sql: """

@@ -244,7 +244,13 @@ public struct PointsExpiryJobHandler: JobHandler {
         let next = calendar.startOfDay(for: date.addingTimeInterval(24 * 3600))
         let day = String(Int(next.timeIntervalSince1970) / 86400)
         try await jobs.enqueue(
-            try JobRequest(queue: JobQueue.maintenance, kind: PointsExpiryJob.kind, payload: PointsExpiryJob(day: day), idempotencyKey: day, runAt: next)
+            try JobRequest(
+                queue: JobQueue.maintenance,
+                kind: PointsExpiryJob.kind,
+                payload: PointsExpiryJob(day: day),
+                idempotencyKey: day,
+                runAt: next
+            )
         )
     }
 }

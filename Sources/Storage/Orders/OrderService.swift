@@ -87,7 +87,13 @@ public final class OrderService: Sendable {
                     continue
                 }
                 lines.append(
-                    OrderLine(productId: line.productId, name: line.name, unitPrice: line.unitPrice, quantity: line.quantity, lineTotal: line.lineTotal)
+                    OrderLine(
+                        productId: line.productId,
+                        name: line.name,
+                        unitPrice: line.unitPrice,
+                        quantity: line.quantity,
+                        lineTotal: line.lineTotal
+                    )
                 )
             }
             guard shortages.isEmpty else {

@@ -170,7 +170,13 @@ struct AuthController<Context: AppRequestContextProtocol> {
                 context.logger.warning("guest cart not merged at sign-in", metadata: ["error": "\(error)"])
             }
             let expired = Cookie(
-                name: CartController<Context>.cookieName, value: "", maxAge: 0, path: "/", secure: cookies.secure, httpOnly: true, sameSite: .lax
+                name: CartController<Context>.cookieName,
+                value: "",
+                maxAge: 0,
+                path: "/",
+                secure: cookies.secure,
+                httpOnly: true,
+                sameSite: .lax
             )
             response.setCookie(expired)
         }

@@ -57,7 +57,6 @@ struct ProductResponse: ResponseEncodable {
 extension Category: ResponseEncodable {}
 extension Review: ResponseEncodable {}
 
-
 /// The body of `POST /categories` and `PATCH /categories/:id`.
 struct CategoryRequest: Decodable {
     let name: String?
@@ -109,4 +108,3 @@ struct ReviewRequest: Decodable {
     let rating: Int
     let comment: String?
 }
-
