@@ -186,6 +186,44 @@ import Testing
         #expect(item.held == 2 && item.remaining == 8)
         #expect(try await fixture.sales.reservations(userID: late.user.id).first { $0.id == notDue.id }?.status == .reserved)
         #expect(try await fixture.sales.expireDue(batch: 2) == 0)
+        // A whole number of batches: the last one comes back empty and ends the loop.
+        fixture.clock.advance(by: 300)
+        #expect(try await fixture.sales.expireDue(batch: 1) == 1)
+        #expect(try await fixture.sales.sale(idOrSlug: sale.id).items[0].remaining == 10)
+    }
+
+    /// A cancellation whose release never ran (a crash right after its commit): the sale's holds show in no cart, and
+    /// the clock's next tick (or the one at start-up) releases them as the cancellation would have.
+    @Test func aCancellationCutShortIsFinishedByTheClock() async throws {
+        let fixture = try FlashSaleFixture()
+        let sale = try await fixture.croissantSale(quantity: 10, limit: 2)
+        let product = sale.items[0].productId
+        let stock = { try await fixture.catalog.catalog.product(idOrSlug: "croissant-bo-phap").value.stock }
+        let stockBefore = try await stock()
+        var buyers: [Identity] = []
+        for n in 0..<4 {
+            let buyer = try await fixture.catalog.customer("buyer\(n)@example.vn", name: "Buyer \(n)")
+            _ = try await fixture.sales.reserve(by: buyer, saleID: sale.id, productID: product, quantity: 2)
+            buyers.append(buyer)
+        }
+        // The cancellation's own transaction, and nothing after it.
+        try await fixture.database.write { db in
+            try FlashSaleStore.setStatus(db, id: sale.id, .cancelled, now: fixture.clock.now())
+            try FlashSaleService.returnUnsoldUnits(db, saleID: sale.id)
+        }
+        #expect(try await stock() == stockBefore + 2)
+        for buyer in buyers {
+            let shown = try await fixture.database.read { db in try ReservationStore.held(db, userID: buyer.user.id, now: fixture.clock.now()) }
+            #expect(shown.isEmpty)
+        }
+        try await FlashSaleClock(sales: fixture.sales).tick()
+        for buyer in buyers {
+            let mine = try await fixture.sales.reservations(userID: buyer.user.id)
+            #expect(mine.count == 1 && mine.allSatisfy { $0.status == .released && $0.releasedReason == "sale cancelled" })
+        }
+        #expect(try await stock() == stockBefore + 10)
+        #expect(try await fixture.sales.sale(idOrSlug: sale.id).items[0].held == 0)
+        #expect(try await fixture.sales.releaseCancelledHolds() == 0)
     }
 
     /// Cancelling a sale commits the cancellation, then releases its holds a batch per transaction; every unit ends

@@ -221,6 +221,18 @@ import Testing
                 #expect(plan.hasPrefix("SEARCH reservation USING INDEX reservation_on_order (orderId=?)"), "\(plan)")
             }
             #expect(try plan(db, "SELECT MIN(expiresAt) FROM reservation WHERE status = 'reserved'", []).contains("reservation_held_by_expiry"))
+            // A batch of expired holds, or of a cancelled sale's: the held rows through their index, then each updated by
+            // its id — not every hold of the shop searched again by status for the update.
+            let batches: [(String, StatementArguments)] = [
+                (FlashSaleService.expiredHold, ["r", Date(), Date()]), (FlashSaleService.holdOfCancelledSale, ["r", Date()]),
+            ]
+            for (condition, arguments) in batches {
+                let sql = ReservationStore.releaseHeldSQL(FlashSaleService.releaseBatchCondition(condition, batch: 500))
+                let plan = try plan(db, sql, arguments)
+                #expect(plan.hasPrefix("SEARCH reservation USING") && plan.contains("INDEX sqlite_autoindex_reservation_1 (id=?)"), "\(plan)")
+                #expect(plan.contains("SEARCH reservation USING INDEX reservation_held_by_expiry (status=?"), "\(plan)")
+                #expect(!plan.contains("SCAN"), "\(plan)")
+            }
         }
     }
 }

@@ -48,12 +48,16 @@ public struct FlashSaleClock: Service {
         min(60, Double(1 << min(max(failures, 1) - 1, 6)))
     }
 
-    /// Applies every transition and expiry that is due now.
+    /// Applies every transition and expiry that is due now, and releases what cancelled sales still hold.
     public func tick() async throws {
         let transitions = try await sales.applyTransitions()
         let expired = try await sales.expireDue()
-        if transitions + expired > 0 {
-            logger.debug("flash sale clock", metadata: ["transitions": "\(transitions)", "expired": "\(expired)"])
+        let cancelled = try await sales.releaseCancelledHolds()
+        if transitions + expired + cancelled > 0 {
+            logger.debug(
+                "flash sale clock",
+                metadata: ["transitions": "\(transitions)", "expired": "\(expired)", "releasedOfCancelledSales": "\(cancelled)"]
+            )
         }
     }
 }

@@ -113,9 +113,10 @@ extension FlashSaleService {
     }
 
     /// Cancels a sale that has not ended, releasing every held reservation. The cancellation commits first; the holds
-    /// go back after it in batches (``releaseHeld(where:arguments:reason:batch:)``). In between, a hold of the cancelled
-    /// sale can no longer be reserved or checked out, and its units count as held in a closed sale, so a crash there
-    /// leaves them to come back at their expiry.
+    /// go back after it in batches (``releaseCancelledHolds(batch:)``). From that commit on, a hold of the sale can no
+    /// longer be checked out, shows in no cart, and its units count as held in a closed sale. If the release is cut short
+    /// (a failing disk, the request cancelled, a crash), the answer still reports the cancellation, which did commit, and
+    /// the flash-sale clock finishes the release on its next tick (woken here) or at start-up.
     public func cancel(id: String, batch: Int = FlashSaleService.releaseBatch) async throws -> FlashSale {
         let now = clock.now()
         try await database.write { db in
@@ -128,7 +129,11 @@ extension FlashSaleService {
             try Self.returnUnsoldUnits(db, saleID: id)
         }
         stockChanges.changed(saleID: id)
-        try await releaseHeld(where: "saleId = ? AND status = 'reserved'", arguments: [id], reason: "sale cancelled", batch: batch)
+        do {
+            try await releaseCancelledHolds(batch: batch)
+        } catch {
+            wake.notify()
+        }
         return try await sale(idOrSlug: id)
     }
 

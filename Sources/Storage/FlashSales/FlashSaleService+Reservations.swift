@@ -159,25 +159,34 @@ extension FlashSaleService {
     /// Releases every held reservation whose time is up; returns how many. See ``releaseHeld(where:arguments:reason:batch:)``.
     @discardableResult
     public func expireDue(batch: Int = FlashSaleService.releaseBatch) async throws -> Int {
-        let now = clock.now()
-        return try await releaseHeld(where: "status = 'reserved' AND expiresAt <= ?", arguments: [now], reason: "expired", batch: batch)
+        try await releaseHeld(where: Self.expiredHold, arguments: [clock.now()], reason: "expired", batch: batch)
+    }
+
+    /// Releases the holds of every cancelled sale; returns how many. A cancellation releases its sale's holds after it
+    /// commits (``cancel(id:batch:)``); the clock calls this on every tick, so holds left by a cancellation cut short — a
+    /// crash, a failing disk, the admin's request cancelled — still go back, at start-up or on the next tick.
+    @discardableResult
+    public func releaseCancelledHolds(batch: Int = FlashSaleService.releaseBatch) async throws -> Int {
+        try await releaseHeld(where: Self.holdOfCancelledSale, arguments: [], reason: "sale cancelled", batch: batch)
     }
 
     /// How many held reservations one transaction releases when a sale's holds expire or a cancelled sale's go back.
     public static let releaseBatch = 500
 
-    /// Releases the held reservations matching `condition`, at most `batch` per write transaction, each batch's
-    /// ledger steps settled after its commit; returns how many. A rush leaves thousands of holds that expire together
-    /// (or go back together when the owner cancels the sale): released in one transaction they would hold SQLite's write
-    /// lock, and every checkout and reservation queued behind it, for as long as the whole update takes.
-    /// Each batch stands alone, so a crash between two loses nothing: what was committed is settled in the ledger rebuilt
-    /// at start-up, and what was not is still held, to be released by its expiry. Stops between batches when cancelled.
+    static let expiredHold = "expiresAt <= ?"
+    static let holdOfCancelledSale = "saleId IN (SELECT id FROM flashSale WHERE status = 'cancelled')"
+
+    /// Releases the held reservations matching `condition` (a condition on a held row), at most `batch` per write
+    /// transaction, each batch's ledger steps settled after its commit; returns how many. A rush leaves thousands of
+    /// holds that expire together (or go back together when the owner cancels the sale): released in one transaction
+    /// they would hold SQLite's write lock, and every checkout and reservation queued behind it, for as long as the whole
+    /// update takes. Each batch stands alone, so a crash between two loses nothing: what was committed is settled in the
+    /// ledger rebuilt at start-up, and what was not is still held, to be released by the next tick. Stops between
+    /// batches when cancelled.
     @discardableResult
     func releaseHeld(where condition: String, arguments: StatementArguments, reason: String, batch: Int) async throws -> Int {
         let batch = max(1, batch)
-        // Any `batch` of the matching holds (no order: SQLite takes the index that fits the condition); `status` is
-        // checked again on each row updated.
-        let sql = "status = 'reserved' AND id IN (SELECT id FROM reservation WHERE \(condition) LIMIT \(batch))"
+        let sql = Self.releaseBatchCondition(condition, batch: batch)
         let now = clock.now()
         var released = 0
         while !Task.isCancelled {
@@ -190,6 +199,13 @@ extension FlashSaleService {
             if settlement.released.count < batch { break }
         }
         return released
+    }
+
+    /// One batch's rows: found through `reservation_held_by_expiry` (held rows only, oldest expiry first, so each batch
+    /// reads its own rows and what other sales hold before them, never the released ones), updated by their id. Left to
+    /// itself SQLite may search the update by status too and read every hold in the shop per batch.
+    static func releaseBatchCondition(_ condition: String, batch: Int) -> String {
+        "id IN (SELECT id FROM reservation INDEXED BY reservation_held_by_expiry WHERE status = 'reserved' AND \(condition) LIMIT \(batch))"
     }
 
     /// Moves sales across their boundaries: `scheduled → active` at the start, `active → ended` at the end.

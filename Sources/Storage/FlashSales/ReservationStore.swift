@@ -47,9 +47,11 @@ enum ReservationStore {
     /// `INDEXED BY reservation_on_user`, here and in ``markOrdered(_:userID:orderID:now:)``: without statistics SQLite
     /// picks `reservation_held_by_expiry` for these (status and expiry), which reads every unexpired hold of every user
     /// — during a rush, thousands of rows per cart or checkout — instead of the user's own few.
+    /// A hold of a cancelled sale (its release follows the cancellation's commit) is not shown: checkout would not take it.
     static let heldSQL = """
         SELECT * FROM reservation INDEXED BY reservation_on_user
-        WHERE userId = ? AND status = 'reserved' AND expiresAt > ? ORDER BY createdAt
+        WHERE userId = ? AND status = 'reserved' AND expiresAt > ? AND saleId NOT IN (SELECT id FROM flashSale WHERE status = 'cancelled')
+        ORDER BY createdAt
         """
 
     /// Checkout: the user's held, unexpired reservations of sales that were not cancelled become `ordered`,
@@ -120,15 +122,15 @@ enum ReservationStore {
         WHERE orderId = ? AND status IN ('reserved', 'ordered', 'confirmed')
         """
 
+    static func releaseHeldSQL(_ condition: String) -> String {
+        "UPDATE reservation SET status = 'released', releasedReason = ?, updatedAt = ? WHERE \(condition) RETURNING *"
+    }
+
     /// Marks matching held reservations released (a conditional update, so each is released once).
     static func releaseHeld(_ db: Database, sql condition: String, arguments: StatementArguments, reason: String, now: Date) throws -> [Reservation] {
         var allArguments: StatementArguments = [reason, now]
         allArguments += arguments
-        let released = try Record.fetchAll(
-            db,
-            sql: "UPDATE reservation SET status = 'released', releasedReason = ?, updatedAt = ? WHERE \(condition) RETURNING *",
-            arguments: allArguments
-        ).map(\.value)
+        let released = try Record.fetchAll(db, sql: releaseHeldSQL(condition), arguments: allArguments).map(\.value)
         try FlashSaleService.returnUnitsOfClosedSales(db, released)
         return released
     }
