@@ -48,11 +48,12 @@ public struct FlashSaleClock: Service {
         min(60, Double(1 << min(max(failures, 1) - 1, 6)))
     }
 
-    /// Applies every transition and expiry that is due now, and releases what cancelled sales still hold.
+    /// Applies every transition and expiry that is due now, and releases what cancelled sales still hold after a
+    /// cancellation cut short or a restart.
     public func tick() async throws {
         let transitions = try await sales.applyTransitions()
         let expired = try await sales.expireDue()
-        let cancelled = try await sales.releaseCancelledHolds()
+        let cancelled = try await sales.releaseCancelledHoldsIfPending()
         if transitions + expired + cancelled > 0 {
             logger.debug(
                 "flash sale clock",

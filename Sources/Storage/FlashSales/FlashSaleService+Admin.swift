@@ -131,10 +131,17 @@ extension FlashSaleService {
         stockChanges.changed(saleID: id)
         do {
             try await releaseCancelledHolds(batch: batch)
+            if Task.isCancelled { releaseCancelledHoldsLater() }
         } catch {
-            wake.notify()
+            releaseCancelledHoldsLater()
         }
         return try await sale(idOrSlug: id)
+    }
+
+    /// Leaves what a cancellation did not release to the clock's next tick, and wakes it.
+    private func releaseCancelledHoldsLater() {
+        cancelledHoldsPending.store(true, ordering: .releasing)
+        wake.notify()
     }
 
     static func validate(_ draft: FlashSaleDraft, now: Date, isNew: Bool) throws(AppError) {

@@ -163,11 +163,26 @@ extension FlashSaleService {
     }
 
     /// Releases the holds of every cancelled sale; returns how many. A cancellation releases its sale's holds after it
-    /// commits (``cancel(id:batch:)``); the clock calls this on every tick, so holds left by a cancellation cut short — a
-    /// crash, a failing disk, the admin's request cancelled — still go back, at start-up or on the next tick.
+    /// commits (``cancel(id:batch:)``); holds left by a cancellation cut short — a crash, a failing disk, the admin's
+    /// request cancelled — go back on the clock's next tick or at start-up (``releaseCancelledHoldsIfPending()``).
     @discardableResult
     public func releaseCancelledHolds(batch: Int = FlashSaleService.releaseBatch) async throws -> Int {
         try await releaseHeld(where: Self.holdOfCancelledSale, arguments: [], reason: "sale cancelled", batch: batch)
+    }
+
+    /// ``releaseCancelledHolds(batch:)`` when a cancellation's release may not have finished (``cancelledHoldsPending``):
+    /// once after start-up, and after a cancellation cut short. Otherwise nothing is read: the search walks every hold
+    /// in the shop, too much for every tick of a rush.
+    public func releaseCancelledHoldsIfPending() async throws -> Int {
+        guard cancelledHoldsPending.exchange(false, ordering: .acquiringAndReleasing) else { return 0 }
+        do {
+            let released = try await releaseCancelledHolds()
+            if Task.isCancelled { cancelledHoldsPending.store(true, ordering: .releasing) }
+            return released
+        } catch {
+            cancelledHoldsPending.store(true, ordering: .releasing)
+            throw error
+        }
     }
 
     /// How many held reservations one transaction releases when a sale's holds expire or a cancelled sale's go back.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// Flash sales: the admin's sales, their timed status, and shoppers' reservations against the stock ledger.
 ///
@@ -30,6 +31,9 @@ public final class FlashSaleService: Sendable {
     public let stockChanges: StockChangeSignals
     /// Wakes the sale clock when a boundary or an expiry may have moved earlier.
     let wake = WakeSignal()
+    /// Whether a cancelled sale may still hold reservations: at start-up (a crash may have cut a cancellation's release
+    /// short) and after a cancellation whose release did not finish. The clock's next tick releases them and clears it.
+    let cancelledHoldsPending = Atomic<Bool>(true)
     /// Reservation rows, written with group commit.
     let writer: ReservationWriter
     /// The loyalty tier of a user, for early access; nil when the user has none.
