@@ -192,6 +192,42 @@ import Testing
         #expect(try await fixture.sales.sale(idOrSlug: sale.id).items[0].remaining == 10)
     }
 
+    /// A cancellation whose release fails after it committed (here a trigger stands for a failing disk): the owner is
+    /// told the sale is cancelled, which it is; its holds show in no cart, and the clock releases them once writes work
+    /// again. Another sale's holds are left alone.
+    @Test func aCancellationWhoseReleaseFailsIsAnsweredAsDoneAndFinishedByTheClock() async throws {
+        let fixture = try FlashSaleFixture()
+        let sale = try await fixture.croissantSale(quantity: 10, limit: 2)
+        let other = try await fixture.croissantSale(quantity: 5, limit: 2)
+        let lan = try await fixture.catalog.customer()
+        let held = try await fixture.sales.reserve(by: lan, saleID: sale.id, productID: sale.items[0].productId, quantity: 2)
+        let kept = try await fixture.sales.reserve(by: lan, saleID: other.id, productID: other.items[0].productId, quantity: 1)
+        let clock = FlashSaleClock(sales: fixture.sales)
+        try await clock.tick()  // the start-up tick is behind us
+        try await fixture.database.write { db in
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER refuseReleases BEFORE UPDATE ON reservation WHEN NEW.status = 'released'
+                    BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END
+                    """
+            )
+        }
+        let cancelled = try await fixture.sales.cancel(id: sale.id)
+        #expect(cancelled.status == .cancelled)
+        var mine = try await fixture.sales.reservations(userID: lan.user.id)
+        #expect(mine.first { $0.id == held.id }?.status == .reserved)
+        let shown = try await fixture.database.read { db in try ReservationStore.held(db, userID: lan.user.id, now: fixture.clock.now()) }
+        #expect(shown.map(\.id) == [kept.id])
+        try await fixture.database.write { db in try db.execute(sql: "DROP TRIGGER refuseReleases") }
+        try await clock.tick()
+        mine = try await fixture.sales.reservations(userID: lan.user.id)
+        let released = mine.first { $0.id == held.id }
+        #expect(released?.status == .released && released?.releasedReason == "sale cancelled")
+        #expect(mine.first { $0.id == kept.id }?.status == .reserved)
+        #expect(try await fixture.sales.sale(idOrSlug: sale.id).items[0].held == 0)
+        #expect(try await fixture.sales.releaseCancelledHoldsIfPending() == 0)
+    }
+
     /// A cancellation whose release never ran (a crash right after its commit): the sale's holds show in no cart, and
     /// the restarted shop's first clock tick releases them as the cancellation would have.
     @Test func aCancellationCutShortByACrashIsFinishedAtStartUp() async throws {

@@ -46,7 +46,7 @@ import Testing
         let fixture = try FlashSaleFixture()
         let croissant = try await fixture.productID("croissant-bo-phap")
         let other = try await fixture.database.read { db in
-            try String.fetchOne(db, sql: "SELECT id FROM product WHERE id <> ? ORDER BY id LIMIT 1", arguments: [croissant])
+            try String.fetchOne(db, sql: "SELECT id FROM product WHERE id <> ? AND stock >= 5 ORDER BY id LIMIT 1", arguments: [croissant])
         }
         let second = try #require(other)
         let now = fixture.clock.now()
@@ -221,16 +221,24 @@ import Testing
                 #expect(plan.hasPrefix("SEARCH reservation USING INDEX reservation_on_order (orderId=?)"), "\(plan)")
             }
             #expect(try plan(db, "SELECT MIN(expiresAt) FROM reservation WHERE status = 'reserved'", []).contains("reservation_held_by_expiry"))
-            // A batch of expired holds, or of a cancelled sale's: the held rows through their index, then each updated by
-            // its id — not every hold of the shop searched again by status for the update.
-            let batches: [(String, StatementArguments)] = [
-                (FlashSaleService.expiredHold, ["r", Date(), Date()]), (FlashSaleService.holdOfCancelledSale, ["r", Date()]),
+            // A batch of expired holds, or of a cancelled sale's item: the held rows through the index that holds exactly
+            // them, then each updated by its id — not every hold of the shop searched again by status for the update.
+            let batches: [(FlashSaleService.HeldSelection, String)] = [
+                (.expired(by: Date()), "reservation_held_by_expiry (status=? AND expiresAt<?)"),
+                (.ofItem(SaleItemKey(saleID: "s", productID: "p")), "reservation_item_units (saleId=? AND productId=? AND status=?)"),
             ]
-            for (condition, arguments) in batches {
-                let sql = ReservationStore.releaseHeldSQL(FlashSaleService.releaseBatchCondition(condition, batch: 500))
-                let plan = try plan(db, sql, arguments)
+            for (selection, searches) in batches {
+                var arguments: StatementArguments = ["r", Date()]
+                arguments += selection.arguments
+                let plan = try plan(db, ReservationStore.releaseHeldSQL(selection.batchCondition(500)), arguments)
                 #expect(plan.hasPrefix("SEARCH reservation USING") && plan.contains("INDEX sqlite_autoindex_reservation_1 (id=?)"), "\(plan)")
-                #expect(plan.contains("SEARCH reservation USING INDEX reservation_held_by_expiry (status=?"), "\(plan)")
+                #expect(plan.contains("SEARCH reservation USING INDEX \(searches)"), "\(plan)")
+                #expect(!plan.contains("SCAN"), "\(plan)")
+            }
+            // The items of cancelled sales that still hold something: one seek per item, no table scanned.
+            for (saleID, arguments) in [(nil, []), ("s", ["s"])] as [(String?, StatementArguments)] {
+                let plan = try plan(db, FlashSaleService.cancelledItemsWithHoldsSQL(saleID: saleID), arguments)
+                #expect(plan.contains("INDEX reservation_item_units (saleId=? AND productId=? AND status=?)"), "\(plan)")
                 #expect(!plan.contains("SCAN"), "\(plan)")
             }
         }

@@ -52,8 +52,9 @@ public struct FlashSaleClock: Service {
     /// cancellation cut short or a restart.
     public func tick() async throws {
         let transitions = try await sales.applyTransitions()
-        let expired = try await sales.expireDue()
+        // Before the expiry, so that a cancelled sale's holds go back as cancelled even when their time is up too.
         let cancelled = try await sales.releaseCancelledHoldsIfPending()
+        let expired = try await sales.expireDue()
         if transitions + expired + cancelled > 0 {
             logger.debug(
                 "flash sale clock",

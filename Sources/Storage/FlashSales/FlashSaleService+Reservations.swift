@@ -156,24 +156,44 @@ extension FlashSaleService {
         return reservation
     }
 
-    /// Releases every held reservation whose time is up; returns how many. See ``releaseHeld(where:arguments:reason:batch:)``.
+    /// Releases every held reservation whose time is up; returns how many. See ``releaseHeld(_:reason:batch:)``.
     @discardableResult
     public func expireDue(batch: Int = FlashSaleService.releaseBatch) async throws -> Int {
-        try await releaseHeld(where: Self.expiredHold, arguments: [clock.now()], reason: "expired", batch: batch)
+        try await releaseHeld(.expired(by: clock.now()), reason: "expired", batch: batch)
     }
 
-    /// Releases the holds of every cancelled sale; returns how many. A cancellation releases its sale's holds after it
-    /// commits (``cancel(id:batch:)``); holds left by a cancellation cut short — a crash, a failing disk, the admin's
-    /// request cancelled — go back on the clock's next tick or at start-up (``releaseCancelledHoldsIfPending()``).
+    /// Releases what cancelled sales still hold — of `saleID`, or of every cancelled sale when nil; returns how many.
+    /// A cancellation releases its sale's holds after it commits (``cancel(id:batch:)``); holds left by a cancellation
+    /// cut short (a crash, a failing disk, the admin's request cancelled) go back on the clock's next tick or at start-up
+    /// (``releaseCancelledHoldsIfPending()``). Item by item: each item's holds are one range of `reservation_item_units`.
     @discardableResult
-    public func releaseCancelledHolds(batch: Int = FlashSaleService.releaseBatch) async throws -> Int {
-        try await releaseHeld(where: Self.holdOfCancelledSale, arguments: [], reason: "sale cancelled", batch: batch)
+    func releaseCancelledHolds(saleID: String? = nil, batch: Int = FlashSaleService.releaseBatch) async throws -> Int {
+        let items = try await database.read { db in
+            try Row.fetchAll(db, sql: Self.cancelledItemsWithHoldsSQL(saleID: saleID), arguments: saleID.map { [$0] } ?? [])
+                .map { SaleItemKey(saleID: $0["saleId"], productID: $0["productId"]) }
+        }
+        var released = 0
+        for item in items where !Task.isCancelled {
+            released += try await releaseHeld(.ofItem(item), reason: "sale cancelled", batch: batch)
+        }
+        return released
     }
 
-    /// ``releaseCancelledHolds(batch:)`` when a cancellation's release may not have finished (``cancelledHoldsPending``):
-    /// once after start-up, and after a cancellation cut short. Otherwise nothing is read: the search walks every hold
-    /// in the shop, too much for every tick of a rush.
-    public func releaseCancelledHoldsIfPending() async throws -> Int {
+    /// The items of cancelled sales (of one, when a sale id is bound) that still hold a reservation: one seek per item.
+    /// A reserved hold always belongs to one of its sale's current items: items can change only while none is held or sold.
+    static func cancelledItemsWithHoldsSQL(saleID: String?) -> String {
+        """
+        SELECT i.saleId, i.productId FROM flashSale s JOIN flashSaleItem i ON i.saleId = s.id
+        WHERE s.status = 'cancelled' \(saleID == nil ? "" : "AND s.id = ?")
+        AND EXISTS (SELECT 1 FROM reservation r INDEXED BY reservation_item_units
+            WHERE r.saleId = i.saleId AND r.productId = i.productId AND r.status = 'reserved')
+        """
+    }
+
+    /// ``releaseCancelledHolds(saleID:batch:)`` for every cancelled sale, when a cancellation's release may not have
+    /// finished (``cancelledHoldsPending``): once after start-up, and after a cancellation cut short. Otherwise a tick
+    /// reads nothing for it: the search is one seek per item of every sale ever cancelled.
+    func releaseCancelledHoldsIfPending() async throws -> Int {
         guard cancelledHoldsPending.exchange(false, ordering: .acquiringAndReleasing) else { return 0 }
         do {
             let released = try await releaseCancelledHolds()
@@ -188,25 +208,48 @@ extension FlashSaleService {
     /// How many held reservations one transaction releases when a sale's holds expire or a cancelled sale's go back.
     public static let releaseBatch = 500
 
-    static let expiredHold = "expiresAt <= ?"
-    static let holdOfCancelledSale = "saleId IN (SELECT id FROM flashSale WHERE status = 'cancelled')"
+    /// Which held reservations a release takes, and the index that finds exactly them.
+    struct HeldSelection {
+        var index: String
+        var condition: String
+        var arguments: StatementArguments
 
-    /// Releases the held reservations matching `condition` (a condition on a held row), at most `batch` per write
-    /// transaction, each batch's ledger steps settled after its commit; returns how many. A rush leaves thousands of
-    /// holds that expire together (or go back together when the owner cancels the sale): released in one transaction
-    /// they would hold SQLite's write lock, and every checkout and reservation queued behind it, for as long as the whole
-    /// update takes. Each batch stands alone, so a crash between two loses nothing: what was committed is settled in the
-    /// ledger rebuilt at start-up, and what was not is still held, to be released by the next tick. Stops between
-    /// batches when cancelled.
+        /// Every hold whose time is up, of any sale: a range of `reservation_held_by_expiry`.
+        static func expired(by now: Date) -> Self {
+            Self(index: "reservation_held_by_expiry", condition: "status = 'reserved' AND expiresAt <= ?", arguments: [now])
+        }
+
+        /// The holds of one sale item: a range of `reservation_item_units` (saleId, productId, status, …).
+        static func ofItem(_ item: SaleItemKey) -> Self {
+            Self(
+                index: "reservation_item_units",
+                condition: "saleId = ? AND productId = ? AND status = 'reserved'",
+                arguments: [item.saleID, item.productID]
+            )
+        }
+
+        /// One batch's rows, found through the index (held rows only, never the released ones) and updated by their id.
+        /// Left to itself SQLite may search the update by status too, reading every hold in the shop per batch.
+        func batchCondition(_ batch: Int) -> String {
+            "id IN (SELECT id FROM reservation INDEXED BY \(index) WHERE \(condition) LIMIT \(batch))"
+        }
+    }
+
+    /// Releases the held reservations `selection` takes, at most `batch` per write transaction, each batch's ledger
+    /// steps settled after its commit; returns how many. A rush leaves thousands of holds that expire together (or go
+    /// back together when the owner cancels the sale): released in one transaction they would hold SQLite's write lock,
+    /// and every checkout and reservation queued behind it, for as long as the whole update takes. Each batch stands
+    /// alone, so a crash between two loses nothing: what was committed is settled in the ledger rebuilt at start-up, and
+    /// what was not is still held, to be released by the next tick. Stops between batches when cancelled.
     @discardableResult
-    func releaseHeld(where condition: String, arguments: StatementArguments, reason: String, batch: Int) async throws -> Int {
+    func releaseHeld(_ selection: HeldSelection, reason: String, batch: Int) async throws -> Int {
         let batch = max(1, batch)
-        let sql = Self.releaseBatchCondition(condition, batch: batch)
+        let sql = selection.batchCondition(batch)
         let now = clock.now()
         var released = 0
         while !Task.isCancelled {
             let settlement = try await database.write { db in
-                let held = try ReservationStore.releaseHeld(db, sql: sql, arguments: arguments, reason: reason, now: now)
+                let held = try ReservationStore.releaseHeld(db, sql: sql, arguments: selection.arguments, reason: reason, now: now)
                 return try StockSettlement(db, released: held)
             }
             await settle(settlement)
@@ -214,13 +257,6 @@ extension FlashSaleService {
             if settlement.released.count < batch { break }
         }
         return released
-    }
-
-    /// One batch's rows: found through `reservation_held_by_expiry` (held rows only, oldest expiry first, so each batch
-    /// reads its own rows and what other sales hold before them, never the released ones), updated by their id. Left to
-    /// itself SQLite may search the update by status too and read every hold in the shop per batch.
-    static func releaseBatchCondition(_ condition: String, batch: Int) -> String {
-        "id IN (SELECT id FROM reservation INDEXED BY reservation_held_by_expiry WHERE status = 'reserved' AND \(condition) LIMIT \(batch))"
     }
 
     /// Moves sales across their boundaries: `scheduled → active` at the start, `active → ended` at the end.
