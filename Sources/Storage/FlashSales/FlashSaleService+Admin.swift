@@ -113,10 +113,11 @@ extension FlashSaleService {
     }
 
     /// Cancels a sale that has not ended, releasing every held reservation. The cancellation commits first; the holds
-    /// go back after it in batches, item by item (``releaseCancelledHolds(saleID:batch:)``). From that commit on, a hold of the sale can no
-    /// longer be checked out, shows in no cart, and its units count as held in a closed sale. If the release is cut short
-    /// (a failing disk, the request cancelled, a crash), the answer still reports the cancellation, which did commit, and
-    /// the flash-sale clock finishes the release on its next tick (woken here) or at start-up.
+    /// go back after it in batches, item by item (``releaseCancelledHolds(saleID:batch:)``). From that commit on, a
+    /// hold of the sale can no longer be checked out, shows in no cart, and its units count as held in a closed sale. If
+    /// the release is cut short (a failing disk, the request cancelled, a crash), the answer still reports the
+    /// cancellation, which did commit, and the flash-sale clock finishes the release on its next tick (woken here) or at
+    /// start-up.
     public func cancel(id: String, batch: Int = FlashSaleService.releaseBatch) async throws -> FlashSale {
         let now = clock.now()
         try await database.write { db in
