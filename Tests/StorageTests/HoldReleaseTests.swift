@@ -8,22 +8,44 @@ import Testing
 /// Holds released in batches, a write transaction each (a rush's expiry, a cancelled sale's holds), and a cancellation
 /// whose release is cut short after it committed.
 @Suite struct HoldReleaseTests {
+    /// `count` new customers holding `quantity` units each of the sale's first item.
+    private func holders(_ fixture: FlashSaleFixture, of sale: FlashSale, count: Int, quantity: Int) async throws -> [Identity] {
+        var buyers: [Identity] = []
+        for n in 0..<count {
+            let buyer = try await fixture.catalog.customer("buyer\(n)@example.vn", name: "Buyer \(n)")
+            _ = try await fixture.sales.reserve(by: buyer, saleID: sale.id, productID: sale.items[0].productId, quantity: quantity)
+            buyers.append(buyer)
+        }
+        return buyers
+    }
+
+    /// Counts the writer's commits from now on.
+    private func countingCommits(_ fixture: FlashSaleFixture) async throws -> CommitCounter {
+        let commits = CommitCounter()
+        try await fixture.database.writer.write { db in db.add(transactionObserver: commits, extent: .databaseLifetime) }
+        return commits
+    }
+
+    private func croissantStock(_ fixture: FlashSaleFixture) async throws -> Int {
+        try await fixture.catalog.catalog.product(idOrSlug: "croissant-bo-phap").value.stock
+    }
+
+    /// The holds a cart shows the user.
+    private func shownInCart(_ fixture: FlashSaleFixture, _ user: Identity) async throws -> [Reservation] {
+        try await fixture.database.read { db in try ReservationStore.held(db, userID: user.user.id, now: fixture.clock.now()) }
+    }
+
     /// Holds that expire together go back a batch per transaction, so the writer is never held for all of them at once;
     /// a hold not yet due stays held.
     @Test func expiredHoldsGoBackABatchPerCommit() async throws {
         let fixture = try FlashSaleFixture()
         let sale = try await fixture.croissantSale(quantity: 10, limit: 2)
-        let product = sale.items[0].productId
-        for n in 0..<5 {
-            let buyer = try await fixture.catalog.customer("buyer\(n)@example.vn", name: "Buyer \(n)")
-            _ = try await fixture.sales.reserve(by: buyer, saleID: sale.id, productID: product, quantity: 1)
-        }
+        _ = try await holders(fixture, of: sale, count: 5, quantity: 1)
         fixture.clock.advance(by: 200)
         let late = try await fixture.catalog.customer("late@example.vn", name: "Late")
-        let notDue = try await fixture.sales.reserve(by: late, saleID: sale.id, productID: product, quantity: 2)
+        let notDue = try await fixture.sales.reserve(by: late, saleID: sale.id, productID: sale.items[0].productId, quantity: 2)
         fixture.clock.advance(by: 101)
-        let commits = CommitCounter()
-        try await fixture.database.writer.write { db in db.add(transactionObserver: commits, extent: .databaseLifetime) }
+        let commits = try await countingCommits(fixture)
         let before = commits.count
         #expect(try await fixture.sales.expireDue(batch: 2) == 5)
         #expect(commits.count - before == 3)  // 2 + 2 + 1
@@ -61,8 +83,7 @@ import Testing
         #expect(cancelled.status == .cancelled)
         var mine = try await fixture.sales.reservations(userID: lan.user.id)
         #expect(mine.first { $0.id == held.id }?.status == .reserved)
-        let shown = try await fixture.database.read { db in try ReservationStore.held(db, userID: lan.user.id, now: fixture.clock.now()) }
-        #expect(shown.map(\.id) == [kept.id])
+        #expect(try await shownInCart(fixture, lan).map(\.id) == [kept.id])
         try await fixture.database.write { db in try db.execute(sql: "DROP TRIGGER refuseReleases") }
         try await clock.tick()
         mine = try await fixture.sales.reservations(userID: lan.user.id)
@@ -78,26 +99,16 @@ import Testing
     @Test func aCancellationCutShortByACrashIsFinishedAtStartUp() async throws {
         let fixture = try FlashSaleFixture()
         let sale = try await fixture.croissantSale(quantity: 10, limit: 2)
-        let product = sale.items[0].productId
-        let stock = { try await fixture.catalog.catalog.product(idOrSlug: "croissant-bo-phap").value.stock }
-        let stockBefore = try await stock()
-        var buyers: [Identity] = []
-        for n in 0..<4 {
-            let buyer = try await fixture.catalog.customer("buyer\(n)@example.vn", name: "Buyer \(n)")
-            _ = try await fixture.sales.reserve(by: buyer, saleID: sale.id, productID: product, quantity: 2)
-            buyers.append(buyer)
-        }
+        let stockBefore = try await croissantStock(fixture)
+        let buyers = try await holders(fixture, of: sale, count: 4, quantity: 2)
         try await FlashSaleClock(sales: fixture.sales).tick()  // the running shop's start-up tick is behind it
         // The cancellation's own transaction, and nothing after it: the process died there.
         try await fixture.database.write { db in
             try FlashSaleStore.setStatus(db, id: sale.id, .cancelled, now: fixture.clock.now())
             try FlashSaleService.returnUnsoldUnits(db, saleID: sale.id)
         }
-        #expect(try await stock() == stockBefore + 2)
-        for buyer in buyers {
-            let shown = try await fixture.database.read { db in try ReservationStore.held(db, userID: buyer.user.id, now: fixture.clock.now()) }
-            #expect(shown.isEmpty)
-        }
+        #expect(try await croissantStock(fixture) == stockBefore + 2)
+        for buyer in buyers { #expect(try await shownInCart(fixture, buyer).isEmpty) }
         let restarted = FlashSaleService(
             database: fixture.database,
             clock: fixture.clock,
@@ -111,7 +122,7 @@ import Testing
             let mine = try await restarted.reservations(userID: buyer.user.id)
             #expect(mine.count == 1 && mine.allSatisfy { $0.status == .released && $0.releasedReason == "sale cancelled" })
         }
-        #expect(try await stock() == stockBefore + 10)
+        #expect(try await croissantStock(fixture) == stockBefore + 10)
         #expect(try await restarted.sale(idOrSlug: sale.id).items[0].held == 0)
         #expect(try await restarted.releaseCancelledHoldsIfPending() == 0)
     }
@@ -121,16 +132,9 @@ import Testing
     @Test func aCancelledSalesHoldsGoBackABatchPerCommit() async throws {
         let fixture = try FlashSaleFixture()
         let sale = try await fixture.croissantSale(quantity: 10, limit: 2)
-        let product = sale.items[0].productId
-        let stockBefore = try await fixture.catalog.catalog.product(idOrSlug: "croissant-bo-phap").value.stock
-        var buyers: [Identity] = []
-        for n in 0..<4 {
-            let buyer = try await fixture.catalog.customer("buyer\(n)@example.vn", name: "Buyer \(n)")
-            _ = try await fixture.sales.reserve(by: buyer, saleID: sale.id, productID: product, quantity: 2)
-            buyers.append(buyer)
-        }
-        let commits = CommitCounter()
-        try await fixture.database.writer.write { db in db.add(transactionObserver: commits, extent: .databaseLifetime) }
+        let stockBefore = try await croissantStock(fixture)
+        let buyers = try await holders(fixture, of: sale, count: 4, quantity: 2)
+        let commits = try await countingCommits(fixture)
         let before = commits.count
         let cancelled = try await fixture.sales.cancel(id: sale.id, batch: 3)
         #expect(commits.count - before == 3)  // the cancellation, then 3 + 1 holds
@@ -139,7 +143,6 @@ import Testing
             let mine = try await fixture.sales.reservations(userID: buyer.user.id)
             #expect(mine.allSatisfy { $0.status == .released && $0.releasedReason == "sale cancelled" })
         }
-        let stockAfter = try await fixture.catalog.catalog.product(idOrSlug: "croissant-bo-phap").value.stock
-        #expect(stockAfter == stockBefore + 10)
+        #expect(try await croissantStock(fixture) == stockBefore + 10)
     }
 }
