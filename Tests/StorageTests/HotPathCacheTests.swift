@@ -74,6 +74,26 @@ import Testing
         #expect(try await catalog.version() > v1)
     }
 
+    /// What a cached answer's hot path reads without suspending: the version while it is in memory, and nil — so the
+    /// route reads it again — once a write in this process, a bump or cluster mode (no copies kept) says it may be stale.
+    @Test func theKnownVersionIsTheKeptOneAndNilWheneverItMustBeReadAgain() async throws {
+        let fixture = try CatalogFixture()
+        let catalog = fixture.catalog
+        #expect(catalog.knownVersion == nil)
+        let v0 = try await catalog.version()
+        #expect(catalog.knownVersion == v0)
+        try await fixture.database.write { db in try db.execute(sql: "UPDATE product SET stock = stock - 1 WHERE slug = 'croissant-bo-phap'") }
+        #expect(catalog.knownVersion == nil)
+        let v1 = try await catalog.version()
+        #expect(v1 > v0 && catalog.knownVersion == v1)
+        catalog.cachedVersion.bump()
+        #expect(catalog.knownVersion == nil)
+        #expect(try await catalog.version() == v1)
+        fixture.database.keepNoCopies()
+        #expect(catalog.knownVersion == nil)
+        #expect(try await catalog.version() == v1 && catalog.knownVersion == nil)
+    }
+
     @Test func aRolledBackWriteLeavesTheVersionAlone() async throws {
         let fixture = try CatalogFixture()
         let v0 = try await fixture.catalog.version()

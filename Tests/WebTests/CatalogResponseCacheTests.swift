@@ -28,6 +28,22 @@ import Testing
         #expect(loads.withLock { $0 } == 2)
     }
 
+    /// The hit path that waits for nothing: nil until an answer is stored, nil for another version, else the stored
+    /// answer (a 304 when the client already has it), and a hit counts as a use for the eviction order.
+    @Test func aHitIsAnsweredWithoutLoadingAndOnlyAtItsVersion() async throws {
+        let cache = CatalogResponseCache()
+        #expect(cache.cachedResponse(for: request("/p"), key: "/p", version: 1) == nil)
+        let stored = try await cache.response(for: request("/p"), key: "/p", currentVersion: 1) { (1, ["v": "one"]) }
+        #expect(cache.cachedResponse(for: request("/p"), key: "/p", version: 2) == nil)
+        #expect(cache.cachedResponse(for: request("/p"), key: "/q", version: 1) == nil)
+        let hit = try #require(cache.cachedResponse(for: request("/p"), key: "/p", version: 1))
+        #expect(hit.status == .ok && hit.headers == stored.headers)
+        #expect(hit.body.contentLength == stored.body.contentLength && hit.body.contentLength ?? 0 > 0)
+        let etag = try #require(stored.headers[.eTag])
+        let unchanged = try #require(cache.cachedResponse(for: request("/p", ifNoneMatch: etag), key: "/p", version: 1))
+        #expect(unchanged.status == .notModified && unchanged.headers[.eTag] == etag)
+    }
+
     /// A slow reader that read version 1 finishes after a faster one stored version 2: the older answer
     /// must not replace the newer one.
     @Test func anOlderLoadNeverReplacesANewerEntry() async throws {

@@ -25,6 +25,10 @@ public final class CatalogService: Sendable {
         try await cachedVersion.current { try await database.read { db in try Self.version(db) } }
     }
 
+    /// The current catalogue version when it is known in memory (no write since it was last read), else nil: a cached
+    /// answer's hot path checks it without suspending and calls ``version()`` only when it is nil.
+    public var knownVersion: Int? { cachedVersion.known }
+
     static func version(_ db: Database) throws -> Int {
         try Int.fetchOne(db, sql: "SELECT version FROM catalogVersion WHERE id = 1") ?? 0
     }

@@ -18,6 +18,9 @@ public final class CatalogVersion: Sendable {
         memo.forget()
     }
 
+    /// The counter as last read, while no change happened since; nil when it must be read again (``current(read:)``).
+    var known: Int? { memo.kept(0) }
+
     /// The counter, from memory when no change happened since it was last read.
     func current(read: () async throws -> Int) async throws -> Int {
         try await memo.value(for: 0, load: read) ?? 0

@@ -23,7 +23,7 @@ final class CommitScopedCache<Key: Hashable & Sendable, Value: Sendable>: Sendab
 
     /// The kept value of `key`, or the one `load` reads (kept unless a commit came in between).
     func value(for key: Key, load: () async throws -> Value?) async throws -> Value? {
-        if database.withLock({ $0 })?.keepsCopies == false { return try await load() }
+        if !keepsCopies { return try await load() }
         let (kept, generation) = state.withLock { ($0.values[key], $0.generation) }
         if let kept { return kept }
         guard let loaded = try await load() else { return nil }
@@ -34,6 +34,15 @@ final class CommitScopedCache<Key: Hashable & Sendable, Value: Sendable>: Sendab
         }
         return loaded
     }
+
+    /// The kept value of `key`, if one is kept: answered without suspending, for a hot path that can skip its awaits
+    /// when the value is already in memory (``value(for:load:)`` reads it otherwise).
+    func kept(_ key: Key) -> Value? {
+        guard keepsCopies else { return nil }
+        return state.withLock { $0.values[key] }
+    }
+
+    private var keepsCopies: Bool { database.withLock({ $0 })?.keepsCopies != false }
 
     /// Forgets every value after each commit that changed one of `tables` in `database` (here or in another process;
     /// `updatesOf` narrows a table to updates of those columns, see ``CommittedChangeObserver``);

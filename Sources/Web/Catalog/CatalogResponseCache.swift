@@ -12,20 +12,29 @@ import Synchronization
 /// least recently used ones. An answer larger than the whole bound is served but not kept. Callers key entries
 /// only by the parameters their route reads, so made-up query parameters cannot multiply entries.
 public final class CatalogResponseCache: Sendable {
-    struct Entry: Sendable {
-        let version: Int
+    /// One ready answer: its bytes, its tag and the headers of a 200 with it (ETag, Cache-Control, Content-Type), built
+    /// once. A class, so a hit hands out one reference rather than copying each of them.
+    final class Answer: Sendable {
         let body: ByteBuffer
         let etag: String
-        /// The headers of a 200 with this answer (ETag, Cache-Control, Content-Type), built once per answer.
         let headers: HTTPFields
+
+        init(body: ByteBuffer, etag: String) {
+            self.body = body
+            self.etag = etag
+            self.headers = [.eTag: etag, .cacheControl: "no-cache", .contentType: "application/json; charset=utf-8"]
+        }
+    }
+
+    struct Entry: Sendable {
+        let version: Int
+        let answer: Answer
         let cost: Int
         var lastUsed: UInt64
 
         init(version: Int, body: ByteBuffer, etag: String, cost: Int) {
             self.version = version
-            self.body = body
-            self.etag = etag
-            self.headers = [.eTag: etag, .cacheControl: "no-cache", .contentType: "application/json; charset=utf-8"]
+            self.answer = Answer(body: body, etag: etag)
             self.cost = cost
             self.lastUsed = 0
         }
@@ -52,14 +61,7 @@ public final class CatalogResponseCache: Sendable {
         currentVersion: Int,
         load: () async throws -> (version: Int, body: any Encodable)
     ) async throws -> Response {
-        let hit = state.withLock { state -> Entry? in
-            guard var entry = state.entries[key], entry.version == currentVersion else { return nil }
-            state.tick += 1
-            entry.lastUsed = state.tick
-            state.entries[key] = entry
-            return entry
-        }
-        if let hit { return Self.response(hit, request: request) }
+        if let hit = cachedResponse(for: request, key: key, version: currentVersion) { return hit }
         let loaded = try await load()
         let data = try JSONCoding.encoder.encode(loaded.body)
         let entry = Entry(
@@ -69,7 +71,19 @@ public final class CatalogResponseCache: Sendable {
             cost: data.count + key.utf8.count
         )
         store(entry, key: key)
-        return Self.response(entry, request: request)
+        return Self.response(entry.answer, request: request)
+    }
+
+    /// The cached answer for `key` when it was read at `version`, else nil: answered without suspending, so a hit whose
+    /// version is known in memory costs the route no await (``CatalogController``).
+    func cachedResponse(for request: Request, key: String, version: Int) -> Response? {
+        let hit = state.withLock { state -> Answer? in
+            guard let index = state.entries.index(forKey: key), state.entries.values[index].version == version else { return nil }
+            state.tick += 1
+            state.entries.values[index].lastUsed = state.tick  // in place: the entry is not copied out and back
+            return state.entries.values[index].answer
+        }
+        return hit.map { Self.response($0, request: request) }
     }
 
     private func store(_ entry: Entry, key: String) {
@@ -108,14 +122,14 @@ public final class CatalogResponseCache: Sendable {
     /// Whether an answer is cached under `key` (for tests).
     func contains(_ key: String) -> Bool { state.withLock { $0.entries[key] != nil } }
 
-    private static func response(_ entry: Entry, request: Request) -> Response {
+    private static func response(_ answer: Answer, request: Request) -> Response {
         if let tags = request.headers[.ifNoneMatch],
-            tags.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == entry.etag })
+            tags.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == answer.etag })
         {
-            return Response(status: .notModified, headers: [.eTag: entry.etag, .cacheControl: "no-cache"])
+            return Response(status: .notModified, headers: [.eTag: answer.etag, .cacheControl: "no-cache"])
         }
         // The same bytes for every hit: a `ByteBuffer` shares its storage, nothing is copied until the socket write.
-        return Response(status: .ok, headers: entry.headers, body: .init(byteBuffer: entry.body))
+        return Response(status: .ok, headers: answer.headers, body: .init(byteBuffer: answer.body))
     }
 
     /// `"<version>-<FNV-1a 64 of the bytes>"`: changes whenever the bytes do, also across restarts.
