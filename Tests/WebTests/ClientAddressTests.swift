@@ -2,7 +2,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
+import Synchronization
 import Testing
 
 @testable import Web
@@ -59,20 +61,24 @@ import Testing
     }
 }
 
-/// The peer is kept as a socket address and formatted only when read: what routes and log lines see is unchanged.
+/// The peer is kept as a socket address and formatted only when read: what routes and log lines see is unchanged. The
+/// request's logger carries the client only while request logs are on; a line about the request gets it either way
+/// (`requestLogger`).
 @Suite struct PeerAddressTests {
-    private func app(trustedProxies: [IPNetwork]) -> some ApplicationProtocol {
+    private func app(trustedProxies: [IPNetwork], logRequests: Bool = false) -> some ApplicationProtocol {
         let router = Router(context: AppRequestContext.self)
         router.add(
             middleware: RequestEdgeMiddleware(
                 clientAddress: ClientAddressMiddleware(trustedProxies: trustedProxies),
                 securityHeaders: SecurityHeadersMiddleware(strictTransportSecurity: false),
+                logRequests: logRequests ? LogRequestsMiddleware(.debug) : nil,
                 gate: RequestGateMiddleware(bodyLimit: BodyLimitMiddleware(limit: 64), staticFiles: nil)
             )
         )
         router.get("/who") { _, context -> String in
-            let logged = context.logger[metadataKey: "client"].map { "\($0)" } ?? "-"
-            return "\(context.clientAddress ?? "-") \(context.remoteAddress ?? "-") \(logged)"
+            let tagged = context.logger[metadataKey: "client"].map { "\($0)" } ?? "-"
+            let line = context.requestLogger[metadataKey: "client"].map { "\($0)" } ?? "-"
+            return "\(context.clientAddress ?? "-") \(context.remoteAddress ?? "-") \(tagged) \(line)"
         }
         return Application(router: router)
     }
@@ -80,21 +86,77 @@ import Testing
     @Test func theClientIsThePeerWithoutTrustedProxies() async throws {
         try await app(trustedProxies: []).test(.live) { client in
             let response = try await client.execute(uri: "/who", method: .get, headers: [.xForwardedFor: "198.51.100.4"])
-            #expect(String(buffer: response.body) == "127.0.0.1 127.0.0.1 127.0.0.1")
+            #expect(String(buffer: response.body) == "127.0.0.1 127.0.0.1 - 127.0.0.1")
         }
     }
 
     @Test func theForwardedClientIsReadAndLoggedBehindATrustedProxy() async throws {
         try await app(trustedProxies: [try #require(IPNetwork("127.0.0.0/8"))]).test(.live) { client in
             let response = try await client.execute(uri: "/who", method: .get, headers: [.xForwardedFor: "198.51.100.4"])
-            #expect(String(buffer: response.body) == "198.51.100.4 127.0.0.1 198.51.100.4")
+            #expect(String(buffer: response.body) == "198.51.100.4 127.0.0.1 - 198.51.100.4")
         }
+    }
+
+    @Test func withRequestLogsEveryRequestsLoggerCarriesTheClient() async throws {
+        try await app(trustedProxies: [], logRequests: true).test(.live) { client in
+            let response = try await client.execute(uri: "/who", method: .get)
+            #expect(String(buffer: response.body) == "127.0.0.1 127.0.0.1 127.0.0.1 127.0.0.1")
+        }
+        try await app(trustedProxies: [try #require(IPNetwork("127.0.0.0/8"))], logRequests: true).test(.live) { client in
+            let response = try await client.execute(uri: "/who", method: .get, headers: [.xForwardedFor: "198.51.100.4"])
+            #expect(String(buffer: response.body) == "198.51.100.4 127.0.0.1 198.51.100.4 198.51.100.4")
+        }
+    }
+
+    /// A 500's log line names the client although the request's logger was not tagged with it.
+    @Test func aFailedRequestsLogLineNamesItsClient() async throws {
+        let lines = LineRecorder()
+        let router = Router(context: AppRequestContext.self)
+        router.add(
+            middleware: RequestEdgeMiddleware(
+                clientAddress: ClientAddressMiddleware(trustedProxies: []),
+                securityHeaders: SecurityHeadersMiddleware(strictTransportSecurity: false),
+                gate: RequestGateMiddleware(bodyLimit: BodyLimitMiddleware(limit: 64), staticFiles: nil)
+            )
+        )
+        struct Broken: Error {}
+        router.get("/broken") { _, _ -> String in throw Broken() }
+        let logger = Logger(label: "test") { _ in LineRecorder.Handler(recorder: lines) }
+        try await Application(router: router, logger: logger).test(.live) { client in
+            let response = try await client.execute(uri: "/broken", method: .get)
+            #expect(response.status == .internalServerError)
+        }
+        let failed = lines.lines.withLock { $0 }.filter { $0.message == "unhandled error" }
+        #expect(failed.count == 1)
+        #expect(failed.first?.metadata["client"] == "127.0.0.1")
+        #expect(failed.first?.metadata["hb.request.id"] != nil)
     }
 
     @Test func withoutAPeerThereIsNoClient() async throws {
         try await app(trustedProxies: []).test(.router) { client in
             let response = try await client.execute(uri: "/who", method: .get)
-            #expect(String(buffer: response.body) == "- - -")
+            #expect(String(buffer: response.body) == "- - - -")
+        }
+    }
+}
+
+/// Keeps every line written at `error` or above, with the logger's metadata merged under the line's.
+private final class LineRecorder: Sendable {
+    let lines = Mutex<[(message: String, metadata: Logger.Metadata)]>([])
+
+    struct Handler: LogHandler {
+        let recorder: LineRecorder
+        var logLevel: Logger.Level = .error
+        var metadata: Logger.Metadata = [:]
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+            recorder.lines.withLock { $0.append((event.message.description, merged)) }
         }
     }
 }

@@ -144,7 +144,7 @@ struct AuthController<Context: AppRequestContextProtocol> {
         do {
             try await accounts.requestPasswordReset(email: input.email)
         } catch {
-            context.logger.error("password reset email failed", metadata: ["error": "\(error)"])
+            context.requestLogger.error("password reset email failed", metadata: ["error": "\(error)"])
         }
         return Response(status: .accepted, headers: [.cacheControl: "no-store"])
     }
@@ -167,7 +167,7 @@ struct AuthController<Context: AppRequestContextProtocol> {
             do {
                 try await carts.merge(guestCartID: guestCart, into: user.id)
             } catch {
-                context.logger.warning("guest cart not merged at sign-in", metadata: ["error": "\(error)"])
+                context.requestLogger.warning("guest cart not merged at sign-in", metadata: ["error": "\(error)"])
             }
             let expired = Cookie(
                 name: CartController<Context>.cookieName,

@@ -58,6 +58,22 @@ public struct BodyLimitMiddleware<Context: AppRequestContextProtocol>: RouterMid
     /// `request` with its body collected within the limit (an upload's body is left unread), and the context's
     /// `maxUploadSize` set; a 413 when the declared or collected body is over the limit.
     func admitted(_ request: Request, context: inout Context) async throws -> Request {
+        guard case .collect(let declared) = try admit(request, context: &context) else { return request }
+        return try await Self.collected(request, upTo: defaultLimit, declaredLength: declared)
+    }
+
+    /// What is left to do for a request once its head is checked.
+    enum Admission {
+        /// Nothing: no body, or an upload's (left to its route group).
+        case ready
+        /// Collect the body, declared `declaredLength` bytes long if the client said (``collected(_:upTo:declaredLength:)``).
+        case collect(declaredLength: Int?)
+    }
+
+    /// The part of ``admitted(_:context:)`` that waits for nothing: a 413 when the declared length is over the limit, the
+    /// context's `maxUploadSize` set, and whether a body is to be collected. Most requests (every GET) have none, and
+    /// answering them here spares them an async call.
+    func admit(_ request: Request, context: inout Context) throws -> Admission {
         let upload = Self.isUpload(request)
         let refusedAbove = upload ? uploadLimit : defaultLimit
         // The header is read once here and handed on: each lookup scans every field and joins repeated ones.
@@ -66,8 +82,8 @@ public struct BodyLimitMiddleware<Context: AppRequestContextProtocol>: RouterMid
             throw AppError(.payloadTooLarge, "The request body is \(declared) bytes; the limit is \(refusedAbove).")
         }
         context.maxUploadSize = defaultLimit
-        if upload { return request }
-        return try await Self.collected(request, upTo: defaultLimit, declaredLength: declared)
+        if upload || !Self.hasBody(request, declaredLength: declared) { return .ready }
+        return .collect(declaredLength: declared)
     }
 
     /// The request with its body collected (at most `limit` bytes, else 413), or a 503 when the shutdown cut it short.

@@ -19,24 +19,31 @@ public struct ClientAddressMiddleware<Context: AppRequestContextProtocol>: Route
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var context = context
-        identifyClient(of: request, in: &context)
+        identifyClient(of: request, in: &context, taggingLogger: true)
         return try await next(request, context)
     }
 
-    /// Sets the context's client address (and the logger's `client` metadata) for `request`. Without trusted proxies the
-    /// client is the peer, which the context already holds: nothing is read or formatted here, and the metadata formats
-    /// the address only if a line is written (most requests write none).
-    func identifyClient(of request: Request, in context: inout Context) {
+    /// Sets the context's client address for `request`, and with `taggingLogger` the logger's `client` metadata. Without
+    /// trusted proxies the client is the peer, which the context already holds: nothing is read or formatted here, and
+    /// the metadata formats the address only if a line is written.
+    ///
+    /// The shop's edge tags the logger only when every request writes a line (request logs on): setting metadata copies
+    /// the request's logger, and at the default level almost no request writes one. A line about a request takes its
+    /// logger from ``AppRequestContextProtocol/requestLogger``, which adds the client then.
+    func identifyClient(of request: Request, in context: inout Context, taggingLogger: Bool) {
         guard !trustedProxies.isEmpty else {
-            if let peer = context.peerAddress, let client = PeerAddressText(peer) {
-                context.logger[metadataKey: "client"] = .stringConvertible(client)
+            if taggingLogger, let peer = context.peerAddress, let client = PeerAddressText(peer) {
+                context.logger[metadataKey: Self.logKey] = .stringConvertible(client)
             }
             return
         }
         let client = clientAddress(peer: context.remoteAddress, forwardedFor: request.headers[values: .xForwardedFor])
         context.clientAddress = client
-        if let client { context.logger[metadataKey: "client"] = .string(client) }
+        if taggingLogger, let client { context.logger[metadataKey: Self.logKey] = .string(client) }
     }
+
+    /// The metadata key of the client's address in log lines.
+    static var logKey: String { "client" }
 
     /// The client behind `peer`, given the `X-Forwarded-For` header lines (oldest hop first).
     func clientAddress(peer: String?, forwardedFor: [String]) -> String? {

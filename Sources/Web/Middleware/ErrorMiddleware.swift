@@ -31,20 +31,22 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The same, with the request id (`context.id`) already formatted: Hummingbird formats it afresh on every read, and
     /// the shop's edge formats it once for the envelope and the `X-Request-Id` header (``RequestEdgeMiddleware``).
     static func response(for error: any Error, context: Context, requestID: String) -> Response {
+        // A line about this request names its client (the shop's contexts add it only when a line is written).
+        var logger: Logger { (context as? any AppRequestContextProtocol)?.requestLogger ?? context.logger }
         switch error {
         case let error as AppError:
             if error.code == .internalError {
-                context.logger.error("request failed", metadata: ["error": "\(error)"])
+                logger.error("request failed", metadata: ["error": "\(error)"])
             }
             return response(for: error, requestID: requestID)
         case let error as RedisError:
             // Cluster mode with Redis unreachable: refuse (never fall back to local counts) and say when to retry.
-            context.logger.warning("Redis unavailable", metadata: ["error": "\(error)"])
+            logger.warning("Redis unavailable", metadata: ["error": "\(error)"])
             return response(for: stockUnavailable, requestID: requestID)
         case let error as any HTTPResponseError:
             return response(for: appError(from: error), requestID: requestID)
         default:
-            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             let appError = AppError(.internalError, "Something went wrong on our side. Quote request id \(requestID) if it persists.")
             return response(for: appError, requestID: requestID)
         }

@@ -40,13 +40,19 @@ struct RequestEdgeMiddleware: RouterMiddleware {
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var context = context
-        clientAddress.identifyClient(of: request, in: &context)
+        clientAddress.identifyClient(of: request, in: &context, taggingLogger: logRequests != nil)
         // Hummingbird formats the id on every read of `context.id`: once here, for the header and any error envelope.
         let requestID = context.id
         let started = metrics.start(request.method)
         var response: Response
         do {
-            response = try await logged(request, context: context, requestID: requestID, next: next)
+            // Without request logs and CORS (the default), straight to the gate: each layer between is an async call.
+            response =
+                if logRequests == nil, allowedOrigins == nil {
+                    try await gate.handle(request, context: context, requestID: requestID, next: next)
+                } else {
+                    try await logged(request, context: context, requestID: requestID, next: next)
+                }
         } catch {
             metrics.failed(error, started, endpoint: context.endpointPath, method: request.method)
             throw error

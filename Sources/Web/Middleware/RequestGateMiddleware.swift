@@ -34,7 +34,11 @@ struct RequestGateMiddleware: RouterMiddleware {
     ) async throws -> Response {
         do {
             var inner = context
-            let request = try await bodyLimit.admitted(request, context: &inner)
+            var request = request
+            // A request without a body (every GET) is admitted without an await.
+            if case .collect(let declared) = try bodyLimit.admit(request, context: &inner) {
+                request = try await BodyLimitMiddleware<Context>.collected(request, upTo: bodyLimit.defaultLimit, declaredLength: declared)
+            }
             try CSRFMiddleware<Context>.check(request)
             do {
                 return try await next(request, inner)

@@ -1,4 +1,5 @@
 import Hummingbird
+import Logging
 import NIOCore
 import Storage
 
@@ -24,5 +25,19 @@ extension AppRequestContextProtocol {
     func requireIdentity() throws(AppError) -> Identity {
         guard let identity else { throw AppError(.unauthorized, "Sign in to continue.") }
         return identity
+    }
+}
+
+extension AppRequestContextProtocol {
+    /// The request's logger for a line about this request: with the client's address (`client`) when the logger does
+    /// not carry it yet. The shop's edge tags every request's logger only while request logs are on
+    /// (``ClientAddressMiddleware/identifyClient(of:in:taggingLogger:)``), so a line written without it would lack the
+    /// client.
+    var requestLogger: Logger {
+        let key = ClientAddressMiddleware<Self>.logKey
+        guard logger[metadataKey: key] == nil, let client = clientAddress else { return logger }
+        var logger = logger
+        logger[metadataKey: key] = .string(client)
+        return logger
     }
 }

@@ -18,8 +18,12 @@ extension HTTPField.Name {
     static let xForwardedFor = shopHeader("X-Forwarded-For")
     static let xFrameOptions = shopHeader("X-Frame-Options")
     static let referrerPolicy = shopHeader("Referrer-Policy")
-    static let crossOriginOpenerPolicy = shopHeader("Cross-Origin-Opener-Policy")
-    static let permissionsPolicy = shopHeader("Permissions-Policy")
+    // Sent on every response, and longer than a small string (15 bytes): written in their canonical (lowercase) form the
+    // name is one literal, which is never reference-counted, where a mixed-case one gets a lowercased copy on the heap
+    // that every response's fields retain and release from both event loops. Field names are case-insensitive
+    // (RFC 9110, 5.1), and HTTP/2 sends every name in lowercase.
+    static let crossOriginOpenerPolicy = shopHeader("cross-origin-opener-policy")
+    static let permissionsPolicy = shopHeader("permissions-policy")
     static let xRequestID = shopHeader("X-Request-Id")
 
     /// The checked name of a literal; the fallback (a header the shop never reads or writes) is unreachable for
