@@ -34,16 +34,21 @@ public struct AuthenticationMiddleware<Context: AppRequestContextProtocol>: Rout
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        var context = context
+        let identity: Identity?
         if let bearer = Self.bearerToken(inHeaderOf: request) {
-            let identity = try await identity(for: bearer)
+            identity = try await self.identity(for: bearer)
             if identity == nil, !Self.sessionRenewalPaths.contains(request.uri.path) {
                 throw AppError(.unauthorized, "The access token is invalid or has expired.")
             }
-            context.identity = identity
         } else if let cookie = request.cookies[SessionCookies.access]?.value, !cookie.isEmpty {
-            context.identity = try await identity(for: Substring(cookie))
+            identity = try await self.identity(for: Substring(cookie))
+        } else {
+            // Anonymous: the context goes on as it came, not copied.
+            try requirement?.check(context)
+            return try await next(request, context)
         }
+        var context = context
+        context.identity = identity
         try requirement?.check(context)
         return try await next(request, context)
     }
