@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""Two release binaries side by side, for a change too small to see between two full `make bench` runs: both shops run at
+once (seeded as `make bench` seeds them), and short wrk runs alternate between them (A B, then B A, ...), so the shared
+box's drift — which moves a route's rate by 30 % within minutes — reaches both alike. Prints, per round, the rate and the
+server's CPU per answer (`server_cpu_us`) of each, and at the end the medians of B/A. Not part of `make bench`.
+  bench/interleave.py A_BINARY B_BINARY [--rounds 12] [--seconds 3] [--routes /healthz,/api/v1/products?limit=20]"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib as lib  # noqa: E402
+import rows  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("a")
+    parser.add_argument("b")
+    parser.add_argument("--rounds", type=int, default=12)
+    parser.add_argument("--seconds", type=int, default=3)
+    parser.add_argument("--routes", default="/healthz,/api/v1/products?limit=20")
+    options = parser.parse_args()
+    routes = options.routes.split(",")
+    shops = {}
+    try:
+        for name, binary in (("A", options.a), ("B", options.b)):
+            lib.BIN = os.path.abspath(binary)  # read when each server starts
+            shops[name] = rows.Shop(tempfile.mkdtemp(prefix=f"klelite-interleave-{name}-"), buyers=100, checkout_users=10,
+                                    reference=(name == "A"))
+        reference = shops["A"].reference
+        runs = {(name, route): [] for name in "AB" for route in routes}
+        for round_number in range(options.rounds):
+            plain = lib.wrk(reference.url("/plain"), options.seconds, server=reference)
+            line = [f"plain {plain['rps']:.0f}/s"]
+            for route in routes:
+                for name in ("AB" if round_number % 2 == 0 else "BA"):
+                    server = shops[name].server
+                    runs[(name, route)].append(lib.wrk(server.url(route), options.seconds, server=server))
+                a, b = runs[("A", route)][-1], runs[("B", route)][-1]
+                line.append(f"{route} A {a['rps']:.0f}/s {a['server_cpu_us']} µs, B {b['rps']:.0f}/s {b['server_cpu_us']} µs")
+            print(round_number, " | ".join(line), flush=True)
+        for route in routes:
+            pairs = list(zip(runs[("A", route)], runs[("B", route)]))
+            rates = [b["rps"] / a["rps"] for a, b in pairs]
+            cpu = [b["server_cpu_us"] / a["server_cpu_us"] for a, b in pairs]
+            print(f"{route}: B/A rate median {statistics.median(rates):.3f} ({min(rates):.3f}-{max(rates):.3f}); "
+                  f"B/A CPU per answer median {statistics.median(cpu):.3f} ({min(cpu):.3f}-{max(cpu):.3f}); "
+                  f"CPU per answer medians A {statistics.median(a['server_cpu_us'] for a, _ in pairs):.1f} µs, "
+                  f"B {statistics.median(b['server_cpu_us'] for _, b in pairs):.1f} µs")
+    finally:
+        for shop in shops.values():
+            shop.stop()
+
+
+if __name__ == "__main__":
+    main()
