@@ -5,7 +5,8 @@ import Logging
 /// metadata (its request id), while at the default level almost no request writes a line: that rendering was
 /// ~7 % of the CPU of a `/healthz` under load.
 ///
-/// The two keys every request's logger gets (Hummingbird's `hb.request.id`, the shop's `client`) have fields of their own:
+/// The two keys a request's logger gets (Hummingbird's `hb.request.id`; the shop's `client` while request logs are on, else
+/// only on a line about the request) have fields of their own:
 /// setting them copies and rehashes no dictionary, and reading the request id (every response carries it) hashes nothing.
 struct DeferredMetadataLogHandler<Inner: LogHandler>: LogHandler {
     static var requestIDKey: String { "hb.request.id" }

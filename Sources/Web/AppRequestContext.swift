@@ -8,10 +8,11 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Largest body this request may send; ``BodyLimitMiddleware`` sets it per route group.
     public var maxUploadSize: Int
-    /// The connection's peer, as the transport gives it, read when asked: most requests never ask (the read takes the
-    /// channel's lock), and turning it into text costs more again. Once the connection has closed there is none (nil):
-    /// throttles and stream slots then count the request under one shared `unknown` key.
-    public var peerAddress: SocketAddress? { channel.remoteAddress }
+    /// The connection's peer, kept as the transport gave it when the request arrived: turning it into text costs more
+    /// than most requests need. Read here, not when asked: NIO forgets a channel's addresses when it closes, and a
+    /// request whose client reset the connection must still be throttled under its own address (read later it would
+    /// fall into the shared `unknown` key, a second allowance for anyone who resets).
+    public let peerAddress: SocketAddress?
     /// The connection the request came on (a live stream watches it to end when the client goes away).
     public let channel: any Channel
     /// What ``ClientAddressMiddleware`` found behind a trusted proxy; nil while the peer is the client.
@@ -22,6 +23,7 @@ public struct AppRequestContext: RequestContext {
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.maxUploadSize = BodyLimitMiddleware<Self>.defaultLimit
+        self.peerAddress = source.channel.remoteAddress
         self.channel = source.channel
     }
 

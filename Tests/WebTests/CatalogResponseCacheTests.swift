@@ -42,6 +42,14 @@ import Testing
         let etag = try #require(stored.headers[.eTag])
         let unchanged = try #require(cache.cachedResponse(for: request("/p", ifNoneMatch: etag), key: "/p", version: 1))
         #expect(unchanged.status == .notModified && unchanged.headers[.eTag] == etag)
+
+        // Room for two answers: the one just hit stays when a third comes, the other goes.
+        let small = CatalogResponseCache(maxBytes: 500)
+        let filler = String(repeating: "x", count: 180)
+        for key in ["a", "b"] { _ = try await small.response(for: request("/p"), key: key, currentVersion: 1) { (1, [filler]) } }
+        #expect(small.cachedResponse(for: request("/p"), key: "a", version: 1) != nil)
+        _ = try await small.response(for: request("/p"), key: "c", currentVersion: 1) { (1, [filler]) }
+        #expect(small.contains("a") && !small.contains("b") && small.contains("c"))
     }
 
     /// A slow reader that read version 1 finishes after a faster one stored version 2: the older answer

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import NIOEmbedded
 import Synchronization
 import Testing
 
@@ -130,6 +131,19 @@ import Testing
         #expect(failed.count == 1)
         #expect(failed.first?.metadata["client"] == "127.0.0.1")
         #expect(failed.first?.metadata["hb.request.id"] != nil)
+    }
+
+    /// The peer is read when the request's context is made: NIO forgets a channel's addresses once it closes, and a
+    /// request whose client reset the connection mid-way must still be throttled under its own address, not the shared
+    /// `unknown` key.
+    @Test func thePeerIsKeptFromWhenTheRequestArrived() throws {
+        let channel = EmbeddedChannel()
+        let peer = try SocketAddress(ipAddress: "198.51.100.7", port: 40_000)
+        channel.remoteAddress = peer
+        let context = AppRequestContext(source: .init(channel: channel, logger: Logger(label: "test")))
+        channel.remoteAddress = nil  // what NIO does when the connection closes
+        #expect(context.peerAddress == peer)
+        #expect(context.clientAddress == "198.51.100.7")
     }
 
     @Test func withoutAPeerThereIsNoClient() async throws {
