@@ -3,9 +3,13 @@
 once (seeded as `make bench` seeds them), and short wrk runs alternate between them (A B, then B A, ...), so the shared
 box's drift — which moves a route's rate by 30 % within minutes — reaches both alike. Prints, per round, the rate and the
 server's CPU per answer (`server_cpu_us`) of each, and at the end the medians of B/A. Not part of `make bench`.
-  bench/interleave.py A_BINARY B_BINARY [--rounds 12] [--seconds 3] [--routes /healthz,/api/v1/products?limit=20]"""
+  bench/interleave.py A_BINARY B_BINARY [--rounds 12] [--seconds 3] [--routes /healthz,/api/v1/products?limit=20,rush]
+
+`rush` is row 3's reserve route, each buyer's token in turn (rotate.lua): sold out after the first rounds, so nearly
+every answer is the 409 a rush's losers get, as in row 3."""
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -14,6 +18,16 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib as lib  # noqa: E402
 import rows  # noqa: E402
+
+
+def run(shop, route, seconds):
+    """One wrk run of `route` (a path, or `rush`) against `shop`'s server, with the server's CPU per answer."""
+    if route != "rush":
+        return lib.wrk(shop.server.url(route), seconds, server=shop.server)
+    path = f"/api/v1/flash-sales/{shop.rush_sale}/reserve"
+    return lib.wrk(shop.server.url(path), seconds, script="rotate.lua", server=shop.server,
+                   env={"BENCH_TOKENS": shop.files["buyers"], "BENCH_METHOD": "POST", "BENCH_PATH": path,
+                        "BENCH_BODY": json.dumps({"productId": shop.rush_product, "quantity": 1}), "BENCH_MAX": "100000000"})
 
 
 def main():
@@ -29,7 +43,7 @@ def main():
     try:
         for name, binary in (("A", options.a), ("B", options.b)):
             lib.BIN = os.path.abspath(binary)  # read when each server starts
-            shops[name] = rows.Shop(tempfile.mkdtemp(prefix=f"klelite-interleave-{name}-"), buyers=100, checkout_users=10,
+            shops[name] = rows.Shop(tempfile.mkdtemp(prefix=f"klelite-interleave-{name}-"), buyers=2_000, checkout_users=10,
                                     reference=(name == "A"))
         reference = shops["A"].reference
         runs = {(name, route): [] for name in "AB" for route in routes}
@@ -38,8 +52,7 @@ def main():
             line = [f"plain {plain['rps']:.0f}/s"]
             for route in routes:
                 for name in ("AB" if round_number % 2 == 0 else "BA"):
-                    server = shops[name].server
-                    runs[(name, route)].append(lib.wrk(server.url(route), options.seconds, server=server))
+                    runs[(name, route)].append(run(shops[name], route, options.seconds))
                 a, b = runs[("A", route)][-1], runs[("B", route)][-1]
                 line.append(f"{route} A {a['rps']:.0f}/s {a['server_cpu_us']} µs, B {b['rps']:.0f}/s {b['server_cpu_us']} µs")
             print(round_number, " | ".join(line), flush=True)
