@@ -55,13 +55,55 @@ import Testing
         }
     }
 
+    /// Keys whose window passed are swept once there are more than the threshold (or twice what the last sweep left).
     @Test func memoryStaysBoundedAsKeysExpire() async {
         let clock = ManualClock()
         let limiter = InMemoryRateLimiter(clock: clock, pruneThreshold: 100)
         for index in 0..<1000 {
             _ = await limiter.attempt("ip:\(index)", limit: 10, window: 60)
             clock.advance(by: 1)
+            // At most 61 keys are in their window at once: a sweep leaves no more, and the next runs past twice that.
+            #expect(limiter.trackedKeys <= 2 * 61 + 1)
         }
-        #expect(limiter.trackedKeys <= 101)
+        #expect(limiter.sweeps > 0)
+    }
+
+    /// A sweep set off by a short window (reserves per minute) leaves alone a key of a long one (a guest's carts per hour)
+    /// that is still in its own window: its count must not start again.
+    @Test func aSweepForgetsAKeyOnlyOnceItsOwnWindowHasPassed() async {
+        let clock = ManualClock()
+        let limiter = InMemoryRateLimiter(clock: clock, pruneThreshold: 2)
+        #expect(await limiter.attempt("cart:new:198.51.100.7", limit: 1, window: 3600) == .allowed)
+        clock.advance(by: 120)
+        for user in 0..<10 { _ = await limiter.attempt("reserve:user:\(user)", limit: 5, window: 60) }
+        #expect(limiter.sweeps > 0)
+        #expect(await limiter.attempt("cart:new:198.51.100.7", limit: 1, window: 3600) == .limited(retryAfter: 3480))
+        clock.advance(by: 3480)
+        #expect(await limiter.attempt("cart:new:198.51.100.7", limit: 1, window: 3600) == .allowed)
+    }
+
+    /// A rush with more live keys than the threshold sweeps rarely (each sweep walks every key), not on every attempt.
+    @Test func sweepsStayRareWhileEveryKeyIsLive() async {
+        let clock = ManualClock()
+        let limiter = InMemoryRateLimiter(clock: clock, pruneThreshold: 10)
+        for user in 0..<1000 {
+            #expect(await limiter.attempt("reserve:user:\(user)", limit: 5, window: 60) == .allowed)
+        }
+        #expect(limiter.trackedKeys == 1000)
+        #expect(limiter.sweeps <= 7)  // at 11, 21, 41, ... 641 keys: each doubles the next
+    }
+
+    /// A busy key holds about its limit of times, not every attempt it ever made.
+    @Test func aBusyKeyHoldsAboutItsLimit() async {
+        let clock = ManualClock()
+        let limiter = InMemoryRateLimiter(clock: clock)
+        var admitted = 0
+        for _ in 0..<10_000 {
+            if await limiter.attempt("reserve:user:1", limit: 50, window: 60) == .allowed { admitted += 1 }
+            clock.advance(by: 0.1)
+            #expect(limiter.storedTimes(for: "reserve:user:1") <= 2 * 50 + 1)
+        }
+        // 1,000 seconds: 50 at the start of each of the 17 windows that begin in it (the last one's partly).
+        #expect((16 * 50)...(17 * 50) ~= admitted)
     }
 }
