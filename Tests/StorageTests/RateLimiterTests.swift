@@ -1,5 +1,6 @@
 import Foundation
 import PropertyBased
+import Synchronization
 import Testing
 
 @testable import Storage
@@ -90,7 +91,28 @@ import Testing
             #expect(await limiter.attempt("reserve:user:\(user)", limit: 5, window: 60) == .allowed)
         }
         #expect(limiter.trackedKeys == 1000)
-        #expect(limiter.sweeps <= 7)  // at 11, 21, 41, ... 641 keys: each doubles the next
+        #expect(limiter.sweeps <= 7)  // at 11, 23, 47, ... 767 keys: each doubles the next
+    }
+
+    /// After a busy spell, keys whose window passed go within a minute, although the count stays below the doubled mark.
+    @Test func staleKeysGoAMinuteAfterABusySpell() async {
+        let clock = ManualClock()
+        let limiter = InMemoryRateLimiter(clock: clock, pruneThreshold: 10)
+        for user in 0..<100 { _ = await limiter.attempt("reserve:user:\(user)", limit: 5, window: 60) }
+        clock.advance(by: 120)
+        for user in 0..<15 { _ = await limiter.attempt("quiet:\(user)", limit: 5, window: 60) }
+        #expect(limiter.trackedKeys <= 15)
+    }
+
+    /// A wall clock that steps back leaves times out of order: a key is kept while its latest time is in the window.
+    @Test func aKeyIsKeptWhileItsLatestTimeIsInItsWindow() async {
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let clock = SteppingClock([100, 45, 106].map { start.addingTimeInterval($0) })
+        let limiter = InMemoryRateLimiter(clock: clock, pruneThreshold: 1)
+        #expect(await limiter.attempt("k", limit: 2, window: 60) == .allowed)  // at 100
+        #expect(await limiter.attempt("k", limit: 2, window: 60) == .allowed)  // at 45: the clock stepped back
+        #expect(await limiter.attempt("other", limit: 2, window: 60) == .allowed)  // at 106: two keys, a sweep
+        #expect(limiter.sweeps == 1 && limiter.trackedKeys == 2)  // "k" was admitted at 100: still in its window
     }
 
     /// A busy key holds about its limit of times, not every attempt it ever made.
@@ -106,4 +128,19 @@ import Testing
         // 1,000 seconds: 50 at the start of each of the 17 windows that begin in it (the last one's partly).
         #expect((16 * 50)...(17 * 50) ~= admitted)
     }
+}
+
+/// A clock that answers the given times in turn, then the last one: a wall clock may step back.
+private final class SteppingClock: AppClock {
+    private let times: Mutex<[Date]>
+
+    init(_ times: [Date]) {
+        self.times = Mutex(times)
+    }
+
+    func now() -> Date {
+        times.withLock { times in times.count > 1 ? times.removeFirst() : times[0] }
+    }
+
+    func sleep(until deadline: Date) async throws {}
 }

@@ -31,6 +31,8 @@ public final class InMemoryRateLimiter: RateLimiter {
     struct Log {
         private var times: [Date] = []
         private var start = 0
+        /// The latest admitted time (not always the last one: a wall clock may step back).
+        private var newest: Date?
         /// The window the key is counted over (the last caller's; every caller of one key passes the same).
         private(set) var window: TimeInterval
 
@@ -43,9 +45,9 @@ public final class InMemoryRateLimiter: RateLimiter {
         /// Times held, including those not yet removed after leaving the window (for tests of the bound).
         var stored: Int { times.count }
 
-        /// Whether the key's window has passed since its last admitted attempt, at `now`.
+        /// Whether the key's window has passed since its latest admitted attempt, at `now`.
         func isExpired(at now: Date) -> Bool {
-            guard let newest = times.last, start < times.count else { return true }
+            guard let newest, start < times.count else { return true }
             return newest <= now.addingTimeInterval(-window)
         }
 
@@ -59,10 +61,10 @@ public final class InMemoryRateLimiter: RateLimiter {
                 start = 0
             }
             if count >= limit {
-                let retryAfter = times[times.count - limit].addingTimeInterval(window).timeIntervalSince(now)
-                return .limited(retryAfter: max(1, Int(retryAfter.rounded(.up))))
+                return .limited(retryAfter: wholeSeconds(times[times.count - limit].addingTimeInterval(window).timeIntervalSince(now)))
             }
             times.append(now)
+            newest = max(newest ?? now, now)
             return .allowed
         }
     }
@@ -71,6 +73,9 @@ public final class InMemoryRateLimiter: RateLimiter {
         var logs: [String: Log] = [:]
         /// The key count past which the next sweep runs.
         var sweepAt: Int
+        /// After a busy spell the count may stay below `sweepAt` for long: past the threshold, a sweep also runs once this
+        /// time has come (a minute after the last one).
+        var sweepBy = Date.distantPast
         /// Sweeps so far (for tests that they stay rare).
         var sweeps = 0
     }
@@ -86,14 +91,16 @@ public final class InMemoryRateLimiter: RateLimiter {
     }
 
     public func attempt(_ key: String, limit: Int, window: TimeInterval) async -> RateLimitDecision {
-        guard limit > 0 else { return .limited(retryAfter: max(1, Int(window.rounded(.up)))) }
+        guard limit > 0 else { return .limited(retryAfter: wholeSeconds(window)) }
         let now = clock.now()
         return state.withLock { state in
             // In place: the key's log is neither copied out nor written back.
             let decision = state.logs[key, default: Log(window: window)].attempt(at: now, limit: limit, window: window)
-            if state.logs.count > state.sweepAt {
+            let keys = state.logs.count
+            if keys > state.sweepAt || (keys > pruneThreshold && now >= state.sweepBy) {
                 state.logs = state.logs.filter { !$0.value.isExpired(at: now) }
                 state.sweepAt = max(pruneThreshold, 2 * state.logs.count)
+                state.sweepBy = now.addingTimeInterval(60)
                 state.sweeps += 1
             }
             return decision
@@ -106,4 +113,11 @@ public final class InMemoryRateLimiter: RateLimiter {
     var sweeps: Int { state.withLock { $0.sweeps } }
     /// Times held for `key`, including any that left the window and are not removed yet (for tests).
     func storedTimes(for key: String) -> Int { state.withLock { $0.logs[key]?.stored ?? 0 } }
+}
+
+/// A wait as whole seconds for a `Retry-After`: rounded up, at least 1, and a number even for a wait no caller passes
+/// (not finite, or past a day of days).
+private func wholeSeconds(_ interval: TimeInterval) -> Int {
+    guard interval.isFinite else { return 1 }
+    return Int(min(max(1, interval.rounded(.up)), 86_400 * 365))
 }
