@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import time
 import uuid
@@ -59,16 +60,42 @@ class Shop:
         self.server.stop()
 
 
-def http_rows(shop, seconds):
-    """Rows 1 and 2: the bare routes and ours, one after another, wrk -t2 -c64."""
-    runs = {
-        "plain": lib.wrk(shop.reference.url("/plain"), seconds, server=shop.reference),
-        "json": lib.wrk(shop.reference.url("/json"), seconds, server=shop.reference),
-        "healthz": lib.wrk(shop.server.url("/healthz"), seconds, server=shop.server),
-        "products": lib.wrk(shop.server.url("/api/v1/products?limit=20"), seconds, server=shop.server),
-    }
+HTTP_ROUTES = (("plain", "reference", "/plain"), ("json", "reference", "/json"), ("healthz", "server", "/healthz"),
+               ("products", "server", "/api/v1/products?limit=20"))
+
+
+def http_rows(shop, seconds, rounds=5):
+    """Rows 1 and 2: the bare routes and ours, wrk -t2 -c64, in `rounds` rounds of `seconds` per route, one route after
+    another in each round. The shared box moves a route's rate by a third within minutes (bench/PROFILES.md, ninth
+    round), so each round's ratio to the plain route is taken within seconds of its reference, and the rows report the
+    median ratio over the rounds; the rates are each route's answers over its time in all rounds, the p99 the worst
+    round's."""
+    per_round = []
+    for _ in range(rounds):
+        per_round.append({name: lib.wrk(getattr(shop, side).url(path), seconds, server=getattr(shop, side))
+                          for name, side, path in HTTP_ROUTES})
+    runs = {}
+    for name, _, _ in HTTP_ROUTES:
+        reports = [one[name] for one in per_round]
+        merged = dict(reports[0])
+        merged["requests"] = sum(r["requests"] for r in reports)
+        merged["duration_us"] = sum(r["duration_us"] for r in reports)
+        merged["rps"] = merged["requests"] / (merged["duration_us"] / 1e6)
+        merged["p99_us"] = max(r["p99_us"] for r in reports)
+        merged["errors"] = sum(r["errors"] for r in reports)
+        merged["non2xx"] = sum(r.get("non2xx", 0) for r in reports)
+        cpu = [r["server_cpu_us"] for r in reports if "server_cpu_us" in r]
+        if cpu:
+            merged["server_cpu_us"] = round(statistics.median(cpu), 1)
+        runs[name] = merged
+    runs["rounds"] = [{name: round(one[name]["rps"]) for name, _, _ in HTTP_ROUTES} for one in per_round]
     runs["json_bytes"] = os.path.getsize(shop.catalogue_json)
     return runs
+
+
+def plain_rate(shop, seconds=3):
+    """The plain reference route's rate now: what row 3 is compared with, measured right before and right after it."""
+    return lib.wrk(shop.reference.url("/plain"), seconds, server=shop.reference)["rps"]
 
 
 RESERVE_ROUTE = "/api/v1/flash-sales/{id}/reserve"
@@ -100,6 +127,7 @@ def rush_row(shop, seconds, attempts):
     """Row 3: every buyer rotates through the rush sale's reserve route until `attempts` answers or `seconds`. The
     answers' statuses are the server's own per-route counts (`/metrics`) before and after: rotate.lua reads the answers
     as report.lua does, without handing each one to Lua (bench/profiles/reserve.md, fifth round)."""
+    plain_before = plain_rate(shop) if shop.reference else None
     before, _ = route_answers(shop.server, RESERVE_ROUTE)
     report = lib.wrk(
         shop.server.url(f"/api/v1/flash-sales/{shop.rush_sale}/reserve"), seconds, script="rotate.lua",
@@ -136,6 +164,8 @@ def rush_row(shop, seconds, attempts):
             " 'confirmed') GROUP BY userId HAVING SUM(quantity) > 2)", (shop.rush_sale,)).fetchone()[0]
     report.update(api_taken=item.get("held", 0) + item.get("confirmed", 0), api_remaining=item.get("remaining"),
                   sqlite_taken=stored[0], sqlite_buyers=stored[1], over_limit=over_limit)
+    if plain_before is not None:
+        report.update(plain_before=plain_before, plain_after=plain_rate(shop))
     return report
 
 

@@ -2,7 +2,7 @@
 """`make bench`: every row of issue 14's table, measured end to end in one run with its reference beside it, then
 written to BENCHMARKS.md (and the raw figures to bench/results/). Bounded: every load loop stops by itself at a
 count or a time limit, whichever comes first; the whole run takes about 8-12 minutes on 2 cores.
-  bench/run.py [--seconds 10] [--rush-seconds 180] [--rush-attempts 1000000] [--out BENCHMARKS.md]"""
+  bench/run.py [--seconds 2] [--rounds 5] [--rush-seconds 180] [--rush-attempts 1000000] [--out BENCHMARKS.md]"""
 
 import argparse
 import datetime
@@ -42,7 +42,8 @@ def machine():
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=int, default=10, help="length of each wrk run of rows 1-2")
+    parser.add_argument("--seconds", type=int, default=2, help="length of each wrk run of rows 1-2")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of rows 1-2 (each route once per round)")
     parser.add_argument("--rush-seconds", type=int, default=180)
     parser.add_argument("--rush-attempts", type=int, default=1_000_000)
     parser.add_argument("--harness-seconds", type=float, default=4)
@@ -74,7 +75,7 @@ def main():
         if wanted & {"http", "rush", "checkout", "streams"}:
             print("seeding the shop (10,000 buyers, 5,000 carts) ...", flush=True)
             shop = rows.Shop(work)
-        phase("http", rows.http_rows, shop, options.seconds)
+        phase("http", rows.http_rows, shop, options.seconds, options.rounds)
         phase("streams", rows.stream_rows, shop, options.stock_streams, options.notification_streams)
         phase("rush", rows.rush_row, shop, options.rush_seconds, options.rush_attempts)
         phase("checkout", rows.checkout_row, shop, 60)
