@@ -123,19 +123,44 @@ def route_answers(server, route, method="POST"):
     return counts, active
 
 
-def rush_row(shop, seconds, attempts):
-    """Row 3: every buyer rotates through the rush sale's reserve route until `attempts` answers or `seconds`. The
-    answers' statuses are the server's own per-route counts (`/metrics`) before and after: rotate.lua reads the answers
-    as report.lua does, without handing each one to Lua (bench/profiles/reserve.md, fifth round)."""
-    plain_before = plain_rate(shop) if shop.reference else None
+def rush_row(shop, seconds, attempts, segments=5):
+    """Row 3: every buyer rotates through the rush sale's reserve route until `attempts` answers (or `seconds` per
+    segment). The answers' statuses are the server's own per-route counts (`/metrics`) before and after: rotate.lua reads
+    the answers as report.lua does, without handing each one to Lua (bench/profiles/reserve.md, fifth round).
+
+    The attempts run in `segments` runs of wrk, and with a reference server the plain route is measured before the first
+    and after each: a segment's rate is compared with the plain route right before and right after it, so the row's
+    ratio (the segments' median) never sets a rush in one of the box's speeds against a reference in the other
+    (bench/PROFILES.md, ninth round)."""
+    path = f"/api/v1/flash-sales/{shop.rush_sale}/reserve"
+    plains = [plain_rate(shop)] if shop.reference else []
     before, _ = route_answers(shop.server, RESERVE_ROUTE)
-    report = lib.wrk(
-        shop.server.url(f"/api/v1/flash-sales/{shop.rush_sale}/reserve"), seconds, script="rotate.lua",
-        env={"BENCH_TOKENS": shop.files["buyers"], "BENCH_METHOD": "POST",
-             "BENCH_PATH": f"/api/v1/flash-sales/{shop.rush_sale}/reserve",
-             "BENCH_BODY": json.dumps({"productId": shop.rush_product, "quantity": 1}), "BENCH_MAX": str(attempts)},
-        stop_early=True, server=shop.server,
-    )
+    parts = []
+    for index in range(segments):
+        share = attempts // segments + (attempts % segments if index == segments - 1 else 0)
+        parts.append(lib.wrk(
+            shop.server.url(path), seconds, script="rotate.lua",
+            env={"BENCH_TOKENS": shop.files["buyers"], "BENCH_METHOD": "POST", "BENCH_PATH": path,
+                 "BENCH_BODY": json.dumps({"productId": shop.rush_product, "quantity": 1}), "BENCH_MAX": str(share)},
+            stop_early=True, server=shop.server,
+        ))
+        settle = time.monotonic() + 30
+        while route_answers(shop.server, RESERVE_ROUTE)[1] > 0 and time.monotonic() < settle:
+            time.sleep(0.05)
+        if shop.reference:
+            plains.append(plain_rate(shop))
+    report = dict(parts[0])
+    for key in ("requests", "errors", "non2xx", "duration_us", "active_us"):
+        report[key] = sum(part.get(key) or 0 for part in parts)
+    report["p99_us"] = max(part["p99_us"] for part in parts)
+    cpu = [(part["server_cpu_us"], part["requests"]) for part in parts if "server_cpu_us" in part]
+    if cpu:
+        report["server_cpu_us"] = round(sum(us * n for us, n in cpu) / sum(n for _, n in cpu), 1)
+    report["segments"] = [
+        {"requests": part["requests"], "active_us": part.get("active_us") or part["duration_us"],
+         **({"plain_before": plains[index], "plain_after": plains[index + 1]} if plains else {})}
+        for index, part in enumerate(parts)
+    ]
     # The requests wrk left unanswered when it stopped (at most one per connection) end before the counts are read.
     deadline = time.monotonic() + 30
     after, active = route_answers(shop.server, RESERVE_ROUTE)
@@ -144,9 +169,9 @@ def rush_row(shop, seconds, attempts):
         after, active = route_answers(shop.server, RESERVE_ROUTE)
     answers = {code: after.get(code, 0) - before.get(code, 0) for code in after}
     # The statuses are only as good as this read of /metrics: the server answered at least every answer wrk counted, and
-    # at most one more per connection (what wrk left unread when it stopped) plus those it lost to socket errors.
+    # at most one more per connection per wrk run (what wrk left unread when it stopped) plus those it lost to socket errors.
     server_answers = sum(answers.values())
-    if not report["requests"] <= server_answers <= report["requests"] + 64 + report["errors"]:
+    if not report["requests"] <= server_answers <= report["requests"] + 64 * len(parts) + report["errors"]:
         raise RuntimeError(f"/metrics counted {server_answers} answers to {RESERVE_ROUTE}, wrk {report['requests']}: "
                            "the route or status labels may have changed")
     report.update(
@@ -164,8 +189,6 @@ def rush_row(shop, seconds, attempts):
             " 'confirmed') GROUP BY userId HAVING SUM(quantity) > 2)", (shop.rush_sale,)).fetchone()[0]
     report.update(api_taken=item.get("held", 0) + item.get("confirmed", 0), api_remaining=item.get("remaining"),
                   sqlite_taken=stored[0], sqlite_buyers=stored[1], over_limit=over_limit)
-    if plain_before is not None:
-        report.update(plain_before=plain_before, plain_after=plain_rate(shop))
     return report
 
 
