@@ -116,7 +116,7 @@ public final class InMemoryRateLimiter: RateLimiter {
 }
 
 /// A wait as whole seconds for a `Retry-After`: rounded up, at least 1, and a number even for a wait no caller passes
-/// (not finite, or past a day of days).
+/// (not finite, or longer than a year).
 private func wholeSeconds(_ interval: TimeInterval) -> Int {
     guard interval.isFinite else { return 1 }
     return Int(min(max(1, interval.rounded(.up)), 86_400 * 365))
