@@ -62,3 +62,24 @@ struct FlashSaleFixture {
         return try await sales.confirm(saleID: reservation.saleId, reservationID: reservation.id)
     }
 }
+
+extension Reservation {
+    /// A hold of one unit of `sale`'s first item by `user`, made at `now` and expiring five minutes later, as the
+    /// service would write it: for tests that hand rows to the writer themselves.
+    static func hold(_ id: String, of sale: FlashSale, by user: String, at now: Date, salePrice: Int) -> Reservation {
+        Reservation(
+            id: id,
+            saleId: sale.id,
+            productId: sale.items[0].productId,
+            userId: user,
+            quantity: 1,
+            salePrice: salePrice,
+            status: .reserved,
+            expiresAt: now + 300,
+            releasedReason: nil,
+            orderId: nil,
+            createdAt: now,
+            updatedAt: now
+        )
+    }
+}

@@ -9,20 +9,7 @@ import Testing
 /// than one turn on the writer connection still answers every caller after its row committed.
 @Suite struct ReservationWriterBatchTests {
     private func row(_ id: String, sale: FlashSale, user: String, at now: Date) -> Reservation {
-        Reservation(
-            id: id,
-            saleId: sale.id,
-            productId: sale.items[0].productId,
-            userId: user,
-            quantity: 1,
-            salePrice: 1000,
-            status: .reserved,
-            expiresAt: now + 300,
-            releasedReason: nil,
-            orderId: nil,
-            createdAt: now,
-            updatedAt: now
-        )
+        .hold(id, of: sale, by: user, at: now, salePrice: 1000)
     }
 
     /// The sale's state and the ledger epoch are read once per batch, yet each row is judged on its own: rows of a

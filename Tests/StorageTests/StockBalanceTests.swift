@@ -100,20 +100,7 @@ final class FailingFollowUpLedger: StockLedger {
         let lan = try await fixture.catalog.customer()
         _ = try await fixture.sales.sales.cancel(id: sale.id)
         let now = fixture.sales.clock.now()
-        let late = Reservation(
-            id: "late",
-            saleId: sale.id,
-            productId: sale.items[0].productId,
-            userId: lan.user.id,
-            quantity: 1,
-            salePrice: 30_000,
-            status: .reserved,
-            expiresAt: now + 300,
-            releasedReason: nil,
-            orderId: nil,
-            createdAt: now,
-            updatedAt: now
-        )
+        let late = Reservation.hold("late", of: sale, by: lan.user.id, at: now, salePrice: 30_000)
         let refused = await #expect(throws: AppError.self) { try await fixture.sales.sales.writer.insert(late) }
         #expect(refused?.code == .notActive)
         // Had the row landed anyway, checkout leaves it out.
