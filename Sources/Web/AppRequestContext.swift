@@ -27,6 +27,11 @@ public struct AppRequestContext: RequestContext {
         self.channel = source.channel
     }
 
+    /// Closes the connection's read side: a body still arriving ends there, with an error (``BodyLimitMiddleware``).
+    public var bodyCutoff: @Sendable () -> Void {
+        { [channel] in channel.close(mode: .input, promise: nil) }
+    }
+
     /// The peer's IP address, when the transport knows it (used for per-IP throttling), formatted when read.
     public var remoteAddress: String? { peerAddress?.ipAddress }
 

@@ -7,6 +7,7 @@ import NIOCore
 import NIOEmbedded
 import ServiceLifecycleTestKit
 import Storage
+import Synchronization
 import Testing
 
 @testable import Web
@@ -24,6 +25,8 @@ private struct BareContext: AppRequestContextProtocol {
     var remoteAddress: String? { nil }
     var clientAddress: String?
     var identity: Identity?
+    /// What ends a body still arriving: each test's own (a server's context closes the connection's read side).
+    var bodyCutoff: @Sendable () -> Void = {}
 
     init(source: Source) {
         coreContext = .init(source: source)
@@ -68,7 +71,9 @@ private struct HalfSentUpload {
 
     func answer() async -> Result<HTTPResponse.Status, AppError> {
         let middleware = BodyLimitMiddleware<BareContext>(limit: 4096, uploadLimit: 4096)
-        let context = BareContext(source: .init(logger: Logger(label: "test")))
+        var context = BareContext(source: .init(logger: Logger(label: "test")))
+        // As a closed read side ends a connection's body: no more chunks.
+        context.bodyCutoff = { [sender] in sender.finish() }
         do {
             let response = try await middleware.handle(request, context: context) { request, _ in
                 var request = request
@@ -191,8 +196,8 @@ private struct HalfSentUpload {
         }
     }
 
-    /// The request's own cancellation (the service group's last resort at shutdown) reaches the collection, which runs
-    /// in a task of its own: the body is abandoned with 503, even when the rest of it arrives after the cancel.
+    /// The request's own cancellation (the service group's last resort at shutdown) reaches the collection: the body is
+    /// abandoned with 503, even when the rest of it arrives after the cancel.
     @Test func aRequestCancelledWhileItsBodyArrivesIsAbandoned() async throws {
         let upload = HalfSentUpload()
         let answer = Task { await upload.answer() }
@@ -203,6 +208,30 @@ private struct HalfSentUpload {
         case .success(let status): Issue.record("the body was handed on after the request was cancelled: \(status)")
         case .failure(let error): #expect(error.code == .unavailable)
         }
+    }
+
+    /// A body collected whole leaves the connection's read side open (its cutoff is pulled only by a shutdown or a
+    /// cancellation while the body arrives), and is handed on complete.
+    @Test func aWholeBodyIsHandedOnWithoutCuttingTheConnection() async throws {
+        let pulls = Mutex(0)
+        let head = HTTPRequest(method: .post, scheme: "http", authority: "shop", path: "/api/v1/cart/items", headerFields: chunked)
+        let chunks = AsyncStream<ByteBuffer> { sender in
+            sender.yield(ByteBuffer(string: "one "))
+            sender.yield(ByteBuffer(string: "two"))
+            sender.finish()
+        }
+        let request = Request(head: head, body: RequestBody(asyncSequence: chunks))
+        var context = BareContext(source: .init(logger: Logger(label: "test")))
+        context.bodyCutoff = { pulls.withLock { $0 += 1 } }
+        let middleware = BodyLimitMiddleware<BareContext>(limit: 4096, uploadLimit: 4096)
+        let response = try await middleware.handle(request, context: context) { request, _ in
+            var request = request
+            let body = try await request.collectBody(upTo: 4096)
+            return Response(status: .ok, headers: [.contentLength: "\(body.readableBytes)"], body: .init(byteBuffer: body))
+        }
+        #expect(response.status == .ok)
+        #expect(response.headers[.contentLength] == "7")
+        #expect(pulls.withLock { $0 } == 0)
     }
 
     /// A body that ends before its declared `Content-Length` (the client went away) is never handed on as complete.

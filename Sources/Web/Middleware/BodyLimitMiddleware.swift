@@ -1,12 +1,14 @@
 import Hummingbird
 import ServiceLifecycle
 import Storage
+import Synchronization
 
 /// Caps the request body: a declared `Content-Length` over the limit is refused before reading,
 /// and collecting or decoding a streamed body stops at the same limit (Hummingbird reads `maxUploadSize`).
 /// The body is collected here, before the route runs, and a body still arriving when the shop shuts down is abandoned
 /// with a 503: a slow or stalled client must not hold graceful shutdown until the service group's budget runs out and
-/// cancels every request in flight.
+/// cancels every request in flight. The wait for a stalled body is ended by closing the connection's read side
+/// (``AppRequestContextProtocol/bodyCutoff``).
 ///
 /// This runs before anyone is authenticated, so it never holds more than the default limit. Upload routes
 /// (`POST …/images`) are left unread here (only a declared length over `uploadLimit` is refused at once): their
@@ -59,7 +61,7 @@ public struct BodyLimitMiddleware<Context: AppRequestContextProtocol>: RouterMid
     /// `maxUploadSize` set; a 413 when the declared or collected body is over the limit.
     func admitted(_ request: Request, context: inout Context) async throws -> Request {
         guard case .collect(let declared) = try admit(request, context: &context) else { return request }
-        return try await Self.collected(request, upTo: defaultLimit, declaredLength: declared)
+        return try await Self.collected(request, upTo: defaultLimit, declaredLength: declared, cutoff: context.bodyCutoff)
     }
 
     /// What is left to do for a request once its head is checked.
@@ -86,41 +88,66 @@ public struct BodyLimitMiddleware<Context: AppRequestContextProtocol>: RouterMid
         return .collect(declaredLength: declared)
     }
 
-    /// The request with its body collected (at most `limit` bytes, else 413), or a 503 when the shutdown cut it short.
-    /// `declaredLength` is the request's `declaredLength(_:)`.
-    static func collected(_ request: Request, upTo limit: Int, declaredLength: Int?) async throws -> Request {
+    /// The request with its body collected (at most `limit` bytes, else 413), or a 503 when the shutdown or the request's
+    /// cancellation cut it short. `declaredLength` is the request's `declaredLength(_:)`; `cutoff` ends the wait for a body
+    /// still arriving (the context's ``AppRequestContextProtocol/bodyCutoff``).
+    static func collected(
+        _ request: Request,
+        upTo limit: Int,
+        declaredLength: Int?,
+        cutoff: @escaping @Sendable () -> Void
+    ) async throws -> Request {
         guard hasBody(request, declaredLength: declaredLength) else { return request }
-        let buffer = try await collectUnlessShutDown(request.body, upTo: limit)
-        // Cut short by the shutdown: fewer bytes than the client declared.
+        let buffer = try await collectUnlessShutDown(request.body, upTo: limit, cutoff: cutoff)
+        // Cut short: fewer bytes than the client declared (it went away).
         if let declaredLength, buffer.readableBytes < declaredLength { throw abandoned }
         var request = request
         request.body = .init(buffer: buffer)
         return request
     }
 
-    /// `body` collected (at most `limit` bytes, else 413) in a task of its own, which the shop's graceful shutdown and
-    /// the request's own cancellation cancel (then a 503). One task per body: ServiceLifecycle's
-    /// `cancelWhenGracefulShutdown` runs the same in a task group of two tasks and, cancelling the one that waits for
-    /// the shutdown, starts a third — three tasks scheduled per request body (bench/profiles/reserve.md, fifth round).
-    /// Detached: collecting needs none of the request's task-local values, and a child `Task {}` copies every one of them
-    /// (a tree and an entry per value; bench/profiles/reserve.md, sixth round, counts what a decision allocates).
-    static func collectUnlessShutDown(_ body: RequestBody, upTo limit: Int) async throws -> ByteBuffer {
-        let collecting = Task.detached {
-            let buffer = try await body.collect(upTo: limit)
-            // A cancel ends collection with `CancellationError`, or early without an error (a body whose producer had
-            // already finished): a chunked body has no declared length to compare with, so a cancelled collection is
-            // never taken as complete.
-            try Task.checkCancellation()
-            return buffer
-        }
+    /// `body` collected (at most `limit` bytes, else 413) in the request's own task; the shop's graceful shutdown or the
+    /// request's cancellation pulls `cutoff`, which ends the wait for the rest, and the body is then abandoned (503)
+    /// whatever arrived. Hummingbird ends a cancelled connection's reads the same way (closing its read side).
+    ///
+    /// Not in a task of its own: a detached task per body (the way before) cost a rush's sold-out decision about a tenth of
+    /// its CPU — its creation, two trips through the thread pool and the wake-ups between (bench/PROFILES.md, tenth
+    /// round).
+    static func collectUnlessShutDown(
+        _ body: RequestBody,
+        upTo limit: Int,
+        cutoff: @escaping @Sendable () -> Void
+    ) async throws -> ByteBuffer {
+        let cut = BodyCut(cutoff)
         do {
-            return try await withTaskCancellationOrGracefulShutdownHandler {
-                try await collecting.value
+            let buffer = try await withTaskCancellationOrGracefulShutdownHandler {
+                try await body.collect(upTo: limit)
             } onCancelOrGracefulShutdown: {
-                collecting.cancel()
+                cut.pull()
             }
-        } catch is CancellationError {
+            // Cut while collecting: a collection ended by the cut may look complete (a chunked body has no declared
+            // length to compare with), so nothing collected then is handed on.
+            guard !cut.isPulled else { throw abandoned }
+            return buffer
+        } catch let error where cut.isPulled || error is CancellationError {
             throw abandoned
         }
+    }
+}
+
+/// One body's cutoff, pulled at most once (the shutdown and a cancellation may both ask), remembered for the collector.
+private final class BodyCut: Sendable {
+    private let cutoff: @Sendable () -> Void
+    private let pulled = Atomic<Bool>(false)
+
+    init(_ cutoff: @escaping @Sendable () -> Void) {
+        self.cutoff = cutoff
+    }
+
+    var isPulled: Bool { pulled.load(ordering: .acquiring) }
+
+    func pull() {
+        guard !pulled.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        cutoff()
     }
 }

@@ -22,6 +22,6 @@ public struct UploadBodyLimitMiddleware<Context: AppRequestContextProtocol>: Rou
         }
         var context = context
         context.maxUploadSize = limit
-        return try await next(try await BodyLimitMiddleware<Context>.collected(request, upTo: limit, declaredLength: declared), context)
+        return try await next(try await BodyLimitMiddleware<Context>.collected(request, upTo: limit, declaredLength: declared, cutoff: context.bodyCutoff), context)
     }
 }

@@ -10,6 +10,10 @@ public protocol AppRequestContextProtocol: RequestContext {
     var peerAddress: SocketAddress? { get }
     /// The connection the request came on (a live stream watches it to end when the client goes away).
     var channel: any Channel { get }
+    /// Ends the wait for a request body that is still arriving: ``BodyLimitMiddleware`` pulls it when the shop shuts down
+    /// or the request is cancelled while the body is collected. The shop's contexts close the connection's read side
+    /// (the body's next read then fails), as Hummingbird does when a connection's task is cancelled.
+    var bodyCutoff: @Sendable () -> Void { get }
     var remoteAddress: String? { get }
     /// The client's address for logs and per-IP throttling. Without a trusted proxy ``ClientAddressMiddleware`` sets
     /// nothing, so a context must answer its peer's address (``remoteAddress``) until something is set: one that
