@@ -5,10 +5,14 @@ box's drift — which moves a route's rate by 30 % within minutes — reaches bo
 server's CPU per answer (`server_cpu_us`) of each, and at the end the medians of B/A. Not part of `make bench`.
   bench/interleave.py A_BINARY B_BINARY [--rounds 12] [--seconds 3] [--routes /healthz,/api/v1/products?limit=20,rush]
 
+With --together the two wrk runs of a round load A and B at the same time instead of one after the other, so a change
+of the box's speed within a round reaches both alike too (each server then has about half the box).
+
 `rush` is row 3's reserve route, each buyer's token in turn (rotate.lua): sold out after the first rounds, so nearly
 every answer is the 409 a rush's losers get, as in row 3."""
 
 import argparse
+import concurrent.futures
 import json
 import os
 import statistics
@@ -37,6 +41,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--seconds", type=int, default=3)
     parser.add_argument("--routes", default="/healthz,/api/v1/products?limit=20")
+    parser.add_argument("--together", action="store_true", help="load A and B at the same time in each round")
     options = parser.parse_args()
     routes = options.routes.split(",")
     shops = {}
@@ -51,8 +56,14 @@ def main():
             plain = lib.wrk(reference.url("/plain"), options.seconds, server=reference)
             line = [f"plain {plain['rps']:.0f}/s"]
             for route in routes:
-                for name in ("AB" if round_number % 2 == 0 else "BA"):
-                    runs[(name, route)].append(run(shops[name], route, options.seconds))
+                if options.together:
+                    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+                        both = {name: pool.submit(run, shops[name], route, options.seconds) for name in "AB"}
+                        for name in "AB":
+                            runs[(name, route)].append(both[name].result())
+                else:
+                    for name in ("AB" if round_number % 2 == 0 else "BA"):
+                        runs[(name, route)].append(run(shops[name], route, options.seconds))
                 a, b = runs[("A", route)][-1], runs[("B", route)][-1]
                 line.append(f"{route} A {a['rps']:.0f}/s {a['server_cpu_us']} µs, B {b['rps']:.0f}/s {b['server_cpu_us']} µs")
             print(round_number, " | ".join(line), flush=True)

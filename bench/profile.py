@@ -20,8 +20,8 @@ def main():
     work = tempfile.mkdtemp(prefix="klelite-profile-")
     shop = rows.Shop(work, reference=False)
     try:
-        data = os.path.join(work, "perf.data")
-        perf = subprocess.Popen(["perf", "record", "-g", "-F", "499", "-p", str(shop.server.process.pid), "-o", data, "--",
+        data = os.environ.get("PERF_DATA") or os.path.join(work, "perf.data")  # PERF_DATA keeps it for `perf script`
+        perf = subprocess.Popen(["perf", "record", "-g", "-F", "2999", "-p", str(shop.server.process.pid), "-o", data, "--",
                                  "sleep", str(seconds)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         load = {
             "products": lambda: lib.wrk(shop.server.url("/api/v1/products?limit=20"), seconds + 1),
