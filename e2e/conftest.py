@@ -66,10 +66,12 @@ def run_cli(*args, data_dir, env=None, timeout=60) -> subprocess.CompletedProces
 class Server:
     """One running `klelite serve` process with its own data directory and port."""
 
-    def __init__(self, data_dir: Path, env: dict | None = None, extra_args=()):
+    def __init__(self, data_dir: Path, env: dict | None = None, extra_args=(), trusted_ca: str | None = None):
+        """`trusted_ca`: the server speaks TLS (`TLS_CERT` and `TLS_KEY` in `env`) with a certificate this CA file signed."""
         self.data_dir = data_dir
         self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.trusted_ca = trusted_ca
+        self.base_url = f"{'https' if trusted_ca else 'http'}://127.0.0.1:{self.port}"
         self.log_path = data_dir.parent / f"server-{self.port}.log"
         self.env = env or base_env()
         self.extra_args = list(extra_args)
@@ -87,7 +89,7 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"klelite exited with {self.process.returncode}:\n{self.output()}")
             try:
-                if requests.get(self.base_url + "/readyz", timeout=1).status_code == 200:
+                if requests.get(self.base_url + "/readyz", timeout=1, verify=self.trusted_ca or True).status_code == 200:
                     return self
             except requests.RequestException:
                 pass

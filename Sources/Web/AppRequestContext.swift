@@ -27,9 +27,9 @@ public struct AppRequestContext: RequestContext {
         self.channel = source.channel
     }
 
-    /// Closes the connection's read side: a body still arriving ends there, with an error (``BodyLimitMiddleware``).
+    /// Ends a body still arriving on the connection with an error (``StreamConnection/abandonBody(on:)``).
     public var bodyCutoff: @Sendable () -> Void {
-        { [channel] in channel.close(mode: .input, promise: nil) }
+        { [channel] in StreamConnection.abandonBody(on: channel) }
     }
 
     /// The peer's IP address, when the transport knows it (used for per-IP throttling), formatted when read.

@@ -7,7 +7,7 @@ import Synchronization
 /// and collecting or decoding a streamed body stops at the same limit (Hummingbird reads `maxUploadSize`).
 /// The body is collected here, before the route runs, and a body still arriving when the shop shuts down is abandoned
 /// with a 503: a slow or stalled client must not hold graceful shutdown until the service group's budget runs out and
-/// cancels every request in flight. The wait for a stalled body is ended by closing the connection's read side
+/// cancels every request in flight. The wait for a stalled body is ended from the connection's pipeline
 /// (``AppRequestContextProtocol/bodyCutoff``).
 ///
 /// This runs before anyone is authenticated, so it never holds more than the default limit. Upload routes
@@ -68,7 +68,7 @@ public struct BodyLimitMiddleware<Context: AppRequestContextProtocol>: RouterMid
     enum Admission {
         /// Nothing: no body, or an upload's (left to its route group).
         case ready
-        /// Collect the body, declared `declaredLength` bytes long if the client said (``collected(_:upTo:declaredLength:)``).
+        /// Collect the body, declared `declaredLength` bytes long if the client said (``collected(_:upTo:declaredLength:cutoff:)``).
         case collect(declaredLength: Int?)
     }
 
@@ -108,7 +108,7 @@ public struct BodyLimitMiddleware<Context: AppRequestContextProtocol>: RouterMid
 
     /// `body` collected (at most `limit` bytes, else 413) in the request's own task; the shop's graceful shutdown or the
     /// request's cancellation pulls `cutoff`, which ends the wait for the rest, and the body is then abandoned (503)
-    /// whatever arrived. Hummingbird ends a cancelled connection's reads the same way (closing its read side).
+    /// whatever arrived.
     ///
     /// Not in a task of its own: a detached task per body (the way before) cost a rush's sold-out decision about a tenth of
     /// its CPU — its creation, two trips through the thread pool and the wake-ups between (bench/PROFILES.md, tenth

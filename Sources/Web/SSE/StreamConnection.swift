@@ -2,7 +2,8 @@ import NIOCore
 import NIOHTTPTypes
 
 /// A handler in each HTTP/1 connection's pipeline through which a live stream open on the connection is written, on the
-/// connection's own event loop, and which ends the stream as soon as its client goes away.
+/// connection's own event loop, and which ends the stream as soon as its client goes away; it also ends a request body
+/// that is still arriving when the shop shuts down (``abandonBody(on:)``).
 ///
 /// **Writing.** A stream's events go from its ``StreamMailbox`` into the pipeline here, below Hummingbird's response
 /// writer: a change wakes no task per stream, only the loop, and a change to many streams is one job per loop
@@ -86,6 +87,20 @@ public final class StreamConnection: ChannelInboundHandler, RemovableChannelHand
         if stream === mailbox { stream = nil }
     }
 
+    /// Ends the wait for the rest of a request body on `channel` (``AppRequestContext/bodyCutoff``): on the connection's
+    /// loop, ``BodyAbandoned`` goes from here to the handlers after this one, and the request parts' async stream, which
+    /// the body is read from, ends with that error. From inside the pipeline, so over TLS too (NIOSSL refuses to close a
+    /// connection's read side alone); a connection without this handler has its read side closed, which ends the read as
+    /// an unexpected end of the body.
+    public static func abandonBody(on channel: any Channel) {
+        channel.eventLoop.execute {
+            guard let handler = try? channel.pipeline.syncOperations.handler(type: StreamConnection.self), let context = handler.context else {
+                return channel.close(mode: .input, promise: nil)
+            }
+            context.fireErrorCaught(BodyAbandoned())
+        }
+    }
+
     /// Finishes `mailbox` when `channel` closes (or at once if it has): the watch for a stream written by its body
     /// task, on a connection without this handler. The connection holds the mailbox until it closes (only the tests'
     /// in-memory connections lack the handler).
@@ -93,3 +108,7 @@ public final class StreamConnection: ChannelInboundHandler, RemovableChannelHand
         channel.closeFuture.whenComplete { _ in mailbox.finish() }
     }
 }
+
+/// The error a request body abandoned at shutdown ends with (``StreamConnection/abandonBody(on:)``); the shop answers
+/// the request with a 503.
+public struct BodyAbandoned: Error {}

@@ -11,8 +11,8 @@ public protocol AppRequestContextProtocol: RequestContext {
     /// The connection the request came on (a live stream watches it to end when the client goes away).
     var channel: any Channel { get }
     /// Ends the wait for a request body that is still arriving: ``BodyLimitMiddleware`` pulls it when the shop shuts down
-    /// or the request is cancelled while the body is collected. The shop's contexts close the connection's read side
-    /// (the body's next read then fails), as Hummingbird does when a connection's task is cancelled.
+    /// or the request is cancelled while the body is collected. The shop's contexts end the connection's request parts
+    /// with an error from inside its pipeline (``StreamConnection/abandonBody(on:)``), so the body's next read fails.
     var bodyCutoff: @Sendable () -> Void { get }
     var remoteAddress: String? { get }
     /// The client's address for logs and per-IP throttling. Without a trusted proxy ``ClientAddressMiddleware`` sets
