@@ -38,7 +38,11 @@ struct RequestGateMiddleware: RouterMiddleware {
             // A request without a body (every GET) is admitted without an await.
             if case .collect(let declared) = try bodyLimit.admit(request, context: &inner) {
                 request = try await BodyLimitMiddleware<Context>.collected(
-                    request, upTo: bodyLimit.defaultLimit, declaredLength: declared, cutoff: inner.bodyCutoff)
+                    request,
+                    upTo: bodyLimit.defaultLimit,
+                    declaredLength: declared,
+                    cutoff: inner.bodyCutoff
+                )
             }
             try CSRFMiddleware<Context>.check(request)
             do {

@@ -22,6 +22,7 @@ public struct UploadBodyLimitMiddleware<Context: AppRequestContextProtocol>: Rou
         }
         var context = context
         context.maxUploadSize = limit
-        return try await next(try await BodyLimitMiddleware<Context>.collected(request, upTo: limit, declaredLength: declared, cutoff: context.bodyCutoff), context)
+        let collected = try await BodyLimitMiddleware<Context>.collected(request, upTo: limit, declaredLength: declared, cutoff: context.bodyCutoff)
+        return try await next(collected, context)
     }
 }
