@@ -61,10 +61,13 @@ private func httpServer(_ configuration: ApplianceConfiguration) throws -> HTTPS
     } catch {
         throw ConfigurationError.invalid(.tlsKey, value: keyPath, source: "configuration", expected: "a readable PEM private key file")
     }
-    let tls = TLSConfiguration.makeServerConfiguration(
+    var tls = TLSConfiguration.makeServerConfiguration(
         certificateChain: chain.map { .certificate($0) },
         privateKey: .privateKey(key)
     )
+    // How long a closing connection waits for the client's own close_notify (NIOSSL's default is 5 s): a stalled client
+    // never sends one, and graceful shutdown closes every connection and waits for them.
+    tls.shutdownTimeout = .seconds(1)
     return try .tls(.http1(configuration: http1), tlsConfiguration: tls)
 }
 

@@ -282,6 +282,20 @@ import Testing
         for (stream, channel) in zip(streams, channels) { #expect(await end(stream, on: channel)) }
         for channel in channels { _ = try await channel.finish() }
     }
+
+    /// A body abandoned at shutdown ends with ``BodyAbandoned`` sent from the handler on to the handlers after it — where
+    /// the request parts' stream is, in a server — on the connection's loop, and nothing is closed or written.
+    @Test func anAbandonedBodyEndsWithAnErrorSentOnFromTheHandler() async throws {
+        let channel = try await connection()
+        StreamConnection.abandonBody(on: channel)
+        await channel.testingEventLoop.run()
+        await #expect(throws: BodyAbandoned.self) { try await channel.throwIfErrorCaught() }
+        let active = channel.isActive
+        let written = try await channel.readOutbound(as: HTTPResponsePart.self)
+        #expect(active)
+        #expect(written == nil)
+        _ = try await channel.finish()
+    }
 }
 
 /// Counts the peer's FINs that travel past the handler.

@@ -90,8 +90,8 @@ public final class StreamConnection: ChannelInboundHandler, RemovableChannelHand
     /// Ends the wait for the rest of a request body on `channel` (``AppRequestContext/bodyCutoff``): on the connection's
     /// loop, ``BodyAbandoned`` goes from here to the handlers after this one, and the request parts' async stream, which
     /// the body is read from, ends with that error. From inside the pipeline, so over TLS too (NIOSSL refuses to close a
-    /// connection's read side alone); a connection without this handler has its read side closed, which ends the read as
-    /// an unexpected end of the body.
+    /// connection's read side alone). A connection without this handler has its read side closed instead (plain TCP only:
+    /// the body then ends early or with a parse error, and the middleware abandons it either way).
     public static func abandonBody(on channel: any Channel) {
         channel.eventLoop.execute {
             guard let handler = try? channel.pipeline.syncOperations.handler(type: StreamConnection.self), let context = handler.context else {
