@@ -25,7 +25,8 @@ private struct BareContext: AppRequestContextProtocol {
     var remoteAddress: String? { nil }
     var clientAddress: String?
     var identity: Identity?
-    /// What ends a body still arriving: each test's own (a server's context closes the connection's read side).
+    /// What ends a body still arriving: each test's own (a server's context ends the connection's request parts with
+    /// an error, ``StreamConnection/abandonBody(on:)``).
     var bodyCutoff: @Sendable () -> Void = {}
 
     init(source: Source) {
@@ -72,7 +73,7 @@ private struct HalfSentUpload {
     func answer() async -> Result<HTTPResponse.Status, AppError> {
         let middleware = BodyLimitMiddleware<BareContext>(limit: 4096, uploadLimit: 4096)
         var context = BareContext(source: .init(logger: Logger(label: "test")))
-        // As a closed read side ends a connection's body: no more chunks.
+        // As the server's cutoff ends a connection's body: no more chunks.
         context.bodyCutoff = { [sender] in sender.finish() }
         do {
             let response = try await middleware.handle(request, context: context) { request, _ in
