@@ -23,13 +23,24 @@ final class RedisTestServer: Sendable {
         self.extraArguments = extraArguments
     }
 
-    /// Starts a server and waits until it answers `PING`.
+    /// The server could not listen on its port: something else took it between ``freePort()`` and the server's bind.
+    struct PortTaken: Error {}
+
+    /// Starts a server and waits until it answers, on another free port if its first one was taken meanwhile.
     static func start(_ extraArguments: [String] = []) async throws -> RedisTestServer {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("klelite-redis-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let server = RedisTestServer(port: try freePort(), directory: directory, extraArguments: extraArguments)
-        try await server.restart()
-        return server
+        var attempts = 0
+        while true {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("klelite-redis-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let server = RedisTestServer(port: try freePort(), directory: directory, extraArguments: extraArguments)
+            do {
+                try await server.restart()
+                return server
+            } catch is PortTaken where attempts < 5 {
+                attempts += 1
+                server.stop()
+            }
+        }
     }
 
     var configuration: RedisConfiguration {
@@ -52,8 +63,12 @@ final class RedisTestServer: Sendable {
         var probe = RedisConfiguration(port: port, connectTimeout: .milliseconds(200))
         probe.password = extraArguments.firstIndex(of: "--requirepass").map { extraArguments[$0 + 1] }
         try await eventually("redis-server answers on port \(port)") {
+            // Tests run in parallel: another test's server may hold the port (ours then exits at once, unable to bind) and
+            // would answer the probe, and the two tests would share one server. Only ours keeps its files in `directory`.
+            guard launched.isRunning else { throw PortTaken() }
             guard let connection = try? RedisConnection.open(probe) else { return false }
-            return (try? connection.send(["PING"])) == .status("PONG")
+            let dir = try? connection.send(["CONFIG", "GET", "dir"]).array?.last?.string
+            return dir.map { URL(fileURLWithPath: $0).lastPathComponent } == directory.lastPathComponent
         }
     }
 
