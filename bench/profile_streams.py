@@ -14,7 +14,7 @@ import uuid
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib as lib  # noqa: E402
 import rows  # noqa: E402
-from streams import fan_out, percentile  # noqa: E402
+from streams import fan_out  # noqa: E402
 
 
 def main():
@@ -48,9 +48,7 @@ def main():
                                     {"title": f"Profile {uuid.uuid4()}", "body": "A profiled broadcast."}),
                 on_open=start_perf, server_pid=shop.server.process.pid)
         recorder["perf"].wait(timeout=seconds + 60)
-        delays, reads = result.pop("delays_ms"), result.pop("read_delays_ms")
-        result.update(p50_ms=percentile(delays, 0.5), p99_ms=percentile(delays, 0.99), delivered=len(delays),
-                      read_p99_ms=percentile(reads, 0.99))
+        rows.summarize_fan_out(result)
         print(json.dumps(result))
         for mode in ("--no-children", "--children"):
             report = subprocess.run(["perf", "report", "-i", data, mode, "--stdio", "-g", "none", "--percent-limit", "1.5",

@@ -1,6 +1,9 @@
+import HTTPTypes
 import NIOCore
 import NIOEmbedded
+import NIOHTTP1
 import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
 import Synchronization
 import TestSupport
 import Testing
@@ -281,6 +284,49 @@ import Testing
         for mailbox in mailboxes { mailbox.finish() }
         for (stream, channel) in zip(streams, channels) { #expect(await end(stream, on: channel)) }
         for channel in channels { _ = try await channel.finish() }
+    }
+
+    /// On a connection with an HTTP/1 response encoder (a server's), each batch leaves as one buffer holding one
+    /// complete chunk, framed by the handler and written below the encoder; the head before it and the end after it go
+    /// through the encoder, and the whole is a well-formed chunked response carrying every event in order.
+    @Test func throughAnEncoderEachBatchLeavesAsOneBufferHoldingOneChunk() async throws {
+        // A server's order: the encoder, the HTTP types codec, then this handler.
+        let channel = try await NIOAsyncTestingChannel { channel in
+            try channel.pipeline.syncOperations.addHandler(HTTPResponseEncoder())
+            try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+            try channel.pipeline.syncOperations.addHandler(StreamConnection())
+        }
+        try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8080)).get()
+        try await channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok)))
+        let mailbox = StreamMailbox()
+        let stream = try await open(mailbox, on: channel, first: ["retry: 5000\n", ": connected\n\n"])
+        mailbox.send(ByteBuffer(string: "id: 1\n\n"))
+        mailbox.send(ByteBuffer(string: "id: 2\n\n"))
+        mailbox.replace(snapshot: ByteBuffer(string: "event: stock\ndata: {}\n\n"))
+        mailbox.finish()
+        #expect(await end(stream, on: channel))
+        try await channel.writeOutbound(HTTPResponsePart.end(nil))
+        var buffers: [String] = []
+        while let data = try await channel.readOutbound(as: IOData.self) {
+            guard case .byteBuffer(let bytes) = data else { continue }
+            buffers.append(String(buffer: bytes))
+        }
+        try #require(buffers.count >= 4, "head, opening, at least one more chunk, end: \(buffers)")
+        let head = buffers.removeFirst()
+        #expect(head.hasPrefix("HTTP/1.1 200 OK\r\n") && head.lowercased().contains("transfer-encoding: chunked"), "\(head)")
+        #expect(buffers.last == "0\r\n\r\n", "the end, from the encoder: \(buffers)")
+        var body = ""
+        for buffer in buffers.dropLast() {
+            // One complete chunk per buffer: its size line, exactly that many bytes, the line end.
+            let parts = buffer.split(separator: "\r\n", maxSplits: 1, omittingEmptySubsequences: false)
+            let size = parts.count == 2 ? Int(parts[0], radix: 16) : nil
+            let rest = parts.count == 2 ? String(parts[1]) : ""
+            #expect(size != nil && rest.utf8.count == (size ?? 0) + 2 && rest.hasSuffix("\r\n"), "not one whole chunk: \(buffer.debugDescription)")
+            body += String(decoding: rest.utf8.dropLast(2), as: UTF8.self)  // bytes: "\r\n" is one Character
+        }
+        #expect(buffers.first == "19\r\nretry: 5000\n: connected\n\n\r\n", "the opening's two buffers make one chunk")
+        #expect(body == "retry: 5000\n: connected\n\nid: 1\n\nid: 2\n\nevent: stock\ndata: {}\n\n")
+        _ = try await channel.finish()
     }
 
     /// A body abandoned at shutdown ends with ``BodyAbandoned`` sent from the handler on to the handlers after it — where

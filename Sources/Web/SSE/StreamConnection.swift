@@ -1,4 +1,5 @@
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypes
 
 /// A handler in each HTTP/1 connection's pipeline through which a live stream open on the connection is written, on the
@@ -8,9 +9,9 @@ import NIOHTTPTypes
 /// **Writing.** A stream's events go from its ``StreamMailbox`` into the pipeline here, below Hummingbird's response
 /// writer: a change wakes no task per stream, only the loop, and a change to many streams is one job per loop
 /// (``StreamMailbox/Drains``). Hummingbird writes the response head before the stream is handed over and the end after
-/// it has finished; in between only this handler writes body parts (HTTP/1's chunked framing is done below it, by the
-/// HTTP codec). When the connection stops being writable (the client reads too slowly) the mailbox keeps what is
-/// pending; its writability coming back drains it.
+/// it has finished; in between only this handler writes body parts, each batch as one HTTP/1 chunk that it frames
+/// itself (``write(_:)``). When the connection stops being writable (the client reads too slowly) the mailbox keeps
+/// what is pending; its writability coming back drains it.
 ///
 /// **The client leaving.** It notices the connection's inbound side closing — the peer's FIN (an `inputClosed` event:
 /// the server allows half-closed connections) or the connection closing — and finishes the open stream's mailbox.
@@ -29,6 +30,10 @@ public final class StreamConnection: ChannelInboundHandler, RemovableChannelHand
     private var inboundClosed = false
     /// The stream open on the connection, if any.
     private var stream: StreamMailbox?
+    /// The HTTP/1 response encoder's place in the pipeline, found when a stream opens (it stays in the pipeline as long as
+    /// the connection): a stream's chunks are written from there (nil on a connection without one, whose streams go
+    /// through the codec).
+    private var encoder: ChannelHandlerContext?
 
     public init() {}
 
@@ -70,16 +75,39 @@ public final class StreamConnection: ChannelInboundHandler, RemovableChannelHand
     /// route ran) the stream is finished at once — after `first`, as the body task would have written it: a client that
     /// half-closed and still reads must not get later events without the replay and cursor before them.
     func open(_ mailbox: StreamMailbox, first: StreamMailbox.Batch) {
+        encoder = try? context?.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
         write(first)
         guard !inboundClosed, context != nil else { return mailbox.finish() }
         stream = mailbox
     }
 
     /// Writes `batch` as body parts of the response being sent, and flushes.
+    ///
+    /// Where the connection has an HTTP/1 response encoder, the whole batch goes out as one chunk framed here
+    /// (`<size in hex>\r\n<bytes>\r\n`) and written from the encoder's place, so only the transport below it (TLS, the
+    /// socket) sees it: one buffer and one `write` per connection per event instead of the codec's conversion and its
+    /// three buffers (size line, bytes, line end) each going down the pipeline to a `writev` (bench/PROFILES.md,
+    /// eleventh round). That framing is the one the encoder gives this response: a stream's head has no
+    /// `Content-Length` and goes out as HTTP/1.1 (the HTTP types codec writes every head so), which the encoder sends
+    /// chunked; a HEAD request never runs a stream's body (Hummingbird answers a HEAD to a GET route with the head alone,
+    /// and the shop has no HEAD or CONNECT stream route: such a route must not be written this way, since the encoder
+    /// would drop its body and this path does not). The head and the end still go through the codec, before the stream
+    /// is handed over and after it has finished, so the encoder's own state stays right.
     func write(_ batch: StreamMailbox.Batch) {
         guard let context, !batch.isEmpty else { return }
-        for bytes in batch { context.write(NIOAny(HTTPResponsePart.body(bytes)), promise: nil) }
-        context.flush()
+        guard let encoder else {
+            for bytes in batch { context.write(NIOAny(HTTPResponsePart.body(bytes)), promise: nil) }
+            return context.flush()
+        }
+        let size = batch.reduce(0) { $0 + $1.readableBytes }
+        guard size > 0 else { return }  // an empty chunk would end the response
+        var chunk = context.channel.allocator.buffer(capacity: size + 20)
+        chunk.writeString(String(size, radix: 16))
+        chunk.writeStaticString("\r\n")
+        for bytes in batch { chunk.writeImmutableBuffer(bytes) }
+        chunk.writeStaticString("\r\n")
+        encoder.write(NIOAny(IOData.byteBuffer(chunk)), promise: nil)
+        encoder.flush()
     }
 
     /// `mailbox`'s stream has ended: the connection (kept alive for its next request) no longer holds it.
