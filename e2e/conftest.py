@@ -63,6 +63,20 @@ def run_cli(*args, data_dir, env=None, timeout=60) -> subprocess.CompletedProces
     )
 
 
+def tls_files(folder: Path) -> tuple[dict, str]:
+    """A certificate for 127.0.0.1 signed by a CA made for the test (trustme): the server's `TLS_CERT`/`TLS_KEY`
+    settings and the CA file a client trusts."""
+    import trustme
+
+    authority = trustme.CA()
+    issued = authority.issue_cert("127.0.0.1")
+    cert, key, ca = folder / "cert.pem", folder / "key.pem", folder / "ca.pem"
+    issued.cert_chain_pems[0].write_to_path(str(cert))
+    issued.private_key_pem.write_to_path(str(key))
+    authority.cert_pem.write_to_path(str(ca))
+    return {"TLS_CERT": str(cert), "TLS_KEY": str(key)}, str(ca)
+
+
 class Server:
     """One running `klelite serve` process with its own data directory and port."""
 

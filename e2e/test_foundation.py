@@ -8,9 +8,8 @@ import time
 
 import pytest
 import requests
-import trustme
 
-from conftest import BIN, ROOT, Server, base_env, eventually, run_cli
+from conftest import BIN, ROOT, Server, base_env, eventually, run_cli, tls_files
 
 
 def test_health_readiness_and_storefront_page(server):
@@ -80,17 +79,12 @@ ESCALATED = "Graceful shutdown took longer than allowed"
 @pytest.mark.parametrize("transport", ["http", "tls"])
 def test_sigterm_with_a_slow_request_open_exits_cleanly(data_dir, tmp_path, transport):
     # Over TLS too: the stalled body is ended from inside the connection's pipeline (NIOSSL cannot close a read side alone).
-    env, client = base_env(LOG_LEVEL="debug"), None
+    env, client, ca = base_env(LOG_LEVEL="debug"), None, None
     if transport == "tls":
-        authority = trustme.CA()
-        issued = authority.issue_cert("127.0.0.1")
-        cert, key, ca = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"
-        issued.cert_chain_pems[0].write_to_path(str(cert))
-        issued.private_key_pem.write_to_path(str(key))
-        authority.cert_pem.write_to_path(str(ca))
-        env.update(TLS_CERT=str(cert), TLS_KEY=str(key))
-        client = ssl.create_default_context(cafile=str(ca))
-    server = Server(data_dir, env=env, trusted_ca=str(ca) if client else None).start()
+        settings, ca = tls_files(tmp_path)
+        env.update(settings)
+        client = ssl.create_default_context(cafile=ca)
+    server = Server(data_dir, env=env, trusted_ca=ca).start()
     # A slow client: a sign-in's headers and the first bytes of its body, then silence. It must not hold shutdown
     # hostage: the server stops cleanly without escalating to cancellation. (How fast is measured in bench/.)
     slow = socket.create_connection(("127.0.0.1", server.port), timeout=30)

@@ -2,17 +2,20 @@
 commit, Last-Event-ID replay, sign-out ending the stream, seven streams beside a GET, and SIGTERM with
 fifty streams open."""
 import socket
+import ssl
 import threading
 import time
 
+import pytest
 import requests
 
-from conftest import Server, base_env, run_cli
+from conftest import Server, base_env, run_cli, tls_files
 
 
 def signed_in(server: Server, email: str) -> requests.Session:
     session = requests.Session()
-    response = session.post(server.url("/api/v1/auth/register"), json={"email": email, "password": "banhmi2024", "name": "Lan"})
+    response = session.post(server.url("/api/v1/auth/register"), json={"email": email, "password": "banhmi2024", "name": "Lan"},
+                            verify=server.trusted_ca or True)
     assert response.status_code == 201
     return session
 
@@ -155,27 +158,53 @@ def test_streams_closed_one_after_another_free_their_slots_at_once(data_dir):
         server.stop()
 
 
-def test_a_request_after_a_stream_the_server_ended_is_answered_on_the_same_connection(data_dir):
+def chunked_body(received: bytes) -> bytes:
+    """The body of one complete chunked HTTP/1.1 response (head, chunks, last chunk), each chunk's size checked against
+    its bytes: a stream's events must arrive as well-formed chunks (the server frames them itself, below NIO's encoder)."""
+    head, rest = received.split(b"\r\n\r\n", 1)
+    assert b"transfer-encoding: chunked" in head.lower(), head
+    body = b""
+    while True:
+        size_line, rest = rest.split(b"\r\n", 1)
+        size = int(size_line, 16)
+        if size == 0:
+            assert rest == b"\r\n", rest[:100]
+            return body
+        assert len(rest) >= size + 2 and rest[size:size + 2] == b"\r\n", (size, rest[:size + 10])
+        body, rest = body + rest[:size], rest[size + 2:]
+
+
+@pytest.mark.parametrize("transport", ["http", "tls"])
+def test_a_request_after_a_stream_the_server_ended_is_answered_on_the_same_connection(data_dir, tmp_path, transport):
     """Nothing reads a stream's connection while the stream is open (a handler in its pipeline watches for the client
     leaving), so a stream the server ends (here by sign-out) leaves a usable keep-alive connection: the next request on
-    it is answered."""
-    server = Server(data_dir).start()
+    it is answered. Its events arrive as well-formed chunks, over TLS too (written below the HTTP encoder, into the TLS
+    handler)."""
+    env, ca = base_env(), None
+    if transport == "tls":
+        settings, ca = tls_files(tmp_path)
+        env.update(settings)
+    server = Server(data_dir, env=env, trusted_ca=ca).start()
     shopper = signed_in(server, "lan@example.vn")
     cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
     try:
-        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as plain:
+            sock = ssl.create_default_context(cafile=ca).wrap_socket(plain, server_hostname="127.0.0.1") if ca else plain
             sock.sendall(f"GET /api/v1/notifications/stream HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n\r\n".encode())
             received = b""
             while b"event: unread" not in received:
                 chunk = sock.recv(4096)
                 assert chunk, received
                 received += chunk
-            logout = shopper.post(server.url("/api/v1/auth/logout"), headers={"X-CSRF-Token": shopper.cookies.get("klelite_csrf")})
+            logout = shopper.post(server.url("/api/v1/auth/logout"), headers={"X-CSRF-Token": shopper.cookies.get("klelite_csrf")},
+                                  verify=ca or True)
             assert logout.status_code == 204
             while not received.endswith(b"0\r\n\r\n"):  # the chunked body's last chunk
                 chunk = sock.recv(4096)
                 assert chunk, received[-200:]
                 received += chunk
+            body = chunked_body(received)
+            assert body.startswith(b"retry: 5000\n: connected\n\n") and b"event: unread\n" in body, body[:300]
             sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
             answer = b""
             while b"\r\n\r\n" not in answer:
