@@ -84,10 +84,12 @@ def _discard(stream, poller):
 
 def fan_out(port, path_for, tokens, count, match, trigger, open_timeout=180, deliver_timeout=30, on_open=None, server_pid=None,
             quiet_rounds=1):
-    """Opens `count` streams (path_for(i), tokens[i] or None) 256 at a time, waits until each has its opening, runs
-    `trigger()` (a blocking call, in a thread), and returns per-stream delivery delays in ms — by the kernel's receive
-    time and by this client's read time — the number missed, and the CPU time this client and the server spent from
-    the trigger to the last delivery (to tell whose cost the delays are)."""
+    """Opens `count` streams (path_for(i), tokens[i] or None) 256 at a time, waits until each has its opening, then runs
+    `trigger()` (a blocking call, in a thread) once with this client reading as bytes arrive and `quiet_rounds` times with
+    it off the cores until the server is idle (``_measure``). Returns, for the live round at the top level and for each
+    quiet one in `quiet_rounds`: per-stream delivery delays in ms (by the kernel's receive time; the live round also by
+    this client's read time), the number missed, and the CPU time this client and the server spent from the trigger to
+    the last delivery (to tell whose cost the delays are)."""
     streams = [Stream(i) for i in range(count)]
     poller = select.epoll()
     by_fd = {}
@@ -130,16 +132,16 @@ def fan_out(port, path_for, tokens, count, match, trigger, open_timeout=180, del
         for fd, _ in poller.poll(0.05):
             _discard(by_fd[fd], poller)
     live = [s for s in streams if s.sock]
-    result = {"missed": count, "open_failures": len(failures), "open_seconds": opened,
-              "first_failure": failures[0] if failures else None, "extra": extra}
+    result = {"open_failures": len(failures), "open_seconds": opened, "first_failure": failures[0] if failures else None,
+              "extra": extra}
     result["quiet_rounds"] = []
     for quiet in [False] + [True] * quiet_rounds:
         measured = _measure(live, by_fd, poller, trigger, match, quiet, server_pid, deliver_timeout)
+        measured["missed"] = count - len(measured["delays_ms"])
         if quiet:
             result["quiet_rounds"].append(measured)
         else:
             result.update(measured)
-            result["missed"] = count - len(measured["delays_ms"])
         settle = time.monotonic() + 0.5  # what a trigger left (a late heartbeat) is read before the next
         while time.monotonic() < settle:
             for fd, _ in poller.poll(0.05):
@@ -148,8 +150,6 @@ def fan_out(port, path_for, tokens, count, match, trigger, open_timeout=180, del
         if stream.sock:
             stream.sock.close()
     poller.close()
-    for measured in result["quiet_rounds"]:
-        measured["missed"] = count - len(measured["delays_ms"])
     return result
 
 

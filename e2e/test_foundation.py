@@ -111,6 +111,7 @@ def test_sigterm_with_a_slow_request_open_exits_cleanly(data_dir, tmp_path, tran
         assert b'"code":"unavailable"' in answer, answer
     finally:
         slow.close()
+        server.stop()  # already exited: closes its log
 
 
 def test_cli_commands_migrate_a_fresh_directory(tmp_path):

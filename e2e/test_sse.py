@@ -188,8 +188,10 @@ def test_a_request_after_a_stream_the_server_ended_is_answered_on_the_same_conne
     shopper = signed_in(server, "lan@example.vn")
     cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
     try:
-        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as plain:
-            sock = ssl.create_default_context(cafile=ca).wrap_socket(plain, server_hostname="127.0.0.1") if ca else plain
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        if ca:
+            sock = ssl.create_default_context(cafile=ca).wrap_socket(sock, server_hostname="127.0.0.1")
+        with sock:
             sock.sendall(f"GET /api/v1/notifications/stream HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n\r\n".encode())
             received = b""
             while b"event: unread" not in received:
