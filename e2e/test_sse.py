@@ -109,10 +109,10 @@ def test_seven_streams_and_a_get_all_complete(data_dir):
 def test_sigterm_with_fifty_open_streams_ends_them_and_exits_cleanly(data_dir):
     # LOG_LEVEL=debug shows ServiceGroup's line when services outlive the graceful budget and are cancelled instead.
     server = Server(data_dir, env=base_env(STREAMS_PER_CLIENT="100", LOG_LEVEL="debug")).start()
-    shopper = signed_in(server, "lan@example.vn")
-    cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
     sockets = []
     try:
+        shopper = signed_in(server, "lan@example.vn")  # inside: a failed sign-in still stops the server
+        cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
         for _ in range(50):
             sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
             sock.sendall(f"GET /api/v1/notifications/stream HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n\r\n".encode())
@@ -139,9 +139,9 @@ def test_streams_closed_one_after_another_free_their_slots_at_once(data_dir):
     STREAMS_PER_CLIENT (16). A closed stream's slot is freed when its connection closes, not at its next heartbeat
     (15 s later), so none of them is refused with 429."""
     server = Server(data_dir).start()
-    shopper = signed_in(server, "lan@example.vn")
-    cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
     try:
+        shopper = signed_in(server, "lan@example.vn")  # inside: a failed sign-in still stops the server
+        cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
         statuses = []
         for _ in range(40):
             with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
@@ -185,9 +185,9 @@ def test_a_request_after_a_stream_the_server_ended_is_answered_on_the_same_conne
         settings, ca = tls_files(tmp_path)
         env.update(settings)
     server = Server(data_dir, env=env, trusted_ca=ca).start()
-    shopper = signed_in(server, "lan@example.vn")
-    cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
     try:
+        shopper = signed_in(server, "lan@example.vn")  # inside: a failed sign-in still stops the server
+        cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
         sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
         if ca:
             sock = ssl.create_default_context(cafile=ca).wrap_socket(sock, server_hostname="127.0.0.1")
@@ -224,11 +224,11 @@ def test_a_thousand_streams_each_receive_a_broadcast(data_dir):
 
     run_cli("create-admin", "--email", "boss@klelite.vn", "--password", "bakery2024", data_dir=data_dir)
     server = Server(data_dir, env=base_env(STREAMS_PER_CLIENT="2000")).start()
-    shopper = signed_in(server, "lan@example.vn")
-    cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
     selector = selectors.DefaultSelector()
     received = {}
     try:
+        shopper = signed_in(server, "lan@example.vn")  # inside: a failed sign-in still stops the server
+        cookie = "; ".join(f"{k}={v}" for k, v in shopper.cookies.items())
         for index in range(1000):
             sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
             sock.sendall(f"GET /api/v1/notifications/stream HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n\r\n".encode())
