@@ -18,10 +18,15 @@ def _ms(microseconds):
     return None if microseconds is None else microseconds / 1000
 
 
+def _figure_key(row):
+    """The prefix of row 7's figure: `quiet_` (the server alone on the cores while it fans out), or, in results from
+    before there was a quiet client, none (the live client's)."""
+    return "quiet_" if row.get("quiet_p99_ms") is not None else ""
+
+
 def _fan_out(row):
-    """Row 7's figure: the quiet client's p99 (the server alone on the cores while it fans out), or, in results from
-    before there was one, the live client's."""
-    key = "quiet_" if row.get("quiet_p99_ms") is not None else ""
+    """Row 7's figure: its p99 and the streams it missed."""
+    key = _figure_key(row)
     return f"p99 {_n(row[key + 'p99_ms'], 1)} ms, {row[key + 'missed']} missed" + (" (client off the cores)" if key else "")
 
 
@@ -30,7 +35,7 @@ def _read(row):
     results: as it read them)."""
     if row.get("read_p99_ms") is None:
         return "—"
-    if row.get("quiet_p99_ms") is None:
+    if not _figure_key(row):
         return f"read by the client: p99 {_n(row['read_p99_ms'], 1)} ms"
     return (f"client reading as bytes arrive: p99 {_n(row['p99_ms'], 1)} ms (as read: {_n(row['read_p99_ms'], 1)} ms),"
             f" {row['missed']} missed")
@@ -43,19 +48,21 @@ def _row7_note(stock, notes_):
                " matching event by the kernel's receive timestamp (`SO_TIMESTAMPNS`: when the server's bytes reached the"
                " client's socket).")
     tail = f" {stock['first_failure'] or ''} {notes_['first_failure'] or ''}"
-    if stock.get("quiet_p99_ms") is None:
+    if not _figure_key(stock):
         return (opening + " It also notes when the client read it (the reference column: one Python process reading every"
                 f" socket). CPU from trigger to last delivery: stock server {_n(stock.get('server_cpu_ms'))} ms, client"
                 f" {_n(stock.get('client_cpu_ms'))} ms; notifications server {_n(notes_.get('server_cpu_ms'))} ms, client"
                 f" {_n(notes_.get('client_cpu_ms'))} ms. Stock p50 {_n(stock['p50_ms'], 1)} ms, max {_n(stock['max_ms'], 1)} ms;"
                 f" notifications p50 {_n(notes_['p50_ms'], 1)} ms, max {_n(notes_['max_ms'], 1)} ms." + tail)
+
     def rounds(row):
         return ", ".join(f"{_n(r['p99_ms'], 1)}" for r in row.get("quiet_rounds", []))
 
     return (opening + f" {1 + len(stock.get('quiet_rounds', []))} triggers, one after the other on the same streams. First the"
             " client reads every socket as bytes arrive (the reference column; it shares the two cores with the server's"
-            " fan-out). Then quiet ones (the figure: the p99 of all their deliveries together): the client stays off the cores — it waits for"
-            " the trigger's answer and for the server's CPU time to stand still for 100 ms — and reads afterwards; the kernel's"
+            " fan-out). Then quiet ones (the figure: the p99 of all their deliveries together): the client stays off the"
+            " cores — it waits for the trigger's answer and for the server's CPU time to stand still for 100 ms — and reads"
+            " afterwards; the kernel's"
             " timestamps still say when each stream's bytes arrived. That is the server's delivery with the box to itself, as"
             " with its clients on other machines. (A read takes the timestamp of the last segment it empties: a notification"
             " stream gets two events per broadcast, the notification and then the unread count, so its quiet figure is an"
@@ -72,7 +79,7 @@ def _row7_note(stock, notes_):
 
 
 def _fan_out_met(row, limit):
-    key = "quiet_" if row.get("quiet_p99_ms") is not None else ""
+    key = _figure_key(row)
     return _met(row[key + "p99_ms"] <= limit and row[key + "missed"] == 0 and row["missed"] == 0)
 
 
