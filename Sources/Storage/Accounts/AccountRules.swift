@@ -8,7 +8,7 @@ public enum AccountRules {
 
     /// Trims and lowercases an email, or throws when it is not a plausible address.
     public static func normalizedEmail(_ raw: String, field: String = "email") throws(AppError) -> String {
-        let email = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let email = raw.trimmedOfWhitespace.lowercased()
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         let valid =
             email.count <= 254 && parts.count == 2 && !parts[0].isEmpty && parts[0].count <= 64
@@ -44,7 +44,7 @@ public enum AccountRules {
 
     /// Trims a phone number; empty means none. Digits with an optional leading + and spaces, dots or dashes.
     public static func normalizedPhone(_ raw: String?) throws(AppError) -> String? {
-        guard let phone = raw?.trimmingCharacters(in: .whitespacesAndNewlines), !phone.isEmpty else { return nil }
+        guard let phone = raw?.trimmedOfWhitespace, !phone.isEmpty else { return nil }
         let digits = phone.filter(\.isNumber)
         let allowed = phone.enumerated().allSatisfy { index, character in
             (character.isASCII && character.isNumber) || " .-()".contains(character) || (index == 0 && character == "+")

@@ -4,7 +4,7 @@ import GRDB
 extension AccountService {
     /// Users for the admin list, newest first unless `sort` says otherwise, optionally matching `search` in email or name.
     public func listUsers(search: String?, sort: ListSort<UserSortKey> = .newestUsers, page: PageRequest) async throws -> Page<User> {
-        let term = search?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let term = search?.trimmedOfWhitespace ?? ""
         return try await database.read { db in
             var request = UserRecord.all()
             if !term.isEmpty {

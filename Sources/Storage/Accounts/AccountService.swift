@@ -120,7 +120,7 @@ public final class AccountService: Sendable {
     /// Checks an email and password. Unknown emails and wrong passwords fail alike, in the same time class;
     /// a disabled account fails only after its password was right.
     public func authenticate(email rawEmail: String, password: String) async throws -> User {
-        let email = rawEmail.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let email = rawEmail.trimmedOfWhitespace.lowercased()
         let record = try await database.read { db in
             try UserRecord.filter(UserRecord.Columns.email == email).fetchOne(db)
         }

@@ -17,7 +17,7 @@ extension FlashSaleService {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    id, slug, draft.name.trimmingCharacters(in: .whitespacesAndNewlines), draft.description, draft.bannerImage, draft.startsAt,
+                    id, slug, draft.name.trimmedOfWhitespace, draft.description, draft.bannerImage, draft.startsAt,
                     draft.endsAt, (draft.startsAt <= now ? FlashSaleStatus.active : .scheduled).rawValue, draft.earlyAccessTier,
                     draft.earlyAccessMinutes, now, now,
                 ]
@@ -71,7 +71,7 @@ extension FlashSaleService {
                             earlyAccessTier = ?, earlyAccessMinutes = ?, updatedAt = ? WHERE id = ?
                         """,
                     arguments: [
-                        draft.name.trimmingCharacters(in: .whitespacesAndNewlines), draft.description, draft.bannerImage, draft.startsAt,
+                        draft.name.trimmedOfWhitespace, draft.description, draft.bannerImage, draft.startsAt,
                         draft.endsAt, (draft.startsAt <= now ? FlashSaleStatus.active : .scheduled).rawValue, draft.earlyAccessTier,
                         draft.earlyAccessMinutes, now, id,
                     ]

@@ -195,25 +195,28 @@ public final class CartService: Sendable {
         let cartID = try cartID(db, owner: owner, create: false, now: now)
         let lines: [CartLine] =
             try cartID.map { id -> [CartLine] in
-                // Prepared once per connection: checkout and every cart view run it.
+                // Prepared once per connection: checkout and every cart view run it. A line shows the product's first
+                // image, picked out by SQLite's JSON functions (a `JSONDecoder` per line was 1.1 % of a checkout's
+                // server CPU, in the writer); text that is not a JSON array starting with a string gives no image.
                 try Row.fetchAll(
                     db.cachedStatement(
                         sql: """
-                            SELECT product.id, product.slug, product.name, product.images, product.price, product.stock, cartItem.quantity
+                            SELECT product.id, product.slug, product.name, product.price, product.stock, cartItem.quantity,
+                                CASE WHEN NOT json_valid(product.images) THEN NULL
+                                    WHEN json_type(product.images, '$[0]') = 'text' THEN json_extract(product.images, '$[0]') END AS image
                             FROM cartItem JOIN product ON product.id = cartItem.productId
                             WHERE cartItem.cartId = ? AND product.deletedAt IS NULL AND product.isActive ORDER BY cartItem.addedAt, product.id
                             """
                     ),
                     arguments: [id]
                 ).map { row -> CartLine in
-                    let images = (try? JSONDecoder().decode([String].self, from: Data((row["images"] as String).utf8))) ?? []
                     let price: Int = row["price"]
                     let quantity: Int = row["quantity"]
                     return CartLine(
                         productId: row["id"],
                         slug: row["slug"],
                         name: row["name"],
-                        image: images.first,
+                        image: row["image"],
                         unitPrice: price,
                         quantity: quantity,
                         lineTotal: price * quantity,

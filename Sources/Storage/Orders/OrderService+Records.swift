@@ -87,7 +87,8 @@ extension OrderService {
         ] where (try? TextRule.line(limit).check(value, field: field)) == nil {
             fields[field] = "is required (at most \(limit) characters)"
         }
-        if (try? AccountRules.normalizedPhone(address.phone)) == nil || address.phone.trimmingCharacters(in: .whitespaces).isEmpty {
+        // nil when the number is refused and when it is blank (normalizedPhone answers nil for no number).
+        if (try? AccountRules.normalizedPhone(address.phone)) == nil {
             fields["address.phone"] = "must be 8-15 digits, optionally starting with +"
         }
         guard fields.isEmpty else { throw .validation("The shipping address is incomplete.", fields: fields) }

@@ -29,7 +29,7 @@ public struct TextRule: Sendable, Equatable {
 
     /// The trimmed text, or a 400 naming `field` when it is empty, too long or holds a control character.
     public func check(_ raw: String, field: String) throws(AppError) -> String {
-        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = raw.trimmedOfWhitespace
         let length = text.unicodeScalars.count
         let problem: String? =
             if text.unicodeScalars.contains(where: { !isAllowed($0) }) {

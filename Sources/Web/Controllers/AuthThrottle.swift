@@ -15,7 +15,7 @@ struct AuthThrottle: Sendable {
         let source = ip ?? "unknown"
         var keys = ["auth:ip:\(source)"]
         if let account {
-            keys.append("auth:account:\(account.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()):ip:\(source)")
+            keys.append("auth:account:\(account.trimmedOfWhitespace.lowercased()):ip:\(source)")
         }
         for key in keys {
             if case .limited(let retryAfter) = await limiter.attempt(key, limit: perMinute, window: 60) {
