@@ -109,6 +109,8 @@ def test_sigterm_with_a_slow_request_open_exits_cleanly(data_dir, tmp_path, tran
             answer += more
         assert answer.startswith(b"HTTP/1.1 503"), answer
         assert b'"code":"unavailable"' in answer, answer
+        # The shutdown closes the connection after this answer, and the answer says so.
+        assert b"\r\nconnection: close\r\n" in answer.split(b"\r\n\r\n")[0].lower() + b"\r\n", answer
     finally:
         slow.close()
         server.stop()  # already exited: closes its log

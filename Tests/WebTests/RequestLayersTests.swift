@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import ServiceLifecycleTestKit
 import Storage
 import Testing
 
@@ -86,6 +87,26 @@ private func withFiles(_ body: (String) async throws -> Void) async throws {
                 let other = try await client.execute(uri: "/broken", method: .get)
                 #expect(other.headers[.xRequestID] != id)
                 #expect(try envelope(other).error.requestId == other.headers[.xRequestID])
+            }
+        }
+    }
+
+    /// Every answer written once the server is shutting down says `Connection: close` (Hummingbird closes the connection
+    /// after it): a client does not send its next request on a connection about to close. Not before the shutdown.
+    @Test func answersDuringTheShutdownCloseTheirConnection() async throws {
+        try await withFiles { files in
+            try await testGracefulShutdown { trigger in
+                try await layeredApp(files: files).test(.router) { client in
+                    let before = try await client.execute(uri: "/hello", method: .get)
+                    #expect(before.headers[.connection] == nil)
+                    trigger.triggerGracefulShutdown()
+                    let hello = try await client.execute(uri: "/hello", method: .get)
+                    #expect(String(buffer: hello.body) == "hello")
+                    #expect(hello.headers[.connection] == "close")
+                    let refused = try await client.execute(uri: "/echo", method: .post, body: ByteBuffer(string: String(repeating: "x", count: 65)))
+                    #expect(refused.status == .contentTooLarge)
+                    #expect(refused.headers[.connection] == "close")
+                }
             }
         }
     }

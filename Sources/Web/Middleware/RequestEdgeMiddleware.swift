@@ -1,9 +1,11 @@
 import Hummingbird
+import ServiceLifecycle
 
 /// Every layer the shop's router puts in front of the routes, in one frame and in this order: who the client is
 /// (``ClientAddressMiddleware``) and the request metrics (``RequestMetrics``) on the way in; the request log (at
 /// `debug`) and CORS (with `CORS_ORIGINS`) when configured; then the gate (``RequestGateMiddleware``: errors, body
-/// limit, CSRF, static files); and on the way out the security headers and request id (``SecurityHeadersMiddleware``).
+/// limit, CSRF, static files); and on the way out the security headers and request id (``SecurityHeadersMiddleware``),
+/// and `Connection: close` once the server is shutting down.
 ///
 /// One concrete middleware rather than a chain of generic ones: Hummingbird calls router middleware through its
 /// generic chain, so every layer (an absent optional one too) costs an unspecialised call, a copy of the context and a
@@ -59,6 +61,9 @@ struct RequestEdgeMiddleware: RouterMiddleware {
         }
         response = metrics.finished(response, started, endpoint: context.endpointPath, method: request.method)
         securityHeaders.addHeaders(to: &response, requestID: requestID)
+        // Once the server shuts down, Hummingbird closes each connection after the response it is writing: the response
+        // says so, and a client sends its next request on a new connection (to the next instance) instead of on this one.
+        if Task.isShuttingDownGracefully { response.headers[.connection] = "close" }
         return response
     }
 
