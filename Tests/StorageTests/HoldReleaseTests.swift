@@ -81,8 +81,11 @@ import Testing
         }
         let cancelled = try await fixture.sales.cancel(id: sale.id)
         #expect(cancelled.status == .cancelled)
+        // Not released yet, and shown as released: the list agrees with the cart, which no longer offers it.
         var mine = try await fixture.sales.reservations(userID: lan.user.id)
-        #expect(mine.first { $0.id == held.id }?.status == .reserved)
+        #expect(try await fixture.database.read { db in try String.fetchOne(db, sql: "SELECT status FROM reservation WHERE id = ?", arguments: [held.id]) } == "reserved")
+        #expect(mine.first { $0.id == held.id }.map { [$0.status.rawValue, $0.releasedReason] } == ["released", "sale cancelled"])
+        #expect(mine.first { $0.id == kept.id }?.status == .reserved)
         #expect(try await shownInCart(fixture, lan).map(\.id) == [kept.id])
         try await fixture.database.write { db in try db.execute(sql: "DROP TRIGGER refuseReleases") }
         try await clock.tick()

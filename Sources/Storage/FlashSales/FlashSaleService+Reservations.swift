@@ -162,6 +162,9 @@ extension FlashSaleService {
         try await releaseHeld(.expired(by: clock.now()), reason: "expired", batch: batch)
     }
 
+    /// The `releasedReason` of a hold whose sale was cancelled.
+    static let saleCancelledReason = "sale cancelled"
+
     /// Releases what cancelled sales still hold — of `saleID`, or of every cancelled sale when nil; returns how many.
     /// A cancellation releases its sale's holds after it commits (``cancel(id:batch:)``); holds left by a cancellation
     /// cut short (a crash, a failing disk, the admin's request cancelled) go back on the clock's next tick or at start-up
@@ -174,7 +177,7 @@ extension FlashSaleService {
         }
         var released = 0
         for item in items where !Task.isCancelled {
-            released += try await releaseHeld(.ofItem(item), reason: "sale cancelled", batch: batch)
+            released += try await releaseHeld(.ofItem(item), reason: Self.saleCancelledReason, batch: batch)
         }
         return released
     }

@@ -30,13 +30,30 @@ enum ReservationStore {
         try Record.fetchOne(db, key: id)?.value
     }
 
-    /// The user's reservations, newest first (at most `limit`).
+    /// The user's reservations, newest first (at most `limit`). A hold of a cancelled sale shows as what the cancellation
+    /// makes of it — released, "sale cancelled" — also while its release is still to be written (right after the
+    /// cancellation's commit, or until the clock's next tick after a release cut short): no cart shows it and no checkout
+    /// takes it, so neither does this list offer it as held.
     static func ofUser(_ db: Database, userID: String, limit: Int) throws -> [Reservation] {
-        try Record.filter(Record.Columns.userId == userID)
+        var reservations = try Record.filter(Record.Columns.userId == userID)
             .order(Record.Columns.createdAt.desc, Record.Columns.id)
             .limit(limit)
             .fetchAll(db)
             .map(\.value)
+        let heldSales = Set(reservations.lazy.filter { $0.status == .reserved }.map(\.saleId))
+        guard !heldSales.isEmpty else { return reservations }
+        let cancelled = try Set(
+            String.fetchAll(
+                db,
+                sql: "SELECT id FROM flashSale WHERE status = 'cancelled' AND id IN (\(databaseQuestionMarks(count: heldSales.count)))",
+                arguments: StatementArguments(Array(heldSales))
+            )
+        )
+        for index in reservations.indices where reservations[index].status == .reserved && cancelled.contains(reservations[index].saleId) {
+            reservations[index].status = .released
+            reservations[index].releasedReason = FlashSaleService.saleCancelledReason
+        }
+        return reservations
     }
 
     /// The user's reservations still held at `now` (what a cart shows and a checkout takes), oldest first.
