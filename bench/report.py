@@ -119,7 +119,8 @@ def table(results):
         if rounds:
             notes.append(
                 f"Rows 1-2: {len(rounds)} rounds of {results['options']['seconds']} s per route (plain, JSON, `/healthz`, the catalogue,"
-                " one after another), `" + http["plain"]["command"] + "` and the same for the others; the ratio is the median of"
+                " one after another" + (", every other round in the reverse order" if http.get("order") == "alternating" else "")
+                + "), `" + http["plain"]["command"] + "` and the same for the others; the ratio is the median of"
                 " the rounds' ratios to the plain route of the same round, the rate each route's answers over its time, the p99"
                 " the worst round's. Rounds (plain / JSON / healthz / products req/s): "
                 + "; ".join(f"{one['plain']:,} / {one['json']:,} / {one['healthz']:,} / {one['products']:,}" for one in rounds)
