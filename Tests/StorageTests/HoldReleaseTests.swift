@@ -83,7 +83,10 @@ import Testing
         #expect(cancelled.status == .cancelled)
         // Not released yet, and shown as released: the list agrees with the cart, which no longer offers it.
         var mine = try await fixture.sales.reservations(userID: lan.user.id)
-        #expect(try await fixture.database.read { db in try String.fetchOne(db, sql: "SELECT status FROM reservation WHERE id = ?", arguments: [held.id]) } == "reserved")
+        let stored = try await fixture.database.read { db in
+            try String.fetchOne(db, sql: "SELECT status FROM reservation WHERE id = ?", arguments: [held.id])
+        }
+        #expect(stored == "reserved")
         #expect(mine.first { $0.id == held.id }.map { [$0.status.rawValue, $0.releasedReason] } == ["released", "sale cancelled"])
         #expect(mine.first { $0.id == kept.id }?.status == .reserved)
         #expect(try await shownInCart(fixture, lan).map(\.id) == [kept.id])

@@ -74,10 +74,13 @@ struct OrderFixture {
 
     /// A cart line shows its product's first image; a column that is not a JSON array starting with a path (written by
     /// hand, or by an older build) shows none rather than failing the cart, and so checkout.
-    @Test(arguments: [
-        (#"["/images/a.jpg","/images/b.jpg"]"#, "/images/a.jpg"), ("[]", nil), ("not json", nil), ("[3]", nil),
-        (#"{"0":"/images/a.jpg"}"#, nil), (#""/images/a.jpg""#, nil), (#"[null,"/images/a.jpg"]"#, nil), (#"["/images/a.jpg",3]"#, "/images/a.jpg"),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            (#"["/images/a.jpg","/images/b.jpg"]"#, "/images/a.jpg"), ("[]", nil), ("not json", nil), ("[3]", nil),
+            (#"{"0":"/images/a.jpg"}"#, nil), (#""/images/a.jpg""#, nil), (#"[null,"/images/a.jpg"]"#, nil),
+            (#"["/images/a.jpg",3]"#, "/images/a.jpg"),
+        ] as [(String, String?)]
+    )
     func aCartLineShowsTheFirstImageOrNone(images: String, shown: String?) async throws {
         let fixture = try OrderFixture()
         let product = try await fixture.product("croissant-bo-phap")
