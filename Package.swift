@@ -94,6 +94,7 @@ let package = Package(
             dependencies: [
                 "Storage",
                 "TestSupport",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
 """Flame summary of one HTTP row under load: `perf record -g` on the release server while wrk runs, then the top
 frames (self time, and with children) as text for bench/PROFILES.md. Not part of `make bench` (perf needs privileges).
-  bench/profile.py products|healthz|rush|checkout [SECONDS]"""
+  bench/profile.py products|healthz|rush|checkout [SECONDS] [--dwarf]
+
+Frame pointers (the default) lose the callers of code built without them — the system's SQLite and glibc's malloc — so
+their samples count under no Swift frame: a checkout's SQLite work, most of it in the group commit's writer, showed as
+"[unknown]". `--dwarf` unwinds from a copy of each sample's stack instead (`--call-graph dwarf`, at 999 Hz: far more
+data per sample; keep SECONDS short)."""
 
 import json
 import os
@@ -16,12 +21,15 @@ import rows  # noqa: E402
 
 
 def main():
-    row, seconds = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 10
+    dwarf = "--dwarf" in sys.argv[1:]
+    arguments = [argument for argument in sys.argv[1:] if argument != "--dwarf"]
+    row, seconds = arguments[0], int(arguments[1]) if len(arguments) > 1 else 10
+    sampling = ["--call-graph", "dwarf,32768", "-F", "999"] if dwarf else ["-g", "-F", "2999"]
     work = tempfile.mkdtemp(prefix="klelite-profile-")
     shop = rows.Shop(work, reference=False)
     try:
         data = os.environ.get("PERF_DATA") or os.path.join(work, "perf.data")  # PERF_DATA keeps it for `perf script`
-        perf = subprocess.Popen(["perf", "record", "-g", "-F", "2999", "-p", str(shop.server.process.pid), "-o", data, "--",
+        perf = subprocess.Popen(["perf", "record", *sampling, "-p", str(shop.server.process.pid), "-o", data, "--",
                                  "sleep", str(seconds)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         load = {
             "products": lambda: lib.wrk(shop.server.url("/api/v1/products?limit=20"), seconds + 1),

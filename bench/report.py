@@ -250,7 +250,8 @@ def table(results):
         add(("8", "checkout `POST /orders`, 3-line cart, distinct users", f"{_n(rate)} orders/s, p99 {_n(_ms(checkout['p99_us']), 1)} ms (wrk, with {checkout.get('fillers', 0)} /healthz fillers)",
              "—", "—", "≥ 2,000 orders/s", _met(rate >= 2000 if rate else None)))
         notes.append(f"Row 8: {checkout['s2xx']} orders placed (2xx), other answers 4xx {checkout['s4xx'] + checkout['s409'] + checkout['s429']},"
-                     f" 5xx {checkout['s5xx']}, in {checkout['duration_us'] / 1e6:.1f} s; each customer's token is used once.")
+                     f" 5xx {checkout['s5xx']}, in {checkout['duration_us'] / 1e6:.1f} s; each customer's token is used once."
+                     + _writer_note(checkout))
     startup = results.get("startup")
     if startup:
         add(("9", f"start-up with {startup['reservation_rows']:,} reservation rows", f"ready in {startup['ready_seconds']:.2f} s",
@@ -276,6 +277,19 @@ def latest_first_run():
     """Row 10 takes 15+ minutes of both cores, so `make bench` does not run it: the newest `bench/first_run.py` result."""
     runs = sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "first-run-*.json")))
     return json.load(open(runs[-1])) if runs else None
+
+
+def _writer_note(checkout):
+    """Row 8's group commit from the server's counters (raw results from before they were read have none)."""
+    writer = checkout.get("writer")
+    if not writer or not writer.get("callers") or not checkout.get("orders_span_s"):
+        return ""
+    busy = writer["writer_seconds"] / checkout["orders_span_s"]
+    return (f" The checkouts' group commit (`klelite_group_commit_*` on `/metrics`): {_n(writer['callers'])} orders in"
+            f" {_n(writer['groups'])} groups (mean {writer['callers'] / max(1, writer['groups']):.1f}); the one writer held their"
+            f" transactions {busy * 100:.0f} % of the orders' span and computed {writer['writer_cpu_seconds'] / writer['callers'] * 1e6:.0f} µs"
+            f" per order in them ({writer['writer_cpu_seconds'] / max(writer['writer_seconds'], 1e-9) * 100:.0f} % of the time it held them:"
+            " the rest it waited for a core).")
 
 
 def render(results, raw_path):

@@ -240,8 +240,25 @@ def redis_rush_row(work, seconds, attempts):
         redis.wait(timeout=10)
 
 
+def group_commit(server, commit):
+    """The server's counters of one group commit (`klelite_group_commit_*{commit=...}` on `/metrics`): groups, callers,
+    and the writer's wall and CPU seconds inside them."""
+    status, body = lib.request("GET", server.url("/metrics"))
+    if status != 200:
+        raise RuntimeError(f"GET /metrics answered {status}")
+    values = {}
+    for line in body.decode().splitlines():
+        match = re.fullmatch(r'klelite_group_commit_([a-z_]+)_total\{commit="([a-z]+)"\} ([0-9.e+-]+)', line)
+        if match and match.group(2) == commit:
+            values[match.group(1)] = float(match.group(3))
+    return values
+
+
 def checkout_row(shop, seconds):
-    """Row 8: each checkout customer places one order of their 3-line cart (cash on delivery)."""
+    """Row 8: each checkout customer places one order of their 3-line cart (cash on delivery). With it, what the
+    checkouts' group commit cost the one writer: while the orders came in, how much of the time it held a group
+    transaction, and its CPU time per order."""
+    before = group_commit(shop.server, "checkout")
     report = lib.wrk(
         shop.server.url("/api/v1/orders"), seconds, script="rotate.lua",
         env={"BENCH_TOKENS": shop.files["checkout"], "BENCH_METHOD": "POST", "BENCH_PATH": "/api/v1/orders",
@@ -252,6 +269,8 @@ def checkout_row(shop, seconds):
     with lib.connect(shop.data) as db:
         count, span = db.execute('SELECT COUNT(*), (julianday(MAX(createdAt)) - julianday(MIN(createdAt))) * 86400 FROM "order"').fetchone()
     report.update(orders=count, orders_span_s=span)
+    after = group_commit(shop.server, "checkout")
+    report["writer"] = {key: after.get(key, 0) - before.get(key, 0) for key in ("groups", "callers", "writer_seconds", "writer_cpu_seconds")}
     return report
 
 

@@ -42,7 +42,7 @@ extension NotificationTests {
     @Test(arguments: [false, true])
     func aFailedCallerOfAGroupCommitTakesOnlyItsOwnPushWithIt(bodiesMayRunTwice: Bool) async throws {
         let (userID, collected, consumer) = try await listeningCustomer()
-        let group = SavepointGroupCommit<Int64>(database: database, bodiesMayRunTwice: bodiesMayRunTwice)
+        let group = SavepointGroupCommit<Int64>(database: database, name: "test", bodiesMayRunTwice: bodiesMayRunTwice)
         let gate = WriterGate()
         let holding = Task {
             try await group.write { _ in

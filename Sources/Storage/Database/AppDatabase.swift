@@ -112,9 +112,16 @@ extension AppDatabase {
     /// GRDB's own `write`, plus one step: when the transaction failed, what it queued for its end is dropped, for SQLite
     /// may have ended it by itself (a full disk, an I/O error, a trigger's `RAISE(ROLLBACK)`) without GRDB telling any
     /// transaction observer, which would then act at this connection's next commit.
-    func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    ///
+    /// With `timing`, the writer's thread reports what the transaction cost it, `BEGIN` to `COMMIT` (``WriterTime``).
+    func write<T: Sendable>(
+        timing: (@Sendable (WriterTime) -> Void)? = nil,
+        _ updates: @escaping @Sendable (Database) throws -> T
+    ) async throws -> T {
         do {
             return try await writer.writeWithoutTransaction { db in
+                let stopwatch = timing.map { _ in WriterTime.Stopwatch() }
+                defer { if let timing, let stopwatch { timing(stopwatch.elapsed()) } }
                 var result: T?
                 do {
                     try db.inTransaction {

@@ -1,4 +1,5 @@
 import GRDB
+import Metrics
 import Synchronization
 
 /// Group commit for writes that each want a transaction of their own (checkouts, single job enqueues): callers that arrive while a
@@ -33,12 +34,23 @@ final class SavepointGroupCommit<Value: Sendable>: Sendable {
     private let database: AppDatabase
     private let maximumGroup: Int
     private let bodiesMayRunTwice: Bool
+    private let metrics: GroupCommitMetrics
     private let state = Mutex(State())
 
-    init(database: AppDatabase, maximumGroup: Int = 64, bodiesMayRunTwice: Bool = false) {
+    /// - Parameters:
+    ///   - name: the `commit` dimension of its metrics (``GroupCommitMetrics``).
+    ///   - metrics: where its metrics go; nil: the process's `MetricsSystem`.
+    init(
+        database: AppDatabase,
+        name: String,
+        maximumGroup: Int = 64,
+        bodiesMayRunTwice: Bool = false,
+        metrics: (any MetricsFactory)? = nil
+    ) {
         self.database = database
         self.maximumGroup = max(1, maximumGroup)
         self.bodiesMayRunTwice = bodiesMayRunTwice
+        self.metrics = GroupCommitMetrics(name: name, factory: metrics)
     }
 
     /// How many callers wait for the next group, not counting the group being written (for tests).
@@ -74,8 +86,9 @@ final class SavepointGroupCommit<Value: Sendable>: Sendable {
             let bodies = group.map(\.body)
             let bodiesMayRunTwice = bodiesMayRunTwice
             let work = database.transactionEndWork
+            let (metrics, callers) = (self.metrics, group.count)
             do {
-                let results = try await database.write { db -> [Result<Value, any Error>] in
+                let results = try await database.write(timing: { metrics.record(callers: callers, $0) }) { db -> [Result<Value, any Error>] in
                     if bodiesMayRunTwice, let values = try Self.runTogether(db, bodies, work) { return values.map { .success($0) } }
                     return try Self.runApart(db, bodies, work)
                 }

@@ -45,7 +45,7 @@ public final class JobQueue: Sendable {
         self.clock = clock
         self.settings = settings
         self.jitter = jitter
-        self.groupCommit = SavepointGroupCommit(database: database, maximumGroup: .max, bodiesMayRunTwice: true)
+        self.groupCommit = SavepointGroupCommit(database: database, name: "jobs", maximumGroup: .max, bodiesMayRunTwice: true)
     }
 
     // MARK: - Enqueue

@@ -47,7 +47,7 @@ public final class OrderService: Sendable {
         self.publicBaseURL = publicBaseURL
         self.paymentWindow = paymentWindow
         self.paymentMethods = paymentMethods
-        self.checkouts = SavepointGroupCommit(database: database)
+        self.checkouts = SavepointGroupCommit(database: database, name: "checkout")
     }
 
     /// The payment methods checkout accepts, in the order a checkout page lists them.
