@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PropertyBased
 import Testing
 
 @testable import Storage
@@ -34,6 +35,44 @@ import Testing
         let cut = TextRule.truncated(long, toScalars: 200)
         #expect(cut.unicodeScalars.count == 200)
         #expect(TextRule.truncated("a\u{0}b\nc", toScalars: 10) == "ab\nc")
+    }
+
+    /// `truncated` returns text untouched when it finds no control character to remove in its bytes: that check agrees
+    /// with the scalars' general category (Cc) on every scalar, alone and between other text.
+    @Test func theQuickControlCheckAgreesWithTheGeneralCategoryOnEveryScalar() {
+        var disagreements: [UInt32] = []
+        for value in UInt32(0)...0x10FFFF {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let removed = scalar.properties.generalCategory == .control && scalar != "\n" && scalar != "\t"
+            var alone = ""
+            alone.unicodeScalars.append(scalar)
+            var between = "é"
+            between.unicodeScalars.append(scalar)
+            between.unicodeScalars.append("b")
+            if TextRule.containsRemovedControl(alone.utf8) != removed || TextRule.containsRemovedControl(between.utf8) != removed {
+                disagreements.append(value)
+            }
+        }
+        #expect(disagreements.isEmpty)
+    }
+
+    /// Over any text of scalars near the edges (controls, C1 controls and their neighbours in UTF-8, joiners, emoji) and
+    /// any limit, `truncated` gives what removing the controls and cutting scalar by scalar gives.
+    @Test func truncationIsTheSameWithOrWithoutItsQuickPath() async {
+        let alphabet: [Unicode.Scalar] = [
+            "a", "\n", "\t", "\r", "\u{0}", "\u{1F}", "\u{7F}", "\u{80}", "\u{85}", "\u{9F}", "\u{A0}", "é", "\u{301}",
+            "\u{200D}", "👨", "\u{FEFF}",
+        ]
+        await propertyCheck(input: Gen.int(in: 0...(alphabet.count - 1)).array(of: 0...24), Gen.int(in: 0...30)) { picks, maximum in
+            var text = ""
+            for pick in picks { text.unicodeScalars.append(alphabet[pick]) }
+            var expected = String.UnicodeScalarView()
+            for scalar in text.unicodeScalars where scalar.properties.generalCategory != .control || scalar == "\n" || scalar == "\t" {
+                guard expected.count < maximum else { break }
+                expected.append(scalar)
+            }
+            #expect(TextRule.truncated(text, toScalars: maximum) == String(expected))
+        }
     }
 
     /// The broadcast job used to die here: `prefix(200)` keeps 200 graphemes, which can be far more than

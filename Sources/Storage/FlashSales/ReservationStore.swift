@@ -66,9 +66,14 @@ enum ReservationStore {
     /// — during a rush, thousands of rows per cart or checkout — instead of the user's own few.
     /// A hold of a cancelled sale (its release follows the cancellation's commit) is not shown: checkout would not take it.
     static let heldSQL = """
-        SELECT * FROM reservation INDEXED BY reservation_on_user
-        WHERE userId = ? AND status = 'reserved' AND expiresAt > ? AND saleId NOT IN (SELECT id FROM flashSale WHERE status = 'cancelled')
+        SELECT * FROM reservation INDEXED BY reservation_on_user WHERE \(heldCondition)
         ORDER BY createdAt
+        """
+
+    /// A user's holds that checkout takes (bound: the user, then now), in ``heldSQL`` and ``markOrderedSQL`` alike: checkout
+    /// skips ``markOrdered(_:userID:orderID:now:)`` when the cart it read in the same transaction showed none.
+    static let heldCondition = """
+        userId = ? AND status = 'reserved' AND expiresAt > ? AND saleId NOT IN (SELECT id FROM flashSale WHERE status = 'cancelled')
         """
 
     /// Checkout: the user's held, unexpired reservations of sales that were not cancelled become `ordered`,
@@ -83,7 +88,7 @@ enum ReservationStore {
 
     static let markOrderedSQL = """
         UPDATE reservation INDEXED BY reservation_on_user SET status = 'ordered', orderId = ?, updatedAt = ?
-        WHERE userId = ? AND status = 'reserved' AND expiresAt > ? AND saleId NOT IN (SELECT id FROM flashSale WHERE status = 'cancelled')
+        WHERE \(heldCondition)
         RETURNING *
         """
 

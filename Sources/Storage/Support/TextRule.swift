@@ -58,6 +58,7 @@ public struct TextRule: Sendable, Equatable {
     /// At most `maximum` scalars of `text`, with NUL and other control characters (but line feeds and tabs)
     /// removed: for text the shop writes itself from other data, where refusing is not an option.
     public static func truncated(_ text: String, toScalars maximum: Int) -> String {
+        if text.utf8.count <= maximum, !containsRemovedControl(text.utf8) { return text }  // most text: nothing to do
         var scalars = String.UnicodeScalarView()
         var kept = 0
         for scalar in text.unicodeScalars {
@@ -67,5 +68,20 @@ public struct TextRule: Sendable, Equatable {
             kept += 1
         }
         return String(scalars)
+    }
+
+    /// Whether UTF-8 text holds a control character that ``truncated(_:toScalars:)`` removes: the general category Cc is
+    /// exactly U+0000-U+001F and U+007F-U+009F, one byte below 0x20 or 0x7F, or the two bytes 0xC2 0x80-0x9F (an 0xC2 is
+    /// only ever a lead byte; line feed and tab stay). Decoding every scalar's properties was a share of each notification
+    /// written in the checkout's transaction.
+    static func containsRemovedControl(_ utf8: String.UTF8View) -> Bool {
+        var afterC2 = false
+        for byte in utf8 {
+            if afterC2, byte >= 0x80, byte <= 0x9F { return true }
+            afterC2 = byte == 0xC2
+            if byte < 0x20, byte != 0x0A, byte != 0x09 { return true }
+            if byte == 0x7F { return true }
+        }
+        return false
     }
 }
