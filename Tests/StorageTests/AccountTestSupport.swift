@@ -31,7 +31,7 @@ struct AccountFixture {
         jobs = JobQueue(database: database, clock: clock)
         workers = JobWorkers(
             queue: jobs,
-            handlers: [EmailJobHandler(database: database, mailer: mailer, clock: clock)],
+            handlers: [EmailJobHandler(database: database, mailer: mailer, clock: clock, shopURL: "https://shop.example")],
             queues: [.init(name: EmailJob.queue, concurrency: 1)]
         )
         accounts = AccountService(

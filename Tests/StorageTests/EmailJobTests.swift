@@ -64,7 +64,7 @@ final class FlakyMailer: Mailer {
         let clock = ManualClock()
         let queue = JobQueue(database: database, clock: clock)
         let mailer = RecordingMailer()
-        let handler = EmailJobHandler(database: database, mailer: mailer, clock: clock)
+        let handler = EmailJobHandler(database: database, mailer: mailer, clock: clock, shopURL: "https://shop.example")
         try await queue.enqueue(try EmailJob(to: "lan@example.vn", template: .welcome, values: ["name": "Lan", "shopURL": "x"]).request())
         let first = try #require(try await queue.claim(queue: EmailJob.queue))
         try await handler.run(first)
@@ -85,7 +85,7 @@ final class FlakyMailer: Mailer {
         let mailer = RecordingMailer()
         let workers = JobWorkers(
             queue: queue,
-            handlers: [EmailJobHandler(database: database, mailer: mailer, clock: clock)],
+            handlers: [EmailJobHandler(database: database, mailer: mailer, clock: clock, shopURL: "https://shop.example")],
             queues: [.init(name: EmailJob.queue, concurrency: 1)]
         )
         let email = EmailJob(messageID: "welcome-7", to: "lan@example.vn", template: .welcome, values: ["name": "Lan", "shopURL": "x"])
@@ -109,7 +109,7 @@ final class FlakyMailer: Mailer {
         let clock = ManualClock()
         let queue = JobQueue(database: database, clock: clock)
         let mailer = RecordingMailer()
-        let handler = EmailJobHandler(database: database, mailer: mailer, clock: clock)
+        let handler = EmailJobHandler(database: database, mailer: mailer, clock: clock, shopURL: "https://shop.example")
         let workers = JobWorkers(queue: queue, handlers: [handler], queues: [.init(name: EmailJob.queue, concurrency: 1)])
         try await queue.enqueue(try EmailJob(to: "lan@example.vn", template: .welcome, values: ["name": "Lan", "shopURL": "x"]).request())
         let first = try #require(try await queue.claim(queue: EmailJob.queue))
@@ -132,7 +132,7 @@ final class FlakyMailer: Mailer {
         let mailer = FlakyMailer(failures: 2)
         let workers = JobWorkers(
             queue: queue,
-            handlers: [EmailJobHandler(database: database, mailer: mailer, clock: clock)],
+            handlers: [EmailJobHandler(database: database, mailer: mailer, clock: clock, shopURL: "https://shop.example")],
             queues: [.init(name: EmailJob.queue, concurrency: 1)]
         )
         let job = EmailJob(
@@ -154,7 +154,7 @@ final class FlakyMailer: Mailer {
         let refused = JobQueue(database: try AppDatabase.inMemory(), clock: clock)
         let permanent = JobWorkers(
             queue: refused,
-            handlers: [EmailJobHandler(database: refused.database, mailer: RefusingMailer(), clock: clock)],
+            handlers: [EmailJobHandler(database: refused.database, mailer: RefusingMailer(), clock: clock, shopURL: "https://shop.example")],
             queues: [.init(name: EmailJob.queue, concurrency: 1)]
         )
         try await refused.enqueue(try job.request())

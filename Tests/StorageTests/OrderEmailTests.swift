@@ -5,12 +5,13 @@ import Testing
 @testable import Storage
 
 /// An order's emails, as the customer gets them: one per event, each with the order's lines and amounts and the status of
-/// its own event.
+/// its own event — written when their jobs run, from the stored order and customer: the order's transaction stores only
+/// which order and which event (``OrderEmailJob``).
 @Suite struct OrderEmailTests {
     /// Workers over the fixture's email queue, sending to a recording mailer.
     private func mailing(_ fixture: OrderFixture) -> (workers: JobWorkers, mailer: RecordingMailer) {
         let mailer = RecordingMailer()
-        let handler = EmailJobHandler(database: fixture.database, mailer: mailer, clock: fixture.sales.clock)
+        let handler = EmailJobHandler(database: fixture.database, mailer: mailer, clock: fixture.sales.clock, shopURL: "https://klelite.vn")
         return (JobWorkers(queue: fixture.jobs, handlers: [handler], queues: [.init(name: EmailJob.queue, concurrency: 1)]), mailer)
     }
 
@@ -43,7 +44,7 @@ import Testing
                 values: [
                     "name": "Lan", "code": order.code, "lines": lines, "total": OrderService.money(order.total), "paymentMethod": "cod",
                     "statusLabel": status.label, "statusLabelEn": status.englishLabel,
-                    "orderURL": "\(fixture.orders.publicBaseURL)/orders.html#\(order.id)",
+                    "orderURL": "https://klelite.vn/orders.html#\(order.id)",
                 ]
             )
         }
@@ -53,5 +54,35 @@ import Testing
         #expect(sent["order-\(order.id)-confirmed"] == (try expected(.orderStatus, .confirmed)))
         #expect(sent["order-\(order.id)-preparing"] == (try expected(.orderStatus, .preparing)))
         #expect(sent["order-\(order.id)-preparing"]?.textBody.contains(order.code) == true)
+    }
+
+    @Test func anEventAlreadyEmailedIsNotSentAgain() async throws {
+        let fixture = try OrderFixture()
+        let lan = try await fixture.catalog.customer()
+        _ = try await fixture.carts.add(.user(lan.user.id), productID: try await fixture.product("croissant-bo-phap").id, quantity: 1)
+        let order = try await fixture.orders.place(by: lan, CheckoutRequest(address: OrderFixture.address, paymentMethod: .cod), idempotencyKey: nil)
+        // Sent once already (the job's completion was lost): the retry completes without a second email.
+        try await fixture.database.write { db in
+            try db.execute(sql: "INSERT INTO sentEmail (messageId, sentAt) VALUES (?, ?)", arguments: ["order-\(order.id)-pending", Date()])
+        }
+        let (workers, mailer) = mailing(fixture)
+        try await workers.drain(queue: EmailJob.queue)
+        #expect(!mailer.messages.contains { $0.id.hasPrefix("order-") })
+        let completed = try await fixture.jobs.list(status: .completed, queue: EmailJob.queue, page: PageRequest()).items
+        #expect(completed.filter { $0.kind == OrderEmailJob.kind }.count == 1)
+    }
+
+    @Test func aJobForAnOrderThatIsNotThereOrThatCannotBeReadFailsForGood() async throws {
+        let fixture = try OrderFixture()
+        try await fixture.jobs.enqueue(
+            try OrderEmailJob(orderID: "no-such-order", status: .pending, template: .orderConfirmation).request(priority: 5)
+        )
+        try await fixture.jobs.enqueue(try JobRequest(queue: EmailJob.queue, kind: OrderEmailJob.kind, payload: ["orderId": 7]))
+        let (workers, mailer) = mailing(fixture)
+        #expect(try await workers.drain(queue: EmailJob.queue) == 2)
+        #expect(mailer.messages.isEmpty)
+        let dead = try await fixture.jobs.list(status: .dead, queue: EmailJob.queue, page: PageRequest()).items
+        #expect(dead.count == 2)
+        #expect(dead.allSatisfy { $0.attempts == 1 }, "failed for good on the first attempt, not retried")
     }
 }

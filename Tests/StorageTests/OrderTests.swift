@@ -104,8 +104,13 @@ struct OrderFixture {
         #expect(order.status == .pending)
         #expect(try await fixture.stock("croissant-bo-phap") == 3)
         #expect(try await fixture.carts.cart(.user(lan.user.id)).lines.isEmpty)
-        let kinds = try await fixture.jobs.list(status: nil, queue: EmailJob.queue, page: PageRequest()).items
-        #expect(kinds.contains { (try? $0.decodePayload(EmailJob.self).template) == .orderConfirmation })
+        let emails = try await fixture.jobs.list(status: nil, queue: EmailJob.queue, page: PageRequest()).items
+        let orderEmails = emails.filter { $0.kind == OrderEmailJob.kind }
+        #expect(orderEmails.count == 1)
+        #expect(
+            try orderEmails.first?.decodePayload(OrderEmailJob.self)
+                == OrderEmailJob(orderID: order.id, status: .pending, template: .orderConfirmation)
+        )
         let empty = await #expect(throws: AppError.self) {
             try await fixture.orders.place(by: lan, CheckoutRequest(address: OrderFixture.address, paymentMethod: .cod), idempotencyKey: nil)
         }

@@ -24,22 +24,26 @@ public struct EmailJob: Codable, Sendable, Equatable {
     }
 }
 
-/// Sends `email` jobs through the configured mailer.
+/// Sends `email` and `order-email` jobs through the configured mailer (an `order-email` job's email is written from the
+/// stored order when it runs, ``OrderEmailJob``).
 ///
 /// A Message-ID that was already handed to the transport is recorded in `sentEmail` right after the send, in the
 /// same transaction as the job's completion when a worker runs it (one commit per email after the send), so a job
 /// retried after a successful send (that commit was lost to a crash, or the claim had expired meanwhile) does not
 /// send the email a second time.
 public struct EmailJobHandler: CompletingJobHandler {
-    public let kinds = [EmailJob.kind]
+    public let kinds = [EmailJob.kind, OrderEmailJob.kind]
     let database: AppDatabase
     let mailer: any Mailer
     let clock: any AppClock
+    /// The shop's public address, for the links in order emails.
+    let shopURL: String
 
-    public init(database: AppDatabase, mailer: any Mailer, clock: any AppClock) {
+    public init(database: AppDatabase, mailer: any Mailer, clock: any AppClock, shopURL: String) {
         self.database = database
         self.mailer = mailer
         self.clock = clock
+        self.shopURL = shopURL
     }
 
     /// Reset links are secrets: once sent, the job forgets them.
@@ -56,18 +60,7 @@ public struct EmailJobHandler: CompletingJobHandler {
     /// Sends the job's email unless its Message-ID was sent already; records the send (and, with `completion`, the
     /// job's completion) in one transaction.
     private func send(_ job: Job, completion: JobCompletion?) async throws {
-        let email: EmailJob
-        do {
-            email = try job.decodePayload(EmailJob.self)
-        } catch {
-            throw PermanentJobError("malformed email payload: \(error)")
-        }
-        let alreadySent = try await database.read { db in
-            // Cached statements: compiled once per connection, not once per email.
-            let statement = try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM sentEmail WHERE messageId = ?)")
-            return try Bool.fetchOne(statement, arguments: [email.messageID]) ?? false
-        }
-        guard !alreadySent else { return }
+        guard let email = try await unsentEmail(of: job) else { return }
         do {
             try await mailer.send(try email.template.render(id: email.messageID, to: email.to, values: email.values))
         } catch let error as SMTPError where error.isPermanent {
@@ -79,5 +72,39 @@ public struct EmailJobHandler: CompletingJobHandler {
             try insert.execute(arguments: [email.messageID, now])
             try completion?.record(db)
         }
+    }
+
+    /// The email a job asks for, or nil when its Message-ID was sent already. An `order-email` job's email is written
+    /// from the stored order and customer in the same read that checks it was not sent; an order that is not there
+    /// fails the job for good.
+    private func unsentEmail(of job: Job) async throws -> EmailJob? {
+        guard job.kind == OrderEmailJob.kind else {
+            let email = try Self.payload(of: job, as: EmailJob.self)
+            let sent = try await database.read { db in try Self.wasSent(db, messageID: email.messageID) }
+            return sent ? nil : email
+        }
+        let event = try Self.payload(of: job, as: OrderEmailJob.self)
+        let shopURL = self.shopURL
+        let found: (sent: Bool, email: EmailJob?) = try await database.read { db in
+            if try Self.wasSent(db, messageID: event.messageID) { return (true, nil) }
+            return (false, try event.email(db, shopURL: shopURL))
+        }
+        if found.sent { return nil }
+        guard let email = found.email else { throw PermanentJobError("order \(event.orderID) not found") }
+        return email
+    }
+
+    private static func payload<Payload: Decodable>(of job: Job, as type: Payload.Type) throws -> Payload {
+        do {
+            return try job.decodePayload(type)
+        } catch {
+            throw PermanentJobError("malformed email payload: \(error)")
+        }
+    }
+
+    private static func wasSent(_ db: Database, messageID: String) throws -> Bool {
+        // Cached statement: compiled once per connection, not once per email.
+        let statement = try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM sentEmail WHERE messageId = ?)")
+        return try Bool.fetchOne(statement, arguments: [messageID]) ?? false
     }
 }

@@ -29,8 +29,7 @@ extension OrderService {
         try OrderStore.appendHistory(db, orderID: orderID, status: .refundPending, by: nil, note: note, now: now)
         var order = try Self.fetch(db, id: orderID)
         order.updatedAt = now
-        guard let customer = try UserRecord.fetchOne(db, key: order.userId)?.user else { return }
-        try announce(db, order: order, to: customer, template: .orderStatus)
+        try announce(db, order: order, template: .orderStatus)
     }
 
     /// Money that does not match the order — a wrong amount, or a second payment for an order already paid.

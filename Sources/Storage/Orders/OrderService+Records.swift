@@ -40,21 +40,11 @@ extension OrderService {
         return order
     }
 
-    /// The email job and the notification of an order event, inside the order's transaction.
-    func announce(_ db: Database, order: Order, to customer: User, template: EmailTemplate) throws {
-        let link = "/orders.html#\(order.id)"
-        let lines = order.lines.map { "- \($0.quantity) × \($0.name): \(Self.money($0.lineTotal))" }.joined(separator: "\n")
-        let email = EmailJob(
-            messageID: "order-\(order.id)-\(order.status.rawValue)",
-            to: customer.email,
-            template: template,
-            values: [
-                "name": customer.name, "code": order.code, "lines": lines, "total": Self.money(order.total),
-                "paymentMethod": order.paymentMethod.rawValue, "statusLabel": order.status.label, "statusLabelEn": order.status.englishLabel,
-                "orderURL": publicBaseURL + link,
-            ]
-        )
-        try jobs.enqueue(db, try email.request(priority: 5))
+    /// The email job and the notification of an order event, inside the order's transaction. The job names the order and
+    /// the event; the email queue's worker writes the email from the stored order when it runs (``OrderEmailJob``).
+    func announce(_ db: Database, order: Order, template: EmailTemplate) throws {
+        let link = Self.link(to: order.id)
+        try jobs.enqueue(db, try OrderEmailJob(orderID: order.id, status: order.status, template: template).request(priority: 5))
         let title = template == .orderConfirmation ? "Đã nhận đơn \(order.code)" : "Đơn \(order.code) \(order.status.label)"
         try notifications.notify(
             db,
@@ -106,6 +96,9 @@ extension OrderService {
         }
         return String(decoding: hex, as: UTF8.self)
     }
+
+    /// Where a customer's order is shown, under the shop's address.
+    static func link(to orderID: String) -> String { "/orders.html#\(orderID)" }
 
     /// `125000` → `125.000 ₫` (Vietnamese grouping). Written out by hand: a `NumberFormatter` per call was a
     /// visible share of checkout's profile, and one shared formatter is not thread-safe on Linux.

@@ -14,7 +14,6 @@ public final class OrderService: Sendable {
     let notifications: NotificationService
     let flashSales: FlashSaleService
     let pricing: Pricing
-    let publicBaseURL: String
     /// How long a card or transfer order may stay unpaid before it is cancelled.
     let paymentWindow: TimeInterval
     /// The payment methods checkout accepts: cash on delivery, plus `card` and `bank_transfer` only when a
@@ -34,7 +33,6 @@ public final class OrderService: Sendable {
         notifications: NotificationService,
         flashSales: FlashSaleService,
         pricing: Pricing = Pricing(),
-        publicBaseURL: String = "http://127.0.0.1:8080",
         paymentWindow: TimeInterval = 30 * 60,
         paymentMethods: Set<PaymentMethod> = [.cod]
     ) {
@@ -44,7 +42,6 @@ public final class OrderService: Sendable {
         self.notifications = notifications
         self.flashSales = flashSales
         self.pricing = pricing
-        self.publicBaseURL = publicBaseURL
         self.paymentWindow = paymentWindow
         self.paymentMethods = paymentMethods
         self.checkouts = SavepointGroupCommit(database: database, name: "checkout")
@@ -166,7 +163,7 @@ public final class OrderService: Sendable {
             let settlement = try StockSettlement(db, confirmed: sold)
             // Last: its notification is pushed after the commit (a failure that rolls back this order's savepoint
             // withdraws the push with it, see TransactionEndWork; the job wake-ups armed above stay, one spare wake-up).
-            try self.announce(db, order: order, to: identity.user, template: .orderConfirmation)
+            try self.announce(db, order: order, template: .orderConfirmation)
             return (order, settlement)
         }
         await settle(placed.1)
@@ -227,8 +224,7 @@ public final class OrderService: Sendable {
         if status == .delivered { try LoyaltyService.earn(db, order: order, now: now) }
         if status == .refunded { try LoyaltyService.reverseEarning(db, order: order, now: now) }
         try OrderStore.appendHistory(db, orderID: order.id, status: status, by: actorID, note: note, now: now)
-        guard let customer = try UserRecord.fetchOne(db, key: order.userId)?.user else { throw AppError.notFound("The order's customer") }
-        try announce(db, order: order, to: customer, template: .orderStatus)
+        try announce(db, order: order, template: .orderStatus)
         return (order, settlement)
     }
 

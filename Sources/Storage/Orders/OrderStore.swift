@@ -134,10 +134,15 @@ enum OrderStore {
     }
 
     /// The order with this id or code, with its lines.
+    /// Prepared once per connection: the order pages, the admin and every order email (``OrderEmailJob``) read it.
     static func find(_ db: Database, id: String) throws -> Order? {
-        guard let record = try Record.filter(Record.Columns.id == id || Record.Columns.code == id).fetchOne(db) else { return nil }
-        let lines = try LineRecord.filter(LineRecord.Columns.orderId == record.id).order(Column.rowID).fetchAll(db).map(\.line)
-        return record.order(lines: lines)
+        guard let record = try Record.fetchOne(db.cachedStatement(sql: #"SELECT * FROM "order" WHERE id = ? OR code = ?"#), arguments: [id, id])
+        else { return nil }
+        let lines = try LineRecord.fetchAll(
+            db.cachedStatement(sql: "SELECT * FROM orderLine WHERE orderId = ? ORDER BY rowid"),
+            arguments: [record.id]
+        )
+        return record.order(lines: lines.map(\.line))
     }
 
     /// The order a user placed earlier with this Idempotency-Key, with the fingerprint of that request.

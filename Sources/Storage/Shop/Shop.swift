@@ -84,7 +84,6 @@ public struct Shop: Sendable {
             notifications: notifications,
             flashSales: flashSales,
             pricing: settings.pricing,
-            publicBaseURL: settings.publicBaseURL,
             paymentMethods: parts.paymentProvider == nil ? [.cod] : Set(PaymentMethod.allCases)
         )
         payments = PaymentService(
@@ -98,7 +97,7 @@ public struct Shop: Sendable {
         workers = JobWorkers(
             queue: jobs,
             handlers: [
-                EmailJobHandler(database: database, mailer: parts.mailer, clock: clock),
+                EmailJobHandler(database: database, mailer: parts.mailer, clock: clock, shopURL: settings.publicBaseURL),
                 BroadcastJobHandler(database: database, notifications: notifications, chunkSize: settings.broadcastChunkSize),
                 UnpaidOrderJobHandler(payments: payments),
                 PointsExpiryJobHandler(loyalty: loyalty, jobs: jobs),
