@@ -45,10 +45,9 @@ import Testing
         let exported = Self.values(registry.emitToString(), labels: #"{commit="checkout"}"#)
         #expect(exported["klelite_group_commit_groups_total"] == 2)
         #expect(exported["klelite_group_commit_callers_total"] == 5)
-        let wall = try #require(exported["klelite_group_commit_writer_seconds_total"])
+        #expect(try #require(exported["klelite_group_commit_writer_seconds_total"]) > 0)
         let cpu = try #require(exported["klelite_group_commit_writer_cpu_seconds_total"])
         #expect(cpu >= 0.02, "the 20 ms of CPU the third caller spent on the writer's thread")
-        #expect(wall >= cpu, "the writer computed no longer than it held the transaction")
     }
 
     /// Each sample of the exposition text with these labels, by metric name.

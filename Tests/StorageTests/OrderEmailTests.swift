@@ -48,8 +48,9 @@ import Testing
                 ]
             )
         }
-        let sent = Dictionary(uniqueKeysWithValues: mailer.messages.filter { $0.id.hasPrefix("order-") }.map { ($0.id, $0) })
-        #expect(sent.count == 3)
+        let byID = Dictionary(grouping: mailer.messages.filter { $0.id.hasPrefix("order-") }, by: \.id)
+        #expect(byID.count == 3 && byID.values.allSatisfy { $0.count == 1 }, "three events, each emailed once")
+        let sent = byID.mapValues { $0[0] }
         #expect(sent["order-\(order.id)-pending"] == (try expected(.orderConfirmation, .pending)))
         #expect(sent["order-\(order.id)-confirmed"] == (try expected(.orderStatus, .confirmed)))
         #expect(sent["order-\(order.id)-preparing"] == (try expected(.orderStatus, .preparing)))

@@ -1,5 +1,4 @@
 import Foundation
-import Metrics
 
 #if canImport(Glibc)
 import Glibc
@@ -21,8 +20,10 @@ struct WriterTime: Sendable, Equatable {
         private let wall = ContinuousClock.now
         private let cpu = Stopwatch.threadCPUTime()
 
+        /// The CPU clock is read last at the start and first at the end, so the CPU time never exceeds the wall time.
         func elapsed() -> WriterTime {
-            WriterTime(wall: ContinuousClock.now - wall, cpu: Stopwatch.threadCPUTime() - cpu)
+            let cpuNow = Stopwatch.threadCPUTime()
+            return WriterTime(wall: ContinuousClock.now - wall, cpu: cpuNow - cpu)
         }
 
         /// The calling thread's CPU time so far (`CLOCK_THREAD_CPUTIME_ID`); zero where the clock cannot be read.
@@ -31,31 +32,5 @@ struct WriterTime: Sendable, Equatable {
             guard clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now) == 0 else { return .zero }
             return .seconds(Int64(now.tv_sec)) + .nanoseconds(Int64(now.tv_nsec))
         }
-    }
-}
-
-/// The work of a group commit (``SavepointGroupCommit``) on `/metrics`, by the commit's name: how many groups and how
-/// many callers it wrote, and their ``WriterTime`` in seconds. One writer serves the whole shop, so the rate of
-/// `klelite_group_commit_writer_seconds_total` is the share of the time it spends on these groups: near 1, callers
-/// queue for it, and the CPU counter says how much of that time it computed.
-struct GroupCommitMetrics: Sendable {
-    let name: String
-    /// Where the metrics go; nil: the process's `MetricsSystem`, read at each record (it is bootstrapped after the
-    /// shop is built).
-    let factory: (any MetricsFactory)?
-
-    func record(callers: Int, _ time: WriterTime) {
-        let factory = self.factory ?? MetricsSystem.factory
-        let dimensions = [("commit", name)]
-        Counter(label: "klelite_group_commit_groups_total", dimensions: dimensions, factory: factory).increment()
-        Counter(label: "klelite_group_commit_callers_total", dimensions: dimensions, factory: factory).increment(by: Int64(callers))
-        FloatingPointCounter(label: "klelite_group_commit_writer_seconds_total", dimensions: dimensions, factory: factory)
-            .increment(by: Self.seconds(time.wall))
-        FloatingPointCounter(label: "klelite_group_commit_writer_cpu_seconds_total", dimensions: dimensions, factory: factory)
-            .increment(by: Self.seconds(time.cpu))
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

@@ -8,7 +8,8 @@ import GRDB
 /// values encoded as JSON) was about a tenth of the writer's CPU time per checkout.
 ///
 /// An order's lines, code, amounts and payment method do not change once it is placed; the status is the event's, so an
-/// email sent after a later change still tells of the change it announces.
+/// email sent after a later change still tells of the change it announces. The customer's name and address are read when
+/// the email is written (an address cannot change; a name changed meanwhile is the new one).
 public struct OrderEmailJob: Codable, Sendable, Equatable {
     public var orderID: String
     public var status: OrderStatus
