@@ -18,12 +18,8 @@ struct GroupCommitMetrics: Sendable {
         Counter(label: "klelite_group_commit_groups_total", dimensions: dimensions, factory: factory).increment()
         Counter(label: "klelite_group_commit_callers_total", dimensions: dimensions, factory: factory).increment(by: Int64(callers))
         FloatingPointCounter(label: "klelite_group_commit_writer_seconds_total", dimensions: dimensions, factory: factory)
-            .increment(by: Self.seconds(time.wall))
+            .increment(by: time.wall.inSeconds)
         FloatingPointCounter(label: "klelite_group_commit_writer_cpu_seconds_total", dimensions: dimensions, factory: factory)
-            .increment(by: Self.seconds(time.cpu))
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+            .increment(by: time.cpu.inSeconds)
     }
 }

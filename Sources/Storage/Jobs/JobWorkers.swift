@@ -170,8 +170,7 @@ public struct JobWorkers: Service {
             var gaveBack = false
             for await timerGaveBack in group { gaveBack = gaveBack || timerGaveBack }
             await completeAll(batch.takeFinished(), batch: batch)
-            let seconds = Double(handlerTime.components.seconds) + Double(handlerTime.components.attoseconds) / 1e18
-            return BatchOutcome(ran: ran, meanSeconds: seconds / Double(max(1, ran)), gaveBack: gaveBack)
+            return BatchOutcome(ran: ran, meanSeconds: handlerTime.inSeconds / Double(max(1, ran)), gaveBack: gaveBack)
         }
     }
 
