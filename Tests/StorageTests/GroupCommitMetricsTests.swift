@@ -16,26 +16,18 @@ import Testing
         let group = SavepointGroupCommit<Int>(database: database, name: "checkout", metrics: PrometheusMetricsFactory(registry: registry))
         // The first caller holds the writer, so the next four queue for one group.
         let gate = WriterGate()
-        let holding = Task {
-            try await group.write { _ in
-                gate.hold(); return 0
-            }
-        }
-        try await eventually("the first group holds the writer") { gate.entered }
         struct Refused: Error {}
-        var callers: [Task<Int, any Error>] = []
-        for n in 1...4 {
-            callers.append(
-                Task {
-                    try await group.write { _ in
-                        if n == 2 { throw Refused() }
-                        if n == 3 { Self.spin(for: .milliseconds(20)) }  // the writer's CPU, on its own thread
-                        return n
-                    }
+        let (holding, callers) = try await group.queueBehindHeldWriter(
+            first: 0,
+            gate: gate,
+            (1...4).map { n in
+                { _ in
+                    if n == 2 { throw Refused() }
+                    if n == 3 { Self.spin(for: .milliseconds(20)) }  // the writer's CPU, on its own thread
+                    return n
                 }
-            )
-            try await eventually("caller \(n) waits for the next group") { group.waitingCount == n }
-        }
+            }
+        )
         gate.open()
         _ = try await holding.value
         for (n, caller) in callers.enumerated() where n != 1 { _ = try await caller.value }

@@ -44,26 +44,18 @@ extension NotificationTests {
         let (userID, collected, consumer) = try await listeningCustomer()
         let group = SavepointGroupCommit<Int64>(database: database, name: "test", bodiesMayRunTwice: bodiesMayRunTwice)
         let gate = WriterGate()
-        let holding = Task {
-            try await group.write { _ in
-                gate.hold(); return 0
-            }
-        }
-        try await eventually("the first group holds the writer") { gate.entered }
         struct Refused: Error {}
-        var callers: [Task<Int64, any Error>] = []
-        for n in 1...3 {
-            callers.append(
-                Task {
-                    try await group.write { db in
-                        let id = try service.notify(db, userID: userID, draft(n)).id
-                        if n == 2 { throw Refused() }
-                        return id
-                    }
+        let (holding, callers) = try await group.queueBehindHeldWriter(
+            first: 0,
+            gate: gate,
+            (1...3).map { n in
+                { db in
+                    let id = try service.notify(db, userID: userID, draft(n)).id
+                    if n == 2 { throw Refused() }
+                    return id
                 }
-            )
-            try await eventually("caller \(n) waits for the next group") { group.waitingCount == n }
-        }
+            }
+        )
         gate.open()
         _ = try await holding.value
         let kept = [try await callers[0].value, try await callers[2].value]
