@@ -51,11 +51,21 @@ public final class AppDatabase: Sendable {
 
     /// Opens (creating if needed) the database file `klelite.sqlite` inside `directory`, migrated.
     public static func open(directory: String) throws -> AppDatabase {
+        try open(directory: directory, restartFrames: 4096, tailFrames: 512)
+    }
+
+    /// ``open(directory:)`` with the WAL's restart sizes of its ``WALCheckpointer`` (tests make them small).
+    static func open(directory: String, restartFrames: Int32, tailFrames: Int32) throws -> AppDatabase {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = (directory as NSString).appendingPathComponent("klelite.sqlite")
         let pool = try DatabasePool(path: path, configuration: makeConfiguration())
-        let checkpointer = try WALCheckpointer(path: path, configuration: makeConfiguration())
-        try checkpointer.install(on: pool)
+        let checkpointer = try WALCheckpointer(
+            path: path,
+            configuration: makeConfiguration(),
+            restartFrames: restartFrames,
+            tailFrames: tailFrames
+        )
+        checkpointer.install(on: pool)
         return try AppDatabase(pool, path: path, checkpointer: checkpointer)
     }
 
