@@ -19,19 +19,8 @@ import Testing
         func fileSize() throws -> Int { try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int ?? 0 }
         let before = try fileSize()
         checkpointer.runner.suspend()
-        let blob = String(repeating: "x", count: 3000)
         for round in 0..<3 {
-            try await database.write { db in
-                for n in 0..<800 {
-                    try db.execute(
-                        sql: """
-                            INSERT INTO job (queue, kind, payload, status, maxAttempts, runAt, createdAt, updatedAt)
-                            VALUES ('q', 'k', ?, 'queued', 1, 1767225600000, 1767225600000, 1767225600000)
-                            """,
-                        arguments: ["\(round)-\(n)-\(blob)"]
-                    )
-                }
-            }
+            try await insertJobs(database, count: 800, tag: "\(round)")
         }
         #expect(try fileSize() == before)
         #expect(checkpointer.checkpointCount == 0)

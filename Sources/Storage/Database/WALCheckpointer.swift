@@ -107,25 +107,19 @@ final class WALCheckpointer: Sendable {
     func committed(on writer: OpaquePointer?, database: UnsafePointer<CChar>?, frames: Int32) {
         let copied = self.copied.load(ordering: .acquiring)
         let sequence = header.checkpointSequence()
-        let decision = writerSide.withLock { $0.commit(frames: frames, copied: copied, sequence: sequence) }
+        let (decision, uncopied) = writerSide.withLock { rules in
+            (rules.commit(frames: frames, copied: copied, sequence: sequence), rules.uncopied)
+        }
         if decision.restarted {
             // The checkpointer's count was of the WAL before; its next checkpoint, 1,000 frames on, counts this one.
             self.copied.store(0, ordering: .releasing)
             restarts.add(1, ordering: .relaxed)
             Counter(label: "klelite_wal_restarts_total").increment()
         }
-        if frames >= Self.threshold { walGrew(to: frames) }
+        // A checkpoint once 1,000 frames were added since the last one copied. (Asking at every commit past 1,000
+        // frames would checkpoint, with its two `fdatasync`s, after nearly every commit while the WAL grows.)
+        if uncopied >= Self.threshold { request() }
         if let writer, decision.copiesTail { copyTail(on: writer, database: database) }
-    }
-
-    /// Asks for a checkpoint once 1,000 frames were added since the last one copied. (Asking at every commit past
-    /// 1,000 frames would checkpoint, with its two `fdatasync`s, after nearly every commit while the WAL grows.)
-    func walGrew(to pages: Int32) {
-        let copied = self.copied.load(ordering: .acquiring)
-        // Fewer frames than the last checkpoint copied: the WAL was started over since.
-        let added = pages < copied ? pages : pages - copied
-        guard added >= Self.threshold else { return }
-        request()
     }
 
     /// A `PASSIVE` checkpoint on the writer's connection, between its transactions (SQLite's own automatic checkpoint
@@ -191,6 +185,8 @@ struct WALRestartPolicy: Sendable {
     private var frames: Int32 = 0
     /// The WAL header's checkpoint sequence number at the last commit: another at the next means it was started over.
     private var sequence: UInt32?
+    /// The WAL's frames at the last commit that no checkpoint has copied yet.
+    private(set) var uncopied: Int32 = 0
     /// The WAL's frames at the writer's last copy since it was started over (0: none yet).
     private var tried: Int32 = 0
     /// The frames that copy had copied: a checkpointer past it means the reader that held it back is gone.
@@ -221,9 +217,10 @@ struct WALRestartPolicy: Sendable {
         self.sequence = sequence
         // A count past the WAL's end (or any count, right after a restart) is of the WAL before: none of this one.
         let done = restarted || copied > frames ? 0 : copied
+        uncopied = frames - done
         if tried > 0, done > copiedAtTry { spacing = tailFrames }
         guard frames >= restartFrames, tried == 0 || frames - tried >= spacing else { return (restarted, false) }
-        guard frames - done <= tailFrames || frames / 2 >= restartFrames else { return (restarted, false) }
+        guard uncopied <= tailFrames || frames / 2 >= restartFrames else { return (restarted, false) }
         if tried > 0 { spacing = min(spacing * 2, restartFrames * 8) }
         tried = frames
         copiedAtTry = done
