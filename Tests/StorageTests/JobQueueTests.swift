@@ -52,6 +52,19 @@ private func makeQueue(_ database: AppDatabase? = nil, clock: ManualClock = Manu
         let second = try await queue.enqueue(JobRequest(queue: "email", kind: "welcome", payload: Ping(n: 2), idempotencyKey: "user-1"))
         let other = try await queue.enqueue(JobRequest(queue: "email", kind: "reset", payload: Ping(n: 3), idempotencyKey: "user-1"))
         #expect(first == second && first != other)
+        // The first job stands unchanged, also when the key comes again inside one transaction; nothing else is stored.
+        let database = queue.database
+        let again = try await database.write { db in
+            try [
+                queue.enqueue(db, JobRequest(queue: "other", kind: "welcome", payload: Ping(n: 4), idempotencyKey: "user-1")),
+                queue.enqueue(db, JobRequest(queue: "email", kind: "welcome", payload: Ping(n: 5), idempotencyKey: "user-2")),
+                queue.enqueue(db, JobRequest(queue: "email", kind: "welcome", payload: Ping(n: 6), idempotencyKey: "user-2")),
+            ]
+        }
+        #expect(again[0] == first && again[1] == again[2] && again[1] != first && again[1] != other)
+        #expect(try await queue.job(kind: "welcome", idempotencyKey: "user-1")?.decodePayload(Ping.self).n == 1)
+        #expect(try await queue.job(kind: "welcome", idempotencyKey: "user-2")?.decodePayload(Ping.self).n == 5)
+        #expect(try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job") } == 3)
     }
 
     @Test func priorityThenDueTimeDecideTheOrderAndFutureJobsWait() async throws {

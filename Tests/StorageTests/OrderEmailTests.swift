@@ -76,7 +76,7 @@ import Testing
     @Test func aJobForAnOrderThatIsNotThereOrThatCannotBeReadFailsForGood() async throws {
         let fixture = try OrderFixture()
         try await fixture.jobs.enqueue(
-            try OrderEmailJob(orderID: "no-such-order", status: .pending, template: .orderConfirmation).request(priority: 5)
+            OrderEmailJob(orderID: "no-such-order", status: .pending, template: .orderConfirmation).request(priority: 5)
         )
         try await fixture.jobs.enqueue(try JobRequest(queue: EmailJob.queue, kind: OrderEmailJob.kind, payload: ["orderId": 7]))
         let (workers, mailer) = mailing(fixture)

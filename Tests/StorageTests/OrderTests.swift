@@ -94,6 +94,33 @@ struct OrderFixture {
         #expect(order.lines.map(\.productId) == [product.id])
     }
 
+    /// Lines go in up to ``OrderStore/linesPerInsert`` per statement: a cart of one, of exactly that many, and of more in
+    /// two statements, each stored as the cart showed it, in its order.
+    @Test(arguments: [1, OrderStore.linesPerInsert, OrderStore.linesPerInsert + 3])
+    func everyLineOfTheCartIsStoredInItsOrder(count: Int) async throws {
+        let fixture = try OrderFixture()
+        let lan = try await fixture.catalog.customer()
+        let ids = try await fixture.database.write { db in
+            try db.execute(sql: "UPDATE product SET stock = 100")
+            return try String.fetchAll(
+                db,
+                sql: "SELECT id FROM product WHERE isActive AND deletedAt IS NULL ORDER BY name LIMIT ?",
+                arguments: [count]
+            )
+        }
+        try #require(ids.count == count)
+        for (index, id) in ids.enumerated() {
+            _ = try await fixture.carts.add(.user(lan.user.id), productID: id, quantity: 1 + index % 3)
+        }
+        let cart = try await fixture.carts.cart(.user(lan.user.id)).lines
+        let order = try await fixture.orders.place(by: lan, CheckoutRequest(address: OrderFixture.address, paymentMethod: .cod), idempotencyKey: nil)
+        let stored = try await fixture.database.read { db in try OrderStore.fetch(db, id: order.id) }
+        #expect(stored.lines == order.lines)
+        #expect(stored.lines.map(\.productId) == cart.map(\.productId) && stored.lines.map(\.quantity) == cart.map(\.quantity))
+        #expect(stored.lines.map(\.name) == cart.map(\.name) && stored.lines.map(\.lineTotal) == cart.map(\.lineTotal))
+        #expect(stored.subtotal == cart.map(\.lineTotal).reduce(0, +))
+    }
+
     @Test func placingAnOrderTakesStockClearsTheCartAndQueuesEmailAndNotification() async throws {
         let fixture = try OrderFixture()
         let lan = try await fixture.catalog.customer()

@@ -69,9 +69,30 @@ public struct JobRequest: Sendable {
         runAt: Date? = nil,
         maxAttempts: Int = 8
     ) throws {
+        self.init(
+            queue: queue,
+            kind: kind,
+            encodedPayload: String(decoding: try JSONEncoder.jobs.encode(payload), as: UTF8.self),
+            idempotencyKey: idempotencyKey,
+            priority: priority,
+            runAt: runAt,
+            maxAttempts: maxAttempts
+        )
+    }
+
+    /// A job whose payload is already JSON, as ``Foundation/JSONEncoder/jobs`` writes it (see ``FlatJSONWriter``).
+    init(
+        queue: String,
+        kind: String,
+        encodedPayload: String,
+        idempotencyKey: String? = nil,
+        priority: Int = 0,
+        runAt: Date? = nil,
+        maxAttempts: Int = 8
+    ) {
         self.queue = queue
         self.kind = kind
-        self.payload = String(decoding: try JSONEncoder.jobs.encode(payload), as: UTF8.self)
+        self.payload = encodedPayload
         self.idempotencyKey = idempotencyKey
         self.priority = priority
         self.runAt = runAt

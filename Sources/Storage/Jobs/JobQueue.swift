@@ -59,24 +59,29 @@ public final class JobQueue: Sendable {
 
     /// The same, with the moment already in its stored form (a bulk enqueue formats it once per transaction).
     func enqueue(_ db: Database, _ request: JobRequest, stamp: DatabaseValue) throws -> Int64 {
-        if let key = request.idempotencyKey,
-            let existing = try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT id FROM job WHERE kind = ? AND idempotencyKey = ?"),
-                arguments: [request.kind, key]
-            )
-        {
-            return existing
-        }
-        // One prepared statement per connection, not a record encoded per job: bulk enqueues are inserts only.
+        // One prepared statement per connection, not a record encoded per job: bulk enqueues are inserts only. A key
+        // already used is told by the insert itself (the idempotency index's conflict), not by a read before every insert:
+        // each checkout enqueues a keyed email job in the one writer.
         try db.cachedStatement(
             sql: """
                 INSERT INTO job (queue, kind, payload, idempotencyKey, priority, status, attempts, maxAttempts, runAt, createdAt, updatedAt)
                 VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?)
+                ON CONFLICT (kind, idempotencyKey) WHERE idempotencyKey IS NOT NULL DO NOTHING
                 """
         ).execute(arguments: [
             request.queue, request.kind, request.payload, request.idempotencyKey, request.priority, max(1, request.maxAttempts),
             request.runAt.map(JobTime.value) ?? stamp, stamp, stamp,
         ])
+        guard db.changesCount == 1 else {
+            // Only a key can conflict: the job enqueued before with it stands, unchanged.
+            guard let key = request.idempotencyKey,
+                let existing = try Int64.fetchOne(
+                    db.cachedStatement(sql: "SELECT id FROM job WHERE kind = ? AND idempotencyKey = ?"),
+                    arguments: [request.kind, key]
+                )
+            else { throw AppError(.internalError, "The job was not stored.") }
+            return existing
+        }
         let id = db.lastInsertedRowID
         wakeAfterCommit(db, queue: request.queue)
         return id

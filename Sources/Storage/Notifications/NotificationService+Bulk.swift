@@ -10,7 +10,7 @@ extension NotificationService {
     @discardableResult
     func notify(_ db: Database, userIDs: [String], _ draft: NotificationDraft) throws -> [UserNotification] {
         guard !userIDs.isEmpty else { return [] }
-        let data = String(decoding: try JSONEncoder.jobs.encode(draft.data), as: UTF8.self)
+        let data = FlatJSONWriter.object(draft.data)
         let title = TextRule.truncated(draft.title, toScalars: 200)
         let body = TextRule.truncated(draft.body, toScalars: 2000)
         let now = DatabaseTimestamp.value(clock.now())

@@ -32,9 +32,20 @@ public struct OrderEmailJob: Codable, Sendable, Equatable {
     /// One Message-ID per order and status: the same event is never emailed twice.
     public var messageID: String { "order-\(orderID)-\(status.rawValue)" }
 
-    /// The job request, on the email queue; the Message-ID doubles as the idempotency key.
-    func request(priority: Int) throws -> JobRequest {
-        try JobRequest(queue: EmailJob.queue, kind: Self.kind, payload: self, idempotencyKey: messageID, priority: priority, maxAttempts: 10)
+    /// The job request, on the email queue; the Message-ID doubles as the idempotency key. Its payload is what encoding
+    /// this value gives, written without an encoder: every checkout's transaction writes one.
+    func request(priority: Int) -> JobRequest {
+        JobRequest(
+            queue: EmailJob.queue,
+            kind: Self.kind,
+            encodedPayload: FlatJSONWriter.object([
+                CodingKeys.orderID.rawValue: orderID, CodingKeys.status.rawValue: status.rawValue,
+                CodingKeys.template.rawValue: template.rawValue,
+            ]),
+            idempotencyKey: messageID,
+            priority: priority,
+            maxAttempts: 10
+        )
     }
 
     /// This event's email, from the order and its customer as stored; nil when the order is not there.

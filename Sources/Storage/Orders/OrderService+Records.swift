@@ -44,7 +44,7 @@ extension OrderService {
     /// the event; the email queue's worker writes the email from the stored order when it runs (``OrderEmailJob``).
     func announce(_ db: Database, order: Order, template: EmailTemplate) throws {
         let link = Self.link(to: order.id)
-        try jobs.enqueue(db, try OrderEmailJob(orderID: order.id, status: order.status, template: template).request(priority: 5))
+        try jobs.enqueue(db, OrderEmailJob(orderID: order.id, status: order.status, template: template).request(priority: 5))
         let title = template == .orderConfirmation ? "Đã nhận đơn \(order.code)" : "Đơn \(order.code) \(order.status.label)"
         try notifications.notify(
             db,

@@ -170,6 +170,15 @@ enum OrderStore {
         ) ?? false
     }
 
+    /// At most this many order lines go in by one statement: a statement per line cost its fixed work per line in the one writer.
+    static let linesPerInsert = 8
+
+    /// The `INSERT`s of 1 … ``linesPerInsert`` order lines.
+    private static let lineInsertSQL: [String] = (1...linesPerInsert).map { rows in
+        "INSERT INTO orderLine (orderId, productId, name, unitPrice, quantity, reservationId, lineTotal) VALUES "
+            + repeatElement("(?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
+    }
+
     /// Writes a new order, its lines and the first row of its history.
     static func insert(_ db: Database, _ order: Order, idempotencyKey: String?, requestHash: String?, by actorID: String?) throws {
         // Prepared once per connection and bound by hand: checkout runs these for every order, and encoding the
@@ -190,16 +199,17 @@ enum OrderStore {
             order.address.ward, order.address.district, order.address.city, order.note, order.voucherCode, idempotencyKey, requestHash,
             created, updated,
         ])
-        let line = try db.cachedStatement(
-            sql: """
-                INSERT INTO orderLine (orderId, productId, name, unitPrice, quantity, reservationId, lineTotal)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """
-        )
-        for item in order.lines {
-            try line.execute(arguments: [
-                order.id, item.productId, item.name, item.unitPrice, item.quantity, item.reservationId, item.lineTotal,
-            ])
+        // The lines by one statement for up to `linesPerInsert` of them, in their order (their rowids, which the reads sort by).
+        var rest = order.lines[...]
+        while !rest.isEmpty {
+            let lines = rest.prefix(linesPerInsert)
+            rest = rest.dropFirst(lines.count)
+            var values: [(any DatabaseValueConvertible)?] = []
+            values.reserveCapacity(7 * lines.count)
+            for item in lines {
+                values += [order.id, item.productId, item.name, item.unitPrice, item.quantity, item.reservationId, item.lineTotal]
+            }
+            try db.cachedStatement(sql: lineInsertSQL[lines.count - 1]).execute(arguments: StatementArguments(values))
         }
         try db.cachedStatement(sql: "INSERT INTO orderStatusHistory (orderId, status, changedBy, note, createdAt) VALUES (?, ?, ?, NULL, ?)")
             .execute(arguments: [order.id, order.status.rawValue, actorID, created])

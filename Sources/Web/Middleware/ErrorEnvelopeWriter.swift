@@ -1,5 +1,6 @@
 import HTTPTypes
 import NIOCore
+import Storage
 
 /// Writes ``ErrorEnvelope`` as JSON by hand, in the shape `JSONCoding.encoder` gives it (sorted keys, no escaped
 /// slashes, `fields` left out when empty): an error answer is the common answer under load (a rush's sold-out
@@ -32,34 +33,8 @@ enum ErrorEnvelopeWriter {
         return out
     }
 
-    /// A JSON string: `"` and `\` escaped, control characters as short escapes or `\u00XX`, everything else as UTF-8.
-    /// Text with nothing to escape (codes, messages, request ids nearly always) is copied in one piece.
+    /// A JSON string, slashes as they are (``FlatJSONWriter/string(_:escapingSlashes:into:)``).
     static func string(_ value: String, into out: inout ByteBuffer) {
-        out.writeStaticString("\"")
-        if value.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
-            out.writeString(value)
-        } else {
-            for byte in value.utf8 {
-                switch byte {
-                case UInt8(ascii: "\""): out.writeStaticString(#"\""#)
-                case UInt8(ascii: "\\"): out.writeStaticString(#"\\"#)
-                case 0x0A: out.writeStaticString(#"\n"#)
-                case 0x0D: out.writeStaticString(#"\r"#)
-                case 0x09: out.writeStaticString(#"\t"#)
-                case 0x08: out.writeStaticString(#"\b"#)
-                case 0x0C: out.writeStaticString(#"\f"#)
-                case 0..<0x20:
-                    out.writeStaticString(#"\u00"#)
-                    out.writeInteger(hexDigit(byte >> 4))
-                    out.writeInteger(hexDigit(byte & 0x0F))
-                default: out.writeInteger(byte)
-                }
-            }
-        }
-        out.writeStaticString("\"")
-    }
-
-    private static func hexDigit(_ value: UInt8) -> UInt8 {
-        value < 10 ? 0x30 + value : 0x57 + value
+        FlatJSONWriter.string(value, escapingSlashes: false, into: &out)
     }
 }
