@@ -77,7 +77,7 @@ public final class OrderService: Sendable {
             var lines: [OrderLine] = []
             var shortages: [String: String] = [:]
             // The cart as the shopper sees it, then its stock taken line by line (never below zero).
-            let cart = try CartService.load(db, owner: .user(userID), now: now)
+            let cart = try CartService.load(db, owner: .user(userID), now: now, images: false)
             for line in cart.lines {
                 if let stock = try ProductStore.takeStock(db, productID: line.productId, quantity: line.quantity) {
                     shortages[line.productId] = "only \(stock) available"
