@@ -132,6 +132,43 @@ struct OrderFixture {
         #expect(stored.lines.map(\.productId) == cart.map(\.productId) && stored.lines.map(\.quantity) == cart.map(\.quantity))
         #expect(stored.lines.map(\.name) == cart.map(\.name) && stored.lines.map(\.lineTotal) == cart.map(\.lineTotal))
         #expect(stored.subtotal == cart.map(\.lineTotal).reduce(0, +))
+        let stocks = try await fixture.database.read { db in
+            try ids.map { id in try Int.fetchOne(db, sql: "SELECT stock FROM product WHERE id = ?", arguments: [id]) }
+        }
+        let quantities = Dictionary(uniqueKeysWithValues: cart.map { ($0.productId, $0.quantity) })
+        #expect(stocks == ids.map { id in quantities[id].map { 100 - $0 } })
+    }
+
+    /// A cart with short lines among others is a 409 naming each short product with its stock, and nothing is taken.
+    @Test func shortLinesAre409WithTheirStockAndNothingIsTaken() async throws {
+        let fixture = try OrderFixture()
+        let lan = try await fixture.catalog.customer()
+        let count = 11
+        let ids = try await fixture.database.write { db in
+            try db.execute(sql: "UPDATE product SET stock = 50")
+            return try String.fetchAll(
+                db,
+                sql: "SELECT id FROM product WHERE isActive AND deletedAt IS NULL ORDER BY name LIMIT ?",
+                arguments: [count]
+            )
+        }
+        try #require(ids.count == count)
+        for id in ids { _ = try await fixture.carts.add(.user(lan.user.id), productID: id, quantity: 4) }
+        let short = [ids[1], ids[count - 1]]
+        try await fixture.database.write { db in
+            try db.execute(sql: "UPDATE product SET stock = 3 WHERE id = ?", arguments: [short[0]])
+            try db.execute(sql: "UPDATE product SET stock = 0 WHERE id = ?", arguments: [short[1]])
+        }
+        let error = await #expect(throws: AppError.self) {
+            try await fixture.orders.place(by: lan, CheckoutRequest(address: OrderFixture.address, paymentMethod: .cod), idempotencyKey: nil)
+        }
+        #expect(error?.code == .conflict && error?.fields == [short[0]: "only 3 available", short[1]: "only 0 available"])
+        let stocks = try await fixture.database.read { db in
+            try ids.map { id in try Int.fetchOne(db, sql: "SELECT stock FROM product WHERE id = ?", arguments: [id]) }
+        }
+        #expect(stocks == ids.map { short.contains($0) ? (short[0] == $0 ? 3 : 0) : 50 })
+        #expect(try await fixture.carts.cart(.user(lan.user.id)).lines.count == count)
+        #expect(try await fixture.database.read { db in try Int.fetchOne(db, sql: #"SELECT COUNT(*) FROM "order""#) } == 0)
     }
 
     @Test func placingAnOrderTakesStockClearsTheCartAndQueuesEmailAndNotification() async throws {
