@@ -17,7 +17,7 @@ enum ErrorEnvelopeWriter {
         string(code, into: &out)
         if !fields.isEmpty {
             out.writeStaticString(#","fields":{"#)
-            for (index, name) in fields.keys.sorted().enumerated() {
+            for (index, name) in fields.keys.sorted(by: FlatJSONWriter.sortsBefore).enumerated() {
                 if index > 0 { out.writeStaticString(",") }
                 string(name, into: &out)
                 out.writeStaticString(":")
