@@ -5,8 +5,9 @@ import NIOCore
 ///
 /// Checkout's transaction, in the one writer, writes two such objects per order — its notification's data and its email
 /// job's payload — and Foundation's encoder, made and run for them, was 6.3 % of the writer's samples per order; written
-/// here, 2.3 % (bench/PROFILES.md, fifteenth round). Every notification's data is written here. The error envelope (`ErrorEnvelopeWriter`, in Web) writes its strings here too.
-/// ``FlatJSONWriterTests`` holds the output to the encoders' on any text.
+/// here, 2.3 % (bench/PROFILES.md, fifteenth round). Every notification's data is written here, and the error envelope
+/// (`ErrorEnvelopeWriter`, in Web) writes its strings here too. ``FlatJSONWriterTests`` holds the output to the
+/// encoders' on any text.
 public enum FlatJSONWriter {
     /// `{"key":"value",…}` as ``Foundation/JSONEncoder/jobs`` writes a `[String: String]`: keys in ascending order, `/`
     /// escaped.
