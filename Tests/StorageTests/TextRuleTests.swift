@@ -56,6 +56,18 @@ import Testing
         #expect(disagreements.isEmpty)
     }
 
+    /// The rule's own control check, by value, is the general category Cc on every scalar.
+    @Test func theControlCheckByValueIsTheGeneralCategoryOnEveryScalar() {
+        var disagreements: [UInt32] = []
+        for value in UInt32(0)...0x10FFFF {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            if TextRule.isControl(scalar) != (scalar.properties.generalCategory == .control) { disagreements.append(value) }
+        }
+        #expect(disagreements.isEmpty)
+        #expect(TextRule.isControl("\u{0}") && TextRule.isControl("\u{1F}") && TextRule.isControl("\u{7F}") && TextRule.isControl("\u{9F}"))
+        #expect(!TextRule.isControl(" ") && !TextRule.isControl("\u{A0}") && !TextRule.isControl("\u{200B}") && !TextRule.isControl("é"))
+    }
+
     /// Over any text of scalars near the edges (controls, C1 controls and their neighbours in UTF-8, joiners, emoji) and
     /// any limit, `truncated` gives what removing the controls and cutting scalar by scalar gives.
     @Test func truncationIsTheSameWithOrWithoutItsQuickPath() async {
