@@ -1,4 +1,5 @@
 import Foundation
+import PropertyBased
 import Testing
 
 @testable import Storage
@@ -23,5 +24,29 @@ import Testing
     @Test func headerValuesCannotInjectLines() {
         let rendered = MailMessage(to: "a@b.vn", subject: "Hi\r\nBcc: evil@x.com", textBody: "x").rendered(from: "s@x.vn", date: Date())
         #expect(!rendered.contains("\r\nBcc:"))
+        // A line feed followed by a combining mark is a line feed all the same (Foundation's character search kept it).
+        let spaced = Data("x \u{301}Bcc: evil@x.com".utf8).base64EncodedString()
+        #expect(MailMessage.encodedHeader("x\n\u{301}Bcc: evil@x.com") == "=?UTF-8?B?\(spaced)?=")
+        #expect(MailMessage.encodedHeader("Hi\r\nBcc: evil@x.com") == "Hi  Bcc: evil@x.com")
+    }
+
+    /// Any subject: the header holds no CR or LF, plain ASCII is itself with each CR and LF a space, and anything else is
+    /// an encoded-word that decodes to the text with each CR and LF a space.
+    @Test func anEncodedSubjectIsOneLineThatDecodesToTheSubject() async {
+        let alphabet: [Unicode.Scalar] = ["a", "Z", " ", "=", "?", "\r", "\n", "\u{301}", "é", "ư", "🥐", "\u{0}", "\u{85}", "\u{2028}"]
+        await propertyCheck(input: Gen.int(in: 0...(alphabet.count - 1)).array(of: 0...20)) { picks in
+            var subject = ""
+            for pick in picks { subject.unicodeScalars.append(alphabet[pick]) }
+            let cleaned = String(decoding: subject.utf8.map { $0 == 0x0D || $0 == 0x0A ? 0x20 : $0 }, as: UTF8.self)
+            let header = MailMessage.encodedHeader(subject)
+            #expect(!header.utf8.contains(0x0D) && !header.utf8.contains(0x0A))
+            if subject.utf8.allSatisfy({ $0 < 0x80 }) {
+                #expect(header == cleaned)
+            } else {
+                #expect(header.hasPrefix("=?UTF-8?B?") && header.hasSuffix("?="))
+                let encoded = header.dropFirst(10).dropLast(2)
+                #expect(Data(base64Encoded: String(encoded)).map { String(decoding: $0, as: UTF8.self) } == cleaned)
+            }
+        }
     }
 }

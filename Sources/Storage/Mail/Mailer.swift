@@ -23,11 +23,24 @@ public struct MailMessage: Sendable, Equatable {
         String(decoding: renderedBytes(from: from, date: date), as: UTF8.self)
     }
 
-    /// Plain ASCII stays as it is; anything else becomes an RFC 2047 base64 encoded-word.
+    /// Every CR and LF byte becomes a space, so a value can never start a header line of its own. Then plain ASCII
+    /// stays as it is, and anything else becomes an RFC 2047 base64 encoded-word.
+    ///
+    /// By bytes: Foundation's `replacingOccurrences(of: "\n", ...)` compared characters through NSString and missed
+    /// a line feed followed by a combining mark (`"x\n\u{301}"` kept it, inside the encoded-word), and its two bridges were
+    /// 5 % of an email's CPU (bench/PROFILES.md, sixteenth round).
     static func encodedHeader(_ value: String) -> String {
-        let clean = value.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
-        if clean.allSatisfy({ $0.isASCII }) { return clean }
-        return "=?UTF-8?B?\(Data(clean.utf8).base64EncodedString())?="
+        var bytes = Array(value.utf8)
+        var ascii = true
+        for index in bytes.indices {
+            switch bytes[index] {
+            case 0x0D, 0x0A: bytes[index] = 0x20
+            case 0x80...: ascii = false
+            default: break
+            }
+        }
+        if ascii { return String(decoding: bytes, as: UTF8.self) }
+        return "=?UTF-8?B?\(Data(bytes).base64EncodedString())?="
     }
 }
 
