@@ -125,6 +125,17 @@ import Testing
         #expect(configuration.jwtSecret == long)
     }
 
+    /// MAIL_FROM goes into every email's From: and SMTP's MAIL FROM: an address, on one line.
+    @Test(arguments: ["no-at-sign", "Shop <s@x.vn>\r\nBcc: evil@x.com", "Shop\n<s@x.vn>", "s@x.vn\u{0}"])
+    func mailFromIsOneLineWithAnAddress(value: String) throws {
+        #expect(throws: ConfigurationError.self) {
+            try ApplianceConfiguration.resolve(flags: [:], environment: ["MAIL_FROM": value], file: emptyFile)
+        }
+        let bakery = ["MAIL_FROM": "Bánh Mì Cô Ba <shop@banhmi.vn>"]
+        let configuration = try ApplianceConfiguration.resolve(flags: [:], environment: bakery, file: emptyFile)
+        #expect(configuration.mailFrom == "Bánh Mì Cô Ba <shop@banhmi.vn>")
+    }
+
     @Test func tlsNeedsBothCertificateAndKey() throws {
         #expect(throws: ConfigurationError.self) {
             try ApplianceConfiguration.resolve(flags: ["TLS_CERT": "/tmp/cert.pem"], environment: [:], file: emptyFile)

@@ -32,6 +32,7 @@ import Testing
         let fixture = try AccountFixture()
         for (email, name, phone, field) in [
             ("not-an-email", "Lan", nil, "email"), ("a@b.vn", "   ", nil, "name"), ("a@b.vn", "Lan", "12ab", "phone"),
+            ("lan\u{0}@b.vn", "Lan", nil, "email"), ("lan@b.vn\u{1B}", "Lan", nil, "email"), ("lan\u{7F}@b.vn", "Lan", nil, "email"),
         ] as [(String, String, String?, String)] {
             let error = await #expect(throws: AppError.self) {
                 try await fixture.accounts.register(email: email, password: "banhmi2024", name: name, phone: phone)

@@ -30,23 +30,93 @@ import Testing
         #expect(MailMessage.encodedHeader("Hi\r\nBcc: evil@x.com") == "Hi  Bcc: evil@x.com")
     }
 
-    /// Any subject: the header holds no CR or LF, plain ASCII is itself with each CR and LF a space, and anything else is
-    /// an encoded-word that decodes to the text with each CR and LF a space.
-    @Test func anEncodedSubjectIsOneLineThatDecodesToTheSubject() async {
-        let alphabet: [Unicode.Scalar] = ["a", "Z", " ", "=", "?", "\r", "\n", "\u{301}", "é", "ư", "🥐", "\u{0}", "\u{85}", "\u{2028}"]
-        await propertyCheck(input: Gen.int(in: 0...(alphabet.count - 1)).array(of: 0...20)) { picks in
+    /// Any subject in a whole message: the header section is the eight fields and nothing else, with no CR or LF but
+    /// the lines' own; an encoded subject's lines are at most 78 characters. Plain ASCII is itself with each control byte (but the tab) a space, and anything else is encoded-words
+    /// of at most 75 characters that decode to the text with each control byte a space.
+    @Test func anySubjectStaysInItsHeaderAndDecodesToItself() async {
+        let alphabet: [Unicode.Scalar] = [
+            "a", "Z", " ", "\t", "=", "?", "\r", "\n", "\u{0}", "\u{1B}", "\u{7F}", "\u{301}", "é", "ư", "🥐", "\u{85}", "\u{2028}",
+        ]
+        await propertyCheck(input: Gen.int(in: 0...(alphabet.count - 1)).array(of: 0...80)) { picks in
             var subject = ""
             for pick in picks { subject.unicodeScalars.append(alphabet[pick]) }
-            let cleaned = String(decoding: subject.utf8.map { $0 == 0x0D || $0 == 0x0A ? 0x20 : $0 }, as: UTF8.self)
+            let cleaned = String(decoding: subject.utf8.map { $0 < 0x20 && $0 != 0x09 || $0 == 0x7F ? 0x20 : $0 }, as: UTF8.self)
+            let message = MailMessage(id: "m1", to: "a@b.vn", subject: subject, textBody: "x")
+            var lines = Self.crlfLines(message.renderedBytes(from: "Shop <s@x.vn>", date: Date()))
+            lines = Array(lines.prefix { !$0.isEmpty })  // the header section
+            let fields = lines.filter { $0.first != 0x20 }.map { String(decoding: $0.prefix { $0 != 0x3A }, as: UTF8.self) }
+            #expect(fields == ["From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type", "Content-Transfer-Encoding"])
+            #expect(lines.allSatisfy { !$0.contains(0x0D) && !$0.contains(0x0A) })
             let header = MailMessage.encodedHeader(subject)
-            #expect(!header.utf8.contains(0x0D) && !header.utf8.contains(0x0A))
+            guard let subjectAt = lines.firstIndex(where: { $0.starts(with: Array("Subject: ".utf8)) }) else {
+                Issue.record("no Subject line")
+                return
+            }
+            let subjectLines = [lines[subjectAt]] + lines[(subjectAt + 1)...].prefix { $0.first == 0x20 }
+            #expect(Array(subjectLines.joined(separator: [0x0D, 0x0A])) == Array("Subject: \(header)".utf8))
             if subject.utf8.allSatisfy({ $0 < 0x80 }) {
                 #expect(header == cleaned)
             } else {
-                #expect(header.hasPrefix("=?UTF-8?B?") && header.hasSuffix("?="))
-                let encoded = header.dropFirst(10).dropLast(2)
-                #expect(Data(base64Encoded: String(encoded)).map { String(decoding: $0, as: UTF8.self) } == cleaned)
+                #expect(subjectLines.allSatisfy { $0.count <= 78 })
+                #expect(Self.decodedWords(header) == cleaned)
             }
         }
+    }
+
+    /// A long subject in Vietnamese: folded into encoded-words of at most 75 characters, none splitting a character.
+    @Test func aLongSubjectIsFoldedIntoShortEncodedWords() {
+        let subject = "Đơn hàng KL-20261203-0042 của bạn đã được xác nhận và đang được chuẩn bị tại tiệm bánh Cô Ba"
+        let header = MailMessage.encodedHeader(subject)
+        let words = header.components(separatedBy: "\r\n ")
+        #expect(words.count > 2)
+        #expect(words.allSatisfy { $0.utf8.count <= 75 && $0.hasPrefix("=?UTF-8?B?") && $0.hasSuffix("?=") })
+        #expect(words.allSatisfy { Self.decodedWords($0) != nil })  // each word alone is whole characters
+        #expect(Self.decodedWords(header) == subject)
+    }
+
+    /// From and To: a non-ASCII display name is encoded-words (its quotes dropped), the address never is, and an ASCII
+    /// mailbox is as it was; a control byte is a space.
+    @Test func mailboxesEncodeTheirDisplayNameOnly() {
+        #expect(MailMessage.encodedMailbox("KLeLite <no-reply@klelite.local>") == "KLeLite <no-reply@klelite.local>")
+        #expect(MailMessage.encodedMailbox("\"Shop, Inc\" <s@x.vn>") == "\"Shop, Inc\" <s@x.vn>")
+        #expect(MailMessage.encodedMailbox("lan@b.vn") == "lan@b.vn")
+        #expect(MailMessage.encodedMailbox("lan@b.vn\r\nBcc: evil@x.com") == "lan@b.vn  Bcc: evil@x.com")
+        let name = "=?UTF-8?B?\(Data("Bánh Mì Cô Ba".utf8).base64EncodedString())?="
+        #expect(MailMessage.encodedMailbox("Bánh Mì Cô Ba <shop@banhmi.vn>") == "\(name) <shop@banhmi.vn>")
+        #expect(MailMessage.encodedMailbox("\"Bánh Mì Cô Ba\" <shop@banhmi.vn>") == "\(name) <shop@banhmi.vn>")
+        let rendered = MailMessage(to: "a@b.vn", subject: "Hi", textBody: "x").rendered(from: "Bánh Mì Cô Ba <shop@banhmi.vn>", date: Date())
+        #expect(rendered.hasPrefix("From: \(name) <shop@banhmi.vn>\r\nTo: a@b.vn\r\n"))
+        #expect(rendered.contains("Message-ID: <") && rendered.contains("@banhmi.vn>\r\n"))
+    }
+
+    /// The lines of a message's bytes, split at each CRLF.
+    static func crlfLines(_ bytes: [UInt8]) -> [ArraySlice<UInt8>] {
+        var lines: [ArraySlice<UInt8>] = []
+        var start = bytes.startIndex
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            if bytes[index] == 0x0D, index + 1 < bytes.endIndex, bytes[index + 1] == 0x0A {
+                lines.append(bytes[start..<index])
+                index += 2
+                start = index
+            } else {
+                index += 1
+            }
+        }
+        lines.append(bytes[start...])
+        return lines
+    }
+
+    /// The text of encoded-words folded with CRLF and a space, or nil when one is not a whole UTF-8 base64 word.
+    static func decodedWords(_ header: String) -> String? {
+        var bytes: [UInt8] = []
+        for word in header.components(separatedBy: "\r\n ") {
+            guard word.hasPrefix("=?UTF-8?B?"), word.hasSuffix("?="), let data = Data(base64Encoded: String(word.dropFirst(10).dropLast(2))) else {
+                return nil
+            }
+            guard String(validating: data, as: UTF8.self) != nil else { return nil }
+            bytes.append(contentsOf: data)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -166,7 +166,10 @@ struct ApplianceConfiguration: Sendable {
         smtpPassword = values.optional(.smtpPassword)
         smtpStartTLS = try values.boolean(.smtpStartTLS)
         smtpCAFile = values.optional(.smtpCAFile)
-        mailFrom = try values.string(.mailFrom, expected: "an address like Shop <shop@example.com>") { $0.contains("@") }
+        // It goes into every email's From: and the SMTP MAIL FROM command: a line break in it would add lines of its own.
+        mailFrom = try values.string(.mailFrom, expected: "an address like Shop <shop@example.com>, on one line") {
+            $0.contains("@") && !$0.unicodeScalars.contains(where: TextRule.isControl)
+        }
         paymentWebhookSecret = try values.optionalSecret(.paymentWebhookSecret, minimumBytes: 32)
         paymentProvider = try values.choice(.paymentProvider)
         reservationTTLSeconds = try values.integer(.reservationTTLSeconds, in: 30...86400)

@@ -14,6 +14,7 @@ public enum AccountRules {
             email.count <= 254 && parts.count == 2 && !parts[0].isEmpty && parts[0].count <= 64
             && parts[1].contains(".") && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
             && !email.contains(where: { $0.isWhitespace || $0.isNewline || $0 == "<" || $0 == ">" || $0 == "," })
+            && !email.unicodeScalars.contains(where: TextRule.isControl)  // NUL, ESC, DEL: it goes into To: and RCPT TO:
         guard valid else { throw .validation("Enter a valid email address.", fields: [field: "must be an email address like name@example.com"]) }
         return email
     }

@@ -6,8 +6,8 @@ extension MailMessage {
     public func renderedBytes(from: String, date: Date) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(512 + 2 * (textBody.utf8.count + (htmlBody?.utf8.count ?? 0)))
-        Self.header("From: ", from, to: &out)
-        Self.header("To: ", to, to: &out)
+        Self.header("From: ", Self.encodedMailbox(from), to: &out)
+        Self.header("To: ", Self.encodedMailbox(to), to: &out)
         Self.header("Subject: ", Self.encodedHeader(subject), to: &out)
         Self.append("Date: ", to: &out)
         MailDate.append(date, to: &out)

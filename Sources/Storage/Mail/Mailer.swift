@@ -23,24 +23,54 @@ public struct MailMessage: Sendable, Equatable {
         String(decoding: renderedBytes(from: from, date: date), as: UTF8.self)
     }
 
-    /// Every CR and LF byte becomes a space, so a value can never start a header line of its own. Then plain ASCII
-    /// stays as it is, and anything else becomes an RFC 2047 base64 encoded-word.
+    /// A header's unstructured text (a subject, a display name): every control byte but the tab (CR and LF among them)
+    /// becomes a space, so the value stays on its header's line. Then plain ASCII stays as it is, and anything else
+    /// becomes RFC 2047 base64 encoded-words of at most 42 bytes each (68 characters: RFC 2047 allows 75, and
+    /// `Subject: ` and the first word fit RFC 5322's 78), cut between characters and folded onto lines of their own.
     ///
     /// By bytes: Foundation's `replacingOccurrences(of: "\n", ...)` compared characters through NSString and missed
     /// a line feed followed by a combining mark (`"x\n\u{301}"` kept it, inside the encoded-word), and its two bridges were
     /// 5 % of an email's CPU (bench/PROFILES.md, sixteenth round).
-    static func encodedHeader(_ value: String) -> String {
+    static func encodedHeader(_ value: some StringProtocol) -> String {
+        let (bytes, ascii) = oneLine(value)
+        if ascii { return String(decoding: bytes, as: UTF8.self) }
+        var words: [String] = []
+        var start = bytes.startIndex
+        while start < bytes.endIndex {
+            var end = min(start + encodedWordBytes, bytes.endIndex)
+            while end < bytes.endIndex, end > start + 1, bytes[end] & 0xC0 == 0x80 { end -= 1 }  // not inside a character
+            words.append("=?UTF-8?B?\(Data(bytes[start..<end]).base64EncodedString())?=")
+            start = end
+        }
+        return words.joined(separator: "\r\n ")
+    }
+
+    /// The most bytes of text one encoded-word carries (see ``encodedHeader(_:)``).
+    static let encodedWordBytes = 42
+
+    /// A mailbox for the From and To headers, `Name <address>` or a bare address, on one line (control bytes as
+    /// spaces): a non-ASCII display name (a bakery's own name, often) as encoded-words, any quotes around it dropped;
+    /// the address as it is, never encoded (RFC 2047 words are not allowed in an address).
+    static func encodedMailbox(_ value: String) -> String {
+        guard value.hasSuffix(">"), let open = value.lastIndex(of: "<") else { return String(decoding: oneLine(value).bytes, as: UTF8.self) }
+        let address = String(decoding: oneLine(value[open...]).bytes, as: UTF8.self)
+        var name = String(value[..<open]).trimmedOfWhitespace[...]
+        if name.count >= 2, name.hasPrefix("\""), name.hasSuffix("\""), !name.utf8.allSatisfy({ $0 < 0x80 }) { name = name.dropFirst().dropLast() }
+        return name.isEmpty ? address : "\(encodedHeader(name)) \(address)"
+    }
+
+    /// The value's UTF-8 with every control byte but the tab as a space, and whether it is all ASCII.
+    private static func oneLine(_ value: some StringProtocol) -> (bytes: [UInt8], ascii: Bool) {
         var bytes = Array(value.utf8)
         var ascii = true
         for index in bytes.indices {
             switch bytes[index] {
-            case 0x0D, 0x0A: bytes[index] = 0x20
+            case 0x00...0x08, 0x0A...0x1F, 0x7F: bytes[index] = 0x20
             case 0x80...: ascii = false
             default: break
             }
         }
-        if ascii { return String(decoding: bytes, as: UTF8.self) }
-        return "=?UTF-8?B?\(Data(bytes).base64EncodedString())?="
+        return (bytes, ascii)
     }
 }
 

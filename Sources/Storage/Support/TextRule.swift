@@ -58,7 +58,7 @@ public struct TextRule: Sendable, Equatable {
     /// Whether the scalar's general category is Cc (control): exactly U+0000-U+001F and U+007F-U+009F, a set Unicode
     /// never changes. Compared by value, not by looking up the scalar's properties: that lookup was 0.8 % of a checkout's
     /// server CPU (`OrderService.validate` checks every text field; bench/PROFILES.md, sixteenth round).
-    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+    public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
         scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
     }
 
