@@ -297,6 +297,38 @@ struct OrderFixture {
         await #expect(throws: AppError.notFound("The order")) { try await fixture.orders.order(id: order.id, for: minh) }
     }
 
+    /// The order holds the text that was checked: every field trimmed (blank padding is not stored), and the voucher's own
+    /// code however the shopper typed it. Idempotency still compares the request as sent.
+    @Test func theOrderStoresTheCheckedTextNotThePadding() async throws {
+        let fixture = try OrderFixture()
+        let vouchers = VoucherService(database: fixture.database, clock: fixture.sales.clock)
+        _ = try await vouchers.create(VoucherDraft(code: "BANH10", kind: .fixed, value: 10_000))
+        let product = try await fixture.product("croissant-bo-phap")
+        try await fixture.setStock("croissant-bo-phap", 10)
+        let lan = try await fixture.catalog.customer()
+        _ = try await fixture.carts.add(.user(lan.user.id), productID: product.id, quantity: 1)
+        let padding = String(repeating: " ", count: 5_000) + "\n\t"
+        let padded = ShippingAddress(
+            name: "\(padding)Lan\(padding)",
+            phone: " 0901234567\n",
+            line: "12 Lý Thường Kiệt\(padding)",
+            ward: "\nPhường 7",
+            district: " Quận 10 ",
+            city: "TP.HCM\r\n"
+        )
+        let request = CheckoutRequest(address: padded, note: "\n  Giao buổi sáng\n\(padding)", paymentMethod: .cod, voucherCode: " banh10 \n")
+        let order = try await fixture.orders.place(by: lan, request, idempotencyKey: "padded-1")
+        #expect(order.address == OrderFixture.address)
+        #expect(order.note == "Giao buổi sáng")
+        #expect(order.voucherCode == "BANH10" && order.discount == 10_000)
+        let stored = try await fixture.orders.order(id: order.id, for: lan)
+        #expect(stored.address == OrderFixture.address && stored.note == "Giao buổi sáng" && stored.voucherCode == "BANH10")
+        // The same request again is the same order; the same key with the trimmed request is a different one.
+        #expect(try await fixture.orders.place(by: lan, request, idempotencyKey: "padded-1").id == order.id)
+        let trimmed = CheckoutRequest(address: OrderFixture.address, note: "Giao buổi sáng", paymentMethod: .cod, voucherCode: "BANH10")
+        await #expect(throws: AppError.self) { try await fixture.orders.place(by: lan, trimmed, idempotencyKey: "padded-1") }
+    }
+
     @Test func anIncompleteAddressNamesEveryMissingField() async throws {
         let fixture = try OrderFixture()
         let lan = try await fixture.catalog.customer()

@@ -111,6 +111,23 @@ import Testing
         }
     }
 
+    /// Where a stream resumes: a `Last-Event-ID` that is a non-negative id wins; one that is not is ignored (the `?after=`
+    /// then counts); `?after=` that is not a non-negative id is a 400.
+    @Test func theCursorIsANonNegativeIdFromTheHeaderOrTheQuery() throws {
+        func cursor(_ target: String, _ header: String? = nil) throws -> Int64? {
+            var head = HTTPRequest(method: .get, scheme: "http", authority: "shop", path: target)
+            if let header { head.headerFields[.lastEventID] = header }
+            return try NotificationsController<AppRequestContext>.cursor(Request(head: head, body: .init(buffer: ByteBuffer())))
+        }
+        #expect(try cursor("/api/v1/notifications/stream") == nil)
+        #expect(try cursor("/api/v1/notifications/stream?after=4") == 4)
+        #expect(try cursor("/api/v1/notifications/stream?after=4", "9") == 9)
+        #expect(try cursor("/api/v1/notifications/stream?after=4", "-5") == 4)
+        #expect(try cursor("/api/v1/notifications/stream", "-5") == nil)
+        #expect(try cursor("/api/v1/notifications/stream", "x") == nil)
+        #expect(throws: AppError.self) { try cursor("/api/v1/notifications/stream?after=-5") }
+    }
+
     /// A stream the page opens again itself (the old one was closed for good) cannot set `Last-Event-ID`, so it
     /// passes its cursor as `?after=`; the header, which the browser's own reconnect sends, wins over it.
     @Test func aReopenedStreamResumesAfterItsCursorAndTheHeaderWins() async throws {

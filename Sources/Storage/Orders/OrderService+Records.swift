@@ -31,7 +31,7 @@ extension OrderService {
             total: goods - discount - request.pointsToRedeem * LoyaltyRules.pointValue + shipping,
             address: request.address,
             note: request.note,
-            voucherCode: request.voucherCode?.uppercased(),
+            voucherCode: request.voucherCode,
             lines: lines,
             createdAt: now,
             updatedAt: now
@@ -69,19 +69,29 @@ extension OrderService {
         try OrderStore.history(db, orderID: orderID)
     }
 
-    static func validate(_ address: ShippingAddress) throws(AppError) {
+    /// The address as it is stored (each field trimmed), or a 400 naming every field that is missing or not valid.
+    static func validate(_ address: ShippingAddress) throws(AppError) -> ShippingAddress {
         var fields: [String: String] = [:]
-        for (field, value, limit) in [
-            ("address.name", address.name, 100), ("address.line", address.line, 200), ("address.ward", address.ward, 100),
-            ("address.district", address.district, 100), ("address.city", address.city, 100),
-        ] where (try? TextRule.line(limit).check(value, field: field)) == nil {
-            fields[field] = "is required (at most \(limit) characters)"
+        var checked = address
+        let lines: [(field: String, path: WritableKeyPath<ShippingAddress, String>, limit: Int)] = [
+            ("address.name", \.name, 100), ("address.line", \.line, 200), ("address.ward", \.ward, 100),
+            ("address.district", \.district, 100), ("address.city", \.city, 100),
+        ]
+        for (field, path, limit) in lines {
+            if let text = try? TextRule.line(limit).check(address[keyPath: path], field: field) {
+                checked[keyPath: path] = text
+            } else {
+                fields[field] = "is required (at most \(limit) characters)"
+            }
         }
         // nil when the number is refused and when it is blank (normalizedPhone answers nil for no number).
-        if (try? AccountRules.normalizedPhone(address.phone)) == nil {
+        if let phone = try? AccountRules.normalizedPhone(address.phone) {
+            checked.phone = phone
+        } else {
             fields["address.phone"] = "must be 8-15 digits, optionally starting with +"
         }
         guard fields.isEmpty else { throw .validation("The shipping address is incomplete.", fields: fields) }
+        return checked
     }
 
     /// A fingerprint of what was asked, so a reused Idempotency-Key with another request is told apart.

@@ -59,13 +59,16 @@ public final class OrderService: Sendable {
                 fields: ["paymentMethod": "must be one of \(accepted)"]
             )
         }
-        try Self.validate(request.address)
-        _ = try TextRule.paragraph(500).check(request.note, field: "note")
+        // What is stored is what was checked: the text trimmed, the phone as the rules read it.
+        var asChecked = request
+        asChecked.address = try Self.validate(request.address)
+        asChecked.note = try TextRule.paragraph(500).check(request.note, field: "note")
+        let checked = asChecked
         if let key = idempotencyKey, key.isEmpty || key.count > 200 {
             throw AppError.validation("The Idempotency-Key is not valid.", fields: ["Idempotency-Key": "must be 1-200 characters"])
         }
         let now = clock.now()
-        let requestHash = Self.hash(request)
+        let requestHash = Self.hash(request)  // of the request as sent: a retry sends the same bytes
         let userID = identity.user.id
         let placed = try await checkouts.write { db -> (Order, StockSettlement) in
             if let key = idempotencyKey, let existing = try OrderStore.placed(db, userID: userID, idempotencyKey: key) {
@@ -118,10 +121,13 @@ public final class OrderService: Sendable {
             }
             guard !lines.isEmpty else { throw AppError.validation("The cart is empty.", fields: ["cart": "must hold at least one product"]) }
             let goods = lines.map(\.lineTotal).reduce(0, +)
-            let discount =
-                try request.voucherCode.map { code in
-                    try VoucherService.use(db, code: code, userID: userID, orderID: orderID, subtotal: goods, now: now)
-                } ?? 0
+            let voucher = try request.voucherCode.map { code in
+                try VoucherService.use(db, code: code, userID: userID, orderID: orderID, subtotal: goods, now: now)
+            }
+            // The voucher's own code on the order, however the shopper typed it.
+            var stored = checked
+            stored.voucherCode = voucher?.code
+            let discount = voucher?.discount(on: goods) ?? 0
             let points = request.pointsToRedeem
             if points != 0 {
                 let cap = min(LoyaltyRules.maximumRedeemable(subtotal: goods), (goods - discount) / LoyaltyRules.pointValue)
@@ -137,7 +143,7 @@ public final class OrderService: Sendable {
                 db,
                 id: orderID,
                 userID: userID,
-                request: request,
+                request: stored,
                 lines: lines,
                 discount: discount,
                 key: idempotencyKey,

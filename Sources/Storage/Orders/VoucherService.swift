@@ -97,11 +97,12 @@ public final class VoucherService: Sendable {
         }
     }
 
-    /// Inside the order's transaction: checks the code and records one use; fails (409) when a limit is reached.
-    static func use(_ db: Database, code: String, userID: String, orderID: String, subtotal: Int, now: Date) throws -> Int {
+    /// Inside the order's transaction: checks the code and records one use; answers the voucher used. Fails (409) when a
+    /// limit is reached.
+    static func use(_ db: Database, code: String, userID: String, orderID: String, subtotal: Int, now: Date) throws -> Voucher {
         let voucher = try applicable(db, code: code, userID: userID, subtotal: subtotal, now: now)
         try VoucherStore.use(db, voucher: voucher, userID: userID, orderID: orderID, now: now)
-        return voucher.discount(on: subtotal)
+        return voucher
     }
 
     /// Gives an order's voucher use back (the order was cancelled).
@@ -111,7 +112,7 @@ public final class VoucherService: Sendable {
 
     static func applicable(_ db: Database, code: String, userID: String, subtotal: Int, now: Date) throws -> Voucher {
         let invalid = AppError.validation("This voucher code is not valid.", fields: ["voucherCode": "is not a valid code"])
-        guard let voucher = try VoucherStore.find(db, code: code.trimmingCharacters(in: .whitespaces)) else { throw invalid }
+        guard let voucher = try VoucherStore.find(db, code: code.trimmedOfWhitespace) else { throw invalid }
         guard voucher.isActive, voucher.startsAt.map({ $0 <= now }) ?? true, voucher.endsAt.map({ now < $0 }) ?? true else {
             throw AppError.validation("This voucher is not valid now.", fields: ["voucherCode": "is not valid at this time"])
         }

@@ -147,9 +147,10 @@ struct NotificationsController<Context: AppRequestContextProtocol> {
     }
 
     /// Where a stream resumes: the browser's own reconnect sends `Last-Event-ID` (it wins, being newer than the
-    /// URL it reuses); a stream the page opens again itself passes `?after=` (a non-negative id, else 400).
+    /// URL it reuses; one that is not a non-negative id is ignored); a stream the page opens again itself passes `?after=`
+    /// (a non-negative id, else 400).
     static func cursor(_ request: Request) throws -> Int64? {
-        if let header = request.headers[.lastEventID], let lastEventID = Int64(header) { return lastEventID }
+        if let header = request.headers[.lastEventID], let lastEventID = Int64(header), lastEventID >= 0 { return lastEventID }
         guard let raw = request.textQuery("after") else { return nil }
         guard let after = Int64(raw), after >= 0 else {
             throw AppError.validation("after must be a notification id.", fields: ["after": "must be a whole number, 0 or more"])

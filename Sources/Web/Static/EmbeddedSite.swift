@@ -61,10 +61,16 @@ struct EmbeddedFileProvider: FileProvider {
         return ResponseBody(byteBuffer: file)
     }
 
+    /// The bytes of `range` that the file has: an open or too long range (`bytes=0-`, `bytes=0-999999`) ends at the
+    /// file's last byte, as Hummingbird's `Content-Range` and `Content-Length` for it say; a range starting past the end
+    /// is a 416.
     func loadFile(id: String, range: ClosedRange<Int>, context: some RequestContext) async throws -> ResponseBody {
-        guard let file = site.files[id], range.lowerBound >= 0, range.upperBound < file.readableBytes,
-            let slice = file.getSlice(at: file.readerIndex + range.lowerBound, length: range.count)
-        else { throw HTTPError(.rangeNotSatisfiable) }
+        guard let file = site.files[id] else { throw HTTPError(.notFound) }
+        let lower = max(range.lowerBound, 0)
+        let upper = min(range.upperBound, file.readableBytes - 1)
+        guard lower <= upper, let slice = file.getSlice(at: file.readerIndex + lower, length: upper - lower + 1) else {
+            throw HTTPError(.rangeNotSatisfiable)
+        }
         return ResponseBody(byteBuffer: slice)
     }
 }
