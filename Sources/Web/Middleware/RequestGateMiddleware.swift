@@ -57,14 +57,25 @@ struct RequestGateMiddleware: RouterMiddleware {
     }
 
     /// The static files of `middlewares`, outermost first: each looks for the file once the ones inside it found none.
+    /// The inner one (the uploaded pictures, from disk) answers a ranged request with the whole file (a server may ignore
+    /// `Range`): Hummingbird's `FileMiddleware` writes a negative `Content-Length` for a range that starts past the end of
+    /// a file on disk, and pictures are never fetched in parts.
     static func staticFiles<Outer: RouterMiddleware, Inner: RouterMiddleware>(
         _ outer: Outer,
         _ inner: Inner
     ) -> StaticFiles where Outer.Context == Context, Inner.Context == Context {
         { request, context, notFound in
             try await outer.handle(request, context: context) { request, context in
-                try await inner.handle(request, context: context) { _, _ in throw notFound }
+                try await inner.handle(wholeFile(request), context: context) { _, _ in throw notFound }
             }
         }
+    }
+
+    /// The request without its `Range` header.
+    static func wholeFile(_ request: Request) -> Request {
+        guard request.headers[.range] != nil else { return request }
+        var head = request.head
+        head.headerFields[.range] = nil
+        return Request(head: head, body: request.body)
     }
 }
