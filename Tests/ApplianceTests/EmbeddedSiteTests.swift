@@ -49,22 +49,19 @@ import Testing
         }
     }
 
-    /// Byte ranges of a built-in file, as browsers ask for them: an open or too long range ends at the file's last byte
-    /// (206, with the bytes its `Content-Range` names), and one that starts past the end is a 416 in the error envelope.
-    @Test func rangesOfABuiltInFileEndAtItsLastByte() async throws {
+    /// A ranged request for a page gets the whole file, GET or HEAD, whatever the range: Hummingbird's `FileMiddleware`
+    /// would answer a range past the end of the file with a negative `Content-Length` (on HEAD, or from disk).
+    @Test func aRangedRequestForAPageGetsTheWholeFile() async throws {
         let css = try #require(SiteFiles.pages["/css/site.css"])
         try await makeTestApplication(flags: ["STATIC_DIR": ""]).test(.router) { client in
-            for (range, expected) in [("bytes=0-", css), ("bytes=10-", css.dropFirst(10)), ("bytes=0-99999999", css), ("bytes=5-9", css[5...9])] {
-                let answer = try await client.execute(uri: "/css/site.css", method: .get, headers: [.range: range])
-                #expect(answer.status == .partialContent, "\(range)")
-                #expect(Data(buffer: answer.body) == Data(expected), "\(range)")
-                let first = css.count - expected.count
-                #expect(answer.headers[.contentRange] == "bytes \(first)-\(css.count - 1)/\(css.count)" || range == "bytes=5-9")
-                #expect(answer.headers[.contentLength] == String(expected.count), "\(range)")
+            for method in [HTTPRequest.Method.get, .head] {
+                for range in ["bytes=0-", "bytes=5-9", "bytes=\(css.count + 100)-", "bytes=-5", "bytes=9-2", "items=0-1"] {
+                    let answer = try await client.execute(uri: "/css/site.css", method: method, headers: [.range: range])
+                    #expect(answer.status == .ok, "\(method) \(range)")
+                    #expect(answer.headers[.contentLength] == String(css.count) && answer.headers[.contentRange] == nil, "\(method) \(range)")
+                    #expect(Data(buffer: answer.body) == (method == .get ? css : Data()), "\(method) \(range)")
+                }
             }
-            let past = try await client.execute(uri: "/css/site.css", method: .get, headers: [.range: "bytes=\(css.count)-"])
-            #expect(past.status == .rangeNotSatisfiable)
-            #expect(String(buffer: past.body).contains(#""code":"range_not_satisfiable""#))
         }
     }
 }

@@ -285,7 +285,16 @@ struct OrderFixture {
         _ = try await fixture.carts.add(.user(lan.user.id), productID: try await fixture.product("croissant-bo-phap").id, quantity: 1)
         let order = try await fixture.orders.place(by: lan, CheckoutRequest(address: OrderFixture.address, paymentMethod: .cod), idempotencyKey: nil)
         await #expect(throws: AppError.self) { try await fixture.orders.changeStatus(orderID: order.id, to: .shipping, by: admin) }
-        for status in [OrderStatus.confirmed, .preparing] { _ = try await fixture.orders.changeStatus(orderID: order.id, to: status, by: admin) }
+        // The owner's note on a change is shown to the shopper: checked as free text and stored trimmed.
+        let control = await #expect(throws: AppError.self) {
+            try await fixture.orders.changeStatus(orderID: order.id, to: .confirmed, by: admin, note: "ok\u{0}hidden")
+        }
+        #expect(control?.fields["note"] != nil)
+        let long = String(repeating: "a", count: 501)
+        await #expect(throws: AppError.self) { try await fixture.orders.changeStatus(orderID: order.id, to: .confirmed, by: admin, note: long) }
+        _ = try await fixture.orders.changeStatus(orderID: order.id, to: .confirmed, by: admin, note: "  Gọi trước khi giao\n\n   ")
+        #expect(try await fixture.orders.order(id: order.id, for: lan).history?.last?.note == "Gọi trước khi giao")
+        _ = try await fixture.orders.changeStatus(orderID: order.id, to: .preparing, by: admin, note: "   ")
         let late = await #expect(throws: AppError.self) { try await fixture.orders.changeStatus(orderID: order.id, to: .cancelled, by: lan) }
         #expect(late?.code == .conflict)
         for status in [OrderStatus.shipping, .delivered] { _ = try await fixture.orders.changeStatus(orderID: order.id, to: status, by: admin) }
@@ -326,7 +335,9 @@ struct OrderFixture {
         // The same request again is the same order; the same key with the trimmed request is a different one.
         #expect(try await fixture.orders.place(by: lan, request, idempotencyKey: "padded-1").id == order.id)
         let trimmed = CheckoutRequest(address: OrderFixture.address, note: "Giao buổi sáng", paymentMethod: .cod, voucherCode: "BANH10")
-        await #expect(throws: AppError.self) { try await fixture.orders.place(by: lan, trimmed, idempotencyKey: "padded-1") }
+        await #expect(throws: AppError(.unprocessable, "This Idempotency-Key was used for a different order.")) {
+            try await fixture.orders.place(by: lan, trimmed, idempotencyKey: "padded-1")
+        }
     }
 
     @Test func anIncompleteAddressNamesEveryMissingField() async throws {

@@ -68,7 +68,7 @@ public final class OrderService: Sendable {
             throw AppError.validation("The Idempotency-Key is not valid.", fields: ["Idempotency-Key": "must be 1-200 characters"])
         }
         let now = clock.now()
-        let requestHash = Self.hash(request)  // of the request as sent: a retry sends the same bytes
+        let requestHash = Self.hash(request)  // of the request as sent (a retry sends the same request), as it always was
         let userID = identity.user.id
         let placed = try await checkouts.write { db -> (Order, StockSettlement) in
             if let key = idempotencyKey, let existing = try OrderStore.placed(db, userID: userID, idempotencyKey: key) {
@@ -179,6 +179,7 @@ public final class OrderService: Sendable {
     /// Moves an order to a new status; only the transitions of ``OrderStatus/next`` are allowed (409).
     /// Customers may only cancel, and only while the order is `pending` or `confirmed`.
     public func changeStatus(orderID: String, to status: OrderStatus, by identity: Identity, note: String? = nil) async throws -> Order {
+        let note = try TextRule.paragraph(500).checkOptional(note, field: "note")  // shown to the shopper in the timeline
         let now = clock.now()
         let isAdmin = identity.user.role == .admin
         let (order, settlement) = try await database.write { db in

@@ -14,8 +14,6 @@ public struct AppError: Error, Sendable, Equatable, CustomStringConvertible {
         case rateLimited = "rate_limited"
         case payloadTooLarge = "payload_too_large"
         case unsupportedMediaType = "unsupported_media_type"
-        /// A `Range` that starts past the end of the file.
-        case rangeNotSatisfiable = "range_not_satisfiable"
         case unprocessable
         case unavailable
         /// The shared stock ledger (Redis, in cluster mode) cannot be reached: try again after `Retry-After`.

@@ -68,7 +68,6 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case .rateLimited: .tooManyRequests
         case .payloadTooLarge: .contentTooLarge
         case .unsupportedMediaType: .unsupportedMediaType
-        case .rangeNotSatisfiable: .rangeNotSatisfiable
         case .unprocessable: .unprocessableContent
         case .unavailable, .stockUnavailable: .serviceUnavailable
         case .internalError: .internalServerError
@@ -87,7 +86,6 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case .unsupportedMediaType: return AppError(.unsupportedMediaType, message ?? "Unsupported content type.")
         case .tooManyRequests: return AppError(.rateLimited, message ?? "Too many requests.")
         case .conflict: return AppError(.conflict, message ?? "Conflict.")
-        case .rangeNotSatisfiable: return AppError(.rangeNotSatisfiable, message ?? "The range starts past the end of the file.")
         default:
             if error.status.code >= 500 {
                 return AppError(.internalError, "Something went wrong on our side.")

@@ -57,16 +57,16 @@ struct RequestGateMiddleware: RouterMiddleware {
     }
 
     /// The static files of `middlewares`, outermost first: each looks for the file once the ones inside it found none.
-    /// The inner one (the uploaded pictures, from disk) answers a ranged request with the whole file (a server may ignore
-    /// `Range`): Hummingbird's `FileMiddleware` writes a negative `Content-Length` for a range that starts past the end of
-    /// a file on disk, and pictures are never fetched in parts.
+    /// A ranged request gets the whole file (a server may ignore `Range`; these files are small and never fetched in
+    /// parts): Hummingbird's `FileMiddleware` answers a range that starts past the end of a file with a negative
+    /// `Content-Length` (on HEAD, and on GET from disk), and reads `bytes=-N` as the first N+1 bytes.
     static func staticFiles<Outer: RouterMiddleware, Inner: RouterMiddleware>(
         _ outer: Outer,
         _ inner: Inner
     ) -> StaticFiles where Outer.Context == Context, Inner.Context == Context {
         { request, context, notFound in
-            try await outer.handle(request, context: context) { request, context in
-                try await inner.handle(wholeFile(request), context: context) { _, _ in throw notFound }
+            try await outer.handle(wholeFile(request), context: context) { request, context in
+                try await inner.handle(request, context: context) { _, _ in throw notFound }
             }
         }
     }

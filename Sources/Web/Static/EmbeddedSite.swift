@@ -61,9 +61,9 @@ struct EmbeddedFileProvider: FileProvider {
         return ResponseBody(byteBuffer: file)
     }
 
-    /// The bytes of `range` that the file has: an open or too long range (`bytes=0-`, `bytes=0-999999`) ends at the
-    /// file's last byte, as Hummingbird's `Content-Range` and `Content-Length` for it say; a range starting past the end
-    /// is a 416.
+    /// The bytes of `range` that the file has: an open or too long range ends at the file's last byte, as Hummingbird's
+    /// `Content-Range` and `Content-Length` for it say; one starting past the end is a 416. (The gate takes `Range` off
+    /// every request for a static file, so `FileMiddleware` asks for whole files only.)
     func loadFile(id: String, range: ClosedRange<Int>, context: some RequestContext) async throws -> ResponseBody {
         guard let file = site.files[id] else { throw HTTPError(.notFound) }
         let lower = max(range.lowerBound, 0)
