@@ -22,7 +22,9 @@ def one_run(work, binary, name, seconds):
     lib.BIN = binary
     shop = rows.Shop(work, name=name, reference=False)
     try:
+        cpu_before = lib.process_cpu_seconds(shop.server.process.pid)
         report = rows.checkout_row(shop, seconds)
+        cpu_after = lib.process_cpu_seconds(shop.server.process.pid)
     finally:
         shop.stop()
     orders, writer = report["orders"], report["writer"]
@@ -32,6 +34,7 @@ def one_run(work, binary, name, seconds):
         "rate": orders / report["orders_span_s"],
         "cpu_us": writer["writer_cpu_seconds"] / orders * 1e6,
         "wall_us": writer["writer_seconds"] / orders * 1e6,
+        "server_us": (cpu_after - cpu_before) / orders * 1e6,
         "wal_mb": os.path.getsize(wal) / 1e6 if os.path.exists(wal) else 0.0,
     }
 
@@ -52,15 +55,15 @@ def main():
                 run = one_run(work, binary, f"{round_}-{label}", args.seconds)
                 results[label].append(run)
                 print(f"round {round_} {label}: {run['orders']} orders, {run['rate']:.0f}/s, writer CPU {run['cpu_us']:.0f} µs"
-                      f" and wall {run['wall_us']:.0f} µs per order, WAL {run['wal_mb']:.1f} MB", flush=True)
+                      f" and wall {run['wall_us']:.0f} µs per order, server CPU {run['server_us']:.0f} µs per order, WAL {run['wal_mb']:.1f} MB", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     for label in ("A", "B"):
         runs = results[label]
         if runs:
-            medians = {key: statistics.median(run[key] for run in runs) for key in ("rate", "cpu_us", "wall_us", "wal_mb")}
+            medians = {key: statistics.median(run[key] for run in runs) for key in ("rate", "cpu_us", "wall_us", "server_us", "wal_mb")}
             print(f"{label} medians: {medians['rate']:.0f} orders/s, writer CPU {medians['cpu_us']:.0f} µs/order, "
-                  f"wall {medians['wall_us']:.0f} µs/order, WAL {medians['wal_mb']:.1f} MB")
+                  f"wall {medians['wall_us']:.0f} µs/order, server CPU {medians['server_us']:.0f} µs/order, WAL {medians['wal_mb']:.1f} MB")
 
 
 if __name__ == "__main__":

@@ -106,6 +106,5 @@ struct OrdersController<Context: AppRequestContextProtocol> {
     }
 }
 
-extension Order: ResponseEncodable {}
 extension AdminOrderDetail: ResponseEncodable {}
 extension Cart: ResponseEncodable {}
