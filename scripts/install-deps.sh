@@ -2,7 +2,7 @@
 # Installs what building, running or testing KLeLite needs and is missing on this machine.
 #   scripts/install-deps.sh run    Debian packages to build and serve
 #   scripts/install-deps.sh test   plus the test tools (redis-server, Python packages for e2e/)
-#   scripts/install-deps.sh bench  plus the benchmark tools (wrk, jq, curl)
+#   scripts/install-deps.sh bench  plus the benchmark tools (wrk, jq, curl, and redis-server for row 3r)
 set -euo pipefail
 mode="${1:-run}"
 
@@ -12,7 +12,7 @@ if [ "$mode" = "test" ]; then
   packages+=(redis-server chromium fonts-dejavu-core)
 fi
 if [ "$mode" = "bench" ]; then
-  packages+=(wrk jq curl)
+  packages+=(wrk jq curl redis-server)
 fi
 
 missing=()
