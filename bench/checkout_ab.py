@@ -34,7 +34,7 @@ def one_run(work, binary, name, seconds):
         "rate": orders / report["orders_span_s"],
         "cpu_us": writer["writer_cpu_seconds"] / orders * 1e6,
         "wall_us": writer["writer_seconds"] / orders * 1e6,
-        "server_us": (cpu_after - cpu_before) / orders * 1e6,
+        "server_us": (cpu_after - cpu_before) / orders * 1e6 if cpu_before is not None and cpu_after is not None else float("nan"),
         "wal_mb": os.path.getsize(wal) / 1e6 if os.path.exists(wal) else 0.0,
     }
 

@@ -108,20 +108,42 @@ import Testing
         }
     }
 
-    /// Instants either side of a second, a day, the epoch and the last four-digit year; those before 1970 are encoded by
-    /// the encoder itself.
+    /// Instants either side of a second, a day, the epoch and the last four-digit year, each counted from 1970 and from
+    /// 2001 (the encoder counts whole seconds from 2001); those before 1970 or past 9999 are written by the encoder itself.
     @Test func instantsAtTheEdgesOfASecond() throws {
         let base = Self.order(texts: [[0]], numbers: [1], instants: [0], shape: [1, 1, 1, 0, 0, 1, 2, 1, 0])
         let seconds: [Double] = [0, 1, 59, 86_399, 86_400, 1_796_000_000, 951_782_400, 253_402_300_799, 253_402_300_800, -1, -86_400]
         for second in seconds {
             for instant in [second, second.nextUp, second.nextDown, second + 0.5, second + 0.999_999, second - 0.000_001] {
-                var order = base
-                order.createdAt = Date(timeIntervalSince1970: instant)
-                order.updatedAt = Date(timeIntervalSinceReferenceDate: instant - 978_307_200)
-                order.history = [OrderStatusChange(status: .pending, note: nil, at: Date(timeIntervalSinceReferenceDate: instant))]
-                #expect(try Self.written(order) == Self.encoded(order), "at \(instant)")
+                for date in [Date(timeIntervalSince1970: instant), Date(timeIntervalSinceReferenceDate: instant)] {
+                    var order = base
+                    order.createdAt = date
+                    order.updatedAt = date
+                    order.history = [OrderStatusChange(status: .pending, note: nil, at: date)]
+                    #expect(try Self.written(order) == Self.encoded(order), "at \(date.timeIntervalSinceReferenceDate)")
+                }
             }
         }
+        // The last second of 9999 is the writer's own, not the encoder's.
+        var last = base
+        last.createdAt = Date(timeIntervalSince1970: 253_402_300_799.9)
+        var json = JSONTextWriter(escapingSlashes: false)
+        json.date(last.createdAt)
+        #expect(!json.failed && String(buffer: json.buffer) == #""9999-12-31T23:59:59Z""#)
+        json.date(Date(timeIntervalSince1970: 253_402_300_800))
+        #expect(json.failed)
+    }
+
+    /// The writers name every stored property: one added to an order, a line, an address, a timeline entry or a checkout
+    /// request must be written there too (and, for the request, counted in its fingerprint).
+    @Test func theWritersKnowEveryField() {
+        let order = Self.order(texts: [[0]], numbers: [1], instants: [0], shape: [1, 1, 1, 0, 0, 1, 1, 1])
+        #expect(Mirror(reflecting: order).children.count == 17, "write the new field in OrderJSON.write")
+        #expect(Mirror(reflecting: order.address).children.count == 6, "write the new field in OrderJSON.write and fingerprintJSON")
+        #expect(order.lines.allSatisfy { Mirror(reflecting: $0).children.count == 6 }, "write the new field in OrderJSON.write")
+        #expect((order.history ?? []).allSatisfy { Mirror(reflecting: $0).children.count == 3 }, "write the new field in OrderJSON.write")
+        let request = CheckoutRequest(address: order.address, paymentMethod: .cod)
+        #expect(Mirror(reflecting: request).children.count == 5, "write the new field in OrderService.fingerprintJSON")
     }
 
     /// Over HTTP: checkout's answer and the order's page carry the bytes and headers the encoder's path gave.
@@ -137,15 +159,16 @@ import Testing
             let placed = try await browser.send(.post, "/api/v1/orders", json: #"{"address":\#(address),"paymentMethod":"cod","note":"a/b\n"}"#)
             #expect(placed.status == .created)
             let id = try #require(try placed.json()["id"] as? String)
-            var stored = try await shop.orders.adminDetail(id: id).order
+            let withHistory = try await shop.orders.adminDetail(id: id).order
+            #expect(withHistory.history?.count == 1)
             #expect(placed.headers[.contentType] == "application/json; charset=utf-8")
             #expect(placed.headers[.contentLength] == String(placed.body.readableBytes))
-            let withoutHistory = stored
-            stored.history = nil
-            #expect(Array(placed.body.readableBytesView) == (try Self.encoded(stored)))
+            var asPlaced = withHistory
+            asPlaced.history = nil
+            #expect(Array(placed.body.readableBytesView) == (try Self.encoded(asPlaced)))
             let detail = try await browser.send(.get, "/api/v1/orders/\(id)")
             #expect(detail.status == .ok)
-            #expect(Array(detail.body.readableBytesView) == (try Self.encoded(withoutHistory)))
+            #expect(Array(detail.body.readableBytesView) == (try Self.encoded(withHistory)))
         }
     }
 }
