@@ -108,6 +108,26 @@ import Testing
         }
     }
 
+    /// A page of such orders is what the encoder writes for its `PageResponse`.
+    @Test func anyPageOfOrdersIsWhatTheEncoderWrites() async throws {
+        let scalar = Gen.int(in: 0...(Self.alphabet.count - 1))
+        await propertyCheck(
+            count: 300,
+            input: scalar.array(of: 0...6).array(of: 1...12),
+            Gen.int().array(of: 1...8),
+            Gen.double(in: 0...253_402_400_000).array(of: 1...4),
+            Gen.int(in: 0...9).array(of: 0...10).array(of: 0...3)
+        ) { texts, numbers, instants, shapes in
+            let orders = shapes.enumerated().map { index, shape in
+                Self.order(texts: texts, numbers: numbers.map { $0 &+ index }, instants: instants, shape: shape)
+            }
+            var page = Page(items: orders, request: .first, total: 0)
+            (page.page, page.limit, page.total) = (numbers[0], numbers.last ?? 0, numbers.count > 1 ? numbers[1] : 0)
+            let written = try? Array(OrderJSON.body(page).readableBytesView)
+            #expect(written == (try? Array(JSONCoding.encoder.encode(PageResponse(page) { $0 }))))
+        }
+    }
+
     /// Instants either side of a second, a day, the epoch and the last four-digit year, each counted from 1970 and from
     /// 2001 (the encoder counts whole seconds from 2001); those before 1970 or past 9999 are written by the encoder itself.
     @Test func instantsAtTheEdgesOfASecond() throws {
@@ -146,7 +166,8 @@ import Testing
         #expect(Mirror(reflecting: request).children.count == 5, "write the new field in OrderService.fingerprintJSON")
     }
 
-    /// Over HTTP: checkout's answer and the order's page carry the bytes and headers the encoder's path gave.
+    /// Over HTTP: checkout's answer, the order's page and both order lists carry the bytes and headers the encoder's path
+    /// gave.
     @Test func theRoutesAnswerTheEncodersBytes() async throws {
         let shop = try ShopFixture()
         _ = try shop.database.seedDemoData(now: shop.clock.now())
@@ -169,6 +190,20 @@ import Testing
             let detail = try await browser.send(.get, "/api/v1/orders/\(id)")
             #expect(detail.status == .ok)
             #expect(Array(detail.body.readableBytesView) == (try Self.encoded(withHistory)))
+
+            // The shopper's list and the bakery's, each a page of one order without its timeline.
+            let listed = try await browser.send(.get, "/api/v1/orders")
+            #expect(listed.status == .ok && listed.headers[.contentLength] == String(listed.body.readableBytes))
+            let expected = try JSONCoding.encoder.encode(PageResponse(Page(items: [asPlaced], request: .first, total: 1)) { $0 })
+            #expect(Array(listed.body.readableBytesView) == Array(expected))
+            try await shop.createAdmin()
+            let bakery = Browser(client)
+            #expect(try await bakery.login("boss@klelite.vn", "bakery2024").status == .ok)
+            let all = try await bakery.send(.get, "/api/v1/admin/orders?limit=5")
+            #expect(all.status == .ok)
+            let firstFive = try PageRequest(limit: 5)
+            let expectedAll = try JSONCoding.encoder.encode(PageResponse(Page(items: [asPlaced], request: firstFive, total: 1)) { $0 })
+            #expect(Array(all.body.readableBytesView) == Array(expectedAll))
         }
     }
 }

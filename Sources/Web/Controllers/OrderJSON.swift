@@ -2,7 +2,7 @@ import Hummingbird
 import NIOCore
 import Storage
 
-/// An order's answer (checkout, the order's page, a cancel, a status change), written without Foundation's encoder: byte
+/// An order's answer (checkout, the order's page, a cancel, a status change; lists of them by ``OrderPageResponse``), written without Foundation's encoder: byte
 /// for byte what ``JSONCoding/encoder`` writes for it, headers included. The encoder (its value tree, its sorted
 /// dictionaries, a date style per date) was a tenth of the server's samples of a checkout rush (bench/PROFILES.md,
 /// seventeenth round). `OrderJSONTests` holds the two to the same bytes on random orders; an order with a date the
@@ -18,12 +18,43 @@ extension Order: ResponseGenerator {
     }
 }
 
+/// A page of orders (the shopper's orders, the bakery's order list), written as ``OrderJSON`` writes each order: what
+/// ``JSONCoding/encoder`` writes for the ``PageResponse`` of the same page.
+struct OrderPageResponse: ResponseGenerator {
+    let page: Page<Order>
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = try OrderJSON.body(page)
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(body.readableBytes)],
+            body: .init(byteBuffer: body)
+        )
+    }
+}
+
 enum OrderJSON {
     /// The order's JSON as ``JSONCoding/encoder`` writes it.
     static func body(_ order: Order) throws -> ByteBuffer {
         var json = JSONTextWriter(escapingSlashes: false, capacity: 640 + 200 * order.lines.count)
         write(order, into: &json)
         guard !json.failed else { return ByteBuffer(bytes: try JSONCoding.encoder.encode(order)) }
+        return json.buffer
+    }
+
+    /// The page's JSON as ``JSONCoding/encoder`` writes its ``PageResponse``: `items`, `limit`, `page`, `total`.
+    static func body(_ page: Page<Order>) throws -> ByteBuffer {
+        var json = JSONTextWriter(escapingSlashes: false, capacity: 64 + page.items.reduce(0) { $0 + 640 + 200 * $1.lines.count })
+        json.beginObject()
+        json.key("items")
+        json.beginArray()
+        for order in page.items { write(order, into: &json) }
+        json.endArray()
+        json.field("limit", page.limit)
+        json.field("page", page.page)
+        json.field("total", page.total)
+        json.endObject()
+        guard !json.failed else { return ByteBuffer(bytes: try JSONCoding.encoder.encode(PageResponse(page) { $0 })) }
         return json.buffer
     }
 

@@ -54,13 +54,14 @@ struct OrdersController<Context: AppRequestContextProtocol> {
         return EditedResponse(status: .created, response: order)
     }
 
-    @Sendable func mine(_ request: Request, context: Context) async throws -> PageResponse<Order> {
-        let page = try await orders.list(.init(userID: try context.requireIdentity().user.id), page: try PageRequest(query: request))
-        return PageResponse(page) { $0 }
+    @Sendable func mine(_ request: Request, context: Context) async throws -> OrderPageResponse {
+        OrderPageResponse(
+            page: try await orders.list(.init(userID: try context.requireIdentity().user.id), page: try PageRequest(query: request))
+        )
     }
 
     /// `status`, `from` and `to` (ISO-8601 dates or times; `to` exclusive), `q` (order code or email), `sort` (`-createdAt` default).
-    @Sendable func all(_ request: Request, context: Context) async throws -> PageResponse<Order> {
+    @Sendable func all(_ request: Request, context: Context) async throws -> OrderPageResponse {
         let filter = OrderService.Filter(
             status: try request.choiceQuery("status", as: OrderStatus.self),
             from: try Self.date(request, "from"),
@@ -68,7 +69,7 @@ struct OrdersController<Context: AppRequestContextProtocol> {
             search: request.textQuery("q")
         )
         let sort = try request.sortQuery(as: OrderSortKey.self) ?? .newestOrders
-        return PageResponse(try await orders.list(filter, sort: sort, page: try PageRequest(query: request))) { $0 }
+        return OrderPageResponse(page: try await orders.list(filter, sort: sort, page: try PageRequest(query: request)))
     }
 
     static func date(_ request: Request, _ name: String) throws(AppError) -> Date? {
