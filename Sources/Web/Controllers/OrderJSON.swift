@@ -2,19 +2,14 @@ import Hummingbird
 import NIOCore
 import Storage
 
-/// An order's answer (checkout, the order's page, a cancel, a status change; lists of them by ``OrderPageResponse``), written without Foundation's encoder: byte
-/// for byte what ``JSONCoding/encoder`` writes for it, headers included. The encoder (its value tree, its sorted
-/// dictionaries, a date style per date) was a tenth of the server's samples of a checkout rush (bench/PROFILES.md,
-/// seventeenth round). `OrderJSONTests` holds the two to the same bytes on random orders; an order with a date the
-/// writer does not take (before 1970) is encoded as before.
+/// An order's answer (checkout, the order's page, a cancel, a status change; lists of them by ``OrderPageResponse``),
+/// written without Foundation's encoder: byte for byte what ``JSONCoding/encoder`` writes for it, headers included. The
+/// encoder (its value tree, its sorted dictionaries, a date style per date) was a tenth of the server's samples of a
+/// checkout rush (bench/PROFILES.md, seventeenth round). `OrderJSONTests` holds the two to the same bytes on random
+/// orders; an order with a date the writer does not take (before 1970) is encoded as before.
 extension Order: ResponseGenerator {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = try OrderJSON.body(self)
-        return Response(
-            status: .ok,
-            headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(body.readableBytes)],
-            body: .init(byteBuffer: body)
-        )
+        OrderJSON.response(try OrderJSON.body(self))
     }
 }
 
@@ -24,37 +19,51 @@ struct OrderPageResponse: ResponseGenerator {
     let page: Page<Order>
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = try OrderJSON.body(page)
-        return Response(
-            status: .ok,
-            headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(body.readableBytes)],
-            body: .init(byteBuffer: body)
-        )
+        OrderJSON.response(try OrderJSON.body(page))
     }
 }
 
 enum OrderJSON {
     /// The order's JSON as ``JSONCoding/encoder`` writes it.
     static func body(_ order: Order) throws -> ByteBuffer {
-        var json = JSONTextWriter(escapingSlashes: false, capacity: 640 + 200 * order.lines.count)
-        write(order, into: &json)
-        guard !json.failed else { return ByteBuffer(bytes: try JSONCoding.encoder.encode(order)) }
-        return json.buffer
+        try written(capacity: 640 + 200 * order.lines.count, orEncoded: order) { write(order, into: &$0) }
     }
 
     /// The page's JSON as ``JSONCoding/encoder`` writes its ``PageResponse``: `items`, `limit`, `page`, `total`.
     static func body(_ page: Page<Order>) throws -> ByteBuffer {
-        var json = JSONTextWriter(escapingSlashes: false, capacity: 64 + page.items.reduce(0) { $0 + 640 + 200 * $1.lines.count })
-        json.beginObject()
-        json.key("items")
-        json.beginArray()
-        for order in page.items { write(order, into: &json) }
-        json.endArray()
-        json.field("limit", page.limit)
-        json.field("page", page.page)
-        json.field("total", page.total)
-        json.endObject()
-        guard !json.failed else { return ByteBuffer(bytes: try JSONCoding.encoder.encode(PageResponse(page) { $0 })) }
+        let capacity = 64 + page.items.reduce(0) { $0 + 640 + 200 * $1.lines.count }
+        return try written(capacity: capacity, orEncoded: PageResponse(page) { $0 }) { json in
+            json.beginObject()
+            json.key("items")
+            json.beginArray()
+            for order in page.items { write(order, into: &json) }
+            json.endArray()
+            json.field("limit", page.limit)
+            json.field("page", page.page)
+            json.field("total", page.total)
+            json.endObject()
+        }
+    }
+
+    /// What the JSON encoder's response gave: status 200, the JSON content type and the length.
+    static func response(_ body: ByteBuffer) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(body.readableBytes)],
+            body: .init(byteBuffer: body)
+        )
+    }
+
+    /// What `write` wrote, or `value` (made only then) encoded by ``JSONCoding/encoder`` when the writer could not take
+    /// one of its dates.
+    private static func written<Value: Encodable>(
+        capacity: Int,
+        orEncoded value: @autoclosure () -> Value,
+        _ write: (inout JSONTextWriter) -> Void
+    ) throws -> ByteBuffer {
+        var json = JSONTextWriter(escapingSlashes: false, capacity: capacity)
+        write(&json)
+        guard !json.failed else { return ByteBuffer(bytes: try JSONCoding.encoder.encode(value())) }
         return json.buffer
     }
 
