@@ -223,13 +223,32 @@ def test_the_reserve_rate_limit_holds_across_instances(cluster):
 
 
 def test_an_admin_product_edit_on_a_is_served_fresh_by_b(cluster):
+    """B keeps its catalogue in memory and forgets it when A announces the edit over Redis: fresh within moments
+    (the announcement's trip), long before the 10 s backstop of SQLite's data_version."""
     a, b = cluster
     before = requests.get(b.url("/api/v1/products/pain-au-chocolat")).json()
     assert requests.get(b.url("/api/v1/products/pain-au-chocolat")).json()["price"] == before["price"]  # cached on B
     admin = admin_session(a)
     response = admin.patch(a.url(f"/api/v1/products/{before['id']}"), json={"price": before["price"] + 1000})
     assert response.status_code == 200, response.text
-    assert requests.get(b.url("/api/v1/products/pain-au-chocolat")).json()["price"] == before["price"] + 1000
+    edited = time.monotonic()
+    wait_for("B serves the new price", lambda: requests.get(b.url("/api/v1/products/pain-au-chocolat")).json()["price"]
+             == before["price"] + 1000, timeout=5)
+    assert time.monotonic() - edited < 2
+
+
+def test_a_sign_out_on_a_ends_the_session_on_b(cluster):
+    """B answers a signed-in request from its kept session; A's sign-out, announced over Redis, ends it on B too."""
+    a, b = cluster
+    [(_, token)] = register([a], 1, "leaving")
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert requests.get(b.url("/api/v1/auth/me"), headers=bearer).status_code == 200
+    assert requests.get(b.url("/api/v1/auth/me"), headers=bearer).status_code == 200  # kept on B
+    assert requests.post(a.url("/api/v1/auth/logout"), headers=bearer).status_code == 204
+    ended = time.monotonic()
+    wait_for("B refuses the ended session", lambda: requests.get(b.url("/api/v1/auth/me"), headers=bearer).status_code == 401,
+             timeout=5)
+    assert time.monotonic() - ended < 2
 
 
 def test_redis_killed_mid_rush_answers_503_never_oversells_and_recovers(cluster, data_dir, redis):

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 import TestSupport
 import Testing
@@ -160,6 +161,44 @@ private func withTwoBuses(_ client: RedisClient, _ body: (RedisEventBus, RedisEv
                 }
                 observer.cancel()
             }
+        }
+    }
+
+    /// Cluster mode keeps its in-memory copies: instance B answers a session from memory, and forgets it once A's
+    /// sign-out is announced over Redis — each instance with its own client, channel and connection to the one file.
+    @Test func aSignOutOnOneInstanceReachesTheOthersKeptSessionsOverRedis() async throws {
+        let fixture = try TwoProcessFixture()
+        defer { fixture.close() }
+        try await withRedisServer { server in
+            let partsA = ClusterParts(redis: server.configuration, clock: fixture.clock, logger: Logger(label: "a"))
+            let partsB = ClusterParts(redis: server.configuration, clock: fixture.clock, logger: Logger(label: "b"))
+            partsA.connect(fixture.server)
+            partsB.connect(fixture.other)
+            let accountsB = AccountService(
+                database: fixture.other,
+                hasher: BcryptPasswordHasher(cost: 4),
+                jobs: JobQueue(database: fixture.other, clock: fixture.clock),
+                clock: fixture.clock
+            )
+            let user = try await fixture.accounts.register(email: "lan@example.vn", password: "banhmi2024", name: "Lan", phone: nil)
+            let session = try await fixture.accounts.startSession(for: user)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await partsA.bus.run() }
+                group.addTask { try await partsB.bus.run() }
+                defer { group.cancelAll() }
+                try await eventually("both instances are subscribed") {
+                    (try await partsA.client.send(["PUBSUB", "NUMSUB", "klelite:events:commits"])).array?.last?.int == 2
+                        && fixture.other.relay.withLock({ $0 })?.isChannelUp == true
+                }
+                #expect(try await accountsB.identity(userID: user.id, sessionID: session.sessionID) != nil)
+                #expect(accountsB.openSessions.count == 1)  // kept: the next request asks no SQLite
+                try await fixture.accounts.endSession(id: session.sessionID)
+                try await eventually("B forgets the ended session") {
+                    try await accountsB.identity(userID: user.id, sessionID: session.sessionID) == nil
+                }
+            }
+            await partsA.client.close()
+            await partsB.client.close()
         }
     }
 }

@@ -12,19 +12,27 @@ public final class AppDatabase: Sendable {
     let writer: any DatabaseWriter
     /// Where the database lives, or nil when it is in memory.
     public let path: String?
-    /// Called when another process committed (see ``onCommittedChange(of:ignoringInserts:_:)``).
-    let externalChangeListeners = Mutex<[@Sendable () -> Void]>([])
-    /// Cluster mode: other instances write this file and this process hears of their commits only by polling, so the
-    /// in-memory copies (``CommitScopedCache``) are not kept at all; every read asks SQLite.
+    /// Called when another process committed (see ``onCommittedChange(of:ignoringInserts:_:)``), each under the key
+    /// that names its registration (``CommittedChangeRelay/key(tables:ignoringInserts:updatesOf:)``).
+    let externalChangeListeners = Mutex<[(key: String, onChange: @Sendable () -> Void)]>([])
+    /// Cluster mode: how this instance hears the others' commits and tells them of its own (nil: one process).
+    let relay = Mutex<CommittedChangeRelay?>(nil)
+    /// Cluster mode: other instances write this file (set by ``relayCommittedChanges(backstop:announce:)``).
+    let sharedFile = Atomic<Bool>(false)
+    /// In-memory copies turned off (tests of the reads they stand for).
     private let copiesOff = Atomic<Bool>(false)
 
-    /// Stops every ``CommitScopedCache`` over this database from keeping values (cluster mode: several writers).
+    /// Stops every ``CommitScopedCache`` over this database from keeping values: every read asks SQLite.
     public func keepNoCopies() {
         copiesOff.store(true, ordering: .relaxed)
     }
 
     /// Whether in-memory copies of rows may be kept (false once ``keepNoCopies()`` was called).
     var keepsCopies: Bool { !copiesOff.load(ordering: .relaxed) }
+
+    /// Whether this process is the file's only writer: what the writer remembers between its transactions (the day's
+    /// last order code) can then be trusted without asking.
+    var isOnlyWriter: Bool { !sharedFile.load(ordering: .relaxed) }
 
     /// Runs the file's WAL checkpoints off the writer's commits (nil in memory).
     let checkpointer: WALCheckpointer?

@@ -13,7 +13,8 @@ final class CommitScopedCache<Key: Hashable & Sendable, Value: Sendable>: Sendab
     }
 
     private let state = Mutex(State())
-    /// The database whose commits forget the values; one that keeps no copies (cluster mode) turns the cache off.
+    /// The database whose commits forget the values; one that keeps no copies (``AppDatabase/keepNoCopies()``) turns
+    /// the cache off.
     private let database = Mutex<AppDatabase?>(nil)
     let maxCount: Int
 

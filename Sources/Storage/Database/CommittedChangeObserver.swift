@@ -50,7 +50,8 @@ final class CommittedChangeObserver: TransactionObserver, @unchecked Sendable {
 extension AppDatabase {
     /// Runs `onChange` after each commit that changed one of `tables`: at once for this process's own writes, and for
     /// another process's (a CLI command, another instance on the same file) when ``ExternalChangeWatcher`` notices
-    /// SQLite's `data_version` moved. The hook for in-memory copies of rows that must never outlive a write.
+    /// SQLite's `data_version` moved, or in cluster mode when the instance that committed says so
+    /// (``CommittedChangeRelay``). The hook for in-memory copies of rows that must never outlive a write.
     /// `updatesOf` narrows a table to updates of the named columns (see ``CommittedChangeObserver``).
     func onCommittedChange(
         of tables: Set<String>,
@@ -58,13 +59,52 @@ extension AppDatabase {
         updatesOf: [String: Set<String>] = [:],
         _ onChange: @escaping @Sendable () -> Void
     ) {
-        let observer = CommittedChangeObserver(tables: tables, ignoringInserts: ignoringInserts, updatesOf: updatesOf, onChange: onChange)
+        let key = CommittedChangeRelay.key(tables: tables, ignoringInserts: ignoringInserts, updatesOf: updatesOf)
+        // Registrations with the same key match the same commits: the first one announces for all of them.
+        let announces = externalChangeListeners.withLock { listeners in
+            defer { listeners.append((key, onChange)) }
+            return !listeners.contains { $0.key == key }
+        }
+        let observer = CommittedChangeObserver(tables: tables, ignoringInserts: ignoringInserts, updatesOf: updatesOf) {
+            [weak self] in
+            onChange()
+            if announces, let relay = self?.relay.withLock({ $0 }) { relay.announce(key) }
+        }
         writer.add(transactionObserver: observer, extent: .databaseLifetime)
-        externalChangeListeners.withLock { $0.append(onChange) }
     }
 
-    /// Tells every ``onCommittedChange(of:ignoringInserts:_:)`` listener that another process committed (it cannot know which tables).
+    /// Tells the ``onCommittedChange(of:ignoringInserts:_:)`` listeners that another process committed, when the
+    /// `data_version` watcher saw it move (it cannot know which tables): every listener runs — in cluster mode, with
+    /// the channel up, at most once per backstop interval (``CommittedChangeRelay``).
     public func externalChangeSeen() {
-        for listener in externalChangeListeners.withLock({ $0 }) { listener() }
+        if let relay = relay.withLock({ $0 }), !relay.forgetsAllOnExternalChange() { return }
+        forgetEverything()
+    }
+
+    /// Cluster mode: another instance announced a commit that changed what the registration `key` watches; its
+    /// listeners run (every listener for ``CommittedChangeRelay/everything`` or a key this instance does not know).
+    public func committedChangeAnnounced(_ key: String) {
+        let listeners = externalChangeListeners.withLock { $0 }
+        let named = listeners.filter { $0.key == key }
+        for listener in named.isEmpty ? listeners : named { listener.onChange() }
+    }
+
+    /// Cluster mode: other instances write this file too, and announce their commits through `announce` (which must
+    /// not wait); this instance announces its own the same way. Until ``committedChangeChannel(isUp:)`` says the
+    /// channel is up, every `data_version` move forgets every copy, as without a channel.
+    public func relayCommittedChanges(backstop: Duration = .seconds(10), announce: @escaping @Sendable (String) -> Void) {
+        sharedFile.store(true, ordering: .relaxed)
+        relay.withLock { $0 = CommittedChangeRelay(backstop: backstop, announce: announce) }
+    }
+
+    /// Cluster mode: the channel came up (subscribed) or went down. Either way what was said meanwhile went unheard,
+    /// so every copy is forgotten.
+    public func committedChangeChannel(isUp: Bool) {
+        relay.withLock { $0 }?.channel(isUp: isUp)
+        forgetEverything()
+    }
+
+    private func forgetEverything() {
+        for listener in externalChangeListeners.withLock({ $0 }) { listener.onChange() }
     }
 }

@@ -5,7 +5,8 @@ import ServiceLifecycle
 /// Notices commits that other processes made to the database and lets this process catch up without a restart.
 ///
 /// Every `interval` it reads ``AppDatabase/externalChangeCounter()`` (cheap: one pragma on the writer connection);
-/// when the counter moved, it makes the database forget its in-memory copies (``AppDatabase/externalChangeSeen()``) and
+/// when the counter moved, it makes the database forget its in-memory copies (``AppDatabase/externalChangeSeen()``; in
+/// cluster mode, where the other instances say what they changed, only as a backstop, see ``CommittedChangeRelay``) and
 /// runs `onChange`. A failing `onChange` is retried on the next poll, because the
 /// counter it saw is only recorded once `onChange` succeeded. `onChange` also runs once at start-up.
 public struct ExternalChangeWatcher: Service {

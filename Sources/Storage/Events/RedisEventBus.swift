@@ -17,6 +17,9 @@ public final class RedisEventBus: Service, Sendable {
         case user
         /// A flash sale's stock changed (the payload is the sale id).
         case stock
+        /// A commit changed what in-memory copies were kept from (the payload names the copies, see
+        /// ``CommittedChangeRelay``).
+        case commits
     }
 
     /// This process's id in the cluster (on every message it sends).
@@ -27,6 +30,7 @@ public final class RedisEventBus: Service, Sendable {
     private let logger: Logger
     private let handlers = Mutex<[Topic: [@Sendable (String) -> Void]]>([:])
     private let gapHandlers = Mutex<[@Sendable () -> Void]>([])
+    private let channelHandlers = Mutex<[@Sendable (Bool) -> Void]>([])
     private let outbox: AsyncStream<(Topic, String)>
     private let outboxContinuation: AsyncStream<(Topic, String)>.Continuation
 
@@ -53,6 +57,12 @@ public final class RedisEventBus: Service, Sendable {
         gapHandlers.withLock { $0.append(handler) }
     }
 
+    /// Registers a handler told each time the subscriber is subscribed (true, the first time too) or lost its
+    /// connection (false): between the two, nothing the other instances send is heard.
+    public func onChannel(_ handler: @escaping @Sendable (_ isUp: Bool) -> Void) {
+        channelHandlers.withLock { $0.append(handler) }
+    }
+
     /// Queues a message for the other instances; returns at once.
     public func send(_ topic: Topic, _ payload: String) {
         outboxContinuation.yield((topic, payload))
@@ -67,10 +77,13 @@ public final class RedisEventBus: Service, Sendable {
                 switch event {
                 case .subscribed:
                     subscriptions += 1
+                    for handler in channelHandlers.withLock({ $0 }) { handler(true) }
                     if subscriptions > 1 {
                         logger.notice("cluster channel resubscribed; live streams resynchronise from SQLite")
                         for handler in gapHandlers.withLock({ $0 }) { handler() }
                     }
+                case .lost:
+                    for handler in channelHandlers.withLock({ $0 }) { handler(false) }
                 case .message(let channel, let payload):
                     dispatch(channel: channel, payload: payload)
                 }

@@ -60,14 +60,17 @@ extension FlashSaleService {
     func saleGate(saleID: String, productID: String) async throws -> SaleGate? {
         let read = { [database] in
             try await database.read { db -> SaleGate? in
+                // Read again after every change to sales (and, in cluster mode, on every instance): prepared once per
+                // reader connection, not compiled per read.
                 try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT flashSale.id, flashSale.status, flashSale.startsAt, flashSale.endsAt, flashSale.earlyAccessTier,
+                    db.cachedStatement(
+                        sql: """
+                            SELECT flashSale.id, flashSale.status, flashSale.startsAt, flashSale.endsAt, flashSale.earlyAccessTier,
                             flashSale.earlyAccessMinutes, flashSaleItem.salePrice
-                        FROM flashSale LEFT JOIN flashSaleItem ON flashSaleItem.saleId = flashSale.id AND flashSaleItem.productId = ?
-                        WHERE flashSale.id = ? OR flashSale.slug = ?
-                        """,
+                            FROM flashSale LEFT JOIN flashSaleItem ON flashSaleItem.saleId = flashSale.id AND flashSaleItem.productId = ?
+                            WHERE flashSale.id = ? OR flashSale.slug = ?
+                            """
+                    ),
                     arguments: [productID, saleID, saleID]
                 ).map(SaleGate.init(row:))
             }

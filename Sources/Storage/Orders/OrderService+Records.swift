@@ -18,7 +18,7 @@ extension OrderService {
     ) throws -> Order {
         let goods = lines.map(\.lineTotal).reduce(0, +)
         let shipping = pricing.shipping(forGoods: goods - discount)
-        let code = try codeSequence.next(db, day: codeDay.text(for: now), remembers: database.keepsCopies)
+        let code = try codeSequence.next(db, day: codeDay.text(for: now), remembers: database.isOnlyWriter)
         let order = Order(
             id: id,
             code: code,

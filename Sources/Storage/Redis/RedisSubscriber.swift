@@ -72,11 +72,17 @@ public final class RedisSubscriber: Service, Sendable {
 
     private func readLoop() {
         var failures = 0
+        var subscribed = false
         while !isStopped {
             do {
-                try session { failures = 0 }
+                try session {
+                    failures = 0
+                    subscribed = true
+                }
             } catch {
                 guard !isStopped else { break }
+                if subscribed { continuation.yield(.lost) }  // once per lost subscription, not per failed reconnect
+                subscribed = false
                 failures += 1
                 let delay = configuration.backoff.delay(afterFailures: failures)
                 logger.warning("Redis subscription lost", metadata: ["error": "\(error)", "retryIn": "\(delay)"])

@@ -33,6 +33,14 @@ public struct ClusterParts: Sendable {
         bus.on(.stock) { saleID in signals.deliver(saleID: saleID) }
         bus.onGap { signals.deliverAll() }
     }
+
+    /// Keeps the in-memory copies of rows on in a cluster: this instance's commits are announced to the others, and
+    /// theirs make it forget what they changed (``CommittedChangeRelay``).
+    func connect(_ database: AppDatabase) {
+        database.relayCommittedChanges { [bus] key in bus.send(.commits, key) }
+        bus.on(.commits) { key in database.committedChangeAnnounced(key) }
+        bus.onChannel { isUp in database.committedChangeChannel(isUp: isUp) }
+    }
 }
 
 extension ShopParts {

@@ -62,7 +62,7 @@ public struct Shop: Sendable {
         )
         externalSales = ExternalSaleSync(sales: flashSales)
         if let redisParts = parts.cluster {
-            database.keepNoCopies()  // other instances write the same file: every read asks SQLite
+            redisParts.connect(database)  // other instances write the same file and say what they changed
             redisParts.connect(flashSales.stockChanges)
             let reconciler = StockReconciler(
                 sales: flashSales,

@@ -1,0 +1,147 @@
+import Foundation
+import Synchronization
+import TestSupport
+import Testing
+
+@testable import Storage
+
+/// Two instances on one file, each with its own accounts and catalogue, whose commits are announced by hand: what one
+/// announces is collected (`announced`) and delivered to the other only when a test says so.
+private final class RelayedPair: Sendable {
+    let pair: TwoProcessFixture
+    /// What each instance announced, in order.
+    let announced: Announcements
+    let accountsB: AccountService
+    let catalogA: CatalogService
+    let catalogB: CatalogService
+
+    init() throws {
+        pair = try TwoProcessFixture()
+        let announced = Announcements()
+        self.announced = announced
+        pair.server.relayCommittedChanges { key in announced.log.withLock { $0.append(("A", key)) } }
+        pair.other.relayCommittedChanges { key in announced.log.withLock { $0.append(("B", key)) } }
+        accountsB = AccountService(
+            database: pair.other,
+            hasher: BcryptPasswordHasher(cost: 4),
+            jobs: JobQueue(database: pair.other, clock: pair.clock),
+            clock: pair.clock
+        )
+        catalogA = CatalogService(database: pair.server, clock: pair.clock, images: ProductImageStore(directory: pair.directory))
+        catalogB = CatalogService(database: pair.other, clock: pair.clock, images: ProductImageStore(directory: pair.directory))
+        pair.server.committedChangeChannel(isUp: true)
+        pair.other.committedChangeChannel(isUp: true)
+    }
+
+    /// A's announcements so far, handed to B (the channel's work), and forgotten.
+    func deliverToB() -> [String] {
+        let keys = announced.log.withLock { announced in
+            defer { announced.removeAll { $0.from == "A" } }
+            return announced.filter { $0.from == "A" }.map(\.key)
+        }
+        for key in keys { pair.other.committedChangeAnnounced(key) }
+        return keys
+    }
+
+    var sessionsKey: String {
+        CommittedChangeRelay.key(tables: ["user", "session"], ignoringInserts: true, updatesOf: ["session": ["id", "userId", "revokedAt"]])
+    }
+
+    func close() { pair.close() }
+}
+
+private final class Announcements: Sendable {
+    let log = Mutex<[(from: String, key: String)]>([])
+}
+
+@Suite struct CommittedChangeRelayTests {
+    @Test func aKeyNamesTheTablesInsertsAndColumnsTheSameWayInEveryInstance() {
+        let one = CommittedChangeRelay.key(tables: ["user", "session"], ignoringInserts: true, updatesOf: ["session": ["revokedAt", "id"]])
+        let two = CommittedChangeRelay.key(tables: ["session", "user"], ignoringInserts: true, updatesOf: ["session": ["ID", "revokedat"]])
+        #expect(one == two)
+        #expect(one == "session,user|no-inserts|session:id,revokedat")
+        #expect(CommittedChangeRelay.key(tables: ["session", "user"], ignoringInserts: false, updatesOf: [:]) == "session,user")
+        #expect(one != CommittedChangeRelay.key(tables: ["session", "user"], ignoringInserts: true, updatesOf: [:]))
+    }
+
+    /// The relay's point: B keeps A's session in memory (no read per request), and forgets it when A's announcement of
+    /// the sign-out arrives — not before (the test can tell the two apart), and not for an announcement naming something else.
+    @Test func aSignOutOnOneInstanceIsForgottenByAnotherWhenItsAnnouncementArrives() async throws {
+        let fixture = try RelayedPair()
+        defer { fixture.close() }
+        let user = try await fixture.pair.accounts.register(email: "lan@example.vn", password: "banhmi2024", name: "Lan", phone: nil)
+        let session = try await fixture.pair.accounts.startSession(for: user)
+        #expect(fixture.deliverToB().isEmpty)  // a new user and a new session change nothing B kept
+        #expect(try await fixture.accountsB.identity(userID: user.id, sessionID: session.sessionID) != nil)
+        #expect(fixture.accountsB.openSessions.count == 1)
+        let version = try await fixture.catalogB.version()
+
+        try await fixture.pair.accounts.endSession(id: session.sessionID)
+        // Not heard yet: B still answers from memory.
+        #expect(try await fixture.accountsB.identity(userID: user.id, sessionID: session.sessionID) != nil)
+        #expect(fixture.deliverToB() == [fixture.sessionsKey])  // one announcement, under the sessions' key
+        #expect(try await fixture.accountsB.identity(userID: user.id, sessionID: session.sessionID) == nil)
+        #expect(fixture.catalogB.knownVersion == version)  // what the announcement did not name stays
+    }
+
+    @Test func aRolledBackWriteAnnouncesNothing() async throws {
+        let fixture = try RelayedPair()
+        defer { fixture.close() }
+        await #expect(throws: AppError.self) {
+            try await fixture.pair.server.write { db in
+                try db.execute(sql: "UPDATE session SET revokedAt = CURRENT_TIMESTAMP")
+                try db.execute(sql: "UPDATE product SET stock = stock + 1")
+                throw AppError(.conflict, "changed my mind")
+            }
+        }
+        #expect(fixture.deliverToB().isEmpty)
+        try await fixture.pair.server.write { db in try db.execute(sql: "UPDATE product SET stock = stock + 1") }
+        #expect(fixture.deliverToB() == [CommittedChangeRelay.key(tables: CatalogVersion.tables, ignoringInserts: false, updatesOf: [:])])
+    }
+
+    @Test func anUnknownKeyOrEverythingForgetsEveryCopy() async throws {
+        let fixture = try RelayedPair()
+        defer { fixture.close() }
+        let user = try await fixture.pair.accounts.register(email: "lan@example.vn", password: "banhmi2024", name: "Lan", phone: nil)
+        let session = try await fixture.pair.accounts.startSession(for: user)
+        for key in ["a-key-from-a-newer-version", CommittedChangeRelay.everything] {
+            _ = try await fixture.accountsB.identity(userID: user.id, sessionID: session.sessionID)
+            _ = try await fixture.catalogB.version()
+            #expect(fixture.accountsB.openSessions.count == 1 && fixture.catalogB.knownVersion != nil)
+            fixture.pair.other.committedChangeAnnounced(key)
+            #expect(fixture.accountsB.openSessions.count == 0 && fixture.catalogB.knownVersion == nil)
+        }
+    }
+
+    /// `data_version` moves on every other instance's commit (every reservation of a rush): with the channel up it
+    /// forgets everything only once per backstop; with the channel down, each time, as without a channel.
+    @Test func withTheChannelUpAMovedDataVersionForgetsEverythingOncePerBackstop() {
+        let relay = CommittedChangeRelay(backstop: .seconds(10)) { _ in }
+        let start = ContinuousClock.now
+        #expect(relay.forgetsAllOnExternalChange(now: start))
+        #expect(relay.forgetsAllOnExternalChange(now: start + .seconds(1)))  // the channel is not up yet
+        relay.channel(isUp: true, now: start + .seconds(2))
+        #expect(!relay.forgetsAllOnExternalChange(now: start + .seconds(3)))
+        #expect(!relay.forgetsAllOnExternalChange(now: start + .seconds(11)))
+        #expect(relay.forgetsAllOnExternalChange(now: start + .seconds(12)))
+        #expect(!relay.forgetsAllOnExternalChange(now: start + .seconds(13)))
+        relay.channel(isUp: false, now: start + .seconds(14))
+        #expect(relay.forgetsAllOnExternalChange(now: start + .seconds(14)))
+        #expect(relay.forgetsAllOnExternalChange(now: start + .seconds(15)))
+    }
+
+    @Test func theChannelComingUpOrGoingDownForgetsEveryCopy() async throws {
+        let fixture = try RelayedPair()
+        defer { fixture.close() }
+        for isUp in [false, true] {
+            _ = try await fixture.catalogB.version()
+            #expect(fixture.catalogB.knownVersion != nil)
+            fixture.pair.other.committedChangeChannel(isUp: isUp)
+            #expect(fixture.catalogB.knownVersion == nil)
+        }
+        // Up, and within the backstop: the data_version watcher's news is left to the announcements.
+        _ = try await fixture.catalogB.version()
+        fixture.pair.other.externalChangeSeen()
+        #expect(fixture.catalogB.knownVersion != nil)
+    }
+}
