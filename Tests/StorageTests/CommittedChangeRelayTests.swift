@@ -54,6 +54,13 @@ private final class Announcements: Sendable {
     let log = Mutex<[(from: String, key: String)]>([])
 }
 
+/// A hand-moved `ContinuousClock` reading for the relay's backstop.
+private final class Instants: Sendable {
+    private let instant = Mutex(ContinuousClock.now)
+    var now: ContinuousClock.Instant { instant.withLock { $0 } }
+    func advance(_ duration: Duration) { instant.withLock { $0 += duration } }
+}
+
 @Suite struct CommittedChangeRelayTests {
     @Test func aKeyNamesTheTablesInsertsAndColumnsTheSameWayInEveryInstance() {
         let one = CommittedChangeRelay.key(tables: ["user", "session"], ignoringInserts: true, updatesOf: ["session": ["revokedAt", "id"]])
@@ -116,18 +123,48 @@ private final class Announcements: Sendable {
     /// `data_version` moves on every other instance's commit (every reservation of a rush): with the channel up it
     /// forgets everything only once per backstop; with the channel down, each time, as without a channel.
     @Test func withTheChannelUpAMovedDataVersionForgetsEverythingOncePerBackstop() {
-        let relay = CommittedChangeRelay(backstop: .seconds(10)) { _ in }
-        let start = ContinuousClock.now
-        #expect(relay.forgetsAllOnExternalChange(now: start))
-        #expect(relay.forgetsAllOnExternalChange(now: start + .seconds(1)))  // the channel is not up yet
-        relay.channel(isUp: true, now: start + .seconds(2))
-        #expect(!relay.forgetsAllOnExternalChange(now: start + .seconds(3)))
-        #expect(!relay.forgetsAllOnExternalChange(now: start + .seconds(11)))
-        #expect(relay.forgetsAllOnExternalChange(now: start + .seconds(12)))
-        #expect(!relay.forgetsAllOnExternalChange(now: start + .seconds(13)))
-        relay.channel(isUp: false, now: start + .seconds(14))
-        #expect(relay.forgetsAllOnExternalChange(now: start + .seconds(14)))
-        #expect(relay.forgetsAllOnExternalChange(now: start + .seconds(15)))
+        let time = Instants()
+        let relay = CommittedChangeRelay(backstop: .seconds(10), now: { time.now }) { _ in }
+        #expect(relay.forgetsAllOnExternalChange())
+        time.advance(.seconds(1))
+        #expect(relay.forgetsAllOnExternalChange())  // the channel is not up yet
+        time.advance(.seconds(1))
+        relay.channel(isUp: true)
+        time.advance(.seconds(1))
+        #expect(!relay.forgetsAllOnExternalChange())
+        time.advance(.seconds(8))
+        #expect(!relay.forgetsAllOnExternalChange())
+        time.advance(.seconds(1))
+        #expect(relay.forgetsAllOnExternalChange())  // 10 s after the channel came up
+        time.advance(.seconds(1))
+        #expect(!relay.forgetsAllOnExternalChange())
+        relay.channel(isUp: false)
+        #expect(relay.forgetsAllOnExternalChange())
+        #expect(relay.forgetsAllOnExternalChange())
+    }
+
+    /// A write no announcement carries (a CLI command's) is put off by the backstop, not lost: the watcher keeps the
+    /// moved counter owed and, with no further commit anywhere, forgets once the backstop has passed.
+    @Test func aChangePutOffByTheBackstopIsForgottenWhenItEndsWithoutAnotherCommit() async throws {
+        let fixture = try RelayedPair()
+        defer { fixture.close() }
+        let time = Instants()
+        fixture.pair.other.relayCommittedChanges(CommittedChangeRelay(backstop: .seconds(10), now: { time.now }) { _ in })
+        let watcher = ExternalChangeWatcher(database: fixture.pair.other, clock: fixture.pair.clock) {}
+        var seen = await watcher.check(since: nil)  // the first poll, the channel still down: recorded at once
+        #expect(seen != nil)
+        fixture.pair.other.committedChangeChannel(isUp: true)
+        let before = try await fixture.catalogB.version()
+        try await fixture.pair.server.write { db in try db.execute(sql: "UPDATE product SET stock = stock + 1") }  // unannounced
+        for _ in 0..<3 {
+            time.advance(.seconds(3))
+            seen = await watcher.check(since: seen)
+            #expect(fixture.catalogB.knownVersion == before)  // put off: within 10 s of the channel coming up
+        }
+        time.advance(.seconds(1))
+        _ = await watcher.check(since: seen)
+        #expect(fixture.catalogB.knownVersion == nil)
+        #expect(try await fixture.catalogB.version() > before)
     }
 
     @Test func theChannelComingUpOrGoingDownForgetsEveryCopy() async throws {

@@ -75,7 +75,7 @@ import Testing
     }
 
     /// What a cached answer's hot path reads without suspending: the version while it is in memory, and nil — so the
-    /// route reads it again — once a write in this process, a bump or cluster mode (no copies kept) says it may be stale.
+    /// route reads it again — once a write in this process, a bump, or copies turned off say it may be stale.
     @Test func theKnownVersionIsTheKeptOneAndNilWheneverItMustBeReadAgain() async throws {
         let fixture = try CatalogFixture()
         let catalog = fixture.catalog

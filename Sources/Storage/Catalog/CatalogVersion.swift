@@ -2,8 +2,8 @@
 /// catalogue answer is served without a database round trip.
 ///
 /// It is forgotten — and read again from SQLite on the next request — after every commit of this process that
-/// touched products, categories or reviews, when another process's commit is noticed (`data_version`), and when
-/// ``bump()`` is called (the seam for cluster mode's invalidation channel).
+/// touched products, categories or reviews, when another process's commit is noticed (`data_version`, or in cluster
+/// mode the commit's announcement, ``CommittedChangeRelay``), and when ``bump()`` is called.
 public final class CatalogVersion: Sendable {
     /// The tables whose changes move the counter (its triggers).
     static let tables: Set<String> = ["product", "category", "review", "catalogVersion"]
@@ -13,7 +13,7 @@ public final class CatalogVersion: Sendable {
         memo.forget(onCommittedChangeOf: Self.tables, in: database)
     }
 
-    /// Forgets the counter: the next read asks SQLite. Call when another instance says the catalogue changed.
+    /// Forgets the counter: the next read asks SQLite.
     public func bump() {
         memo.forget()
     }

@@ -3,8 +3,9 @@ import Synchronization
 /// One ``AppDatabase/onCommittedChange(of:ignoringInserts:_:)`` registration shared by any number of listeners (the open
 /// live dashboards): registered once, when the owner is built, so a listener opens without touching the database — a
 /// transaction observer is added on the writer's queue, and waiting for the writer would hold a cooperative thread for
-/// as long as the busiest write. Listeners hear this process's commits at once and other processes' through the
-/// `data_version` watcher. Ticks a listener has not read yet collapse into one.
+/// as long as the busiest write. Listeners hear this process's commits at once, and other processes' through the
+/// `data_version` watcher or, in cluster mode, the commit's announcement (``CommittedChangeRelay``). Ticks a listener has
+/// not read yet collapse into one.
 final class CommittedChangeFanOut: Sendable {
     private let listeners = Mutex<[UInt64: AsyncStream<Void>.Continuation]>([:])
     private let nextID = Atomic<UInt64>(0)

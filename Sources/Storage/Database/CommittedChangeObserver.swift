@@ -75,10 +75,13 @@ extension AppDatabase {
 
     /// Tells the ``onCommittedChange(of:ignoringInserts:_:)`` listeners that another process committed, when the
     /// `data_version` watcher saw it move (it cannot know which tables): every listener runs — in cluster mode, with
-    /// the channel up, at most once per backstop interval (``CommittedChangeRelay``).
-    public func externalChangeSeen() {
-        if let relay = relay.withLock({ $0 }), !relay.forgetsAllOnExternalChange() { return }
+    /// the channel up, at most once per backstop interval (``CommittedChangeRelay``). Returns false when they did not
+    /// run yet: the watcher then keeps the move owed and tells it again on its next poll.
+    @discardableResult
+    public func externalChangeSeen() -> Bool {
+        if let relay = relay.withLock({ $0 }), !relay.forgetsAllOnExternalChange() { return false }
         forgetEverything()
+        return true
     }
 
     /// Cluster mode: another instance announced a commit that changed what the registration `key` watches; its
@@ -93,8 +96,12 @@ extension AppDatabase {
     /// not wait); this instance announces its own the same way. Until ``committedChangeChannel(isUp:)`` says the
     /// channel is up, every `data_version` move forgets every copy, as without a channel.
     public func relayCommittedChanges(backstop: Duration = .seconds(10), announce: @escaping @Sendable (String) -> Void) {
+        relayCommittedChanges(CommittedChangeRelay(backstop: backstop, announce: announce))
+    }
+
+    func relayCommittedChanges(_ relay: CommittedChangeRelay) {
         sharedFile.store(true, ordering: .relaxed)
-        relay.withLock { $0 = CommittedChangeRelay(backstop: backstop, announce: announce) }
+        self.relay.withLock { $0 = relay }
     }
 
     /// Cluster mode: the channel came up (subscribed) or went down. Either way what was said meanwhile went unheard,

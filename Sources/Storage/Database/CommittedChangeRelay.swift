@@ -7,15 +7,18 @@ import Synchronization
 /// instance is forgotten by the others as soon as its announcement arrives — not only by polling SQLite's `data_version`,
 /// which tells that *some* process committed but not what, and moves on every reservation of a rush.
 ///
-/// What an announcement can miss, `data_version` still catches, less often: while the channel is up a moved counter
-/// forgets every copy at most once per `backstop` (a CLI command's write, which announces nothing; an instance that
-/// died between its commit and its announcement; an announcement Redis refused). While the channel is down (before the
-/// first subscription, after a lost connection) every moved counter forgets everything, as without a channel, and
-/// each (re)subscription forgets everything once, for what was said while nobody listened.
+/// What an announcement can miss — a CLI command's write, which announces nothing; an instance that died between its
+/// commit and its announcement; an announcement Redis refused or the outbox dropped — `data_version` still catches,
+/// later: while the channel is up, a moved counter forgets every copy once per `backstop`, and a move that came inside
+/// the backstop is kept owed (``ExternalChangeWatcher`` does not record it) until the backstop has passed — so such a
+/// change is forgotten within `backstop` plus one poll. While the channel is down (before the first subscription, after
+/// a lost connection) every moved counter forgets everything, as without a channel, and each change of the channel's
+/// state forgets everything once, for what was said while nobody listened.
 final class CommittedChangeRelay: Sendable {
     /// Hands one announcement to the channel; must not wait.
     let announce: @Sendable (String) -> Void
     let backstop: Duration
+    private let now: @Sendable () -> ContinuousClock.Instant
     private struct State {
         var channelUp = false
         var lastForgetAll: ContinuousClock.Instant?
@@ -23,15 +26,21 @@ final class CommittedChangeRelay: Sendable {
 
     private let state = Mutex(State())
 
-    init(backstop: Duration, announce: @escaping @Sendable (String) -> Void) {
+    init(
+        backstop: Duration,
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
+        announce: @escaping @Sendable (String) -> Void
+    ) {
         self.backstop = backstop
+        self.now = now
         self.announce = announce
     }
 
     /// Whether a moved `data_version` should forget every copy now: always while the channel is down, else once per
-    /// `backstop`.
-    func forgetsAllOnExternalChange(now: ContinuousClock.Instant = .now) -> Bool {
-        state.withLock { state in
+    /// `backstop` (false: the caller keeps the move owed and asks again).
+    func forgetsAllOnExternalChange() -> Bool {
+        let now = now()
+        return state.withLock { state in
             if state.channelUp, let last = state.lastForgetAll, now < last + backstop { return false }
             state.lastForgetAll = now
             return true
@@ -39,7 +48,8 @@ final class CommittedChangeRelay: Sendable {
     }
 
     /// Records whether the channel is up; nothing said while it was down was heard.
-    func channel(isUp: Bool, now: ContinuousClock.Instant = .now) {
+    func channel(isUp: Bool) {
+        let now = now()
         state.withLock { state in
             state.channelUp = isUp
             state.lastForgetAll = now
@@ -59,6 +69,6 @@ final class CommittedChangeRelay: Sendable {
         return key
     }
 
-    /// The announcement that names every registration: sent as a gap, or understood for a key this instance does not know.
+    /// The announcement that names every registration (what a key this instance does not know also means).
     static let everything = "*"
 }

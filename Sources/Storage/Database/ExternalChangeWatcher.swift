@@ -43,14 +43,15 @@ public struct ExternalChangeWatcher: Service {
     }
 
     /// One poll: runs `onChange` when the counter differs from `seen` (or on the first poll); returns the counter to
-    /// remember, which stays `seen` when reading or reacting failed.
+    /// remember, which stays `seen` when reading or reacting failed, or when the database put off forgetting its copies
+    /// (cluster mode's backstop, ``CommittedChangeRelay``): the move is then told again on the next poll.
     public func check(since seen: Int?) async -> Int? {
         do {
             let counter = try await database.externalChangeCounter()
             guard counter != seen else { return seen }
-            database.externalChangeSeen()
+            let forgot = database.externalChangeSeen()
             try await onChange()
-            return counter
+            return forgot ? counter : seen
         } catch {
             logger.warning("catching up with another process's changes failed; retrying", metadata: ["error": "\(error)"])
             return seen

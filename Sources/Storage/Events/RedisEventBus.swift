@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 
@@ -63,9 +64,13 @@ public final class RedisEventBus: Service, Sendable {
         channelHandlers.withLock { $0.append(handler) }
     }
 
-    /// Queues a message for the other instances; returns at once.
+    /// Queues a message for the other instances; returns at once. When 10,000 wait (Redis slower than the shop), the
+    /// oldest is dropped and counted (`klelite_cluster_events_dropped_total`): its receivers resynchronise as after
+    /// any lost message (stock streams re-read on the next change, kept copies by the `data_version` backstop).
     public func send(_ topic: Topic, _ payload: String) {
-        outboxContinuation.yield((topic, payload))
+        if case .dropped = outboxContinuation.yield((topic, payload)) {
+            Counter(label: "klelite_cluster_events_dropped_total").increment()
+        }
     }
 
     public func run() async throws {

@@ -8,7 +8,7 @@ import Synchronization
 /// 5,000 orders in the day, and growing with the day. So the process remembers the last code it gave, and inside the
 /// transaction two lookups confirm that it is still the day's last (it exists, the one after it does not): then the count
 /// is its sequence. Any other answer — another process's order, a rolled-back one, a new day — counts as before; cluster
-/// mode (several writers, no in-memory copies) always counts.
+/// mode (several writers of the file) always counts.
 final class OrderCodeSequence: Sendable {
     private let last = Mutex<(day: String, sequence: Int)?>(nil)
 

@@ -32,6 +32,11 @@ final class RedisConnection: @unchecked Sendable {
             throw RedisError.connectionFailed("\(configuration.host):\(configuration.port): \(message)")
         }
         let connection = RedisConnection(context: context)
+        // TCP keepalive (idle 15 s, then probes): a peer that vanished without closing is noticed even by a connection
+        // that only waits, like the subscriber's, whose read has no timeout.
+        guard redisEnableKeepAlive(context) == REDIS_OK else {
+            throw RedisError.connectionFailed("cannot enable TCP keepalive: \(Self.errorString(context))")
+        }
         guard redisSetTimeout(context, makeTimeval(configuration.commandTimeout)) == REDIS_OK else {
             throw RedisError.connectionFailed("cannot set the command timeout: \(Self.errorString(context))")
         }
