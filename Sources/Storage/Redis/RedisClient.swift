@@ -1,54 +1,48 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOPosix
 import Synchronization
 
-/// A small pool of hiredis connections. Commands are blocking hiredis calls, so they run on the client's
-/// own threads (one per connection), never on an event loop or the cooperative pool.
+/// A few pipelined hiredis connections. Commands are blocking hiredis calls, so each connection has a lane of its own
+/// (``RedisLane``, one thread), never an event loop or the cooperative pool. A lane sends every command queued while
+/// it waited as one batch — one write, the replies read in order — so under load a command costs one thread hand-off
+/// per batch rather than per command, and the number of connections no longer caps the commands in flight.
 ///
-/// A connection that breaks or times out is dropped together with the idle ones (after a Redis restart
-/// they are all stale); the next command opens a new one. When opening fails, the client refuses at once
-/// with `RedisError.unavailable` until the backoff delay has passed, so callers fail fast (503) while
-/// Redis is down and recover without a restart when it returns. A command is never retried: a reply lost
-/// after the server ran it must not run it twice.
+/// A connection that breaks or times out fails the commands of its batch and is dropped together with the other
+/// lanes' (after a Redis restart they are all stale); the next command opens a new one. When opening fails, the client
+/// refuses at once with `RedisError.unavailable` until the backoff delay has passed, so callers fail fast (503) while
+/// Redis is down and recover without a restart when it returns. A command is never retried: a reply lost after the
+/// server ran it must not run it twice.
 public final class RedisClient: Sendable {
     public let configuration: RedisConfiguration
     private let threads: NIOThreadPool
-    private let state: Mutex<PoolState>
-    private let logger: Logger
-
-    private struct PoolState {
-        var idle: [RedisConnection] = []
-        var permits: Int
-        var waiters: [CheckedContinuation<Void, any Error>] = []
-        var failures = 0
-        var retryAt: ContinuousClock.Instant?
-        var closed = false
-    }
+    private let lanes: [RedisLane]
+    private let nextLane = Atomic<Int>(0)
 
     public init(configuration: RedisConfiguration, logger: Logger = Logger(label: "klelite.redis")) {
         self.configuration = configuration
-        self.logger = logger
+        let connector = RedisConnector(configuration: configuration, logger: logger)
+        lanes = (0..<configuration.maxConnections).map { _ in RedisLane(connector: connector) }
         threads = NIOThreadPool(numberOfThreads: configuration.maxConnections)
         threads.start()
-        state = Mutex(PoolState(permits: configuration.maxConnections))
+        for lane in lanes { threads.submit { _ in lane.run() } }
     }
 
     /// Sends one command. Error replies are returned as `.error`, not thrown.
     public func send(_ arguments: [String]) async throws -> RedisReply {
-        try await withConnection { try $0.send(arguments) }
+        let lane = lanes[nextLane.wrappingAdd(1, ordering: .relaxed).oldValue % lanes.count]
+        return try await withCheckedThrowingContinuation { lane.submit(arguments, $0) }
     }
 
     /// Runs a script by `EVALSHA`, and by `EVAL` if the server does not have it; an error reply throws `.server`.
     public func evaluate(_ script: RedisScript, keys: [String], arguments: [String]) async throws -> RedisReply {
         let tail = [String(keys.count)] + keys + arguments
-        return try await withConnection { connection in
-            var reply = try connection.send(["EVALSHA", script.sha1] + tail)
-            if case .error(let message) = reply, message.hasPrefix("NOSCRIPT") {
-                reply = try connection.send(["EVAL", script.source] + tail)
-            }
-            if case .error(let message) = reply { throw RedisError.server(message) }
-            return reply
+        var reply = try await send(["EVALSHA", script.sha1] + tail)
+        if case .error(let message) = reply, message.hasPrefix("NOSCRIPT") {
+            reply = try await send(["EVAL", script.source] + tail)
         }
+        if case .error(let message) = reply { throw RedisError.server(message) }
+        return reply
     }
 
     /// True when Redis answers `PING` (for `/readyz`).
@@ -56,91 +50,157 @@ public final class RedisClient: Sendable {
         (try? await send(["PING"])) == .status("PONG")
     }
 
-    /// Closes the idle connections, fails waiting commands and stops the threads.
+    /// Fails the commands not sent yet, lets each lane finish the batch it is on, and stops the threads.
     public func close() async {
-        let waiters = state.withLock { state in
-            state.closed = true
-            state.idle.removeAll()
-            defer { state.waiters.removeAll() }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume(throwing: RedisError.closed) }
+        for lane in lanes { lane.close() }
         try? await threads.shutdownGracefully()
     }
+}
 
-    /// Lends a connection to `body` on one of the client's threads.
-    func withConnection<T: Sendable>(_ body: @escaping @Sendable (RedisConnection) throws -> T) async throws -> T {
-        try await acquirePermit()
-        var lent = state.withLock { $0.idle.popLast() }
-        do {
-            if lent == nil { lent = try await connect() }
-            guard let connection = lent else { throw RedisError.unavailable }
-            let result = try await threads.runIfActive { try body(connection) }
-            releasePermit(returning: connection)
-            return result
-        } catch {
-            releasePermit(returning: lent)
-            throw error
-        }
+/// Opens connections for every lane of a client, with one backoff between them, and tells each lane when another
+/// found the server gone (``connectionBroke(generation:)``), so it drops its own connection rather than fail on it.
+final class RedisConnector: Sendable {
+    private let configuration: RedisConfiguration
+    private let logger: Logger
+    private struct Health {
+        var failures = 0
+        var retryAt: ContinuousClock.Instant?
+        /// Moves each time a connection breaks: a lane's connection opened under an older one is stale.
+        var generation = 0
     }
 
-    private func acquirePermit() async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let granted: Bool? = state.withLock { state in
-                if state.closed { return nil }
-                if state.permits > 0 {
-                    state.permits -= 1
-                    return true
-                }
-                state.waiters.append(continuation)
-                return false
-            }
-            switch granted {
-            case nil: continuation.resume(throwing: RedisError.closed)
-            case true?: continuation.resume()
-            case false?: break
-            }
-        }
+    private let health = Mutex(Health())
+
+    init(configuration: RedisConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
     }
 
-    private func releasePermit(returning connection: RedisConnection?) {
-        let next = state.withLock { state -> CheckedContinuation<Void, any Error>? in
-            if let connection {
-                if connection.isBroken {
-                    state.idle.removeAll()
-                } else if !state.closed {
-                    state.idle.append(connection)
-                }
-            }
-            if !state.waiters.isEmpty { return state.waiters.removeFirst() }
-            state.permits += 1
-            return nil
-        }
-        next?.resume()
-    }
+    var generation: Int { health.withLock { $0.generation } }
 
-    private func connect() async throws -> RedisConnection {
+    /// A new connection and the generation it belongs to; `unavailable` while the backoff after a failure lasts.
+    func open() throws -> (RedisConnection, generation: Int) {
         let now = ContinuousClock.now
-        let waiting = state.withLock { state in state.retryAt.map { now < $0 } ?? false }
-        if waiting { throw RedisError.unavailable }
-        let configuration = configuration
+        let generation = try health.withLock { health in
+            if let retryAt = health.retryAt, now < retryAt { throw RedisError.unavailable }
+            return health.generation
+        }
         do {
-            let connection = try await threads.runIfActive { try RedisConnection.open(configuration) }
-            let recovered = state.withLock { state in
-                defer { (state.failures, state.retryAt) = (0, nil) }
-                return state.failures > 0
+            let connection = try RedisConnection.open(configuration)
+            let recovered = health.withLock { health in
+                defer { (health.failures, health.retryAt) = (0, nil) }
+                return health.failures > 0
             }
             if recovered { logger.info("Redis reachable again", metadata: ["host": "\(configuration.host):\(configuration.port)"]) }
-            return connection
+            return (connection, generation)
         } catch {
-            let delay = state.withLock { state in
-                state.failures += 1
-                let delay = configuration.backoff.delay(afterFailures: state.failures)
-                state.retryAt = ContinuousClock.now + delay
+            let delay = health.withLock { health in
+                health.failures += 1
+                let delay = configuration.backoff.delay(afterFailures: health.failures)
+                health.retryAt = ContinuousClock.now + delay
                 return delay
             }
             logger.warning("Redis connection failed", metadata: ["error": "\(error)", "retryIn": "\(delay)"])
             throw error
         }
+    }
+
+    /// A connection of `generation` broke: every lane's connection of that generation is dropped before its next use.
+    func connectionBroke(generation: Int) {
+        health.withLock { health in
+            if health.generation == generation { health.generation += 1 }
+        }
+    }
+}
+
+/// One connection and the thread that drives it: commands queue up while it waits for the previous batch's replies,
+/// then go out together. Only `run()`'s thread touches the connection.
+final class RedisLane: @unchecked Sendable {
+    private struct Command {
+        let arguments: [String]
+        let reply: CheckedContinuation<RedisReply, any Error>
+    }
+
+    /// The most commands one batch writes before it reads (bounds the output buffer and a batch's wait).
+    static let batchLimit = 128
+    private let connector: RedisConnector
+    /// Guards `queue` and `closed`; its value is 1 while there is work (or the lane closes), so `run()` waits on 0.
+    private let condition = ConditionLock(value: 0)
+    private var queue: [Command] = []
+    private var closed = false
+    private var connection: RedisConnection?
+    private var connectionGeneration = 0
+
+    init(connector: RedisConnector) {
+        self.connector = connector
+    }
+
+    func submit(_ arguments: [String], _ reply: CheckedContinuation<RedisReply, any Error>) {
+        condition.lock()
+        guard !closed else {
+            condition.unlock()
+            reply.resume(throwing: RedisError.closed)
+            return
+        }
+        queue.append(Command(arguments: arguments, reply: reply))
+        condition.unlock(withValue: 1)
+    }
+
+    func close() {
+        condition.lock()
+        closed = true
+        let unsent = queue
+        queue.removeAll()
+        condition.unlock(withValue: 1)
+        for command in unsent { command.reply.resume(throwing: RedisError.closed) }
+    }
+
+    /// The lane's thread: takes what is queued, a batch at a time, until closed.
+    func run() {
+        while true {
+            condition.lock(whenValue: 1)
+            let count = min(queue.count, Self.batchLimit)
+            let batch = Array(queue.prefix(count))
+            queue.removeFirst(count)
+            let stop = closed && batch.isEmpty
+            condition.unlock(withValue: closed || !queue.isEmpty ? 1 : 0)
+            if stop { break }
+            send(batch)
+        }
+        connection = nil
+    }
+
+    private func send(_ batch: [Command]) {
+        let connection: RedisConnection
+        do {
+            connection = try usableConnection()
+            for command in batch { try connection.append(command.arguments) }
+        } catch {
+            dropConnection()
+            for command in batch { command.reply.resume(throwing: error) }
+            return
+        }
+        for (index, command) in batch.enumerated() {
+            do {
+                command.reply.resume(returning: try connection.receive())
+            } catch {
+                dropConnection()
+                for unanswered in batch[index...] { unanswered.reply.resume(throwing: error) }
+                return
+            }
+        }
+    }
+
+    private func usableConnection() throws -> RedisConnection {
+        if let connection, !connection.isBroken, connectionGeneration == connector.generation { return connection }
+        connection = nil
+        let (opened, generation) = try connector.open()
+        (connection, connectionGeneration) = (opened, generation)
+        return opened
+    }
+
+    private func dropConnection() {
+        if connection != nil { connector.connectionBroke(generation: connectionGeneration) }
+        connection = nil
     }
 }
