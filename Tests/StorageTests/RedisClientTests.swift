@@ -77,18 +77,57 @@ import Testing
         }
     }
 
+    /// Pipelined: each caller gets its own command's reply (the 200 increments answer 1...200, each once), over two
+    /// connections.
     @Test func manyConcurrentCommandsShareAFewConnections() async throws {
         try await withRedisServer { (server) async throws in
             var configuration = server.configuration
             configuration.maxConnections = 2
             let client = RedisClient(configuration: configuration)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<200 { group.addTask { _ = try await client.send(["INCR", "hits"]) } }
-                try await group.waitForAll()
+            let replies = try await withThrowingTaskGroup(of: RedisReply.self) { group in
+                for _ in 0..<200 { group.addTask { try await client.send(["INCR", "hits"]) } }
+                return try await group.reduce(into: []) { $0.append($1) }
             }
+            #expect(Set(replies.compactMap(\.int)) == Set(1...200) && replies.count == 200)
             #expect(try await client.send(["GET", "hits"]) == .bulk("200"))
             #expect(try await client.send(["CLIENT", "LIST"]).string?.split(separator: "\n").count ?? 0 <= 2)
             await client.close()
+        }
+    }
+
+    @Test func anEmptyCommandIsRefusedBeforeItCanShiftTheRepliesOfOthers() async throws {
+        try await withRedisClient { (client, _) async throws in
+            await #expect(throws: RedisError.self) { try await client.send([]) }
+            #expect(try await client.send(["PING"]) == .status("PONG"))
+        }
+    }
+
+    /// Closing with commands in flight and queued: every caller returns (a reply, or `closed`), none hangs, and the
+    /// commands after the close are refused.
+    @Test func closingWhileCommandsAreQueuedAnswersEveryCaller() async throws {
+        try await withRedisServer { (server) async throws in
+            var configuration = server.configuration
+            configuration.maxConnections = 1
+            let client = RedisClient(configuration: configuration)
+            let outcomes = await withTaskGroup(of: String.self) { group in
+                for index in 0..<300 {
+                    group.addTask {
+                        if index == 150 { await client.close() }
+                        do {
+                            _ = try await client.send(["INCR", "n"])
+                            return "reply"
+                        } catch RedisError.closed {
+                            return "closed"
+                        } catch {
+                            return "\(error)"
+                        }
+                    }
+                }
+                return await group.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
+            }
+            #expect(outcomes.values.reduce(0, +) == 300)
+            #expect(Set(outcomes.keys).isSubset(of: ["reply", "closed"]), "\(outcomes)")
+            await #expect(throws: RedisError.closed) { try await client.send(["PING"]) }
         }
     }
 
@@ -96,6 +135,7 @@ import Testing
         try await withRedisServer { (server) async throws in
             var configuration = server.configuration
             configuration.commandTimeout = .milliseconds(200)
+            configuration.maxConnections = 1  // one lane: the command after the timeout is on the same lane
             let client = RedisClient(configuration: configuration)
             #expect(try await client.send(["SET", "k", "v"]) == .status("OK"))
             server.freeze(true)
@@ -112,6 +152,7 @@ import Testing
         try await withRedisServer { (server) async throws in
             var configuration = server.configuration
             configuration.backoff = RedisBackoff(initial: .seconds(30), maximum: .seconds(30))
+            configuration.maxConnections = 1  // one lane: the first GET finds the connection the SET used
             let client = RedisClient(configuration: configuration)
             #expect(try await client.send(["SET", "k", "v"]) == .status("OK"))
             server.kill()

@@ -4,34 +4,40 @@ import NIOPosix
 import Synchronization
 
 /// A few pipelined hiredis connections. Commands are blocking hiredis calls, so each connection has a lane of its own
-/// (``RedisLane``, one thread), never an event loop or the cooperative pool. A lane sends every command queued while
-/// it waited as one batch — one write, the replies read in order — so under load a command costs one thread hand-off
-/// per batch rather than per command, and the number of connections no longer caps the commands in flight.
+/// (``RedisLane``, one thread), never an event loop or the cooperative pool. Commands wait in one queue
+/// (``RedisCommandQueue``); the next lane that is free takes every command waiting, up to ``RedisCommandQueue/batchLimit``,
+/// and sends them as one batch — one write, the replies read in order — so under load a command costs one thread
+/// hand-off per batch rather than per command, and the number of connections no longer caps the commands in flight.
 ///
-/// A connection that breaks or times out fails the commands of its batch and is dropped together with the other
-/// lanes' (after a Redis restart they are all stale); the next command opens a new one. When opening fails, the client
-/// refuses at once with `RedisError.unavailable` until the backoff delay has passed, so callers fail fast (503) while
-/// Redis is down and recover without a restart when it returns. A command is never retried: a reply lost after the
-/// server ran it must not run it twice.
+/// Before each batch a lane peeks at its connection's socket: one the server closed (a restarted Redis) is replaced
+/// before any command is risked on it. A connection that breaks or times out mid-batch fails the commands of its batch
+/// not yet answered (a command already written may still have run: its caller cannot tell, as with any lost reply) and
+/// is dropped; the other lanes drop theirs before their next batch, and the next batch opens a new one. When opening fails,
+/// the client refuses at once with `RedisError.unavailable` until the backoff delay has passed, so callers fail fast
+/// (503) while Redis is down and recover without a restart when it returns. A command is never retried: a reply lost
+/// after the server ran it must not run it twice.
 public final class RedisClient: Sendable {
     public let configuration: RedisConfiguration
     private let threads: NIOThreadPool
-    private let lanes: [RedisLane]
-    private let nextLane = Atomic<Int>(0)
+    private let queue = RedisCommandQueue()
 
     public init(configuration: RedisConfiguration, logger: Logger = Logger(label: "klelite.redis")) {
         self.configuration = configuration
         let connector = RedisConnector(configuration: configuration, logger: logger)
-        lanes = (0..<configuration.maxConnections).map { _ in RedisLane(connector: connector) }
-        threads = NIOThreadPool(numberOfThreads: configuration.maxConnections)
+        let lanes = max(1, configuration.maxConnections)
+        threads = NIOThreadPool(numberOfThreads: lanes)
         threads.start()
-        for lane in lanes { threads.submit { _ in lane.run() } }
+        for _ in 0..<lanes {
+            let lane = RedisLane(queue: queue, connector: connector)
+            threads.submit { _ in lane.run() }
+        }
     }
 
     /// Sends one command. Error replies are returned as `.error`, not thrown.
     public func send(_ arguments: [String]) async throws -> RedisReply {
-        let lane = lanes[nextLane.wrappingAdd(1, ordering: .relaxed).oldValue % lanes.count]
-        return try await withCheckedThrowingContinuation { lane.submit(arguments, $0) }
+        // An empty command is no command to Redis (`*0`, no reply): in a batch every later reply would go to the wrong caller.
+        guard !arguments.isEmpty else { throw RedisError.unexpectedReply("an empty command has no reply") }
+        return try await withCheckedThrowingContinuation { queue.submit(arguments, $0) }
     }
 
     /// Runs a script by `EVALSHA`, and by `EVAL` if the server does not have it; an error reply throws `.server`.
@@ -52,7 +58,7 @@ public final class RedisClient: Sendable {
 
     /// Fails the commands not sent yet, lets each lane finish the batch it is on, and stops the threads.
     public func close() async {
-        for lane in lanes { lane.close() }
+        queue.close()
         try? await threads.shutdownGracefully()
     }
 }
@@ -113,27 +119,20 @@ final class RedisConnector: Sendable {
     }
 }
 
-/// One connection and the thread that drives it: commands queue up while it waits for the previous batch's replies,
-/// then go out together. Only `run()`'s thread touches the connection.
-final class RedisLane: @unchecked Sendable {
-    private struct Command {
+/// The client's commands not sent yet, taken a batch at a time by whichever lane is free.
+final class RedisCommandQueue: @unchecked Sendable {
+    struct Command {
         let arguments: [String]
         let reply: CheckedContinuation<RedisReply, any Error>
     }
 
-    /// The most commands one batch writes before it reads (bounds the output buffer and a batch's wait).
-    static let batchLimit = 128
-    private let connector: RedisConnector
-    /// Guards `queue` and `closed`; its value is 1 while there is work (or the lane closes), so `run()` waits on 0.
+    /// The most commands one batch writes before it reads: bounds the output buffer, and the commands one broken or
+    /// timed-out connection fails.
+    static let batchLimit = 32
+    /// Guards `waiting` and `closed`; its value is 1 while there is work (or the queue is closed), so lanes wait on 0.
     private let condition = ConditionLock(value: 0)
-    private var queue: [Command] = []
+    private var waiting: [Command] = []
     private var closed = false
-    private var connection: RedisConnection?
-    private var connectionGeneration = 0
-
-    init(connector: RedisConnector) {
-        self.connector = connector
-    }
 
     func submit(_ arguments: [String], _ reply: CheckedContinuation<RedisReply, any Error>) {
         condition.lock()
@@ -142,35 +141,52 @@ final class RedisLane: @unchecked Sendable {
             reply.resume(throwing: RedisError.closed)
             return
         }
-        queue.append(Command(arguments: arguments, reply: reply))
+        waiting.append(Command(arguments: arguments, reply: reply))
         condition.unlock(withValue: 1)
     }
 
+    /// The next batch, waiting for one; nil once the queue is closed.
+    func next() -> [Command]? {
+        condition.lock(whenValue: 1)
+        let count = min(waiting.count, Self.batchLimit)
+        let batch = Array(waiting.prefix(count))
+        waiting.removeFirst(count)
+        let isClosed = closed
+        condition.unlock(withValue: isClosed || !waiting.isEmpty ? 1 : 0)
+        return isClosed && batch.isEmpty ? nil : batch
+    }
+
+    /// Refuses new commands and fails those not taken yet.
     func close() {
         condition.lock()
         closed = true
-        let unsent = queue
-        queue.removeAll()
+        let unsent = waiting
+        waiting.removeAll()
         condition.unlock(withValue: 1)
         for command in unsent { command.reply.resume(throwing: RedisError.closed) }
     }
+}
 
-    /// The lane's thread: takes what is queued, a batch at a time, until closed.
+/// One connection and the thread that drives it: it takes a batch from the queue, writes it, reads its replies, and
+/// takes the next. Only `run()`'s thread touches the connection.
+final class RedisLane: @unchecked Sendable {
+    private let queue: RedisCommandQueue
+    private let connector: RedisConnector
+    private var connection: RedisConnection?
+    private var connectionGeneration = 0
+
+    init(queue: RedisCommandQueue, connector: RedisConnector) {
+        self.queue = queue
+        self.connector = connector
+    }
+
+    /// The lane's thread: batches until the queue closes.
     func run() {
-        while true {
-            condition.lock(whenValue: 1)
-            let count = min(queue.count, Self.batchLimit)
-            let batch = Array(queue.prefix(count))
-            queue.removeFirst(count)
-            let stop = closed && batch.isEmpty
-            condition.unlock(withValue: closed || !queue.isEmpty ? 1 : 0)
-            if stop { break }
-            send(batch)
-        }
+        while let batch = queue.next() { send(batch) }
         connection = nil
     }
 
-    private func send(_ batch: [Command]) {
+    private func send(_ batch: [RedisCommandQueue.Command]) {
         let connection: RedisConnection
         do {
             connection = try usableConnection()
@@ -192,7 +208,7 @@ final class RedisLane: @unchecked Sendable {
     }
 
     private func usableConnection() throws -> RedisConnection {
-        if let connection, !connection.isBroken, connectionGeneration == connector.generation { return connection }
+        if let connection, connectionGeneration == connector.generation, connection.peerIsOpen { return connection }
         connection = nil
         let (opened, generation) = try connector.open()
         (connection, connectionGeneration) = (opened, generation)

@@ -4,7 +4,7 @@ import Foundation
 /// One blocking hiredis connection. Every method blocks its thread: call them from the client's own
 /// thread pool or the subscriber's thread, never from an event loop or the cooperative pool.
 ///
-/// Not thread-safe: one caller at a time (the pool hands a connection to one command at a time).
+/// Not thread-safe: one caller at a time (each connection belongs to one lane's thread, or to the subscriber's).
 /// Once `isBroken` is true (I/O error or timeout) hiredis cannot use the context again.
 final class RedisConnection: @unchecked Sendable {
     private let context: UnsafeMutablePointer<redisContext>
@@ -90,6 +90,18 @@ final class RedisConnection: @unchecked Sendable {
         guard redisGetReply(context, &raw) == REDIS_OK, let raw else { throw brokenError() }
         defer { freeReplyObject(raw) }
         return Self.copy(raw.assumingMemoryBound(to: redisReply.self))
+    }
+
+    /// Whether the server is still at the other end, asked without waiting (a peek at the socket): false when it closed
+    /// the connection (a restarted Redis), reset it, or sent something no command asked for. Checked before a batch is
+    /// written on a connection that sat idle, so a restart costs no command on the connections it left stale.
+    var peerIsOpen: Bool {
+        guard !isBroken else { return false }
+        var byte: UInt8 = 0
+        let received = recv(context.pointee.fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+        if received < 0, errno == EAGAIN || errno == EWOULDBLOCK { return true }
+        isBroken = true
+        return false
     }
 
     /// The socket, so that another thread can `shutdown(2)` it to wake a blocked `receive`.
