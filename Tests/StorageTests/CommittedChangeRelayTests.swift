@@ -21,12 +21,7 @@ private final class RelayedPair: Sendable {
         self.announced = announced
         pair.server.relayCommittedChanges { key in announced.log.withLock { $0.append(("A", key)) } }
         pair.other.relayCommittedChanges { key in announced.log.withLock { $0.append(("B", key)) } }
-        accountsB = AccountService(
-            database: pair.other,
-            hasher: BcryptPasswordHasher(cost: 4),
-            jobs: JobQueue(database: pair.other, clock: pair.clock),
-            clock: pair.clock
-        )
+        accountsB = TwoProcessFixture.accounts(on: pair.other, clock: pair.clock)
         catalogA = CatalogService(database: pair.server, clock: pair.clock, images: ProductImageStore(directory: pair.directory))
         catalogB = CatalogService(database: pair.other, clock: pair.clock, images: ProductImageStore(directory: pair.directory))
         pair.server.committedChangeChannel(isUp: true)

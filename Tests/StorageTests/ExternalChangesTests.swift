@@ -24,12 +24,12 @@ struct TwoProcessFixture {
         _ = try other.seedDemoData(now: clock.now())
         sales = FlashSaleService(database: server, clock: clock, ledger: InMemoryStockLedger(), rateLimiter: InMemoryRateLimiter(clock: clock))
         otherSales = FlashSaleService(database: other, clock: clock, ledger: InMemoryStockLedger(), rateLimiter: InMemoryRateLimiter(clock: clock))
-        accounts = AccountService(
-            database: server,
-            hasher: BcryptPasswordHasher(cost: 4),
-            jobs: JobQueue(database: server, clock: clock),
-            clock: clock
-        )
+        accounts = Self.accounts(on: server, clock: clock)
+    }
+
+    /// Accounts over one of the two processes' databases, bcrypt at the lowest cost.
+    static func accounts(on database: AppDatabase, clock: ManualClock) -> AccountService {
+        AccountService(database: database, hasher: BcryptPasswordHasher(cost: 4), jobs: JobQueue(database: database, clock: clock), clock: clock)
     }
 
     func customer(_ email: String) async throws -> Identity {

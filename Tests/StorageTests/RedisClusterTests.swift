@@ -174,12 +174,7 @@ private func withTwoBuses(_ client: RedisClient, _ body: (RedisEventBus, RedisEv
             let partsB = ClusterParts(redis: server.configuration, clock: fixture.clock, logger: Logger(label: "b"))
             partsA.connect(fixture.server)
             partsB.connect(fixture.other)
-            let accountsB = AccountService(
-                database: fixture.other,
-                hasher: BcryptPasswordHasher(cost: 4),
-                jobs: JobQueue(database: fixture.other, clock: fixture.clock),
-                clock: fixture.clock
-            )
+            let accountsB = TwoProcessFixture.accounts(on: fixture.other, clock: fixture.clock)
             let user = try await fixture.accounts.register(email: "lan@example.vn", password: "banhmi2024", name: "Lan", phone: nil)
             let session = try await fixture.accounts.startSession(for: user)
             try await withThrowingTaskGroup(of: Void.self) { group in

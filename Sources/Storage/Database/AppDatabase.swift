@@ -19,17 +19,6 @@ public final class AppDatabase: Sendable {
     let relay = Mutex<CommittedChangeRelay?>(nil)
     /// Cluster mode: other instances write this file (set by ``relayCommittedChanges(backstop:announce:)``).
     let sharedFile = Atomic<Bool>(false)
-    /// In-memory copies turned off (tests of the reads they stand for).
-    private let copiesOff = Atomic<Bool>(false)
-
-    /// Stops every ``CommitScopedCache`` over this database from keeping values: every read asks SQLite.
-    public func keepNoCopies() {
-        copiesOff.store(true, ordering: .relaxed)
-    }
-
-    /// Whether in-memory copies of rows may be kept (false once ``keepNoCopies()`` was called).
-    var keepsCopies: Bool { !copiesOff.load(ordering: .relaxed) }
-
     /// Whether this process is the file's only writer: what the writer remembers between its transactions (the day's
     /// last order code) can then be trusted without asking.
     var isOnlyWriter: Bool { !sharedFile.load(ordering: .relaxed) }

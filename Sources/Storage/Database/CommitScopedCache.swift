@@ -13,9 +13,6 @@ final class CommitScopedCache<Key: Hashable & Sendable, Value: Sendable>: Sendab
     }
 
     private let state = Mutex(State())
-    /// The database whose commits forget the values; one that keeps no copies (``AppDatabase/keepNoCopies()``) turns
-    /// the cache off.
-    private let database = Mutex<AppDatabase?>(nil)
     let maxCount: Int
 
     init(maxCount: Int) {
@@ -24,7 +21,6 @@ final class CommitScopedCache<Key: Hashable & Sendable, Value: Sendable>: Sendab
 
     /// The kept value of `key`, or the one `load` reads (kept unless a commit came in between).
     func value(for key: Key, load: () async throws -> Value?) async throws -> Value? {
-        if !keepsCopies { return try await load() }
         let (kept, generation) = state.withLock { ($0.values[key], $0.generation) }
         if let kept { return kept }
         guard let loaded = try await load() else { return nil }
@@ -39,22 +35,17 @@ final class CommitScopedCache<Key: Hashable & Sendable, Value: Sendable>: Sendab
     /// The kept value of `key`, if one is kept: answered without suspending, for a hot path that can skip its awaits
     /// when the value is already in memory (``value(for:load:)`` reads it otherwise).
     func kept(_ key: Key) -> Value? {
-        guard keepsCopies else { return nil }
-        return state.withLock { $0.values[key] }
+        state.withLock { $0.values[key] }
     }
 
-    private var keepsCopies: Bool { database.withLock({ $0 })?.keepsCopies != false }
-
     /// Forgets every value after each commit that changed one of `tables` in `database` (here or in another process;
-    /// `updatesOf` narrows a table to updates of those columns, see ``CommittedChangeObserver``);
-    /// keeps none at all while `database` keeps no copies.
+    /// `updatesOf` narrows a table to updates of those columns, see ``CommittedChangeObserver``).
     func forget(
         onCommittedChangeOf tables: Set<String>,
         ignoringInserts: Bool = false,
         updatesOf: [String: Set<String>] = [:],
         in database: AppDatabase
     ) {
-        self.database.withLock { $0 = database }
         database.onCommittedChange(of: tables, ignoringInserts: ignoringInserts, updatesOf: updatesOf) { [self] in forget() }
     }
 
