@@ -17,11 +17,9 @@ public final class AppDatabase: Sendable {
     let externalChangeListeners = Mutex<[(key: String, onChange: @Sendable () -> Void)]>([])
     /// Cluster mode: how this instance hears the others' commits and tells them of its own (nil: one process).
     let relay = Mutex<CommittedChangeRelay?>(nil)
-    /// Cluster mode: other instances write this file (set by ``relayCommittedChanges(backstop:announce:)``).
-    let sharedFile = Atomic<Bool>(false)
-    /// Whether this process is the file's only writer: what the writer remembers between its transactions (the day's
-    /// last order code) can then be trusted without asking.
-    var isOnlyWriter: Bool { !sharedFile.load(ordering: .relaxed) }
+    /// Whether this process is the file's only writer (no relay: cluster mode's instances all write it): what the
+    /// writer remembers between its transactions (the day's last order code) can then be trusted without asking.
+    var isOnlyWriter: Bool { relay.withLock { $0 == nil } }
 
     /// Runs the file's WAL checkpoints off the writer's commits (nil in memory).
     let checkpointer: WALCheckpointer?

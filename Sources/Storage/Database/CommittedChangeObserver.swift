@@ -85,7 +85,7 @@ extension AppDatabase {
     }
 
     /// Cluster mode: another instance announced a commit that changed what the registration `key` watches; its
-    /// listeners run (every listener for ``CommittedChangeRelay/everything`` or a key this instance does not know).
+    /// listeners run (every listener, for a key this instance does not know).
     public func committedChangeAnnounced(_ key: String) {
         let listeners = externalChangeListeners.withLock { $0 }
         let named = listeners.filter { $0.key == key }
@@ -100,7 +100,6 @@ extension AppDatabase {
     }
 
     func relayCommittedChanges(_ relay: CommittedChangeRelay) {
-        sharedFile.store(true, ordering: .relaxed)
         self.relay.withLock { $0 = relay }
     }
 

@@ -68,7 +68,4 @@ final class CommittedChangeRelay: Sendable {
         }
         return key
     }
-
-    /// The announcement that names every registration (what a key this instance does not know also means).
-    static let everything = "*"
 }
