@@ -22,21 +22,13 @@ struct OrdersController<Context: AppRequestContextProtocol> {
         group.patch(":id/status", use: changeStatus)
     }
 
-    struct PlaceRequest: Decodable {
-        let address: ShippingAddress
-        let note: String?
-        let paymentMethod: String
-        let voucherCode: String?
-        let pointsToRedeem: Int?
-    }
-
     struct StatusRequest: Decodable {
         let status: String
         let note: String?
     }
 
     @Sendable func place(_ request: Request, context: Context) async throws -> EditedResponse<Order> {
-        let input = try await request.decode(as: PlaceRequest.self, context: context)
+        let input = try await request.decode(as: PlaceOrderRequest.self, context: context, fastPath: PlaceOrderRequest.init(flatJSON:))
         guard let method = PaymentMethod(rawValue: input.paymentMethod) else {
             throw AppError.validation("Unknown payment method.", fields: ["paymentMethod": "must be one of cod, card, bank_transfer"])
         }
