@@ -21,7 +21,10 @@ public final class AccessTokens: Sendable {
     /// Access tokens live 15 minutes; the refresh token renews them.
     public static let defaultLifetime: TimeInterval = 15 * 60
 
-    private let keys = JWTKeyCollection()
+    /// jwt-kit's keys, reading tokens through ``TokenJSONDecoder``: a token's header, the same in every token issued
+    /// here, is decoded once.
+    private let keys: JWTKeyCollection
+    let json = TokenJSONDecoder()
     private let secret: String
     private let keyAdded = Mutex(false)
     /// Tokens already verified, so a client's repeated token skips jwt-kit (its HMAC, JSON decoding and actor hop).
@@ -34,6 +37,7 @@ public final class AccessTokens: Sendable {
     public init(secret: String, clock: any AppClock, lifetime: TimeInterval = AccessTokens.defaultLifetime, keptTokens: Int = 50_000) {
         precondition(secret.utf8.count >= 32, "JWT secret must be at least 32 bytes")
         self.secret = secret
+        self.keys = JWTKeyCollection(defaultJWTParser: DefaultJWTParser(jsonDecoder: json))
         self.verified = VerifiedTokenCache(maxCount: keptTokens)
         self.clock = clock
         self.lifetime = lifetime
@@ -74,7 +78,7 @@ public final class AccessTokens: Sendable {
     /// The key collection, with the HMAC key added on first use (adding it again is harmless).
     private func signingKeys() async -> JWTKeyCollection {
         if !keyAdded.withLock({ $0 }) {
-            await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+            await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256, parser: DefaultJWTParser(jsonDecoder: json))
             keyAdded.withLock { $0 = true }
         }
         return keys
